@@ -1,0 +1,41 @@
+# rtaudio: set-up, run, test, benchmark.  `make run` and `make test` work on a
+# fresh machine: they install system packages (as root), create .venv and
+# pip-install the project with its extras.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(VENV)/bin/pip
+STAMP  := $(VENV)/.rtaudio-installed
+EXTRAS ?= all
+
+.PHONY: setup system-deps run test bench build clean
+
+setup: system-deps $(STAMP)
+
+system-deps:
+	@bash tools/system-deps.sh
+
+$(STAMP): pyproject.toml setup.py native/*.c native/*.h native/build_rtdsp.py
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip setuptools wheel
+	$(PIP) install -q -e ".[$(EXTRAS)]"
+	@touch $(STAMP)
+
+## The main job (see README).
+run: setup
+	$(VENV)/bin/rtaudio demo
+
+## The whole test suite (what CI runs).
+test: setup
+	$(PY) -m pytest -q $(PYTEST_ARGS)
+
+## Kernel benchmarks (prints tables; see README).
+bench: setup
+	$(PY) benchmarks/bench_kernels.py
+
+## Rebuild the C extension in place after editing native/ (serialised with flock).
+build:
+	flock /tmp/rtaudio-build.lock $(PY) native/build_rtdsp.py
+
+clean:
+	rm -rf build dist *.egg-info rtaudio/_rtdsp*.so rtaudio/_rtdsp.c

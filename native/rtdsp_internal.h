@@ -1,0 +1,38 @@
+/* rtdsp_internal.h: inline helpers shared by the kernels (not seen by CFFI). */
+#ifndef RTDSP_INTERNAL_H
+#define RTDSP_INTERNAL_H
+
+#include <math.h>
+
+/* Flush threshold of specs/effects.md 0.6. */
+#define RTD_FLUSH_BELOW 1e-30
+
+/* Acquire load of a parameter target written by rtd_param_store. */
+static inline double rtd_load(const double *params, int index)
+{
+    double value;
+    __atomic_load(&params[index], &value, __ATOMIC_ACQUIRE);
+    return value;
+}
+
+/* 0.6: a state variable below 1e-30 in magnitude becomes exactly 0. */
+static inline double rtd_flush(double v)
+{
+    if (fabs(v) < RTD_FLUSH_BELOW)
+        return 0.0;
+    return v;
+}
+
+/* 0.4: one step of the one-pole parameter smoother with snap-to-target. */
+static inline double rtd_smooth_step(double current, double target, double s)
+{
+    if (current == target)
+        return current;
+    current = target + (current - target) * s;
+    double scale = fabs(target) > 1.0 ? fabs(target) : 1.0;
+    if (fabs(current - target) <= 1e-12 * scale)
+        current = target;
+    return current;
+}
+
+#endif

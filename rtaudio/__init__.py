@@ -1,0 +1,18 @@
+"""rtaudio: a real-time streaming audio effects engine.
+
+Processors (``NoiseGate``, ``LowPass``, ...) run on blocks in place, in C
+(CFFI), Numba or a float64 reference implementation; a ``Chain`` runs
+them in order, offline on whole arrays or block by block in a stream.
+"""
+from rtaudio.chain import Chain
+from rtaudio.chain_spec import load_preset, parse_chain_string, preset_text
+from rtaudio.errors import ChainSyntaxError, RtaudioError
+from rtaudio.processor import BACKENDS, Processor
+from rtaudio.processors import LowPass, NoiseGate
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BACKENDS", "Chain", "ChainSyntaxError", "LowPass", "NoiseGate", "Processor",
+    "RtaudioError", "load_preset", "parse_chain_string", "preset_text", "__version__",
+]

@@ -1,0 +1,26 @@
+"""Helpers shared by the Numba kernels (spec 0.4 smoother, 0.6 flush)."""
+from __future__ import annotations
+
+from numba import njit
+
+FLUSH_BELOW = 1e-30
+
+
+@njit(nogil=True, cache=True, fastmath=False, inline="always")
+def flush(v: float) -> float:
+    """Spec 0.6: a state variable below 1e-30 in magnitude becomes exactly 0."""
+    if abs(v) < FLUSH_BELOW:
+        return 0.0
+    return v
+
+
+@njit(nogil=True, cache=True, fastmath=False, inline="always")
+def smooth_step(current: float, target: float, s: float) -> float:
+    """Spec 0.4: one step of the coefficient smoother with snap-to-target."""
+    if current == target:
+        return current
+    current = target + (current - target) * s
+    scale = abs(target) if abs(target) > 1.0 else 1.0
+    if abs(current - target) <= 1e-12 * scale:
+        current = target
+    return current

@@ -1,0 +1,34 @@
+"""LowPass Numba kernel (specs/effects.md 2.1 + 0.4), mirror of native/lowpass.c."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from rtaudio.kernels.numba.common import flush, smooth_step
+
+
+@njit(nogil=True, cache=True, fastmath=False)
+def lowpass_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
+                    counters: np.ndarray, buf: np.ndarray) -> None:
+    a_target = params[0]
+    s = params[1]
+    a = smooth[0]
+    one_minus_a = 1.0 - a
+    frames, channels = buf.shape
+    nonfinite = 0
+    for n in range(frames):
+        if a != a_target:
+            a = smooth_step(a, a_target, s)
+            one_minus_a = 1.0 - a
+        for ch in range(channels):
+            x = np.float64(buf[n, ch])
+            if not math.isfinite(x):
+                x = 0.0
+                nonfinite += 1
+            y = a * x + one_minus_a * state[ch]
+            buf[n, ch] = np.float32(y)
+            state[ch] = flush(y)
+    smooth[0] = a
+    counters[0] += nonfinite

@@ -1,0 +1,1 @@
+"""float64 reference kernels: plain Python transcriptions of specs/effects.md."""

@@ -1,0 +1,28 @@
+"""LowPass float64 reference: specs/effects.md 2.1 with the 0.4 smoother."""
+from __future__ import annotations
+
+import numpy as np
+
+from rtaudio.kernels.reference.common import flush, sanitize, smooth_step
+
+
+def lowpass_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
+                    counters: np.ndarray, buf: np.ndarray) -> None:
+    """Process ``buf`` (float32, frames x channels) in place."""
+    a_target, s = float(params[0]), float(params[1])
+    a = float(smooth[0])
+    y1 = [float(v) for v in state]
+    frames, channels = buf.shape
+    rows = buf.astype(np.float64).tolist()
+    for n in range(frames):
+        a = smooth_step(a, a_target, s)   # shared by all channels (spec 2.4)
+        row = rows[n]
+        for ch in range(channels):
+            x, bad = sanitize(row[ch])
+            counters[0] += bad
+            y = a * x + (1.0 - a) * y1[ch]  # eq. 2.1
+            row[ch] = y
+            y1[ch] = flush(y)
+    buf[...] = np.asarray(rows, dtype=np.float64).reshape(frames, channels).astype(np.float32)
+    smooth[0] = a
+    state[:] = y1

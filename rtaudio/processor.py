@@ -1,0 +1,358 @@
+"""The ``Processor`` base class: parameters, preparation, backends, streaming.
+
+Every effect and analyser in rtaudio is a ``Processor``. A subclass
+declares its parameters (``PARAMS``), allocates its state in
+``_allocate``, publishes derived coefficient targets in
+``_update_targets`` and provides one kernel per backend. See
+``specs/effects.md`` section 0 for the shared conventions.
+"""
+from __future__ import annotations
+
+import math
+from typing import Any, ClassVar, Optional
+
+import numpy as np
+
+from rtaudio.params import Param
+
+BACKENDS = ("c", "numba", "reference")
+SAMPLE_RATE_RANGE_HZ = (8000.0, 384000.0)
+DEFAULT_MAX_BLOCK = 8192
+SMOOTHING_TIME_S = 0.010  # specs/effects.md 0.4
+
+
+def smoothing_pole(sample_rate: float) -> float:
+    """Pole ``s = exp(-1 / (0.010 * fs))`` of the parameter smoother (spec 0.4)."""
+    return math.exp(-1.0 / (SMOOTHING_TIME_S * sample_rate))
+
+
+def validate_sample_rate(sample_rate: Any) -> float:
+    """Return ``sample_rate`` as float, or raise ``ValueError`` (spec 0.1)."""
+    low, high = SAMPLE_RATE_RANGE_HZ
+    if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, float, np.integer, np.floating)):
+        raise ValueError(f"sample_rate = {sample_rate!r} is not a number; valid range is "
+                         f"[{low:g}, {high:g}] Hz")
+    rate = float(sample_rate)
+    if not (low <= rate <= high):
+        raise ValueError(f"sample_rate = {sample_rate!r} is out of range; valid range is "
+                         f"[{low:g}, {high:g}] Hz")
+    return rate
+
+
+def as_offline_audio(audio: Any) -> tuple[np.ndarray, bool]:
+    """Copy ``audio`` to a C-contiguous float32 ``(frames, channels)`` array.
+
+    Returns the array and whether the input was one-dimensional.
+    """
+    array = np.asarray(audio)
+    if array.dtype.kind == "c":
+        raise TypeError(f"audio must be real float32 or float64 samples, got complex dtype {array.dtype}")
+    if array.dtype not in (np.float32, np.float64):
+        hint = ""
+        if array.dtype.kind in "iu":
+            hint = " (convert integer PCM first, e.g. x.astype(np.float32) / 32768)"
+        raise TypeError(f"audio must be float32 or float64 samples, got dtype {array.dtype}{hint}")
+    if array.ndim not in (1, 2):
+        raise ValueError(f"audio must have shape (frames,) or (frames, channels), got shape {array.shape}")
+    mono = array.ndim == 1
+    block = np.array(array.reshape(-1, 1) if mono else array, dtype=np.float32, order="C", copy=True)
+    if block.shape[1] == 0:
+        raise ValueError(f"audio has no channels (shape {array.shape})")
+    return block, mono
+
+
+class Processor:
+    """Base class of all block processors.
+
+    Parameters
+    ----------
+    backend : {"c", "numba", "reference"}
+        Implementation of the inner loop. ``"c"`` (default) is the CFFI
+        kernel, ``"numba"`` the Numba kernel (compiled on first use) and
+        ``"reference"`` the float64 Python transcription of the spec.
+    **params
+        Initial parameter values (see ``PARAMS`` of each processor).
+
+    Notes
+    -----
+    Offline use: ``y = proc(x, sample_rate=48000)`` processes a whole signal
+    from a reset state. Streaming use: ``proc.prepare(sample_rate, channels,
+    max_block)`` once, then ``proc.process(block)`` in place per block.
+    Parameters can be set at any time; a change takes effect at the first
+    sample of the next ``process`` call and continuous coefficients are
+    smoothed with a 10 ms one-pole smoother (spec 0.4).
+    """
+
+    #: name used in chain strings and presets, e.g. "gate"
+    chain_name: ClassVar[str] = ""
+    #: other accepted names in chain strings
+    aliases: ClassVar[tuple[str, ...]] = ()
+    #: the parameters, in display order
+    PARAMS: ClassVar[tuple[Param, ...]] = ()
+    #: symbol names of the C kernel (used by the native chain)
+    c_process_symbol: ClassVar[str] = ""
+    #: True for analysers, which pass audio through unchanged
+    is_analyser: ClassVar[bool] = False
+    #: True when the kernels use scratch buffers sized by ``max_block``
+    uses_max_block: ClassVar[bool] = False
+
+    _registry: ClassVar[dict[str, type["Processor"]]] = {}
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for param in cls.PARAMS:
+            if param.name not in cls.__dict__:
+                setattr(cls, param.name, _param_property(param))
+        if cls.chain_name:
+            for name in (cls.chain_name, *cls.aliases):
+                Processor._registry[name] = cls
+
+    def __init__(self, *, backend: str = "c", **params: Any) -> None:
+        self._values: dict[str, Any] = {p.name: p.default for p in self.PARAMS}
+        self._sample_rate: Optional[float] = None
+        self._channels: Optional[int] = None
+        self._max_block = DEFAULT_MAX_BLOCK
+        self.bypass = False
+        self.backend = backend
+        unknown = sorted(set(params) - set(self._values) - set(self._extra_init_names()))
+        if unknown:
+            raise TypeError(f"{type(self).__name__} got unknown parameter(s) {', '.join(unknown)}; "
+                            f"valid parameters: {', '.join(self.param_names())}")
+        for name, value in params.items():
+            setattr(self, name, value)
+
+    # ------------------------------------------------------------------ params
+    @classmethod
+    def param_names(cls) -> list[str]:
+        """Names of the processor's parameters, in display order."""
+        return [p.name for p in cls.PARAMS]
+
+    @classmethod
+    def param(cls, name: str) -> Param:
+        """The ``Param`` description of parameter ``name``."""
+        for param in cls.PARAMS:
+            if param.name == name:
+                return param
+        raise KeyError(f"{cls.__name__} has no parameter {name!r}; "
+                       f"valid parameters: {', '.join(cls.param_names())}")
+
+    @classmethod
+    def _extra_init_names(cls) -> tuple[str, ...]:
+        """Constructor keywords accepted besides ``PARAMS`` (none by default)."""
+        return ()
+
+    def get_params(self) -> dict[str, Any]:
+        """Current values of all parameters (what a preset stores)."""
+        return {name: getattr(self, name) for name in self.param_names()}
+
+    def _set_param(self, name: str, value: Any) -> None:
+        param = self.param(name)
+        self._values[name] = param.validate(value, type(self).__name__, self._sample_rate)
+        if self.prepared:
+            self._update_targets()
+
+    # -------------------------------------------------------------- backend
+    @property
+    def backend(self) -> str:
+        """Kernel implementation: ``"c"``, ``"numba"`` or ``"reference"``."""
+        return self._backend
+
+    @backend.setter
+    def backend(self, value: str) -> None:
+        if value not in BACKENDS:
+            raise ValueError(f"{type(self).__name__}.backend = {value!r} is not valid: "
+                             f"expected one of {', '.join(map(repr, BACKENDS))}")
+        if value == "numba":
+            self._load_numba_kernels()
+        self._backend = value
+        self._kernel = getattr(self, f"_process_{value}")
+
+    def _load_numba_kernels(self) -> None:
+        """Import (and so compile or load from cache) the Numba kernels."""
+
+    # ---------------------------------------------------------- preparation
+    @property
+    def prepared(self) -> bool:
+        """True once ``prepare`` has been called."""
+        return self._channels is not None
+
+    @property
+    def sample_rate(self) -> Optional[float]:
+        """Sample rate in Hz given to ``prepare`` (None before)."""
+        return self._sample_rate
+
+    @property
+    def channels(self) -> Optional[int]:
+        """Channel count given to ``prepare`` (None before)."""
+        return self._channels
+
+    @property
+    def max_block(self) -> int:
+        """Largest block ``process`` hands to a kernel in one call."""
+        return self._max_block
+
+    @property
+    def latency_samples(self) -> int:
+        """Delay the processor adds, in samples at the base rate."""
+        return 0
+
+    def prepare(self, sample_rate: float, channels: int, max_block: int = DEFAULT_MAX_BLOCK) -> None:
+        """Allocate state for streaming and reset it.
+
+        Parameters
+        ----------
+        sample_rate : float
+            Sample rate in Hz, in [8000, 384000].
+        channels : int
+            Number of channels of every block given to ``process``.
+        max_block : int
+            Largest block expected, in frames; larger blocks are processed
+            in pieces of this size (with the same result).
+
+        Raises
+        ------
+        ValueError
+            If an argument is out of range, or a parameter is not valid at
+            this sample rate (e.g. ``cutoff_hz`` above Nyquist).
+        """
+        rate = validate_sample_rate(sample_rate)
+        if isinstance(channels, bool) or not isinstance(channels, (int, np.integer)) or channels < 1:
+            raise ValueError(f"channels = {channels!r} must be an integer >= 1")
+        if isinstance(max_block, bool) or not isinstance(max_block, (int, np.integer)) or max_block < 1:
+            raise ValueError(f"max_block = {max_block!r} must be an integer >= 1")
+        for param in self.PARAMS:  # ranges that depend on the sample rate
+            if param.name in self._values and self._values[param.name] is not None:
+                param.validate(self._values[param.name], type(self).__name__, rate)
+        self._sample_rate = rate
+        self._channels = int(channels)
+        self._max_block = int(max_block)
+        self._allocate(self._channels)
+        self._update_targets()
+        self.reset()
+
+    def reset(self) -> None:
+        """Return all state to its initial value (spec 0.7); keeps parameters."""
+        if self.prepared:
+            self._reset_state()
+
+    # ------------------------------------------------------------ processing
+    def process(self, block: np.ndarray) -> np.ndarray:
+        """Process one block in place and return it.
+
+        Parameters
+        ----------
+        block : numpy.ndarray
+            float32, C-contiguous, shape ``(frames, channels)``; ``frames``
+            may be 0 (no-op).
+
+        Raises
+        ------
+        TypeError
+            If the block is not float32.
+        ValueError
+            If the shape, channel count or memory layout is wrong.
+        RuntimeError
+            If ``prepare`` has not been called.
+        """
+        self._check_block(block)
+        frames = block.shape[0]
+        if frames == 0 or self.bypass:
+            return block
+        if self.uses_max_block and frames > self._max_block:
+            for start in range(0, frames, self._max_block):
+                self._kernel(block[start:start + self._max_block])
+        else:
+            self._kernel(block)
+        return block
+
+    def _check_block(self, block: np.ndarray) -> None:
+        if not self.prepared:
+            raise RuntimeError(f"{type(self).__name__}.process() called before prepare()")
+        if not isinstance(block, np.ndarray):
+            raise TypeError(f"block must be a numpy.ndarray, got {type(block).__name__}")
+        if block.dtype != np.float32:
+            raise TypeError(f"block must be float32, got dtype {block.dtype}")
+        if block.ndim != 2:
+            raise ValueError(f"block must have shape (frames, channels), got shape {block.shape}")
+        if block.shape[1] != self._channels:
+            raise ValueError(f"block has {block.shape[1]} channel(s) but {type(self).__name__} was "
+                             f"prepared for {self._channels}")
+        if not block.flags.c_contiguous:
+            raise ValueError("block must be C-contiguous (use numpy.ascontiguousarray)")
+        if not block.flags.writeable:
+            raise ValueError("block must be writeable (processing is in place)")
+
+    def __call__(self, audio: np.ndarray, sample_rate: float) -> np.ndarray:
+        """Process a whole signal offline, from a reset state.
+
+        Parameters
+        ----------
+        audio : numpy.ndarray
+            float32 or float64, shape ``(frames,)`` or ``(frames, channels)``.
+        sample_rate : float
+            Sample rate in Hz.
+
+        Returns
+        -------
+        numpy.ndarray
+            float32 array of the same shape as ``audio``.
+        """
+        block, mono = as_offline_audio(audio)
+        self.prepare(sample_rate, block.shape[1], max(self._max_block, 1))
+        self.process(block)
+        return block[:, 0] if mono else block
+
+    # ------------------------------------------------------------- counters
+    @property
+    def nonfinite_count(self) -> int:
+        """Non-finite input samples replaced by 0 since the last reset (spec 0.5)."""
+        return int(self._counters[0]) if self.prepared else 0
+
+    # -------------------------------------------------- subclass interface
+    def _allocate(self, channels: int) -> None:
+        raise NotImplementedError
+
+    def _update_targets(self) -> None:
+        raise NotImplementedError
+
+    def _reset_state(self) -> None:
+        raise NotImplementedError
+
+    def _process_c(self, block: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _process_numba(self, block: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def _process_reference(self, block: np.ndarray) -> None:
+        raise NotImplementedError
+
+    def native_handle(self):
+        """C pointer to this processor's kernel struct (for the native chain)."""
+        if not self.prepared:
+            raise RuntimeError(f"{type(self).__name__} is not prepared")
+        return self._cself
+
+    def __repr__(self) -> str:
+        params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"{type(self).__name__}({params})"
+
+
+def _param_property(param: Param) -> property:
+    def getter(self: Processor) -> Any:
+        return self._values[param.name]
+
+    def setter(self: Processor, value: Any) -> None:
+        self._set_param(param.name, value)
+
+    unit = f" [{param.unit}]" if param.unit else ""
+    return property(getter, setter, doc=f"{param.doc}{unit}; default {param.default!r}.")
+
+
+def processor_class(name: str) -> type[Processor]:
+    """The processor class registered under chain name ``name``."""
+    try:
+        return Processor._registry[name]
+    except KeyError:
+        known = ", ".join(sorted(Processor._registry))
+        raise KeyError(f"unknown processor {name!r}; known processors: {known}") from None
