@@ -67,3 +67,15 @@ typedef struct {
 
 void rtd_lowpass_process(void *self, float *buf, int frames, int channels);
 void rtd_lowpass_reset(void *self);
+
+/* ---- RingModulator (specs/effects.md section 3) -------------------- */
+/* (declarations of the ring modulator go here) */
+
+/* ---- VCF (specs/effects.md section 4) ------------------------------ */
+/* (declarations of the VCF go here) */
+
+/* ---- YinTracker (specs/effects.md section 5) ----------------------- */
+/* (declarations of the YIN tracker go here) */
+
+/* ---- Engine: native chain, callback, monitor rings ------------------ */
+/* (declarations of the engine go here) */

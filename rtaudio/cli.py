@@ -1,0 +1,67 @@
+"""The ``rtaudio`` command (also ``python -m rtaudio``).
+
+Each subcommand lives in ``rtaudio/commands/<name>.py`` and is imported
+only when used, so ``rtaudio --help`` stays fast. User errors
+(``RtaudioError``) print one line and exit with status 1; Ctrl-C exits
+with status 130.
+"""
+from __future__ import annotations
+
+import importlib
+import sys
+from typing import Optional, Sequence
+
+import click
+
+from rtaudio.errors import RtaudioError
+
+#: subcommand name -> (module, one-line help)
+COMMANDS: dict[str, tuple[str, str]] = {
+    "demo": ("rtaudio.commands.demo", "Render the built-in demo signal through a chain and summarise."),
+    "render": ("rtaudio.commands.render", "Process a sound file through a chain (offline)."),
+}
+
+
+class LazyGroup(click.Group):
+    """A click group that imports a subcommand's module on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> Optional[click.Command]:
+        if name not in COMMANDS:
+            return None
+        module = importlib.import_module(COMMANDS[name][0])
+        return module.command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][1]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="rtaudio")
+def cli() -> None:
+    """rtaudio: real-time audio effects (gate, low-pass, ring modulator,
+    VCS3 filter, YIN pitch) live or on files."""
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Entry point of the ``rtaudio`` script."""
+    try:
+        code = cli.main(args=list(argv) if argv is not None else None, prog_name="rtaudio",
+                        standalone_mode=False)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except click.exceptions.Abort:
+        click.echo("rtaudio: aborted", err=True)
+        sys.exit(130)
+    except RtaudioError as exc:
+        click.echo(f"rtaudio: error: {exc}", err=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        click.echo("rtaudio: interrupted", err=True)
+        sys.exit(130)
+    sys.exit(code if isinstance(code, int) else 0)

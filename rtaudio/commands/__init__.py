@@ -1,0 +1,1 @@
+"""Subcommands of the ``rtaudio`` CLI, one module each (each defines ``command``)."""
