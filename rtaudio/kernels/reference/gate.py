@@ -7,7 +7,11 @@ from rtaudio.kernels.reference.common import flush, sanitize
 
 
 def gate_process(params: np.ndarray, state: np.ndarray, counters: np.ndarray, buf: np.ndarray) -> None:
-    """Process ``buf`` (float32, frames x channels) in place."""
+    """Process ``buf`` (frames x channels) in place.
+
+    ``buf`` is normally float32; a float64 buffer gets the unrounded float64
+    result (used by tests that compare with other float64 references).
+    """
     alpha_a, alpha_r, t_lin, hold = (float(v) for v in params[:4])
     frames, channels = buf.shape
     for ch in range(channels):
@@ -26,5 +30,5 @@ def gate_process(params: np.ndarray, state: np.ndarray, counters: np.ndarray, bu
                 gs = alpha_a * gs + (1.0 - alpha_a) * gc
             out[n] = x * gs                               # step 5
             gs = flush(gs)
-        buf[:, ch] = np.asarray(out, dtype=np.float64).astype(np.float32)
+        buf[:, ch] = np.asarray(out, dtype=np.float64)  # one rounding, to buf's dtype
         state[ch, 0], state[ch, 1] = gs, count

@@ -8,7 +8,11 @@ from rtaudio.kernels.reference.common import flush, sanitize, smooth_step
 
 def lowpass_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
                     counters: np.ndarray, buf: np.ndarray) -> None:
-    """Process ``buf`` (float32, frames x channels) in place."""
+    """Process ``buf`` (frames x channels) in place.
+
+    ``buf`` is normally float32; a float64 buffer gets the unrounded float64
+    result (used by tests that compare with scipy.signal.lfilter).
+    """
     a_target, s = float(params[0]), float(params[1])
     a = float(smooth[0])
     y1 = [float(v) for v in state]
@@ -23,6 +27,6 @@ def lowpass_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
             y = a * x + (1.0 - a) * y1[ch]  # eq. 2.1
             row[ch] = y
             y1[ch] = flush(y)
-    buf[...] = np.asarray(rows, dtype=np.float64).reshape(frames, channels).astype(np.float32)
+    buf[...] = np.asarray(rows, dtype=np.float64).reshape(frames, channels)  # one rounding
     smooth[0] = a
     state[:] = y1
