@@ -13,8 +13,8 @@ READ_BLOCK = 65536
 
 
 @click.command("render")
-@click.argument("in_path", metavar="IN", type=click.Path(dir_okay=False))
-@click.argument("out_path", metavar="OUT", type=click.Path(dir_okay=False))
+@click.argument("in_path", metavar="IN")
+@click.argument("out_path", metavar="OUT")
 @chain_options
 @click.option("--compensate-latency/--no-compensate-latency", default=True, show_default=True,
               help="Shift the output back by the chain's latency so it lines up with the input.")
