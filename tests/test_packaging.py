@@ -1,0 +1,42 @@
+"""A non-editable install compiles the C kernels and imports from anywhere."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_wheel_builds_installs_and_imports(tmp_path):
+    wheel_dir = tmp_path / "wheels"
+    build = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(wheel_dir), str(ROOT)],
+        capture_output=True, text=True, timeout=600)
+    assert build.returncode == 0, build.stderr[-3000:]
+    wheel = next(wheel_dir.glob("rtaudio-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    top_level = {name.split("/")[0] for name in names}
+    assert "gui" not in top_level and "native" not in top_level and "tests" not in top_level
+    assert any(name.startswith("rtaudio/_rtdsp") and name.endswith(".so") for name in names)
+
+    site = tmp_path / "site"
+    install = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q",
+                              "--target", str(site), str(wheel)], capture_output=True, text=True, timeout=300)
+    assert install.returncode == 0, install.stderr[-3000:]
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code = ("import rtaudio, numpy as np; "
+            "y = rtaudio.LowPass(cutoff_hz=1000.0)(np.ones(64, np.float32), 48000); "
+            "print(rtaudio.__file__, float(y[-1]))")
+    env = dict(os.environ, PYTHONPATH=str(site))
+    run = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert run.stdout.startswith(str(site)), run.stdout  # not the source checkout
