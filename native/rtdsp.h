@@ -78,4 +78,137 @@ void rtd_lowpass_reset(void *self);
 /* (declarations of the YIN tracker go here) */
 
 /* ---- Engine: native chain, callback, monitor rings ------------------ */
-/* (declarations of the engine go here) */
+/* PortAudio's callback time info (three doubles, seconds on the stream
+ * clock), declared here so no PortAudio header is needed. */
+typedef struct {
+    double inputBufferAdcTime;
+    double currentTime;
+    double outputBufferDacTime;
+} PaStreamCallbackTimeInfo;
+
+/* One record per callback (64 bytes; rtaudio/monitor.py has the matching
+ * NumPy dtype).  Times in ns are CLOCK_MONOTONIC. */
+typedef struct {
+    int64_t enter_ns;
+    int64_t exit_ns;
+    double input_time;      /* PaStreamCallbackTimeInfo.inputBufferAdcTime */
+    double current_time;    /* .currentTime */
+    double output_time;     /* .outputBufferDacTime */
+    uint64_t index;         /* callback number since the stream started */
+    uint32_t frames;
+    uint32_t status;        /* PaStreamCallbackFlags */
+    uint32_t nonfinite;     /* non-finite input samples in this callback */
+    uint32_t reserved;
+} rtd_monitor_record;
+
+/* Single-producer / single-consumer ring of monitor records.  Python
+ * allocates the struct and the records array (capacity a power of two);
+ * the producer publishes `head` with release, the consumer `tail`. */
+typedef struct {
+    rtd_monitor_record *records;
+    uint64_t capacity;
+    uint64_t head;
+    uint64_t tail;
+    uint64_t lost;          /* records dropped because the ring was full */
+} rtd_monitor_ring;
+
+int rtd_monitor_push(rtd_monitor_ring *ring, const rtd_monitor_record *record);
+/* Push from separate values (the Python-mode callback uses this). */
+int rtd_monitor_push_values(rtd_monitor_ring *ring, int64_t enter_ns, int64_t exit_ns,
+                            double input_time, double current_time, double output_time,
+                            uint64_t index, uint32_t frames, uint32_t status, uint32_t nonfinite);
+/* Copy up to `max` records into `out`, advance the tail; returns the count. */
+uint64_t rtd_monitor_pop(rtd_monitor_ring *ring, rtd_monitor_record *out, uint64_t max);
+
+/* Single-producer / single-consumer ring of float32 samples (audio taps,
+ * recording).  A write is all-or-nothing: when the ring lacks room the
+ * samples are counted in `dropped` and not written. */
+typedef struct {
+    float *data;
+    uint64_t capacity;      /* in samples, a power of two */
+    uint64_t head;
+    uint64_t tail;
+    uint64_t dropped;
+} rtd_float_ring;
+
+int rtd_float_ring_write(rtd_float_ring *ring, const float *src, uint64_t count);
+uint64_t rtd_float_ring_read(rtd_float_ring *ring, float *dst, uint64_t max);
+uint64_t rtd_float_ring_available(rtd_float_ring *ring);
+
+/* CLOCK_MONOTONIC in ns (the clock of every monitor record). */
+int64_t rtd_monotonic_ns(void);
+
+/* One processor of the native chain: its C process function and struct. */
+typedef struct {
+    rtd_process_fn process;
+    void *self;
+    int bypass;
+} rtd_slot;
+
+/* An immutable chain description; the engine swaps a pointer to it. */
+typedef struct {
+    rtd_slot *slots;
+    int count;
+} rtd_chain_desc;
+
+/* Everything the native callback touches; allocated by Python and kept
+ * alive by the Engine for the stream's lifetime. */
+typedef struct {
+    rtd_chain_desc *chain;      /* swapped atomically (release/acquire) */
+    float *work;                /* max_block x channels, interleaved */
+    int channels;               /* channels the chain processes */
+    int in_channels;            /* stream input channels (0: output only) */
+    int out_channels;           /* stream output channels */
+    int max_block;
+    rtd_monitor_ring *monitor;  /* NULL: no records */
+    rtd_float_ring *tap_in;     /* NULL: no tap; engine-channel frames */
+    rtd_float_ring *tap_out;
+    rtd_float_ring *record;     /* processed output for the recorder */
+    uint64_t callbacks;         /* completed callbacks (atomic) */
+    uint64_t record_dropped_frames;
+    int64_t nonfinite_total;
+    int stop;                   /* set by Python: the callback returns paAbort */
+    int ftz_daz_seen;           /* 1 when FTZ/DAZ was active in the callback */
+} rtd_engine;
+
+/* The PortAudio stream callback (PaStreamCallback signature). */
+int rtd_engine_callback(const void *input, void *output, unsigned long frames,
+                        const PaStreamCallbackTimeInfo *time_info,
+                        unsigned long status, void *userdata);
+void rtd_engine_set_chain(rtd_engine *engine, rtd_chain_desc *chain);
+uint64_t rtd_engine_callbacks(rtd_engine *engine);
+void rtd_engine_request_stop(rtd_engine *engine, int stop);
+
+/* The virtual device's clock: calls `callback` every period from the
+ * calling thread (sleeping to absolute CLOCK_MONOTONIC deadlines), with
+ * input frames taken cyclically from `input` and output frames appended
+ * to `output` (or discarded once it is full / when NULL). */
+typedef int (*rtd_stream_callback)(const void *input, void *output, unsigned long frames,
+                                   const PaStreamCallbackTimeInfo *time_info,
+                                   unsigned long status, void *userdata);
+typedef struct {
+    rtd_stream_callback callback;
+    void *userdata;
+    const float *input;         /* input_frames x in_channels, or NULL */
+    uint64_t input_frames;
+    float *output;              /* output_frames x out_channels, or NULL */
+    uint64_t output_frames;
+    float *in_block;            /* blocksize x in_channels scratch */
+    float *out_block;           /* blocksize x out_channels scratch */
+    int in_channels;
+    int out_channels;
+    int blocksize;
+    double samplerate;
+    double speed;               /* 1.0: real time; 0: as fast as possible */
+    uint64_t max_callbacks;     /* 0: until stopped */
+    uint64_t callbacks;         /* done (atomic) */
+    uint64_t output_written;    /* frames stored in `output` (atomic) */
+    uint64_t missed;            /* periods skipped because the thread was late */
+    int stop;                   /* set by another thread (atomic) */
+    int result;                 /* last non-zero callback return value */
+} rtd_virtual;
+
+/* Run the virtual clock until stopped, max_callbacks reached or the
+ * callback returns non-zero; returns the number of callbacks made. */
+uint64_t rtd_virtual_run(rtd_virtual *device);
+void rtd_virtual_request_stop(rtd_virtual *device);
