@@ -13,11 +13,14 @@ from typing import Any, ClassVar, Optional
 
 import numpy as np
 
+from rtaudio._native import ffi, lib
 from rtaudio.params import Param
 
 BACKENDS = ("c", "numba", "reference")
 SAMPLE_RATE_RANGE_HZ = (8000.0, 384000.0)
 DEFAULT_MAX_BLOCK = 8192
+_FLOAT32 = np.dtype(np.float32)
+_from_buffer = ffi.from_buffer
 SMOOTHING_TIME_S = 0.010  # specs/effects.md 0.4
 
 
@@ -103,6 +106,8 @@ class Processor:
         for param in cls.PARAMS:
             if param.name not in cls.__dict__:
                 setattr(cls, param.name, _param_property(param))
+        if cls.c_process_symbol:
+            cls._c_process = getattr(lib, cls.c_process_symbol)
         if cls.chain_name:
             for name in (cls.chain_name, *cls.aliases):
                 Processor._registry[name] = cls
@@ -254,7 +259,15 @@ class Processor:
         RuntimeError
             If ``prepare`` has not been called.
         """
-        self._check_block(block)
+        # Fast path first (this runs in the audio callback in python mode);
+        # _check_block explains whatever is wrong.
+        try:
+            ok = (block.dtype is _FLOAT32 and block.ndim == 2 and block.shape[1] == self._channels
+                  and block.flags.c_contiguous and block.flags.writeable)
+        except AttributeError:
+            ok = False
+        if not ok:
+            self._check_block(block)
         frames = block.shape[0]
         if frames == 0 or self.bypass:
             return block
@@ -319,7 +332,9 @@ class Processor:
         raise NotImplementedError
 
     def _process_c(self, block: np.ndarray) -> None:
-        raise NotImplementedError
+        """Run the C kernel named by ``c_process_symbol`` on the block."""
+        frames, channels = block.shape
+        self._c_process(self._cself, _from_buffer("float[]", block), frames, channels)
 
     def _process_numba(self, block: np.ndarray) -> None:
         raise NotImplementedError

@@ -88,9 +88,6 @@ class NoiseGate(Processor):
     def _reset_state(self) -> None:
         lib.rtd_gate_reset(self._cself)
 
-    def _process_c(self, block: np.ndarray) -> None:
-        lib.rtd_gate_process(self._cself, ffi.from_buffer("float[]", block), block.shape[0], block.shape[1])
-
     def _load_numba_kernels(self) -> None:
         from rtaudio.kernels.numba.gate import gate_process
         self._numba_kernel = gate_process

@@ -137,9 +137,6 @@ class LowPass(Processor):
     def _reset_state(self) -> None:
         lib.rtd_lowpass_reset(self._cself)
 
-    def _process_c(self, block: np.ndarray) -> None:
-        lib.rtd_lowpass_process(self._cself, ffi.from_buffer("float[]", block), block.shape[0], block.shape[1])
-
     def _load_numba_kernels(self) -> None:
         from rtaudio.kernels.numba.lowpass import lowpass_process
         self._numba_kernel = lowpass_process
