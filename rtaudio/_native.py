@@ -11,7 +11,11 @@ except ImportError as exc:  # pragma: no cover - only without a build
         "`pip install .` (or `make build` in a source checkout)."
     ) from exc
 
-__all__ = ["ffi", "lib", "pointer", "store_param"]
+__all__ = ["ffi", "lib", "native_struct", "pointer"]
+
+_POINTER_TYPES = {np.dtype(np.float64): "double *", np.dtype(np.float32): "float *",
+                  np.dtype(np.int64): "int64_t *", np.dtype(np.uint64): "uint64_t *",
+                  np.dtype(np.int32): "int32_t *"}
 
 
 def pointer(ctype: str, array: np.ndarray):
@@ -25,6 +29,16 @@ def pointer(ctype: str, array: np.ndarray):
     return ffi.cast(ctype, ffi.from_buffer(array))
 
 
-def store_param(params: np.ndarray, cparams, index: int, value: float) -> None:
-    """Atomically publish one parameter target to a running kernel."""
-    lib.rtd_param_store(cparams, index, float(value))
+def native_struct(ctype: str, **fields):
+    """Allocate a C struct (``ffi.new(ctype)``) and fill its fields.
+
+    NumPy arrays become pointers to their data (the pointer type follows the
+    array's dtype); other values are assigned as they are. The caller keeps
+    the arrays alive as long as the struct.
+    """
+    struct = ffi.new(ctype)
+    for name, value in fields.items():
+        if isinstance(value, np.ndarray):
+            value = pointer(_POINTER_TYPES[value.dtype], value)
+        setattr(struct, name, value)
+    return struct

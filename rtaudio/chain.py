@@ -5,7 +5,7 @@ from typing import Any, Iterable, Iterator, Optional, Union
 
 import numpy as np
 
-from rtaudio.processor import DEFAULT_MAX_BLOCK, Processor, as_offline_audio, validate_sample_rate
+from rtaudio.processor import DEFAULT_MAX_BLOCK, Processor, run_offline, validate_sample_rate
 
 
 class Chain:
@@ -112,6 +112,11 @@ class Chain:
         """Channel count given to ``prepare`` (None before)."""
         return self._channels
 
+    @property
+    def max_block(self) -> int:
+        """Largest block handed to a kernel in one call (see ``prepare``)."""
+        return self._max_block
+
     def prepare(self, sample_rate: float, channels: int, max_block: int = DEFAULT_MAX_BLOCK) -> None:
         """Prepare every processor for streaming (see ``Processor.prepare``)."""
         rate = validate_sample_rate(sample_rate)
@@ -145,10 +150,7 @@ class Chain:
         numpy.ndarray
             float32, same shape as ``audio``.
         """
-        block, mono = as_offline_audio(audio)
-        self.prepare(sample_rate, block.shape[1], self._max_block)
-        self.process(block)
-        return block[:, 0] if mono else block
+        return run_offline(self, audio, sample_rate)
 
     @property
     def nonfinite_count(self) -> int:

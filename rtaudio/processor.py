@@ -64,6 +64,16 @@ def as_offline_audio(audio: Any) -> tuple[np.ndarray, bool]:
     return block, mono
 
 
+def run_offline(target: Any, audio: Any, sample_rate: float) -> np.ndarray:
+    """Prepare ``target`` (a Processor or Chain) for ``audio``, which resets
+    it, process the whole signal in one block and return it as float32 in
+    the input's shape."""
+    block, mono = as_offline_audio(audio)
+    target.prepare(sample_rate, block.shape[1], target.max_block)
+    target.process(block)
+    return block[:, 0] if mono else block
+
+
 class Processor:
     """Base class of all block processors.
 
@@ -310,10 +320,7 @@ class Processor:
         numpy.ndarray
             float32 array of the same shape as ``audio``.
         """
-        block, mono = as_offline_audio(audio)
-        self.prepare(sample_rate, block.shape[1], max(self._max_block, 1))
-        self.process(block)
-        return block[:, 0] if mono else block
+        return run_offline(self, audio, sample_rate)
 
     # ------------------------------------------------------------- counters
     @property

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from rtaudio._native import ffi, lib, pointer
+from rtaudio._native import lib, native_struct
 from rtaudio.params import Param
 from rtaudio.processor import Processor
 
@@ -60,12 +60,9 @@ class NoiseGate(Processor):
         self._params = np.zeros(4, dtype=np.float64)
         self._state = np.zeros((channels, 2), dtype=np.float64)
         self._counters = np.zeros(1, dtype=np.int64)
-        self._cself = ffi.new("rtd_gate *")
-        self._cparams = pointer("double *", self._params)
-        self._cself.params = self._cparams
-        self._cself.state = pointer("double *", self._state)
-        self._cself.counters = pointer("int64_t *", self._counters)
-        self._cself.channels = channels
+        self._cself = native_struct("rtd_gate *", params=self._params, state=self._state,
+                                    counters=self._counters, channels=channels)
+        self._cparams = self._cself.params
 
     @property
     def hold_samples(self) -> int:

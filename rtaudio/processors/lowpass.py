@@ -11,7 +11,7 @@ from typing import Any, Optional
 
 import numpy as np
 
-from rtaudio._native import ffi, lib, pointer
+from rtaudio._native import lib, native_struct
 from rtaudio.params import Param
 from rtaudio.processor import Processor, smoothing_pole
 
@@ -122,13 +122,9 @@ class LowPass(Processor):
         self._smooth = np.zeros(1, dtype=np.float64)
         self._state = np.zeros(channels, dtype=np.float64)
         self._counters = np.zeros(1, dtype=np.int64)
-        self._cself = ffi.new("rtd_lowpass *")
-        self._cparams = pointer("double *", self._params)
-        self._cself.params = self._cparams
-        self._cself.smooth = pointer("double *", self._smooth)
-        self._cself.state = pointer("double *", self._state)
-        self._cself.counters = pointer("int64_t *", self._counters)
-        self._cself.channels = channels
+        self._cself = native_struct("rtd_lowpass *", params=self._params, smooth=self._smooth,
+                                    state=self._state, counters=self._counters, channels=channels)
+        self._cparams = self._cself.params
 
     def _update_targets(self) -> None:
         lib.rtd_param_store(self._cparams, 0, self.alpha)
