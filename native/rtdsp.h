@@ -72,7 +72,25 @@ void rtd_lowpass_reset(void *self);
 /* (declarations of the ring modulator go here) */
 
 /* ---- VCF (specs/effects.md section 4) ------------------------------ */
-/* (declarations of the VCF go here) */
+/* params: [0] K target = I0/(2C) [A/F]  [1] gfdbk target  [2] drive target
+ *         [3] output_gain target  [4] smoothing pole s (0.4)
+ *         [5] T = 1/(L·fs) of the model [s]
+ * smooth: [0] K  [1] gfdbk  [2] drive  [3] output_gain (current, shared)
+ * state:  channels x 16 [s1 s2 s3 s4 vout vc1 vc2 vc3 vc11 vc21 vc31 vc41
+ *                        xc1 xc2 xc3 xc4]
+ * counters: [0] nonfinite_count  [1] nonconverged_samples
+ *           [2] max_iterations_last_block  [3] total_iterations
+ *           [4] total model samples (per channel, summed) */
+typedef struct {
+    double *params;
+    double *smooth;
+    double *state;
+    int64_t *counters;
+    int channels;
+} rtd_vcf;
+
+void rtd_vcf_process(void *self, float *buf, int frames, int channels);
+void rtd_vcf_reset(void *self);
 
 /* ---- YinTracker (specs/effects.md section 5) ----------------------- */
 /* (declarations of the YIN tracker go here) */

@@ -9,10 +9,12 @@ from rtaudio.chain_spec import load_preset, parse_chain_string, preset_text
 from rtaudio.errors import ChainSyntaxError, RtaudioError
 from rtaudio.processor import BACKENDS, Processor
 from rtaudio.processors import LowPass, NoiseGate
+from rtaudio.processors import VCF
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BACKENDS", "Chain", "ChainSyntaxError", "LowPass", "NoiseGate", "Processor",
     "RtaudioError", "load_preset", "parse_chain_string", "preset_text", "__version__",
+    "VCF",
 ]

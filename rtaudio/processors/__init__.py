@@ -1,5 +1,6 @@
 """The processors, one module each."""
 from rtaudio.processors.gate import NoiseGate
 from rtaudio.processors.lowpass import LowPass
+from rtaudio.processors.vcf import VCF
 
-__all__ = ["NoiseGate", "LowPass"]
+__all__ = ["NoiseGate", "LowPass", "VCF"]
