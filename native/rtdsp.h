@@ -93,7 +93,60 @@ void rtd_vcf_process(void *self, float *buf, int frames, int channels);
 void rtd_vcf_reset(void *self);
 
 /* ---- YinTracker (specs/effects.md section 5) ----------------------- */
-/* (declarations of the YIN tracker go here) */
+/* Lock-free single-producer / single-consumer ring of pitch results,
+ * every array allocated by Python (NumPy).  index (int64, 16 entries):
+ * [0] head, written only by the producer (release); [1] results dropped
+ * because the ring was full (producer); [8] tail, written only by the
+ * consumer (release).  Result number q lives in slot q & (capacity − 1)
+ * of each column; capacity is a power of two. */
+typedef struct {
+    int64_t *index;
+    int32_t *channel;
+    int64_t *frame;
+    double *time_s;
+    double *f0_hz;
+    double *confidence;
+    uint8_t *voiced;
+    int64_t capacity;
+} rtd_yin_ring;
+
+int64_t rtd_yin_ring_head(const rtd_yin_ring *ring);
+int64_t rtd_yin_ring_tail(const rtd_yin_ring *ring);
+int64_t rtd_yin_ring_dropped(const rtd_yin_ring *ring);
+void rtd_yin_ring_publish(rtd_yin_ring *ring, int64_t head, int64_t dropped);
+void rtd_yin_ring_consume(rtd_yin_ring *ring, int64_t tail);
+
+/* params: [0] trough_threshold  [1] silence_db  (targets, rtd_param_store)
+ * config: [0] frame_length N  [1] hop_length  [2] p_min  [3] p_max  [4] n_fft
+ * history: channels x N ring of the last N input samples (float64)
+ * n_seen: channels, samples received since reset
+ * frame: N doubles;  work: 2·n_fft + 2·(p_max + 1) doubles (scratch)
+ * cos_m, sin_m: n_fft/4;  cos_n, sin_n: n_fft/2;  bitrev: n_fft/2
+ *   (FFT tables, native/rtd_fft.h)
+ * counters: [0] nonfinite_count  [1] frames analysed */
+typedef struct {
+    double *params;
+    int64_t *config;
+    double *history;
+    int64_t *n_seen;
+    double *frame;
+    double *work;
+    double *cos_m;
+    double *sin_m;
+    double *cos_n;
+    double *sin_n;
+    int32_t *bitrev;
+    int64_t *counters;
+    rtd_yin_ring *ring;
+    double sample_rate;
+    int channels;
+} rtd_yin;
+
+void rtd_yin_process(void *self, float *buf, int frames, int channels);
+void rtd_yin_reset(void *self);
+/* Analyse one frame of N float64 samples (spec 5.3): out = [f0_hz,
+ * confidence, voiced, selected cmnd index]; for tests and benchmarks. */
+void rtd_yin_analyse(rtd_yin *self, const double *frame, double *out);
 
 /* ---- Engine: native chain, callback, monitor rings ------------------ */
 /* PortAudio's callback time info (three doubles, seconds on the stream
