@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from rtaudio._native import ffi, lib, pointer
+from rtaudio._native import lib, native_struct
 from rtaudio.params import Param
 from rtaudio.processor import Processor, smoothing_pole, validate_sample_rate
 
@@ -155,13 +155,9 @@ class VCF(Processor):
         self._smooth = np.zeros(4, dtype=np.float64)
         self._state = np.zeros((channels, N_STATE), dtype=np.float64)
         self._counters = np.zeros(N_COUNTERS, dtype=np.int64)
-        self._cself = ffi.new("rtd_vcf *")
-        self._cparams = pointer("double *", self._params)
-        self._cself.params = self._cparams
-        self._cself.smooth = pointer("double *", self._smooth)
-        self._cself.state = pointer("double *", self._state)
-        self._cself.counters = pointer("int64_t *", self._counters)
-        self._cself.channels = channels
+        self._cself = native_struct("rtd_vcf *", params=self._params, smooth=self._smooth,
+                                    state=self._state, counters=self._counters, channels=channels)
+        self._cparams = self._cself.params
 
     def _update_targets(self) -> None:
         factor = self._values["oversampling_factor"]
@@ -208,9 +204,6 @@ class VCF(Processor):
         return self.total_iterations / samples if samples else math.nan
 
     # ------------------------------------------------------------- kernels
-    def _process_c(self, block: np.ndarray) -> None:
-        lib.rtd_vcf_process(self._cself, ffi.from_buffer("float[]", block), block.shape[0], block.shape[1])
-
     def _load_numba_kernels(self) -> None:
         from rtaudio.kernels.numba.vcf import vcf_process
         self._numba_kernel = vcf_process
