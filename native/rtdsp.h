@@ -69,7 +69,35 @@ void rtd_lowpass_process(void *self, float *buf, int frames, int channels);
 void rtd_lowpass_reset(void *self);
 
 /* ---- RingModulator (specs/effects.md section 3) -------------------- */
-/* (declarations of the ring modulator go here) */
+/* params (targets, read once per block):
+ *   [0] carrier_level (V)   [1] input_gain k   [2] output_gain
+ *   [3] smoothing pole s (0.4, at the base rate)
+ *   [4] carrier phase increment carrier_hz/(L*fs)
+ *   [5] D1 = C/T + T/Lh + 1/Rm   [6] D2 = C/T + T/Lh + 1/Ra
+ *   [7] D3 = Cp/T + 1/Ri         [8] C/T   [9] Cp/T   [10] T/Lh
+ *   [11] 1/Rm  [12] 1/Ra  [13] 1/Ri  [14] T/C  [15] T/Cp
+ * smooth: [0] carrier_level  [1] input_gain  [2] output_gain  [3] phi
+ * state:  channels x 9: u1 u2 u3 i1 i2 u4 u5 u6 u7
+ * interp_hist, decim_acc: channels x 57 (native/polyphase.h)
+ * interp_taps: 57 x factor;  decim_taps: factor x 57
+ * counters: [0] nonfinite_count [1] solver_failures [2] newton_iterations
+ * model: 0 = "stable" (spec 3.4), 1 = "paper" (spec 3.3) */
+typedef struct {
+    double *params;
+    double *smooth;
+    double *state;
+    double *interp_hist;
+    double *decim_acc;
+    double *interp_taps;
+    double *decim_taps;
+    int64_t *counters;
+    int channels;
+    int factor;
+    int model;
+} rtd_ringmod;
+
+void rtd_ringmod_process(void *self, float *buf, int frames, int channels);
+void rtd_ringmod_reset(void *self);
 
 /* ---- VCF (specs/effects.md section 4) ------------------------------ */
 /* params: [0] K target = I0/(2C) [A/F]  [1] gfdbk target  [2] drive target

@@ -10,6 +10,7 @@ from rtaudio.errors import ChainSyntaxError, RtaudioError
 from rtaudio.processor import BACKENDS, Processor
 from rtaudio.processors import LowPass, NoiseGate
 from rtaudio.processors import VCF
+from rtaudio.processors import RingModulator
 
 __version__ = "0.1.0"
 
@@ -17,4 +18,5 @@ __all__ = [
     "BACKENDS", "Chain", "ChainSyntaxError", "LowPass", "NoiseGate", "Processor",
     "RtaudioError", "load_preset", "parse_chain_string", "preset_text", "__version__",
     "VCF",
+    "RingModulator",
 ]

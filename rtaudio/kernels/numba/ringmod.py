@@ -1,0 +1,191 @@
+"""RingModulator Numba kernel (specs/effects.md 3), mirror of native/ringmod.c.
+
+Same arrays and the same operation order as the C kernel; see the
+comment at the top of native/ringmod.c for the per-sample algorithm.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from numba import njit
+
+from rtaudio.kernels.numba.common import flush, smooth_step
+from rtaudio.kernels.numba.polyphase import pp_decim, pp_interp
+
+TWO_PI = 6.283185307179586
+NEWTON_MAX_ITER = 16
+NEWTON_TOL = 1e-12
+
+
+@njit(nogil=True, cache=True, fastmath=False, inline="always")
+def _stable_step(params, st, vin, vc, counters):
+    """Spec 3.4: backward Euler + Newton; returns u2 (counters[1] failures, [2] iterations)."""
+    D1 = params[5]
+    D2 = params[6]
+    D3 = params[7]
+    u1o = st[0]
+    u2o = st[1]
+    u3o = st[2]
+    i1o = st[3]
+    i2o = st[4]
+    r1 = (params[8] * u1o + i1o) + vin * params[11]
+    r2 = params[8] * u2o + i2o
+    r3 = params[9] * u3o
+    u1 = u1o
+    u2 = u2o
+    u3 = u3o
+    it = 1
+    while True:
+        h1 = 0.5 * u1
+        h2 = 0.5 * u2
+        sd = u3 + vc
+        a = h1 - h2
+        bs = h1 + h2
+        w4 = a - sd
+        w5 = -a - sd
+        w6 = bs + sd
+        w7 = sd - bs
+        p4 = w4 if w4 > 0.0 else 0.0
+        p5 = w5 if w5 > 0.0 else 0.0
+        p6 = w6 if w6 > 0.0 else 0.0
+        p7 = w7 if w7 > 0.0 else 0.0
+        q4 = p4 * p4
+        q5 = p5 * p5
+        q6 = p6 * p6
+        q7 = p7 * p7
+        g4 = (0.17 * q4) * q4
+        g5 = (0.17 * q5) * q5
+        g6 = (0.17 * q6) * q6
+        g7 = (0.17 * q7) * q7
+        d4 = (0.68 * q4) * p4
+        d5 = (0.68 * q5) * p5
+        d6 = (0.68 * q6) * p6
+        d7 = (0.68 * q7) * p7
+        ga = g4 - g5
+        gb = g6 - g7
+        F1 = (D1 * u1 - r1) + 0.5 * (ga + gb)
+        F2 = (D2 * u2 - r2) + 0.5 * (gb - ga)
+        F3 = (D3 * u3 - r3) + ((g6 + g7) - (g4 + g5))
+        d45 = d4 + d5
+        d67 = d6 + d7
+        dsum = d45 + d67
+        j11 = D1 + 0.25 * dsum
+        j22 = D2 + 0.25 * dsum
+        j33 = D3 + dsum
+        j12 = 0.25 * (d67 - d45)
+        j13 = 0.5 * ((d5 + d6) - (d4 + d7))
+        j23 = 0.5 * ((d4 + d6) - (d5 + d7))
+        c11 = j22 * j33 - j23 * j23
+        c12 = j13 * j23 - j12 * j33
+        c13 = j12 * j23 - j13 * j22
+        c22 = j11 * j33 - j13 * j13
+        c23 = j12 * j13 - j11 * j23
+        c33 = j11 * j22 - j12 * j12
+        det = (j11 * c11 + j12 * c12) + j13 * c13
+        inv = 1.0 / det
+        e1 = ((c11 * F1 + c12 * F2) + c13 * F3) * inv
+        e2 = ((c12 * F1 + c22 * F2) + c23 * F3) * inv
+        e3 = ((c13 * F1 + c23 * F2) + c33 * F3) * inv
+        u1 -= e1
+        u2 -= e2
+        u3 -= e3
+        if (abs(e1) + abs(e2)) + abs(e3) <= NEWTON_TOL * (((1.0 + abs(u1)) + abs(u2)) + abs(u3)):
+            break
+        if it == NEWTON_MAX_ITER:
+            counters[1] += 1
+            break
+        it += 1
+    counters[2] += it
+    st[0] = flush(u1)
+    st[1] = flush(u2)
+    st[2] = flush(u3)
+    st[3] = flush(i1o - params[10] * u1)
+    st[4] = flush(i2o - params[10] * u2)
+    return st[1]
+
+
+@njit(nogil=True, cache=True, fastmath=False, inline="always")
+def _paper_step(params, st, vin, vc):
+    """Spec 3.3: the paper's explicit step (even diode law); returns u2."""
+    tC = params[14]
+    u1 = st[0]
+    u2 = st[1]
+    u3 = st[2]
+    i1 = st[3]
+    i2 = st[4]
+    q4 = st[5] * st[5]
+    q5 = st[6] * st[6]
+    q6 = st[7] * st[7]
+    q7 = st[8] * st[8]
+    g4 = (0.17 * q4) * q4
+    g5 = (0.17 * q5) * q5
+    g6 = (0.17 * q6) * q6
+    g7 = (0.17 * q7) * q7
+    u1 = u1 + tC * (((((i1 - g4 * 0.5) + g7 * 0.5) + g5 * 0.5) - g6 * 0.5) - (u1 - vin) * params[11])
+    u2 = u2 + tC * (((((i2 + g4 * 0.5) + g7 * 0.5) - g5 * 0.5) - g6 * 0.5) - u2 * params[12])
+    u3 = u3 + params[15] * ((((g4 - g7) + g5) - g6) - u3 * params[13])
+    st[5] = ((u1 * 0.5 - u3) - vc) - u2 * 0.5
+    st[6] = ((-u1 * 0.5 - u3) - vc) + u2 * 0.5
+    st[7] = ((u1 * 0.5 + u3) + vc) + u2 * 0.5
+    st[8] = ((-u1 * 0.5 + u3) + vc) - u2 * 0.5
+    i1 = i1 + params[10] * (-u1)
+    i2 = i2 + params[10] * (-u2)
+    st[0] = flush(u1)
+    st[1] = flush(u2)
+    st[2] = flush(u3)
+    st[3] = flush(i1)
+    st[4] = flush(i2)
+    return st[1]
+
+
+@njit(nogil=True, cache=True, fastmath=False)
+def ringmod_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
+                    interp_hist: np.ndarray, decim_acc: np.ndarray,
+                    interp_taps: np.ndarray, decim_taps: np.ndarray,
+                    counters: np.ndarray, scratch: np.ndarray,
+                    factor: int, model: int, buf: np.ndarray) -> None:
+    """Process ``buf`` (float32, frames x channels) in place; ``scratch`` is (3, >= factor)."""
+    level_t = params[0]
+    k_t = params[1]
+    og_t = params[2]
+    s = params[3]
+    inc = params[4]
+    level = smooth[0]
+    k = smooth[1]
+    og = smooth[2]
+    phi = smooth[3]
+    vc = scratch[0]
+    vin = scratch[1]
+    v = scratch[2]
+    frames, channels = buf.shape
+    nonfinite = 0
+    for n in range(frames):
+        level = smooth_step(level, level_t, s)
+        k = smooth_step(k, k_t, s)
+        og = smooth_step(og, og_t, s)
+        for j in range(factor):
+            vc[j] = level * math.sin(TWO_PI * phi)
+            phi += inc
+            if phi >= 1.0:
+                phi -= 1.0
+        for ch in range(channels):
+            x = np.float64(buf[n, ch])
+            if not math.isfinite(x):
+                x = 0.0
+                nonfinite += 1
+            st = state[ch]
+            pp_interp(interp_taps, factor, interp_hist[ch], k * x, vin)
+            if model == 1:
+                for j in range(factor):
+                    v[j] = _paper_step(params, st, vin[j], vc[j])
+            else:
+                for j in range(factor):
+                    v[j] = _stable_step(params, st, vin[j], vc[j], counters)
+            y = pp_decim(decim_taps, factor, decim_acc[ch], v)
+            buf[n, ch] = np.float32(og * y)
+    smooth[0] = level
+    smooth[1] = k
+    smooth[2] = og
+    smooth[3] = phi
+    counters[0] += nonfinite

@@ -1,0 +1,200 @@
+"""RingModulator: the seed paper's diode ring modulator (virtual analog).
+
+Maths: specs/effects.md section 3. The circuit (3.1–3.2) runs at
+``L = oversampling_factor`` times the sample rate between the polyphase
+interpolator and decimator of 3.5 (rtaudio/kernels/polyphase.py); the
+carrier is synthesised at the high rate (3.6). Model ``"stable"`` (default)
+is the passive backward-Euler/Newton scheme of 3.4; ``"paper"`` is the
+authors' explicit scheme of 3.3, kept for regression tests and the
+paper's benchmark (it diverges at ordinary levels, see 3.3).
+
+Smoothing (0.4): ``carrier_level``, ``input_gain`` and ``output_gain`` are
+smoothed once per **base-rate** sample (10 ms one-pole at ``fs``) and held
+over the ``L`` high-rate steps of that sample, identically in C, Numba and
+the reference. ``carrier_hz`` changes the phase increment at the next
+block; the phase is continuous.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from rtaudio._native import ffi, lib, pointer
+from rtaudio.kernels import polyphase
+from rtaudio.params import Param
+from rtaudio.processor import Processor, smoothing_pole
+
+# Circuit constants, spec 3.1.
+C_F = 10e-9        # C, input/output winding capacitance (F)
+CP_F = 10e-9       # Cp, centre-tap capacitance (F)
+LH_H = 0.8         # Lh, winding inductance (H)
+RM_OHM = 80.0      # Rm, modulator source resistance
+RA_OHM = 600.0     # Ra, output load
+RI_OHM = 50.0      # Ri, centre-tap resistance
+
+MODELS = ("stable", "paper")
+STATE_WIDTH = 9    # u1 u2 u3 i1 i2 u4 u5 u6 u7
+N_PARAMS = 16
+
+
+def circuit_constants(oversampling_factor: int, sample_rate: float) -> tuple[float, ...]:
+    """Step-size dependent constants, in the layout of params[5:16] (native/rtdsp.h).
+
+    ``(D1, D2, D3, C/T, Cp/T, T/Lh, 1/Rm, 1/Ra, 1/Ri, T/C, T/Cp)`` with
+    ``T = 1/(L·fs)`` and ``D`` the diagonal of spec 3.4.2.
+    """
+    T = 1.0 / (oversampling_factor * sample_rate)
+    cT, cpT, tLh = C_F / T, CP_F / T, T / LH_H
+    inv_rm, inv_ra, inv_ri = 1.0 / RM_OHM, 1.0 / RA_OHM, 1.0 / RI_OHM
+    d1 = (cT + tLh) + inv_rm
+    d2 = (cT + tLh) + inv_ra
+    d3 = cpT + inv_ri
+    return (d1, d2, d3, cT, cpT, tLh, inv_rm, inv_ra, inv_ri, T / C_F, T / CP_F)
+
+
+class RingModulator(Processor):
+    """Diode ring modulator with a built-in carrier oscillator.
+
+    Parameters
+    ----------
+    carrier_hz : float
+        Carrier frequency in Hz, [0, 0.45·fs]; 0 gives a DC carrier
+        (``carrier_level·sin(2π·phi)`` with a frozen phase). Default 440.
+    carrier_level : float
+        Carrier amplitude in volts, [0, 4]. Smoothed. Default 0.8.
+    input_gain : float
+        Volts per full-scale input (the repo's ``k``), [0, 4]. Smoothed.
+        Default 0.8.
+    output_gain : float
+        Full scale per volt of the circuit output ``u2``, [0, 16].
+        Smoothed. Default 1.
+    oversampling_factor : int
+        Internal rate ``L·fs``, [1, 128]. Changing it resets the state.
+        Default 8.
+    model : {"stable", "paper"}
+        ``"stable"``: passive diodes, backward Euler, Newton (spec 3.4).
+        ``"paper"``: the paper's explicit scheme (spec 3.3), unstable at
+        ordinary levels; for regression tests. Changing it resets.
+    backend : {"c", "numba", "reference"}
+        Kernel implementation.
+
+    Notes
+    -----
+    ``latency_samples`` is 56 at any ``oversampling_factor`` (two
+    linear-phase FIRs of ``56·L + 1`` taps, spec 3.5). ``solver_failures``
+    counts Newton solves that hit the 16-iteration cap;
+    ``newton_iterations`` the total iterations (both reset by ``reset()``).
+    The reference backend keeps the decimator in direct form (its own
+    history), the C and Numba backends in transposed form; switching to or
+    from ``"reference"`` while streaming therefore needs a ``reset()``.
+    """
+
+    chain_name = "ringmod"
+    aliases = ("ring_modulator",)
+    c_process_symbol = "rtd_ringmod_process"
+    PARAMS = (
+        Param("carrier_hz", "Hz", 440.0, 0.0, lambda fs: 0.45 * fs, log_scale=True,
+              doc="carrier frequency"),
+        Param("carrier_level", "V", 0.8, 0.0, 4.0, doc="carrier amplitude"),
+        Param("input_gain", "V/FS", 0.8, 0.0, 4.0, doc="input scaling k (volts per full scale)"),
+        Param("output_gain", "FS/V", 1.0, 0.0, 16.0, doc="output scaling (full scale per volt)"),
+        Param("oversampling_factor", "", 8, 1, polyphase.MAX_FACTOR, integer=True,
+              doc="internal oversampling factor L (change resets)"),
+        Param("model", "", "stable", choices=MODELS, doc="circuit discretisation (change resets)"),
+    )
+    _STRUCTURAL = ("oversampling_factor", "model")
+
+    # ------------------------------------------------------------ params
+    def _set_param(self, name: str, value: Any) -> None:
+        if name in self._STRUCTURAL:
+            param = self.param(name)
+            self._values[name] = param.validate(value, type(self).__name__, self._sample_rate)
+            if self.prepared:
+                self._configure_structure()
+                self._update_targets()
+                self.reset()
+            return
+        super()._set_param(name, value)
+
+    @property
+    def latency_samples(self) -> int:
+        """Delay at the base rate: 56 samples (spec 3.5)."""
+        return polyphase.LATENCY_SAMPLES
+
+    @property
+    def solver_failures(self) -> int:
+        """Newton solves that stopped at the 16-iteration cap since the last reset."""
+        return int(self._counters[1]) if self.prepared else 0
+
+    @property
+    def newton_iterations(self) -> int:
+        """Total Newton iterations since the last reset (model "stable")."""
+        return int(self._counters[2]) if self.prepared else 0
+
+    # -------------------------------------------------------- allocation
+    def _allocate(self, channels: int) -> None:
+        self._params = np.zeros(N_PARAMS, dtype=np.float64)
+        self._smooth = np.zeros(4, dtype=np.float64)
+        self._state = np.zeros((channels, STATE_WIDTH), dtype=np.float64)
+        self._interp_hist = np.zeros((channels, polyphase.history_length()), dtype=np.float64)
+        self._decim_acc = np.zeros((channels, polyphase.history_length()), dtype=np.float64)
+        self._counters = np.zeros(3, dtype=np.int64)
+        self._scratch = np.zeros((3, polyphase.MAX_FACTOR), dtype=np.float64)
+        self._cself = ffi.new("rtd_ringmod *")
+        self._cparams = pointer("double *", self._params)
+        self._cself.params = self._cparams
+        self._cself.smooth = pointer("double *", self._smooth)
+        self._cself.state = pointer("double *", self._state)
+        self._cself.interp_hist = pointer("double *", self._interp_hist)
+        self._cself.decim_acc = pointer("double *", self._decim_acc)
+        self._cself.counters = pointer("int64_t *", self._counters)
+        self._cself.channels = channels
+        self._configure_structure()
+
+    def _configure_structure(self) -> None:
+        """(Re)build the filter tables for the current factor and model."""
+        factor = self.oversampling_factor
+        self._interp_taps = polyphase.interp_table(factor)
+        self._decim_taps = polyphase.decim_table(factor)
+        self._prototype = polyphase.design_prototype(factor)
+        self._ref_interp_taps = self._interp_taps.tolist()
+        self._ref_prototype = self._prototype.tolist()
+        self._ref_decim_hist = np.zeros((self._channels, polyphase.SPAN * factor), dtype=np.float64)
+        self._model_index = MODELS.index(self.model)
+        self._cself.interp_taps = pointer("double *", self._interp_taps)
+        self._cself.decim_taps = pointer("double *", self._decim_taps)
+        self._cself.factor = factor
+        self._cself.model = self._model_index
+
+    def _update_targets(self) -> None:
+        fs = self._sample_rate
+        factor = self.oversampling_factor
+        values = (self.carrier_level, self.input_gain, self.output_gain, smoothing_pole(fs),
+                  self.carrier_hz / (factor * fs),
+                  *circuit_constants(factor, fs))
+        for index, value in enumerate(values):
+            lib.rtd_param_store(self._cparams, index, value)
+
+    def _reset_state(self) -> None:
+        lib.rtd_ringmod_reset(self._cself)
+        self._ref_decim_hist[...] = 0.0
+
+    # --------------------------------------------------------- kernels
+    def _process_c(self, block: np.ndarray) -> None:
+        lib.rtd_ringmod_process(self._cself, ffi.from_buffer("float[]", block), block.shape[0], block.shape[1])
+
+    def _load_numba_kernels(self) -> None:
+        from rtaudio.kernels.numba.ringmod import ringmod_process
+        self._numba_kernel = ringmod_process
+
+    def _process_numba(self, block: np.ndarray) -> None:
+        self._numba_kernel(self._params, self._smooth, self._state, self._interp_hist, self._decim_acc,
+                           self._interp_taps, self._decim_taps, self._counters, self._scratch,
+                           self._cself.factor, self._model_index, block)
+
+    def _process_reference(self, block: np.ndarray) -> None:
+        from rtaudio.kernels.reference.ringmod import ringmod_process
+        ringmod_process(self._params, self._smooth, self._state, self._interp_hist, self._ref_decim_hist,
+                        self._ref_interp_taps, self._ref_prototype, self._counters,
+                        self._cself.factor, self._model_index, block)
