@@ -1,49 +1,64 @@
-/* fft.c: compact real FFT and FFT autocorrelation (see rtd_fft.h).
+/* fft.c: compact real FFT autocorrelation (see rtd_fft.h for the method).
  *
- * Radix-2 decimation-in-time complex FFT of size m = n/2 plus the
- * real-signal packing, so a real transform of length n costs one complex
- * transform of length n/2.  Every table comes from the caller; nothing
- * here allocates, locks or does I/O, so it is safe in the audio thread.
- * The operation order is mirrored by rtaudio/kernels/numba/fft.py (same
- * tables, no FMA contraction), so C and Numba agree bit for bit.
+ * Complex values are kept in split form (separate re[] and im[] arrays)
+ * so the butterfly loops are contiguous and the compiler vectorises them
+ * without fast-math.  The forward transform is decimation in frequency
+ * (natural order in, bit-reversed order out), the inverse decimation in
+ * time (bit-reversed in, natural out), so no bit-reversal pass is needed:
+ * the real-split step reads and writes through the bitrev table.  Two
+ * savings specific to autocorrelation: the first forward stage knows the
+ * upper half of the zero-padded input is 0, and the last inverse stage
+ * only computes the lags that are asked for.  Nothing here allocates,
+ * locks or does I/O.  rtaudio/kernels/numba/fft.py follows the same
+ * operation order (no FMA contraction), so C and Numba agree bit for bit.
  */
 #include <stdint.h>
 #include "rtd_fft.h"
 
-void rtd_fft_complex(const rtd_fft_plan *plan, double *z, int inverse)
+/* One decimation-in-frequency stage of span h (forward, w = exp(−iπj/h)). */
+static void dif_stage(double *restrict re, double *restrict im, int m, int h,
+                      const double *restrict c, const double *restrict s)
 {
-    const int m = plan->n / 2;
-    const double sign = inverse ? 1.0 : -1.0;
-    const int32_t *bitrev = plan->bitrev;
+    for (int b = 0; b < m; b += 2 * h) {
+        double *restrict ar = re + b, *restrict ai = im + b;
+        double *restrict br = re + b + h, *restrict bi = im + b + h;
+        for (int j = 0; j < h; ++j) {
+            const double dr = ar[j] - br[j], di = ai[j] - bi[j];
+            ar[j] = ar[j] + br[j];
+            ai[j] = ai[j] + bi[j];
+            br[j] = dr * c[j] + di * s[j];
+            bi[j] = di * c[j] - dr * s[j];
+        }
+    }
+}
 
-    for (int j = 0; j < m; ++j) {            /* bit-reversal permutation */
-        const int k = bitrev[j];
-        if (k > j) {
-            double t = z[2 * j]; z[2 * j] = z[2 * k]; z[2 * k] = t;
-            t = z[2 * j + 1]; z[2 * j + 1] = z[2 * k + 1]; z[2 * k + 1] = t;
+/* One decimation-in-time stage of span h (inverse, w = exp(+iπj/h)). */
+static void dit_stage(double *restrict re, double *restrict im, int m, int h,
+                      const double *restrict c, const double *restrict s)
+{
+    for (int b = 0; b < m; b += 2 * h) {
+        double *restrict ar = re + b, *restrict ai = im + b;
+        double *restrict br = re + b + h, *restrict bi = im + b + h;
+        for (int j = 0; j < h; ++j) {
+            const double tr = br[j] * c[j] - bi[j] * s[j];
+            const double ti = bi[j] * c[j] + br[j] * s[j];
+            br[j] = ar[j] - tr;
+            bi[j] = ai[j] - ti;
+            ar[j] = ar[j] + tr;
+            ai[j] = ai[j] + ti;
         }
     }
-    /* stage len = 2: twiddle 1 */
-    for (int s = 0; s < m; s += 2) {
-        double *a = z + 2 * s, *b = a + 2;
-        const double tr = b[0], ti = b[1];
-        b[0] = a[0] - tr; b[1] = a[1] - ti;
-        a[0] = a[0] + tr; a[1] = a[1] + ti;
-    }
-    for (int len = 4; len <= m; len <<= 1) {
-        const int half = len >> 1;
-        const int step = m / len;
-        for (int j = 0; j < half; ++j) {
-            const double wr = plan->cos_m[j * step];
-            const double wi = sign * plan->sin_m[j * step];
-            for (int s = j; s < m; s += len) {
-                double *a = z + 2 * s, *b = z + 2 * (s + half);
-                const double tr = b[0] * wr - b[1] * wi;
-                const double ti = b[0] * wi + b[1] * wr;
-                b[0] = a[0] - tr; b[1] = a[1] - ti;
-                a[0] = a[0] + tr; a[1] = a[1] + ti;
-            }
-        }
+}
+
+/* Span-1 stage (twiddle 1), the same in both directions. */
+static void unit_stage(double *restrict re, double *restrict im, int m)
+{
+    for (int b = 0; b < m; b += 2) {
+        const double r0 = re[b], i0 = im[b], r1 = re[b + 1], i1 = im[b + 1];
+        re[b] = r0 + r1;
+        im[b] = i0 + i1;
+        re[b + 1] = r0 - r1;
+        im[b + 1] = i0 - i1;
     }
 }
 
@@ -51,22 +66,34 @@ void rtd_autocorr(const rtd_fft_plan *plan, const double *x, int len,
                   double *work, double *out, int nlags)
 {
     const int n = plan->n;
-    const int m = n / 2;
-    double *z = work;          /* m complex values */
-    double *power = work + n;  /* |X[k]|², k = 0..m */
+    const int m = n / 2;                 /* complex length; len <= m */
+    const int32_t *bitrev = plan->bitrev;
+    const double *ct = plan->cos_m, *st = plan->sin_m;
+    double *re = work, *im = work + m, *power = work + 2 * m;
+    int h = m / 2;
 
-    /* pack: z[k] = x[2k] + i·x[2k+1], zero-padded to n real samples */
-    for (int i = 0; i < n; ++i)
-        z[i] = i < len ? x[i] : 0.0;
-    rtd_fft_complex(plan, z, 0);
+    /* pack z[k] = x[2k] + i·x[2k+1] and do the first DIF stage: the upper
+     * half is zero padding, so (a + 0, (a − 0)·w) */
+    for (int j = 0; j < h; ++j) {
+        const double ar = 2 * j < len ? x[2 * j] : 0.0;
+        const double ai = 2 * j + 1 < len ? x[2 * j + 1] : 0.0;
+        re[j] = ar;
+        im[j] = ai;
+        re[j + h] = ar * ct[h + j] + ai * st[h + j];
+        im[j + h] = ai * ct[h + j] - ar * st[h + j];
+    }
+    for (h = m / 4; h >= 2; h >>= 1)
+        dif_stage(re, im, m, h, ct + h, st + h);
+    unit_stage(re, im, m);               /* Z[k] now at position bitrev[k] */
 
-    /* split: X[k] = E[k] + W^k·O[k], E = (Z[k] + conj Z[m−k])/2,
-     * O = (Z[k] − conj Z[m−k])/(2i), W = exp(−2πi/n); power = |X|² */
-    power[0] = (z[0] + z[1]) * (z[0] + z[1]);
-    power[m] = (z[0] - z[1]) * (z[0] - z[1]);
+    /* real split: X[k] = E + W^k·O, E = (Z[k] + conj Z[m−k])/2,
+     * O = (Z[k] − conj Z[m−k])/(2i), W = exp(−2πi/n); power = |X[k]|² */
+    power[0] = (re[0] + im[0]) * (re[0] + im[0]);
+    power[m] = (re[0] - im[0]) * (re[0] - im[0]);
     for (int k = 1; k < m; ++k) {
-        const double ar = z[2 * k], ai = z[2 * k + 1];
-        const double br = z[2 * (m - k)], bi = -z[2 * (m - k) + 1];
+        const int p = bitrev[k], q = bitrev[m - k];
+        const double ar = re[p], ai = im[p];
+        const double br = re[q], bi = -im[q];
         const double er = (ar + br) * 0.5, ei = (ai + bi) * 0.5;
         const double orr = (ai - bi) * 0.5, oi = (br - ar) * 0.5;
         const double c = plan->cos_n[k], s = plan->sin_n[k];
@@ -75,16 +102,31 @@ void rtd_autocorr(const rtd_fft_plan *plan, const double *x, int len,
         power[k] = xr * xr + xi * xi;
     }
 
-    /* inverse split for the real, even spectrum P: Y[k] = E[k] + i·O[k],
-     * E = (P[k] + P[m−k])/2, O = (P[k] − P[m−k])/2 · exp(+2πik/n) */
+    /* inverse split of the real, even spectrum P: Y[k] = E + i·O,
+     * E = (P[k] + P[m−k])/2, O = (P[k] − P[m−k])/2 · exp(+2πik/n),
+     * stored at bitrev[k] for the DIT inverse */
     for (int k = 0; k < m; ++k) {
         const double e = (power[k] + power[m - k]) * 0.5;
-        const double h = (power[k] - power[m - k]) * 0.5;
-        z[2 * k] = e - h * plan->sin_n[k];
-        z[2 * k + 1] = h * plan->cos_n[k];
+        const double hk = (power[k] - power[m - k]) * 0.5;
+        const int p = bitrev[k];
+        re[p] = e - hk * plan->sin_n[k];
+        im[p] = hk * plan->cos_n[k];
     }
-    rtd_fft_complex(plan, z, 1);
+    unit_stage(re, im, m);
+    for (h = 2; h < m / 2; h <<= 1)
+        dit_stage(re, im, m, h, ct + h, st + h);
+    /* last stage: only outputs j < ceil(nlags/2) (all in the lower half) */
+    h = m / 2;
+    int jmax = (nlags + 1) / 2;
+    if (jmax > h)
+        jmax = h;
+    for (int j = 0; j < jmax; ++j) {
+        const double tr = re[j + h] * ct[h + j] - im[j + h] * st[h + j];
+        const double ti = im[j + h] * ct[h + j] + re[j + h] * st[h + j];
+        re[j] = re[j] + tr;
+        im[j] = im[j] + ti;
+    }
     const double scale = 1.0 / (double)m;   /* exact: m is a power of two */
     for (int j = 0; j < nlags; ++j)
-        out[j] = z[j] * scale;               /* z[2j] = r[2j], z[2j+1] = r[2j+1] */
+        out[j] = ((j & 1) ? im[j >> 1] : re[j >> 1]) * scale;
 }

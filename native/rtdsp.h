@@ -149,8 +149,8 @@ void rtd_yin_ring_consume(rtd_yin_ring *ring, int64_t tail);
  * history: channels x N ring of the last N input samples (float64)
  * n_seen: channels, samples received since reset
  * frame: N doubles;  work: 2·n_fft + 2·(p_max + 1) doubles (scratch)
- * cos_m, sin_m: n_fft/4;  cos_n, sin_n: n_fft/2;  bitrev: n_fft/2
- *   (FFT tables, native/rtd_fft.h)
+ * cos_m, sin_m, cos_n, sin_n: n_fft/2 doubles;  bitrev: n_fft/2 int32
+ *   (FFT tables, see native/rtd_fft.h)
  * counters: [0] nonfinite_count  [1] frames analysed */
 typedef struct {
     double *params;

@@ -2,8 +2,9 @@
 
 Built once at prepare time in float64 NumPy arrays that the C and Numba
 kernels read (no allocation in the audio path). See ``native/rtd_fft.h``
-for the method: a radix-2 complex FFT of size ``m = n/2`` plus the real
-packing ``z[k] = x[2k] + i·x[2k+1]``.
+for the method: a radix-2 complex FFT of size ``m = n/2`` (split re/im,
+decimation in frequency forward, in time inverse) plus the real packing
+``z[k] = x[2k] + i·x[2k+1]``.
 """
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ import numpy as np
 
 
 def fft_length_for_autocorr(length: int) -> int:
-    """Smallest power of two ``n >= max(4, 2·length − 1)``: the zero-padded
+    """Smallest power of two ``n >= max(8, 2·length − 1)``: the zero-padded
     length that makes the circular autocorrelation equal the linear one."""
-    need = max(4, 2 * int(length) - 1)
+    need = max(8, 2 * int(length) - 1)
     return 1 << (need - 1).bit_length()
 
 
@@ -26,9 +27,11 @@ class FftTables:
     Attributes
     ----------
     n : int
-        Real transform length (power of two, ≥ 4).
+        Real transform length (power of two, ≥ 8).
     cos_m, sin_m : numpy.ndarray
-        ``cos, sin(2πj/m)`` for ``j < m/2`` (``m = n/2``): complex FFT twiddles.
+        Complex FFT twiddles per span (``m = n/2``): entry ``h + j`` holds
+        ``cos, sin(πj/h)`` for ``h = 1, 2, 4, …, m/2`` and ``j < h``
+        (entry 0 unused).
     cos_n, sin_n : numpy.ndarray
         ``cos, sin(2πk/n)`` for ``k < m``: real split twiddles.
     bitrev : numpy.ndarray
@@ -44,11 +47,18 @@ class FftTables:
 
 
 def make_fft_tables(n: int) -> FftTables:
-    """Tables for a real FFT of length ``n`` (a power of two ≥ 4)."""
-    if n < 4 or n & (n - 1):
-        raise ValueError(f"FFT length n = {n} must be a power of two >= 4")
+    """Tables for a real FFT of length ``n`` (a power of two ≥ 8)."""
+    if n < 8 or n & (n - 1):
+        raise ValueError(f"FFT length n = {n} must be a power of two >= 8")
     m = n // 2
-    j = np.arange(max(m // 2, 1), dtype=np.float64)
+    cos_m = np.zeros(m)
+    sin_m = np.zeros(m)
+    h = 1
+    while h < m:
+        angle = np.pi * np.arange(h, dtype=np.float64) / h
+        cos_m[h:2 * h] = np.cos(angle)
+        sin_m[h:2 * h] = np.sin(angle)
+        h *= 2
     k = np.arange(m, dtype=np.float64)
     bits = m.bit_length() - 1
     idx = np.arange(m, dtype=np.int64)
@@ -57,8 +67,8 @@ def make_fft_tables(n: int) -> FftTables:
         rev |= ((idx >> b) & 1) << (bits - 1 - b)
     return FftTables(
         n=n,
-        cos_m=np.ascontiguousarray(np.cos(2.0 * np.pi * j / m)),
-        sin_m=np.ascontiguousarray(np.sin(2.0 * np.pi * j / m)),
+        cos_m=cos_m,
+        sin_m=sin_m,
         cos_n=np.ascontiguousarray(np.cos(2.0 * np.pi * k / n)),
         sin_n=np.ascontiguousarray(np.sin(2.0 * np.pi * k / n)),
         bitrev=rev.astype(np.int32),

@@ -1,9 +1,10 @@
 """Real FFT autocorrelation in Numba, mirror of ``native/fft.c``.
 
 Numba's nopython mode cannot call ``numpy.fft``, so this is the same
-radix-2 decimation-in-time complex FFT of size ``n/2`` with the real
-packing trick, same tables (``rtaudio.kernels.fft_tables``), same
-operation order (no FMA contraction), hence the same bits as the C code.
+radix-2 complex FFT of size ``n/2`` in split form (decimation in
+frequency forward, in time inverse, no bit-reversal pass) with the real
+packing trick, the same tables (``rtaudio.kernels.fft_tables``) and the
+same operation order (no FMA contraction), hence the same bits as C.
 """
 from __future__ import annotations
 
@@ -12,65 +13,82 @@ from numba import njit
 
 
 @njit(nogil=True, cache=True, fastmath=False)
-def fft_complex(z: np.ndarray, n: int, cos_m: np.ndarray, sin_m: np.ndarray,
-                bitrev: np.ndarray, inverse: bool) -> None:
-    """In-place complex FFT of size ``n/2`` on interleaved (re, im) doubles."""
-    m = n // 2
-    sign = 1.0 if inverse else -1.0
-    for j in range(m):
-        k = bitrev[j]
-        if k > j:
-            t = z[2 * j]
-            z[2 * j] = z[2 * k]
-            z[2 * k] = t
-            t = z[2 * j + 1]
-            z[2 * j + 1] = z[2 * k + 1]
-            z[2 * k + 1] = t
-    for s in range(0, m, 2):  # stage len = 2, twiddle 1
-        a = 2 * s
-        b = a + 2
-        tr = z[b]
-        ti = z[b + 1]
-        z[b] = z[a] - tr
-        z[b + 1] = z[a + 1] - ti
-        z[a] = z[a] + tr
-        z[a + 1] = z[a + 1] + ti
-    length = 4
-    while length <= m:
-        half = length >> 1
-        step = m // length
-        for j in range(half):
-            wr = cos_m[j * step]
-            wi = sign * sin_m[j * step]
-            for s in range(j, m, length):
-                a = 2 * s
-                b = 2 * (s + half)
-                tr = z[b] * wr - z[b + 1] * wi
-                ti = z[b] * wi + z[b + 1] * wr
-                z[b] = z[a] - tr
-                z[b + 1] = z[a + 1] - ti
-                z[a] = z[a] + tr
-                z[a + 1] = z[a + 1] + ti
-        length <<= 1
+def _dif_stage(re, im, m, h, ct, st):
+    """Decimation-in-frequency stage of span h (forward, w = exp(−iπj/h))."""
+    for b in range(0, m, 2 * h):
+        for j in range(h):
+            a = b + j
+            c = b + h + j
+            dr = re[a] - re[c]
+            di = im[a] - im[c]
+            re[a] = re[a] + re[c]
+            im[a] = im[a] + im[c]
+            re[c] = dr * ct[h + j] + di * st[h + j]
+            im[c] = di * ct[h + j] - dr * st[h + j]
 
 
 @njit(nogil=True, cache=True, fastmath=False)
-def autocorr(x: np.ndarray, length: int, n: int, cos_m: np.ndarray, sin_m: np.ndarray,
-             cos_n: np.ndarray, sin_n: np.ndarray, bitrev: np.ndarray, work: np.ndarray,
-             out: np.ndarray, nlags: int) -> None:
-    """``out[j] = irfft(|rfft(x[:length], n)|², n)[j]`` for ``j < nlags``."""
+def _dit_stage(re, im, m, h, ct, st):
+    """Decimation-in-time stage of span h (inverse, w = exp(+iπj/h))."""
+    for b in range(0, m, 2 * h):
+        for j in range(h):
+            a = b + j
+            c = b + h + j
+            tr = re[c] * ct[h + j] - im[c] * st[h + j]
+            ti = im[c] * ct[h + j] + re[c] * st[h + j]
+            re[c] = re[a] - tr
+            im[c] = im[a] - ti
+            re[a] = re[a] + tr
+            im[a] = im[a] + ti
+
+
+@njit(nogil=True, cache=True, fastmath=False)
+def _unit_stage(re, im, m):
+    for b in range(0, m, 2):
+        r0 = re[b]
+        i0 = im[b]
+        r1 = re[b + 1]
+        i1 = im[b + 1]
+        re[b] = r0 + r1
+        im[b] = i0 + i1
+        re[b + 1] = r0 - r1
+        im[b + 1] = i0 - i1
+
+
+@njit(nogil=True, cache=True, fastmath=False)
+def autocorr(x, length, n, ct, st, cos_n, sin_n, bitrev, work, out, nlags):
+    """``out[j] = irfft(|rfft(x[:length], n)|², n)[j]`` for ``j < nlags``.
+
+    Needs ``length <= n/2``, ``n >= 8``, ``nlags <= n/2``; ``work`` holds
+    at least ``2n + 1`` doubles.
+    """
     m = n // 2
-    for i in range(n):
-        work[i] = x[i] if i < length else 0.0
-    fft_complex(work, n, cos_m, sin_m, bitrev, False)
-    p0 = n  # power[k] = work[n + k], k = 0..m
-    work[p0] = (work[0] + work[1]) * (work[0] + work[1])
-    work[p0 + m] = (work[0] - work[1]) * (work[0] - work[1])
-    for k in range(1, m):
-        ar = work[2 * k]
-        ai = work[2 * k + 1]
-        br = work[2 * (m - k)]
-        bi = -work[2 * (m - k) + 1]
+    re = work[0:m]
+    im = work[m:2 * m]
+    power = work[2 * m:3 * m + 1]
+    h = m // 2
+    for j in range(h):  # pack + first DIF stage (upper half is zero padding)
+        ar = x[2 * j] if 2 * j < length else 0.0
+        ai = x[2 * j + 1] if 2 * j + 1 < length else 0.0
+        re[j] = ar
+        im[j] = ai
+        re[j + h] = ar * ct[h + j] + ai * st[h + j]
+        im[j + h] = ai * ct[h + j] - ar * st[h + j]
+    h = m // 4
+    while h >= 2:
+        _dif_stage(re, im, m, h, ct, st)
+        h >>= 1
+    _unit_stage(re, im, m)
+
+    power[0] = (re[0] + im[0]) * (re[0] + im[0])
+    power[m] = (re[0] - im[0]) * (re[0] - im[0])
+    for k in range(1, m):  # real split, power = |X[k]|²
+        p = bitrev[k]
+        q = bitrev[m - k]
+        ar = re[p]
+        ai = im[p]
+        br = re[q]
+        bi = -im[q]
         er = (ar + br) * 0.5
         ei = (ai + bi) * 0.5
         orr = (ai - bi) * 0.5
@@ -79,13 +97,26 @@ def autocorr(x: np.ndarray, length: int, n: int, cos_m: np.ndarray, sin_m: np.nd
         s = sin_n[k]
         xr = er + (c * orr + s * oi)
         xi = ei + (c * oi - s * orr)
-        work[p0 + k] = xr * xr + xi * xi
-    for k in range(m):
-        e = (work[p0 + k] + work[p0 + m - k]) * 0.5
-        h = (work[p0 + k] - work[p0 + m - k]) * 0.5
-        work[2 * k] = e - h * sin_n[k]
-        work[2 * k + 1] = h * cos_n[k]
-    fft_complex(work, n, cos_m, sin_m, bitrev, True)
+        power[k] = xr * xr + xi * xi
+
+    for k in range(m):  # inverse split, stored bit-reversed for the DIT
+        e = (power[k] + power[m - k]) * 0.5
+        hk = (power[k] - power[m - k]) * 0.5
+        p = bitrev[k]
+        re[p] = e - hk * sin_n[k]
+        im[p] = hk * cos_n[k]
+    _unit_stage(re, im, m)
+    h = 2
+    while h < m // 2:
+        _dit_stage(re, im, m, h, ct, st)
+        h <<= 1
+    h = m // 2
+    jmax = min((nlags + 1) // 2, h)
+    for j in range(jmax):  # last stage: only the lags asked for
+        tr = re[j + h] * ct[h + j] - im[j + h] * st[h + j]
+        ti = im[j + h] * ct[h + j] + re[j + h] * st[h + j]
+        re[j] = re[j] + tr
+        im[j] = im[j] + ti
     scale = 1.0 / m
     for j in range(nlags):
-        out[j] = work[j] * scale
+        out[j] = (im[j >> 1] if j & 1 else re[j >> 1]) * scale
