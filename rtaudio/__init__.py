@@ -11,6 +11,7 @@ from rtaudio.processor import BACKENDS, Processor
 from rtaudio.processors import LowPass, NoiseGate
 from rtaudio.processors import VCF
 from rtaudio.processors import RingModulator
+from rtaudio.processors import YinTracker
 
 __version__ = "0.1.0"
 
@@ -19,4 +20,5 @@ __all__ = [
     "RtaudioError", "load_preset", "parse_chain_string", "preset_text", "__version__",
     "VCF",
     "RingModulator",
+    "YinTracker",
 ]
