@@ -6,6 +6,7 @@ Plain Python (``math.tanh``), no NumPy in the inner loop; this is the
 from __future__ import annotations
 
 import math
+from typing import Callable
 
 import numpy as np
 
@@ -21,19 +22,21 @@ N_STATE = 16  # s1 s2 s3 s4 vout vc1 vc2 vc3 vc11 vc21 vc31 vc41 xc1 xc2 xc3 xc4
 
 
 def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
-                counters: np.ndarray, buf: np.ndarray) -> None:
+                counters: np.ndarray, buf: np.ndarray,
+                tanh: Callable[[float], float] = math.tanh) -> None:
     """Process ``buf`` (frames x channels) in place.
 
     ``params``, ``smooth``, ``state`` and ``counters`` have the layout of
     ``rtd_vcf`` in native/rtdsp.h. ``buf`` is normally float32; a float64
-    buffer receives the unrounded float64 output.
+    buffer receives the unrounded float64 output. ``tanh`` is ``math.tanh``
+    (libm); benchmarks/bench_vcf.py passes ``numpy.tanh`` to time the
+    NumPy-scalar style of the seed repo's Python version.
     """
     k_t, g_t, d_t, o_t, s = (float(v) for v in params[:5])
     half_T = float(params[5]) / 2.0
     two_vt = 2.0 * VT
     two_gamma = 2.0 * GAMMA
     six_gamma = 6.0 * GAMMA
-    tanh = math.tanh
     frames, channels = buf.shape
     nonfinite = nonconverged = total = max_iters = 0
     K = g = drive = gain = 0.0
