@@ -12,6 +12,7 @@ from rtaudio.processors import LowPass, NoiseGate
 from rtaudio.processors import VCF
 from rtaudio.processors import RingModulator
 from rtaudio.processors import YinTracker
+from rtaudio.pitchtrack import PitchTrack, pitch
 
 __version__ = "0.1.0"
 
@@ -21,4 +22,5 @@ __all__ = [
     "VCF",
     "RingModulator",
     "YinTracker",
+    "PitchTrack", "pitch",
 ]

@@ -1,0 +1,164 @@
+"""``rtaudio pitch IN``: f0 per hop of a sound file as CSV or JSON.
+
+The file is streamed through a :class:`~rtaudio.processors.yin.YinTracker`
+in blocks (memory stays small for long files); rows are written as they
+come. With ``-o OUT`` the output goes to a temporary file renamed to OUT
+when complete, so OUT is never left half written.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Iterator, Optional
+
+import click
+import numpy as np
+import soundfile as sf
+
+from rtaudio.audiofile import open_input
+from rtaudio.commands.options import progress_bar
+from rtaudio.errors import RtaudioError
+from rtaudio.processor import BACKENDS
+
+READ_BLOCK = 65536
+
+
+@contextmanager
+def atomic_text_output(out_path: Optional[str]) -> Iterator[IO[str]]:
+    """stdout, or a text file written under a temporary name then renamed."""
+    if out_path is None or out_path == "-":
+        yield sys.stdout
+        sys.stdout.flush()
+        return
+    path = Path(out_path)
+    if path.is_dir():
+        raise RtaudioError(f"output is a directory: {path}")
+    if not path.parent.exists():
+        raise RtaudioError(f"output directory does not exist: {path.parent}")
+    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
+    try:
+        handle = open(tmp, "w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise RtaudioError(f"cannot write {path}: {exc.strerror}") from None
+    try:
+        with handle:
+            yield handle
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _number(value: float) -> str:
+    """Shortest text that reads back as the same float64."""
+    return repr(float(value)) if math.isfinite(value) else "null"
+
+
+class RowWriter:
+    """Writes result rows as CSV or JSON (streamed)."""
+
+    def __init__(self, out: IO[str], fmt: str, multichannel: bool, header: dict) -> None:
+        self.out, self.fmt, self.multichannel, self.rows = out, fmt, multichannel, 0
+        names = (["channel"] if multichannel else []) + ["time_s", "f0_hz", "voiced", "confidence"]
+        if fmt == "csv":
+            out.write(",".join(names) + "\n")
+        else:
+            head = json.dumps(header)
+            out.write(head[:-1] + ', "columns": ' + json.dumps(names) + ', "rows": [')
+
+    def write(self, results: np.ndarray) -> None:
+        lines = []
+        for row in results:
+            fields = [_number(row["time_s"]), _number(row["f0_hz"]),
+                      "1" if row["voiced"] else "0", _number(row["confidence"])]
+            if self.fmt == "json":
+                fields[2] = "true" if row["voiced"] else "false"
+            if self.multichannel:
+                fields.insert(0, str(int(row["channel"])))
+            if self.fmt == "csv":
+                lines.append(",".join(fields) + "\n")
+            else:
+                lines.append(("\n  " if self.rows == 0 and not lines else ",\n  ")
+                             + "[" + ", ".join(fields) + "]")
+        self.rows += len(results)
+        self.out.write("".join(lines))
+
+    def close(self) -> None:
+        if self.fmt == "json":
+            self.out.write("\n]}\n" if self.rows else "]}\n")
+
+
+@click.command("pitch")
+@click.argument("in_path", metavar="IN", type=click.Path(dir_okay=False))
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
+              help="Output format: one row per hop (and channel).")
+@click.option("-o", "--output", "out_path", default=None, metavar="OUT",
+              help="Write to OUT (atomically) instead of standard output.")
+@click.option("--frame-length", type=int, default=2048, show_default=True, help="Frame length N in samples.")
+@click.option("--hop-length", type=int, default=None, help="Hop in samples [default: frame_length // 4].")
+@click.option("--fmin", "fmin_hz", type=float, default=65.40639, show_default=True, help="Lowest f0 (Hz).")
+@click.option("--fmax", "fmax_hz", type=float, default=2093.0045, show_default=True, help="Highest f0 (Hz).")
+@click.option("--trough-threshold", type=float, default=0.1, show_default=True,
+              help="YIN absolute threshold, (0, 1].")
+@click.option("--silence-db", type=float, default=-60.0, show_default=True,
+              help="Frames at or below this RMS (dBFS) are unvoiced.")
+@click.option("--kernels", "backend", type=click.Choice(BACKENDS), default="c", show_default=True,
+              help="Kernel implementation.")
+def command(in_path: str, fmt: str, out_path: Optional[str], frame_length: int, hop_length: Optional[int],
+            fmin_hz: float, fmax_hz: float, trough_threshold: float, silence_db: float, backend: str) -> None:
+    """Track the pitch of IN with streaming YIN (equal to librosa.yin, center=False).
+
+    Prints one row per hop: time_s (frame centre), f0_hz, voiced (1/0),
+    confidence; multichannel files get a leading channel column.
+    """
+    from rtaudio.pitchtrack import ring_capacity_for
+    from rtaudio.processors.yin import YinTracker
+
+    params = dict(frame_length=frame_length, hop_length=hop_length, fmin_hz=fmin_hz, fmax_hz=fmax_hz,
+                  trough_threshold=trough_threshold, silence_db=silence_db)
+    with open_input(in_path) as source:
+        rate, channels, total = source.samplerate, source.channels, source.frames
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            try:
+                probe = YinTracker(backend=backend, **params)
+                tracker = YinTracker(backend=backend, **params, result_capacity=ring_capacity_for(
+                    READ_BLOCK, probe.hop_length, channels))
+                tracker.prepare(rate, channels, READ_BLOCK)
+            except (ValueError, TypeError) as exc:
+                raise RtaudioError(f"invalid pitch parameters for {in_path} ({rate} Hz): {exc}") from None
+        for warning in caught:
+            click.echo(f"warning: {warning.message}", err=True)
+        if total < tracker.frame_length:
+            click.echo(f"warning: {in_path} has {total} samples, fewer than frame_length = "
+                       f"{tracker.frame_length}: no frames", err=True)
+        header = {"file": os.path.basename(in_path), "sample_rate": rate, "channels": channels,
+                  **{k: getattr(tracker, k) for k in params}, "kernels": backend}
+        with atomic_text_output(out_path) as out, \
+                progress_bar(f"pitch {os.path.basename(in_path)}", total / rate) as bar:
+            task = bar.add_task("pitch", total=total / rate)
+            writer = RowWriter(out, fmt, channels > 1, header)
+            done = 0
+            blocks = source.blocks(blocksize=READ_BLOCK, dtype="float32", always_2d=True)
+            while True:
+                try:
+                    block = next(blocks)
+                except StopIteration:
+                    break
+                except (sf.LibsndfileError, RuntimeError) as exc:
+                    raise RtaudioError(f"cannot decode {in_path}: {exc}") from None
+                block = np.ascontiguousarray(block)
+                tracker.process(block)
+                writer.write(tracker.read_results())
+                done += len(block)
+                bar.update(task, completed=min(done, total) / rate)
+            writer.close()
+    if tracker.nonfinite_count:
+        click.echo(f"warning: {tracker.nonfinite_count} non-finite samples analysed as 0", err=True)
+    if out_path not in (None, "-"):
+        click.echo(f"wrote {out_path}: {writer.rows} rows ({fmt})", err=True)
