@@ -1,0 +1,75 @@
+"""`rtaudio latency`: short runs produce a complete report; bad options fail cleanly."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from rtaudio.cli import main
+
+CHAIN = "gate > lowpass"
+
+
+def run_cli(args, capsys):
+    with pytest.raises(SystemExit) as info:
+        main(args)
+    captured = capsys.readouterr()
+    return info.value.code, captured.out, captured.err
+
+
+def check_report(folder, runs_expected):
+    data = json.loads((folder / "report.json").read_text())
+    assert len(data["runs"]) == runs_expected
+    for run in data["runs"]:
+        for key in ("callbacks", "expected_callbacks", "xruns", "dropped", "overruns", "late", "process_us",
+                    "interval_us", "dsp_load", "nonfinite_samples", "mode", "backend", "device", "samplerate",
+                    "blocksize", "stream_latency_s", "paper_table"):
+            assert key in run["stats"], key
+        assert run["stats"]["callbacks"] > 0
+    md = (folder / "report.md").read_text()
+    assert "Paper-format tables" in md and "Our table" in md and "rtaudio latency" in md
+    pngs = sorted(p.name for p in folder.glob("*.png"))
+    assert pngs and all((folder / p).read_bytes()[:4] == b"\x89PNG" for p in pngs)
+    return data
+
+
+def test_virtual_two_loads_two_modes(tmp_path, capsys):
+    out = tmp_path / "rep"
+    code, stdout, _ = run_cli(["latency", "--virtual", "--blocksize", "256", "--mode", "native,python",
+                               "--load", "none,gil", "--duration", "1.5", "--chain", CHAIN, "--out", str(out)], capsys)
+    assert code == 0 and "wrote" in stdout
+    data = check_report(out, 4)
+    assert {(r["mode"], r["load"]) for r in data["runs"]} == {
+        ("native", "none"), ("native", "gil"), ("python", "none"), ("python", "gil")}
+
+
+@pytest.mark.jack
+def test_jack_dummy_started_and_stopped_by_the_command(tmp_path, capsys):
+    import subprocess
+    out = tmp_path / "rep"
+    code, _, err = run_cli(["latency", "--jack-dummy", "--blocksize", "128", "--mode", "native",
+                            "--load", "none,gc", "--duration", "2", "--chain", CHAIN, "--out", str(out)], capsys)
+    assert code == 0, err
+    data = check_report(out, 2)
+    assert "JACK" in data["runs"][0]["stats"]["device"] or data["runs"][0]["stats"]["device"] == "system"
+    assert data["runs"][1]["gc_overlaps"] is not None
+    leftover = subprocess.run(["pgrep", "-f", f"jackd -n rtaudio{__import__('os').getpid()}_"],
+                              capture_output=True, text=True)
+    assert leftover.stdout == "", "the command must stop the JACK server it started"
+
+
+@pytest.mark.parametrize("args,words", [
+    (["--blocksize", "64,abc"], "not a valid int"),
+    (["--load", "disk"], "not one of"),
+    (["--virtual", "--jack-dummy"], "either --virtual or --jack-dummy"),
+    (["--virtual", "--mode", "native", "--backend", "pyaudio"], ""),  # virtual ignores --backend
+])
+def test_bad_options(tmp_path, capsys, args, words):
+    code, stdout, err = run_cli(["latency", *args, "--duration", "0.5", "--chain", CHAIN,
+                                 "--load", "none", "--out", str(tmp_path / "r")] if "--load" not in args else
+                                ["latency", *args, "--duration", "0.5", "--chain", CHAIN, "--out", str(tmp_path / "r")],
+                                capsys)
+    if words:
+        assert code != 0 and words in err and "Traceback" not in err
+    else:
+        assert code == 0
