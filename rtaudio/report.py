@@ -32,9 +32,16 @@ Definitions (per callback; the period is frames / sample rate):
 - **Process**: time spent inside the callback (exit − enter).
 - **Idle**: time from the end of one callback to the start of the next.
 - **Total**: interval between successive callback starts (= Idle + Process).
-- **Violations (%)**: share of callbacks whose value exceeds the period; for
-  Process this is a true overrun, for Idle/Total it counts late starts
-  (this is our reading of the paper's table, specs/effects.md 7.3).
+- **Violations (%)**: share of callbacks whose value exceeds the period,
+  compared strictly (our reading of the paper's table, specs/effects.md
+  7.3). For Process this is a true overrun. For Idle and Total it is
+  dominated by timer jitter: on a clock whose intervals scatter by a few
+  microseconds around the period, about half of all intervals are longer
+  than the period although no deadline is missed (the paper's 11 % fits a
+  host that delivered callbacks in bursts of about nine instead).
+- **Late starts (%)** (Total column): callbacks that started more than one
+  period after their ideal time on the stream clock (the monitor's *late*),
+  i.e. real deadline misses; this is the number to compare.
 - **overruns**: process time > period. **late**: started more than one
   period after its ideal time on the stream clock (re-anchored after an
   xrun). **xruns**: PortAudio under/overflow flags. **dropped**: callbacks
@@ -100,6 +107,11 @@ def paper_format_tables(runs: list[dict[str, Any]]) -> str:
                 table = r["stats"]["paper_table"]
                 cells += [fmt.format(table[c][key]) for c in ("idle", "process", "total")]
             lines.append(f"| {label} | " + " | ".join(cells) + " |")
+        late = []
+        for r in group:
+            st = r["stats"]
+            late += ["", "", f"{100.0 * st['late'] / max(1, st['callbacks']):.2f}%"]
+        lines.append("| Late starts (%) | " + " | ".join(late) + " |")
         parts.append("\n".join(lines))
     return "\n\n".join(parts)
 
@@ -166,9 +178,11 @@ def target_checks(runs: list[dict[str, Any]]) -> list[str]:
                if r["stats"]["late"] > 0.001 * r["stats"]["callbacks"]]
         out.append("- python, block 256: under 0.1 % late under every load except gil — "
                    + ("met" if not bad else "NOT met: " + ", ".join(bad)))
-    worst = max((r["stats"]["paper_table"]["total"]["violations_pct"] for r in runs), default=0.0)
-    out.append(f"- all runs below the paper's ~11 % total violations — {'met' if worst < 11.0 else 'NOT met'} "
-               f"(worst: {worst:.2f} %)")
+    worst_late = max((100.0 * r["stats"]["late"] / max(1, r["stats"]["callbacks"]) for r in runs), default=0.0)
+    worst_strict = max((r["stats"]["paper_table"]["total"]["violations_pct"] for r in runs), default=0.0)
+    out.append(f"- all runs clearly below the paper's ~11 % total violations, counted as late starts — "
+               f"{'met' if worst_late < 5.5 else 'NOT met'} (worst late: {worst_late:.2f} %); with the strict "
+               f"interval > period count the worst is {worst_strict:.2f} % (timer jitter, see Definitions)")
     return out
 
 
