@@ -101,20 +101,31 @@ void rtd_ringmod_reset(void *self);
 
 /* ---- VCF (specs/effects.md section 4) ------------------------------ */
 /* params: [0] K target = I0/(2C) [A/F]  [1] gfdbk target  [2] drive target
- *         [3] output_gain target  [4] smoothing pole s (0.4)
+ *         [3] output_gain target  [4] smoothing pole s (0.4, base rate)
  *         [5] T = 1/(L·fs) of the model [s]
- * smooth: [0] K  [1] gfdbk  [2] drive  [3] output_gain (current, shared)
+ * smooth: [0] K  [1] gfdbk  [2] drive  [3] output_gain (current, shared,
+ *         stepped once per base-rate sample)
  * state:  channels x 16 [s1 s2 s3 s4 vout vc1 vc2 vc3 vc11 vc21 vc31 vc41
  *                        xc1 xc2 xc3 xc4]
+ * factor L = 1: the paper's model at fs, no resampling (the four
+ * polyphase pointers are not used).  L > 1: the model runs at L·fs between
+ * the polyphase interpolator and decimator of specs/effects.md 3.5
+ * (native/polyphase.h): interp_hist, decim_acc: channels x 57;
+ * interp_taps: 57 x L;  decim_taps: L x 57.
  * counters: [0] nonfinite_count  [1] nonconverged_samples
  *           [2] max_iterations_last_block  [3] total_iterations
- *           [4] total model samples (per channel, summed) */
+ *           [4] model samples solved (frames x channels x L) */
 typedef struct {
     double *params;
     double *smooth;
     double *state;
+    double *interp_hist;
+    double *decim_acc;
+    double *interp_taps;
+    double *decim_taps;
     int64_t *counters;
     int channels;
+    int factor;
 } rtd_vcf;
 
 void rtd_vcf_process(void *self, float *buf, int frames, int channels);

@@ -7,6 +7,12 @@
  * at most 100 iterations.  Unlike the published C code (4.6) this uses
  * fabs (not the integer abs) and double everywhere.
  *
+ * oversampling_factor L > 1 (spec 4.4): the input (times drive) goes
+ * through the polyphase interpolator of 3.5, the model runs L steps at
+ * T = 1/(L·fs), and the decimator returns one base-rate sample (latency 56
+ * base samples).  Smoothers step once per base sample (as in the ring
+ * modulator).  L = 1 bypasses both filters: the paper's model at fs.
+ *
  * The same operation order is used by rtaudio/kernels/numba/vcf.py and
  * rtaudio/kernels/reference/vcf.py (spec 0.8).  Channels are processed one
  * after the other with the state in locals; the parameter smoothers
@@ -17,6 +23,7 @@
 #include <math.h>
 #include "rtdsp.h"
 #include "rtdsp_internal.h"
+#include "polyphase.h"
 
 /* Constants of 4.1; the products are folded exactly as Python computes them. */
 static const double VCF_VT = 0.026;
@@ -84,6 +91,22 @@ static inline void vcf_flush_channel(vcf_channel *c)
     c->xc4 = rtd_flush(c->xc4);
 }
 
+static inline void vcf_load_channel(vcf_channel *c, const double *st)
+{
+    c->s1 = st[0]; c->s2 = st[1]; c->s3 = st[2]; c->s4 = st[3];
+    c->vout = st[4]; c->vc1 = st[5]; c->vc2 = st[6]; c->vc3 = st[7];
+    c->vc11 = st[8]; c->vc21 = st[9]; c->vc31 = st[10]; c->vc41 = st[11];
+    c->xc1 = st[12]; c->xc2 = st[13]; c->xc3 = st[14]; c->xc4 = st[15];
+}
+
+static inline void vcf_store_channel(const vcf_channel *c, double *st)
+{
+    st[0] = c->s1; st[1] = c->s2; st[2] = c->s3; st[3] = c->s4;
+    st[4] = c->vout; st[5] = c->vc1; st[6] = c->vc2; st[7] = c->vc3;
+    st[8] = c->vc11; st[9] = c->vc21; st[10] = c->vc31; st[11] = c->vc41;
+    st[12] = c->xc1; st[13] = c->xc2; st[14] = c->xc3; st[15] = c->xc4;
+}
+
 void rtd_vcf_process(void *self_, float *buf, int frames, int channels)
 {
     rtd_vcf *self = (rtd_vcf *)self_;
@@ -93,18 +116,21 @@ void rtd_vcf_process(void *self_, float *buf, int frames, int channels)
     const double o_target = rtd_load(self->params, 3);
     const double s = rtd_load(self->params, 4);
     const double half_T = rtd_load(self->params, 5) / 2.0;
+    const int L = self->factor;
     int64_t nonfinite = 0, nonconverged = 0, total_iters = 0;
     int max_iters = 0;
     double K = 0.0, gfdbk = 0.0, drive = 0.0, gain = 0.0;
+    double vin[RTD_PP_MAX_FACTOR], v[RTD_PP_MAX_FACTOR];
 
     for (int ch = 0; ch < channels; ++ch) {
         K = self->smooth[0];
         gfdbk = self->smooth[1];
         drive = self->smooth[2];
         gain = self->smooth[3];
-        double *st = self->state + 16 * ch;
-        vcf_channel c = { st[0], st[1], st[2], st[3], st[4], st[5], st[6], st[7],
-                          st[8], st[9], st[10], st[11], st[12], st[13], st[14], st[15] };
+        vcf_channel c;
+        vcf_load_channel(&c, self->state + 16 * ch);
+        double *hist = self->interp_hist + RTD_PP_HIST * ch;
+        double *acc = self->decim_acc + RTD_PP_HIST * ch;
         float *p = buf + ch;
         for (int n = 0; n < frames; ++n, p += channels) {
             K = rtd_smooth_step(K, k_target, s);
@@ -118,17 +144,29 @@ void rtd_vcf_process(void *self_, float *buf, int frames, int channels)
                 ++nonfinite;
             }
             x = x * drive;
-            const int iters = vcf_step(&c, x, K, gfdbk, half_T, &nonconverged);
-            total_iters += iters;
-            if (iters > max_iters)
-                max_iters = iters;
-            *p = bad ? 0.0f : (float)(c.vout * gain);    /* step 3 */
-            vcf_flush_channel(&c);
+            double y;
+            if (L == 1) {                /* the paper's setting: model at fs */
+                const int iters = vcf_step(&c, x, K, gfdbk, half_T, &nonconverged);
+                total_iters += iters;
+                if (iters > max_iters)
+                    max_iters = iters;
+                y = c.vout * gain;                            /* step 3 */
+                vcf_flush_channel(&c);
+            } else {                     /* model at L·fs between 3.5 filters */
+                rtd_pp_interp(self->interp_taps, L, hist, x, vin);
+                for (int j = 0; j < L; ++j) {
+                    const int iters = vcf_step(&c, vin[j], K, gfdbk, half_T, &nonconverged);
+                    total_iters += iters;
+                    if (iters > max_iters)
+                        max_iters = iters;
+                    v[j] = c.vout;
+                    vcf_flush_channel(&c);
+                }
+                y = gain * rtd_pp_decim(self->decim_taps, L, acc, v);
+            }
+            *p = bad ? 0.0f : (float)y;
         }
-        st[0] = c.s1; st[1] = c.s2; st[2] = c.s3; st[3] = c.s4;
-        st[4] = c.vout; st[5] = c.vc1; st[6] = c.vc2; st[7] = c.vc3;
-        st[8] = c.vc11; st[9] = c.vc21; st[10] = c.vc31; st[11] = c.vc41;
-        st[12] = c.xc1; st[13] = c.xc2; st[14] = c.xc3; st[15] = c.xc4;
+        vcf_store_channel(&c, self->state + 16 * ch);
     }
     if (channels > 0 && frames > 0) {
         self->smooth[0] = K;
@@ -140,7 +178,7 @@ void rtd_vcf_process(void *self_, float *buf, int frames, int channels)
     self->counters[1] += nonconverged;
     self->counters[2] = max_iters;
     self->counters[3] += total_iters;
-    self->counters[4] += (int64_t)frames * channels;
+    self->counters[4] += (int64_t)frames * channels * L;
 }
 
 void rtd_vcf_reset(void *self_)
@@ -148,6 +186,12 @@ void rtd_vcf_reset(void *self_)
     rtd_vcf *self = (rtd_vcf *)self_;
     for (int i = 0; i < 16 * self->channels; ++i)
         self->state[i] = 0.0;
+    if (self->factor > 1) {
+        for (int i = 0; i < RTD_PP_HIST * self->channels; ++i) {
+            self->interp_hist[i] = 0.0;
+            self->decim_acc[i] = 0.0;
+        }
+    }
     for (int i = 0; i < 4; ++i)
         self->smooth[i] = rtd_load(self->params, i);
     for (int i = 0; i < 5; ++i)

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from rtaudio._native import lib, native_struct
+from rtaudio.kernels import polyphase
 from rtaudio.params import Param
 from rtaudio.processor import Processor, smoothing_pole, validate_sample_rate
 
@@ -26,8 +27,8 @@ CUTOFF_LIMIT_RATIO = 0.068
 N_STATE = 16
 N_COUNTERS = 5
 
-#: highest oversampling factor this build supports (see ``VCF`` notes)
-MAX_OVERSAMPLING = 1
+#: highest oversampling factor (spec 4.4)
+MAX_OVERSAMPLING = 16
 
 
 def cutoff_to_current(cutoff_hz: float) -> float:
@@ -68,9 +69,12 @@ class VCF(Processor):
     output_gain : float
         Output scaling in full scale per volt, [0, 16]. Default 1.
     oversampling_factor : int
-        Internal oversampling L. Only ``1`` (the paper's setting, no
-        resampling) is available in this build: the valid range is
-        [1, ``MAX_OVERSAMPLING``]. Changing it resets the state.
+        Internal oversampling L in [1, 16]. Default 1: the paper's setting,
+        the model runs at fs with no resampling and no latency. With L > 1
+        the model runs at ``L·fs`` between the polyphase interpolator and
+        decimator shared with the ring modulator (spec 3.5), which allows
+        cutoffs up to ``0.068·L·fs`` and adds ``latency_samples`` = 56.
+        Costs about L times as much. Changing it resets the state.
     backend : {"c", "numba", "reference"}
         Kernel implementation.
 
@@ -82,7 +86,8 @@ class VCF(Processor):
     and double precision everywhere (the published C code's integer
     ``abs`` bug, spec 4.6, is not reproduced). ``K = I0/(2C)``,
     ``resonance``, ``drive`` and ``output_gain`` are smoothed per sample
-    (10 ms, spec 0.4). Solver statistics: ``nonconverged_samples``,
+    (10 ms, spec 0.4), once per base-rate sample (held over the L model
+    steps when oversampling, as in the ring modulator). Solver statistics: ``nonconverged_samples``,
     ``max_iterations_last_block``, ``total_iterations`` and
     ``mean_iterations_per_sample``.
     """
@@ -151,12 +156,26 @@ class VCF(Processor):
 
     # ---------------------------------------------------------------- state
     def _allocate(self, channels: int) -> None:
+        factor = self._values["oversampling_factor"]
         self._params = np.zeros(6, dtype=np.float64)
         self._smooth = np.zeros(4, dtype=np.float64)
         self._state = np.zeros((channels, N_STATE), dtype=np.float64)
         self._counters = np.zeros(N_COUNTERS, dtype=np.int64)
+        # 3.5 filters (used when factor > 1): transposed tables for C/Numba,
+        # direct form (prototype + 56·L history) for the reference.
+        self._interp_hist = np.zeros((channels, polyphase.history_length()), dtype=np.float64)
+        self._decim_acc = np.zeros((channels, polyphase.history_length()), dtype=np.float64)
+        self._interp_taps = polyphase.interp_table(factor)
+        self._decim_taps = polyphase.decim_table(factor)
+        self._ref_interp_taps = self._interp_taps.tolist()
+        self._ref_prototype = polyphase.design_prototype(factor).tolist()
+        self._ref_decim_hist = np.zeros((channels, polyphase.SPAN * factor), dtype=np.float64)
+        self._scratch = np.zeros((2, max(factor, 1)), dtype=np.float64)
         self._cself = native_struct("rtd_vcf *", params=self._params, smooth=self._smooth,
-                                    state=self._state, counters=self._counters, channels=channels)
+                                    state=self._state, interp_hist=self._interp_hist,
+                                    decim_acc=self._decim_acc, interp_taps=self._interp_taps,
+                                    decim_taps=self._decim_taps, counters=self._counters,
+                                    channels=channels, factor=factor)
         self._cparams = self._cself.params
 
     def _update_targets(self) -> None:
@@ -165,17 +184,19 @@ class VCF(Processor):
         lib.rtd_param_store(self._cparams, 1, self._values["resonance"])
         lib.rtd_param_store(self._cparams, 2, self._values["drive"])
         lib.rtd_param_store(self._cparams, 3, self._values["output_gain"])
-        lib.rtd_param_store(self._cparams, 4, smoothing_pole(self._sample_rate * factor))
+        lib.rtd_param_store(self._cparams, 4, smoothing_pole(self._sample_rate))
         lib.rtd_param_store(self._cparams, 5, 1.0 / (factor * self._sample_rate))
 
     def _reset_state(self) -> None:
         lib.rtd_vcf_reset(self._cself)
+        self._ref_decim_hist[...] = 0.0
 
     # ------------------------------------------------------------- counters
     @property
     def latency_samples(self) -> int:
-        """Delay added at the base rate: 0 (no resampling at L = 1)."""
-        return 0
+        """Delay added at the base rate: 0 at L = 1, 56 samples with
+        oversampling (the two 3.5 filters, 28 samples each)."""
+        return 0 if self._values["oversampling_factor"] == 1 else polyphase.LATENCY_SAMPLES
 
     @property
     def nonconverged_samples(self) -> int:
@@ -209,8 +230,11 @@ class VCF(Processor):
         self._numba_kernel = vcf_process
 
     def _process_numba(self, block: np.ndarray) -> None:
-        self._numba_kernel(self._params, self._smooth, self._state, self._counters, block)
+        self._numba_kernel(self._params, self._smooth, self._state, self._interp_hist, self._decim_acc,
+                           self._interp_taps, self._decim_taps, self._scratch, self._counters, block)
 
     def _process_reference(self, block: np.ndarray) -> None:
         from rtaudio.kernels.reference.vcf import vcf_process
-        vcf_process(self._params, self._smooth, self._state, self._counters, block)
+        vcf_process(self._params, self._smooth, self._state, self._counters, block,
+                    oversampling=(self._ref_interp_taps, self._ref_prototype, self._interp_hist,
+                                  self._ref_decim_hist))

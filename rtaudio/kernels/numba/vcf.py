@@ -1,4 +1,9 @@
-"""VCF Numba kernel (specs/effects.md 4.2 + 0.4–0.6), mirror of native/vcf.c."""
+"""VCF Numba kernel (specs/effects.md 4.2 + 0.4–0.6), mirror of native/vcf.c.
+
+With an oversampling factor L > 1 (4.4) the model runs L steps per base
+sample between the polyphase filters of rtaudio/kernels/numba/polyphase.py
+(spec 3.5); L = 1 is the paper's model at fs with no filtering.
+"""
 from __future__ import annotations
 
 import math
@@ -7,6 +12,7 @@ import numpy as np
 from numba import njit
 
 from rtaudio.kernels.numba.common import flush, smooth_step
+from rtaudio.kernels.numba.polyphase import pp_decim, pp_interp
 
 VT = 0.026
 ETA = 1.836
@@ -20,8 +26,14 @@ MAX_ITER = 100
 
 @njit(nogil=True, cache=True, fastmath=False)
 def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
-                counters: np.ndarray, buf: np.ndarray) -> None:
-    """Process ``buf`` (float32, frames x channels) in place; layout as ``rtd_vcf``."""
+                interp_hist: np.ndarray, decim_acc: np.ndarray, interp_taps: np.ndarray,
+                decim_taps: np.ndarray, scratch: np.ndarray, counters: np.ndarray,
+                buf: np.ndarray) -> None:
+    """Process ``buf`` (float32, frames x channels) in place; layout as ``rtd_vcf``.
+
+    ``interp_taps`` is ``(57, L)`` and fixes L; ``scratch`` is ``(2, >= L)``
+    (interpolated inputs, model outputs of one base sample).
+    """
     k_t = params[0]
     g_t = params[1]
     d_t = params[2]
@@ -29,6 +41,9 @@ def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
     s = params[4]
     half_T = params[5] / 2.0
     frames, channels = buf.shape
+    factor = interp_taps.shape[1]
+    vin = scratch[0]
+    v = scratch[1]
     nonfinite = 0
     nonconverged = 0
     total = 0
@@ -69,49 +84,58 @@ def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
                 x = 0.0
                 nonfinite += 1
             x = x * drive
-            vc4 = 0.0
-            vc4_prev = 1.0
-            iters = 0
-            while abs(vc4 - vc4_prev) > REL_ERR * abs(vc4_prev):
-                vc4_prev = vc4
-                vin1 = math.tanh((x - vout) / TWO_VT)
-                xc1 = K * (vin1 + vc11)
-                vc1 = half_T * xc1 + s1
-                vc11 = math.tanh((vc2 - vc1) / TWO_GAMMA)
-                xc2 = K * (vc21 - vc11)
-                vc2 = half_T * xc2 + s2
-                vc21 = math.tanh((vc3 - vc2) / TWO_GAMMA)
-                xc3 = K * (vc31 - vc21)
-                vc3 = half_T * xc3 + s3
-                vc31 = math.tanh((vc4 - vc3) / TWO_GAMMA)
-                xc4 = K * (-vc41 - vc31)
-                vc4 = half_T * xc4 + s4
-                vc41 = math.tanh(vc4 / SIX_GAMMA)
-                vout = vc4 / 2.0 + vc4 * g
-                iters += 1
-                if iters == MAX_ITER:
-                    nonconverged += 1
-                    break
-            total += iters
-            if iters > max_iters:
-                max_iters = iters
-            buf[n, ch] = np.float32(0.0) if bad else np.float32(vout * gain)
-            s1 = flush(half_T * xc1 + vc1)
-            s2 = flush(half_T * xc2 + vc2)
-            s3 = flush(half_T * xc3 + vc3)
-            s4 = flush(half_T * xc4 + vc4)
-            vout = flush(vout)
-            vc1 = flush(vc1)
-            vc2 = flush(vc2)
-            vc3 = flush(vc3)
-            vc11 = flush(vc11)
-            vc21 = flush(vc21)
-            vc31 = flush(vc31)
-            vc41 = flush(vc41)
-            xc1 = flush(xc1)
-            xc2 = flush(xc2)
-            xc3 = flush(xc3)
-            xc4 = flush(xc4)
+            if factor > 1:
+                pp_interp(interp_taps, factor, interp_hist[ch], x, vin)
+            for j in range(factor):
+                xin = x if factor == 1 else vin[j]
+                vc4 = 0.0
+                vc4_prev = 1.0
+                iters = 0
+                while abs(vc4 - vc4_prev) > REL_ERR * abs(vc4_prev):
+                    vc4_prev = vc4
+                    vin1 = math.tanh((xin - vout) / TWO_VT)
+                    xc1 = K * (vin1 + vc11)
+                    vc1 = half_T * xc1 + s1
+                    vc11 = math.tanh((vc2 - vc1) / TWO_GAMMA)
+                    xc2 = K * (vc21 - vc11)
+                    vc2 = half_T * xc2 + s2
+                    vc21 = math.tanh((vc3 - vc2) / TWO_GAMMA)
+                    xc3 = K * (vc31 - vc21)
+                    vc3 = half_T * xc3 + s3
+                    vc31 = math.tanh((vc4 - vc3) / TWO_GAMMA)
+                    xc4 = K * (-vc41 - vc31)
+                    vc4 = half_T * xc4 + s4
+                    vc41 = math.tanh(vc4 / SIX_GAMMA)
+                    vout = vc4 / 2.0 + vc4 * g
+                    iters += 1
+                    if iters == MAX_ITER:
+                        nonconverged += 1
+                        break
+                total += iters
+                if iters > max_iters:
+                    max_iters = iters
+                v[j] = vout
+                s1 = flush(half_T * xc1 + vc1)
+                s2 = flush(half_T * xc2 + vc2)
+                s3 = flush(half_T * xc3 + vc3)
+                s4 = flush(half_T * xc4 + vc4)
+                vout = flush(vout)
+                vc1 = flush(vc1)
+                vc2 = flush(vc2)
+                vc3 = flush(vc3)
+                vc11 = flush(vc11)
+                vc21 = flush(vc21)
+                vc31 = flush(vc31)
+                vc41 = flush(vc41)
+                xc1 = flush(xc1)
+                xc2 = flush(xc2)
+                xc3 = flush(xc3)
+                xc4 = flush(xc4)
+            if factor == 1:
+                y = v[0] * gain
+            else:
+                y = gain * pp_decim(decim_taps, factor, decim_acc[ch], v)
+            buf[n, ch] = np.float32(0.0) if bad else np.float32(y)
         state[ch, 0] = s1
         state[ch, 1] = s2
         state[ch, 2] = s3
@@ -137,4 +161,4 @@ def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
     counters[1] += nonconverged
     counters[2] = max_iters
     counters[3] += total
-    counters[4] += frames * channels
+    counters[4] += frames * channels * factor
