@@ -94,7 +94,7 @@ class RowWriter:
 
 
 @click.command("pitch")
-@click.argument("in_path", metavar="IN", type=click.Path(dir_okay=False))
+@click.argument("in_path", metavar="IN", type=click.Path())
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
               help="Output format: one row per hop (and channel).")
 @click.option("-o", "--output", "out_path", default=None, metavar="OUT",
