@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Install the system packages rtaudio needs (PortAudio, libsndfile, JACK for
-# the tests, Xvfb for GUI screenshots) when running as root and missing.
+# the tests, Xvfb for GUI screenshots, espeak-ng for a real speech clip in the
+# YIN tests) when running as root and missing.
 set -euo pipefail
-PACKAGES=(libportaudio2 portaudio19-dev libsndfile1 jackd2 xvfb xauth)
+PACKAGES=(libportaudio2 portaudio19-dev libsndfile1 jackd2 xvfb xauth espeak-ng)
 missing=()
 for pkg in "${PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
