@@ -50,15 +50,35 @@ static void dit_stage(double *restrict re, double *restrict im, int m, int h,
     }
 }
 
-/* Span-1 stage (twiddle 1), the same in both directions. */
-static void unit_stage(double *restrict re, double *restrict im, int m)
+/* Spans 2 and 1 fused (forward, DIF): on each group of 4 the span-2
+ * twiddles are exactly 1 and −i, then span-1 butterflies. */
+static void dif_last2(double *restrict re, double *restrict im, int m)
 {
-    for (int b = 0; b < m; b += 2) {
-        const double r0 = re[b], i0 = im[b], r1 = re[b + 1], i1 = im[b + 1];
-        re[b] = r0 + r1;
-        im[b] = i0 + i1;
-        re[b + 1] = r0 - r1;
-        im[b + 1] = i0 - i1;
+    for (int b = 0; b < m; b += 4) {
+        const double r0 = re[b] + re[b + 2], i0 = im[b] + im[b + 2];
+        const double r2 = re[b] - re[b + 2], i2 = im[b] - im[b + 2];
+        const double r1 = re[b + 1] + re[b + 3], i1 = im[b + 1] + im[b + 3];
+        const double r3 = im[b + 1] - im[b + 3], i3 = re[b + 3] - re[b + 1]; /* ·(−i) */
+        re[b] = r0 + r1;     im[b] = i0 + i1;
+        re[b + 1] = r0 - r1; im[b + 1] = i0 - i1;
+        re[b + 2] = r2 + r3; im[b + 2] = i2 + i3;
+        re[b + 3] = r2 - r3; im[b + 3] = i2 - i3;
+    }
+}
+
+/* Spans 1 and 2 fused (inverse, DIT): span-1 butterflies, then span 2
+ * with twiddles exactly 1 and +i. */
+static void dit_first2(double *restrict re, double *restrict im, int m)
+{
+    for (int b = 0; b < m; b += 4) {
+        const double r0 = re[b] + re[b + 1], i0 = im[b] + im[b + 1];
+        const double r1 = re[b] - re[b + 1], i1 = im[b] - im[b + 1];
+        const double r2 = re[b + 2] + re[b + 3], i2 = im[b + 2] + im[b + 3];
+        const double r3 = im[b + 3] - im[b + 2], i3 = re[b + 2] - re[b + 3]; /* ·(+i) */
+        re[b] = r0 + r2;     im[b] = i0 + i2;
+        re[b + 2] = r0 - r2; im[b + 2] = i0 - i2;
+        re[b + 1] = r1 + r3; im[b + 1] = i1 + i3;
+        re[b + 3] = r1 - r3; im[b + 3] = i1 - i3;
     }
 }
 
@@ -82,9 +102,9 @@ void rtd_autocorr(const rtd_fft_plan *plan, const double *x, int len,
         re[j + h] = ar * ct[h + j] + ai * st[h + j];
         im[j + h] = ai * ct[h + j] - ar * st[h + j];
     }
-    for (h = m / 4; h >= 2; h >>= 1)
+    for (h = m / 4; h >= 4; h >>= 1)
         dif_stage(re, im, m, h, ct + h, st + h);
-    unit_stage(re, im, m);               /* Z[k] now at position bitrev[k] */
+    dif_last2(re, im, m);                /* Z[k] now at position bitrev[k] */
 
     /* real split: X[k] = E + W^k·O, E = (Z[k] + conj Z[m−k])/2,
      * O = (Z[k] − conj Z[m−k])/(2i), W = exp(−2πi/n); power = |X[k]|² */
@@ -112,8 +132,8 @@ void rtd_autocorr(const rtd_fft_plan *plan, const double *x, int len,
         re[p] = e - hk * plan->sin_n[k];
         im[p] = hk * plan->cos_n[k];
     }
-    unit_stage(re, im, m);
-    for (h = 2; h < m / 2; h <<= 1)
+    dit_first2(re, im, m);
+    for (h = 4; h < m / 2; h <<= 1)
         dit_stage(re, im, m, h, ct + h, st + h);
     /* last stage: only outputs j < ceil(nlags/2) (all in the lower half) */
     h = m / 2;

@@ -32,7 +32,7 @@ typedef struct {
 
 /* Autocorrelation of x[0..len-1] (zero-padded to n, n >= 2·len − 1):
  * out[j] = irfft(|rfft(x, n)|², n)[j] for j < nlags ≤ n/2.  Needs len <= n/2
- * and n >= 8; work holds 2n + 1 doubles. */
+ * and n >= 16; work holds 2n + 1 doubles. */
 void rtd_autocorr(const rtd_fft_plan *plan, const double *x, int len,
                   double *work, double *out, int nlags);
 

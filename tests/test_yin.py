@@ -464,3 +464,35 @@ def test_cli_output_is_atomic_on_error(tone_wav, tmp_path, capsys):
     assert code == 1 and out.read_text() == "old"
     code, _, _ = run_cli(["pitch", str(tone_wav), "-o", str(out)], capsys)
     assert code == 0 and out.read_text().startswith("time_s,f0_hz")
+
+
+# ------------------------------------------------------------ FFT and sizes
+@pytest.mark.parametrize("n", [16, 32, 256, 8192])
+def test_numba_fft_autocorrelation_matches_numpy(n):
+    from rtaudio.kernels.fft_tables import make_fft_tables
+    from rtaudio.kernels.numba.fft import autocorr
+    tables = make_fft_tables(n)
+    length = n // 2
+    x = np.random.default_rng(n).standard_normal(length)
+    out = np.zeros(length)
+    autocorr(x, length, n, tables.cos_m, tables.sin_m, tables.cos_n, tables.sin_n, tables.bitrev,
+             np.zeros(2 * n + 1), out, length)
+    expected = np.correlate(x, x, mode="full")[length - 1:]          # direct O(N²) sum
+    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+@pytest.mark.parametrize("N, hop, fmin", [(16, 3, 1100.0), (37, 5, 500.0), (301, 77, 90.0)])
+def test_small_and_odd_frame_lengths_equal_librosa(backend, N, hop, fmin):
+    fs = 8000
+    y = np.concatenate([glide(fs, 1.0), white_noise(fs, 0.2)])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ref = librosa.yin(y.astype(np.float64), fmin=fmin, fmax=4000.0, sr=fs, frame_length=N,
+                          hop_length=hop, center=False)
+        track = rtaudio.pitch(y, fs, backend=backend, frame_length=N, hop_length=hop, fmin_hz=fmin,
+                              fmax_hz=4000.0)
+    rel = np.abs(track.f0_hz - ref) / ref
+    ties = int(np.count_nonzero(rel > REL_TOL))
+    print(f"\nN={N} {backend}: {len(ref)} frames, {ties} ties")
+    assert ties <= int(MAX_TIE_FRACTION * len(ref))

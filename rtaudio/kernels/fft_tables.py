@@ -14,9 +14,9 @@ import numpy as np
 
 
 def fft_length_for_autocorr(length: int) -> int:
-    """Smallest power of two ``n >= max(8, 2·length − 1)``: the zero-padded
+    """Smallest power of two ``n >= max(16, 2·length − 1)``: the zero-padded
     length that makes the circular autocorrelation equal the linear one."""
-    need = max(8, 2 * int(length) - 1)
+    need = max(16, 2 * int(length) - 1)
     return 1 << (need - 1).bit_length()
 
 
@@ -27,7 +27,7 @@ class FftTables:
     Attributes
     ----------
     n : int
-        Real transform length (power of two, ≥ 8).
+        Real transform length (power of two, ≥ 16).
     cos_m, sin_m : numpy.ndarray
         Complex FFT twiddles per span (``m = n/2``): entry ``h + j`` holds
         ``cos, sin(πj/h)`` for ``h = 1, 2, 4, …, m/2`` and ``j < h``
@@ -47,9 +47,9 @@ class FftTables:
 
 
 def make_fft_tables(n: int) -> FftTables:
-    """Tables for a real FFT of length ``n`` (a power of two ≥ 8)."""
-    if n < 8 or n & (n - 1):
-        raise ValueError(f"FFT length n = {n} must be a power of two >= 8")
+    """Tables for a real FFT of length ``n`` (a power of two ≥ 16)."""
+    if n < 16 or n & (n - 1):
+        raise ValueError(f"FFT length n = {n} must be a power of two >= 16")
     m = n // 2
     cos_m = np.zeros(m)
     sin_m = np.zeros(m)

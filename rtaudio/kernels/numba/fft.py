@@ -43,23 +43,54 @@ def _dit_stage(re, im, m, h, ct, st):
 
 
 @njit(nogil=True, cache=True, fastmath=False)
-def _unit_stage(re, im, m):
-    for b in range(0, m, 2):
-        r0 = re[b]
-        i0 = im[b]
-        r1 = re[b + 1]
-        i1 = im[b + 1]
+def _dif_last2(re, im, m):
+    """Spans 2 and 1 fused (forward): span-2 twiddles exactly 1 and −i."""
+    for b in range(0, m, 4):
+        r0 = re[b] + re[b + 2]
+        i0 = im[b] + im[b + 2]
+        r2 = re[b] - re[b + 2]
+        i2 = im[b] - im[b + 2]
+        r1 = re[b + 1] + re[b + 3]
+        i1 = im[b + 1] + im[b + 3]
+        r3 = im[b + 1] - im[b + 3]
+        i3 = re[b + 3] - re[b + 1]
         re[b] = r0 + r1
         im[b] = i0 + i1
         re[b + 1] = r0 - r1
         im[b + 1] = i0 - i1
+        re[b + 2] = r2 + r3
+        im[b + 2] = i2 + i3
+        re[b + 3] = r2 - r3
+        im[b + 3] = i2 - i3
+
+
+@njit(nogil=True, cache=True, fastmath=False)
+def _dit_first2(re, im, m):
+    """Spans 1 and 2 fused (inverse): span-2 twiddles exactly 1 and +i."""
+    for b in range(0, m, 4):
+        r0 = re[b] + re[b + 1]
+        i0 = im[b] + im[b + 1]
+        r1 = re[b] - re[b + 1]
+        i1 = im[b] - im[b + 1]
+        r2 = re[b + 2] + re[b + 3]
+        i2 = im[b + 2] + im[b + 3]
+        r3 = im[b + 3] - im[b + 2]
+        i3 = re[b + 2] - re[b + 3]
+        re[b] = r0 + r2
+        im[b] = i0 + i2
+        re[b + 2] = r0 - r2
+        im[b + 2] = i0 - i2
+        re[b + 1] = r1 + r3
+        im[b + 1] = i1 + i3
+        re[b + 3] = r1 - r3
+        im[b + 3] = i1 - i3
 
 
 @njit(nogil=True, cache=True, fastmath=False)
 def autocorr(x, length, n, ct, st, cos_n, sin_n, bitrev, work, out, nlags):
     """``out[j] = irfft(|rfft(x[:length], n)|², n)[j]`` for ``j < nlags``.
 
-    Needs ``length <= n/2``, ``n >= 8``, ``nlags <= n/2``; ``work`` holds
+    Needs ``length <= n/2``, ``n >= 16``, ``nlags <= n/2``; ``work`` holds
     at least ``2n + 1`` doubles.
     """
     m = n // 2
@@ -75,10 +106,10 @@ def autocorr(x, length, n, ct, st, cos_n, sin_n, bitrev, work, out, nlags):
         re[j + h] = ar * ct[h + j] + ai * st[h + j]
         im[j + h] = ai * ct[h + j] - ar * st[h + j]
     h = m // 4
-    while h >= 2:
+    while h >= 4:
         _dif_stage(re, im, m, h, ct, st)
         h >>= 1
-    _unit_stage(re, im, m)
+    _dif_last2(re, im, m)
 
     power[0] = (re[0] + im[0]) * (re[0] + im[0])
     power[m] = (re[0] - im[0]) * (re[0] - im[0])
@@ -105,8 +136,8 @@ def autocorr(x, length, n, ct, st, cos_n, sin_n, bitrev, work, out, nlags):
         p = bitrev[k]
         re[p] = e - hk * sin_n[k]
         im[p] = hk * cos_n[k]
-    _unit_stage(re, im, m)
-    h = 2
+    _dit_first2(re, im, m)
+    h = 4
     while h < m // 2:
         _dit_stage(re, im, m, h, ct, st)
         h <<= 1
