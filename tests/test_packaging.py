@@ -25,6 +25,12 @@ def test_wheel_builds_installs_and_imports(tmp_path):
     top_level = {name.split("/")[0] for name in names}
     assert "gui" not in top_level and "native" not in top_level and "tests" not in top_level
     assert any(name.startswith("rtaudio/_rtdsp") and name.endswith(".so") for name in names)
+    # the viewer's top-level gui/ folder is installed as the subpackage rtaudio.gui
+    gui_root = ROOT / "gui"
+    gui_modules = sorted(f"rtaudio/gui/{p.name}" for p in gui_root.glob("*.py"))
+    assert "rtaudio/gui/__init__.py" in gui_modules and "rtaudio/gui/window.py" in gui_modules
+    missing = [m for m in gui_modules if m not in names]
+    assert not missing, missing
 
     site = tmp_path / "site"
     install = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q",
@@ -32,7 +38,7 @@ def test_wheel_builds_installs_and_imports(tmp_path):
     assert install.returncode == 0, install.stderr[-3000:]
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    code = ("import rtaudio, numpy as np; "
+    code = ("import rtaudio, rtaudio.gui.analysis, numpy as np; "
             "y = rtaudio.LowPass(cutoff_hz=1000.0)(np.ones(64, np.float32), 48000); "
             "print(rtaudio.__file__, float(y[-1]))")
     env = dict(os.environ, PYTHONPATH=str(site))

@@ -1,0 +1,185 @@
+"""Start the viewer: QApplication, engine factory, window, optional screenshot.
+
+:func:`run` is what ``rtaudio gui`` calls. With ``screenshot`` it renders
+for ``duration`` seconds, saves the window as a PNG and quits (works
+offscreen and under ``xvfb-run``).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import numpy as np
+
+from rtaudio.chain import Chain
+from rtaudio.errors import RtaudioError
+from .analysis import SpectrogramSettings
+from .source import ViewerSource
+
+VIRTUAL_LABEL = "virtual (demo signal)"
+
+
+def engine_available() -> bool:
+    """True when :class:`rtaudio.engine.Engine` can be imported."""
+    try:
+        import rtaudio.engine  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def make_source_factory(samplerate: float = 48000.0, blocksize: int = 256, channels: int = 1,
+                        virtual_input: Optional[np.ndarray] = None, force_fallback: bool = False):
+    """A ``factory(chain, backend, device, mode)`` for :class:`~rtaudio.gui.window.ViewerWindow`.
+
+    It builds an :class:`~rtaudio.gui.engine_source.EngineSource` (the real
+    engine), or a :class:`~rtaudio.gui.fallback_source.FallbackSource` when
+    the engine cannot be imported or ``force_fallback`` is set.
+
+    Parameters
+    ----------
+    samplerate, blocksize, channels
+        Stream settings.
+    virtual_input : numpy.ndarray, optional
+        Input of the virtual device (default: the built-in demo signal).
+    force_fallback : bool
+        Always use the Python-thread stand-in (no audio device at all).
+    """
+    use_engine = engine_available() and not force_fallback
+
+    def factory(chain: Chain, backend: str, device: Any, mode: str) -> ViewerSource:
+        if use_engine:
+            from .engine_source import EngineSource
+            options = {"input": virtual_input} if backend == "virtual" and virtual_input is not None else None
+            return EngineSource(chain, device=device, samplerate=samplerate, blocksize=blocksize,
+                                channels=channels, mode=mode, backend=backend, backend_options=options)
+        if backend != "virtual":
+            raise RtaudioError("the audio engine (rtaudio.engine) is not available: only the "
+                               "virtual demo device can run")
+        from .fallback_source import FallbackSource
+        return FallbackSource(chain, samplerate=samplerate, blocksize=blocksize, channels=channels,
+                              signal=virtual_input)
+
+    return factory
+
+
+def device_choices(include_hardware: bool = True) -> list[tuple[str, str, Any]]:
+    """``(label, backend, device)`` entries of the device box: the virtual
+    demo device first, then every PortAudio device with outputs."""
+    choices: list[tuple[str, str, Any]] = [(VIRTUAL_LABEL, "virtual", None)]
+    if not include_hardware:
+        return choices
+    try:
+        import sounddevice as sd
+        hostapis = sd.query_hostapis()
+        for dev in sd.query_devices():
+            if dev["max_output_channels"] > 0:
+                api = hostapis[dev["hostapi"]]["name"]
+                choices.append((f"{dev['index']}: {dev['name']} ({api})", "sounddevice", int(dev["index"])))
+    except Exception:  # no PortAudio devices: the virtual device still works
+        pass
+    return choices
+
+
+def ensure_qapp():
+    """The running QApplication, or a new one."""
+    from pyqtgraph.Qt import QtWidgets
+    app = QtWidgets.QApplication.instance()
+    if app is None:
+        app = QtWidgets.QApplication(sys.argv[:1])
+        app.setApplicationName("rtaudio viewer")
+    return app
+
+
+def create_window(chain: Chain, *, device: Union[int, str, None] = None, mode: str = "native",
+                  virtual: bool = False, samplerate: float = 48000.0, blocksize: int = 256,
+                  channels: int = 1, virtual_input: Optional[np.ndarray] = None,
+                  settings: SpectrogramSettings = SpectrogramSettings(scale="mel"),
+                  autostart: bool = True, force_fallback: bool = False):
+    """Build the main window (a QApplication must exist).
+
+    ``virtual=True`` selects the virtual device (demo signal or
+    ``virtual_input``); otherwise ``device`` (index or name substring, None
+    for the default device) on the sounddevice backend.
+    """
+    from .window import ViewerWindow
+    factory = make_source_factory(samplerate, blocksize, channels, virtual_input, force_fallback)
+    choices = device_choices(include_hardware=not force_fallback)
+    selected: Any = None
+    if not virtual:
+        if isinstance(device, str) and not device.isdigit():
+            matches = [c for c in choices[1:] if device.lower() in c[0].lower()]
+            if not matches:
+                names = ", ".join(c[0] for c in choices[1:]) or "none"
+                raise RtaudioError(f"no audio device matches {device!r}; devices: {names}")
+            selected = matches[0][2]
+        elif device is not None:
+            selected = int(device)
+        else:  # the default device: put a "default" entry first
+            choices.insert(0, ("default device", "sounddevice", "default"))
+            selected = "default"
+    if selected is not None and all(c[2] != selected for c in choices):
+        choices.append((f"device {selected}", "sounddevice", selected))
+
+    def factory_with_default(chain: Chain, backend: str, dev: Any, engine_mode: str) -> ViewerSource:
+        return factory(chain, backend, None if dev == "default" else dev, engine_mode)
+
+    return ViewerWindow(chain, factory_with_default, devices=choices, device=selected, mode=mode,
+                        samplerate=samplerate, settings=settings, autostart=autostart)
+
+
+def save_screenshot(window, path: Union[str, Path]) -> Path:
+    """Grab ``window`` into a PNG at ``path`` (written under a temporary name, then renamed)."""
+    path = Path(path)
+    temporary = path.with_name(f".{path.name}.part.png")
+    if not window.grab().save(str(temporary), "PNG"):
+        raise RtaudioError(f"cannot write screenshot {path}")
+    os.replace(temporary, path)
+    return path
+
+
+def run(chain: Chain, *, device: Union[int, str, None] = None, mode: str = "native",
+        virtual: bool = False, samplerate: float = 48000.0, blocksize: int = 256, channels: int = 1,
+        screenshot: Union[str, Path, None] = None, duration: Optional[float] = None) -> int:
+    """Open the viewer and run the Qt event loop.
+
+    Parameters
+    ----------
+    chain : Chain
+        The processors.
+    device, mode, virtual, samplerate, blocksize, channels
+        See :func:`create_window`.
+    screenshot : path, optional
+        Save a PNG of the window after ``duration`` seconds (default 5) and quit.
+    duration : float, optional
+        Close the window after this many seconds.
+
+    Returns
+    -------
+    int
+        Exit status (0).
+    """
+    from pyqtgraph.Qt import QtCore
+    app = ensure_qapp()
+    window = create_window(chain, device=device, mode=mode, virtual=virtual, samplerate=samplerate,
+                           blocksize=blocksize, channels=channels)
+    window.show()
+    failure: list[BaseException] = []
+    if screenshot is not None and duration is None:
+        duration = 5.0
+    if duration is not None:
+        def finish() -> None:
+            try:
+                if screenshot is not None:
+                    save_screenshot(window, screenshot)
+            except BaseException as exc:  # re-raised after the event loop
+                failure.append(exc)
+            window.close()
+        QtCore.QTimer.singleShot(int(duration * 1000), finish)
+    app.exec()
+    window.close()
+    if failure:
+        raise failure[0]
+    return 0

@@ -1,0 +1,69 @@
+"""``rtaudio gui``: the live spectrogram viewer (needs the ``gui`` extra)."""
+from __future__ import annotations
+
+from typing import Optional
+
+import click
+
+from rtaudio.errors import RtaudioError
+
+DEFAULT_GUI_CHAIN = "gate(threshold_db=-45) > lowpass(cutoff_hz=3000) > yin"
+GUI_EXTRA_HINT = 'the viewer needs the gui extra (PySide6, pyqtgraph): pip install "rtaudio[gui]"'
+
+
+def check_gui_extra() -> None:
+    """Raise ``RtaudioError`` naming the extra to install if Qt or pyqtgraph is missing."""
+    try:
+        import PySide6.QtWidgets  # noqa: F401
+        import pyqtgraph  # noqa: F401
+    except ImportError as exc:
+        raise RtaudioError(f"{GUI_EXTRA_HINT} ({exc.name or exc} is missing)") from None
+
+
+def _has_output_device() -> bool:
+    try:
+        import sounddevice as sd
+        return any(d["max_output_channels"] > 0 for d in sd.query_devices())
+    except Exception:
+        return False
+
+
+@click.command("gui")
+@click.option("--device", default=None, metavar="D",
+              help="Audio device index or name substring (default: the system default).")
+@click.option("--mode", type=click.Choice(["native", "python"]), default="native", show_default=True,
+              help="Engine mode: C callback without Python (native) or Python callback.")
+@click.option("--chain", "chain_text", default=None, metavar="CHAIN",
+              help=f'Chain string (default "{DEFAULT_GUI_CHAIN}").')
+@click.option("--preset", type=click.Path(dir_okay=False), default=None,
+              help="TOML preset file describing the chain.")
+@click.option("--virtual", is_flag=True,
+              help="Use the virtual device playing the built-in demo voice (no sound card).")
+@click.option("--samplerate", type=float, default=48000.0, show_default=True, help="Sample rate in Hz.")
+@click.option("--blocksize", type=click.IntRange(16, 8192), default=256, show_default=True,
+              help="Frames per callback.")
+@click.option("--channels", type=click.IntRange(1, 8), default=1, show_default=True,
+              help="Channels the chain processes.")
+@click.option("--screenshot", type=click.Path(dir_okay=False), default=None,
+              help="Save a PNG of the window after --duration seconds (default 5) and quit.")
+@click.option("--duration", type=click.FloatRange(min=0.1), default=None,
+              help="Close the window after this many seconds.")
+def command(device: Optional[str], mode: str, chain_text: Optional[str], preset: Optional[str],
+            virtual: bool, samplerate: float, blocksize: int, channels: int,
+            screenshot: Optional[str], duration: Optional[float]) -> None:
+    """Open the live spectrogram viewer: scrolling spectrogram with the YIN
+    pitch overlay, level meters, engine health counters and a control for
+    every parameter of the chain."""
+    check_gui_extra()
+    from rtaudio.chain_spec import chain_from_options
+    chain = chain_from_options(chain_text, preset, DEFAULT_GUI_CHAIN)
+    if not virtual and device is None and not _has_output_device():
+        click.echo("rtaudio: no audio output device found; using the virtual device with the "
+                   "demo signal", err=True)
+        virtual = True
+    parsed_device = int(device) if device is not None and device.isdigit() else device
+    from rtaudio.gui.app import run
+    run(chain, device=parsed_device, mode=mode, virtual=virtual, samplerate=samplerate,
+        blocksize=blocksize, channels=channels, screenshot=screenshot, duration=duration)
+    if screenshot is not None:
+        click.echo(f"wrote {screenshot}")
