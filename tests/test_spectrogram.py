@@ -303,20 +303,34 @@ def test_save_spectrogram_png_roundtrip_and_jpg(tmp_path):
     assert matplotlib.image.imread(tmp_path / "axes.png").shape[:2] == (300, 640)
 
 
-def test_atomic_write_leaves_nothing_on_failure(tmp_path, monkeypatch):
+@pytest.mark.parametrize("suffix", [".png", ".jpg"])
+def test_atomic_write_leaves_nothing_on_failure(tmp_path, monkeypatch, suffix):
+    import pathlib
     from PIL import Image
     src = tmp_path / "a.wav"
     write_wav(src, 0.5)
 
-    def broken_save(self, fp, *args, **kwargs):
-        with open(fp, "wb") as handle:
+    def disk_full(self, fp, *args, **kwargs):  # writes half a file, then fails
+        with open(fp if isinstance(fp, (str, os.PathLike)) else self, "wb") as handle:
             handle.write(b"half an image")
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(Image.Image, "save", broken_save)
+    monkeypatch.setattr(Image.Image, "save", disk_full)
+    monkeypatch.setattr(pathlib.Path, "write_bytes", lambda self, data: disk_full(self, self))
     with pytest.raises(si.RtaudioError, match="No space left"):
-        sp.save_spectrogram(src, tmp_path / "a.png", width=10, height=10)
+        sp.save_spectrogram(src, tmp_path / f"a{suffix}", width=10, height=10)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.wav"]
+
+
+def test_png_writer_is_standard():
+    import matplotlib.image
+    from PIL import Image
+    rgb = np.random.default_rng(7).integers(0, 256, (13, 29, 3), dtype=np.uint8)
+    data = si.png_bytes(rgb)
+    with Image.open(__import__("io").BytesIO(data)) as image:
+        image.load()
+        np.testing.assert_array_equal(np.asarray(image), rgb)
+    assert matplotlib.image.imread(__import__("io").BytesIO(data), format="png").shape == (13, 29, 3)
 
 
 # ---------------------------------------------------------------- CLI

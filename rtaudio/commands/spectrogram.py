@@ -65,9 +65,32 @@ def _plan_jobs(in_path: Path, out_path: Path, fmt: Optional[str],
     return jobs, fmt
 
 
+_BLAS_LIMITED = False
+
+
+def _limit_blas_threads() -> None:
+    """One BLAS thread per worker process (once per process).
+
+    The mel product is a small matrix product per chunk; a multi-threaded
+    BLAS in every worker oversubscribes the cores (its threads spin while
+    waiting), which made batches ~3x slower on a busy 2-core machine.
+    Uses threadpoolctl (``rtaudio[report]``) when installed.
+    """
+    global _BLAS_LIMITED
+    if _BLAS_LIMITED:
+        return
+    _BLAS_LIMITED = True
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def _render(job: Job, params: dict[str, Any]) -> tuple[bool, str]:
     """Worker: render one file. Returns (ok, message); never raises for a bad file."""
     from rtaudio.spectrogram_image import save_spectrogram
+    _limit_blas_threads()
     try:
         info = save_spectrogram(job.in_path, job.out_path, **params)
     except RtaudioError as exc:
