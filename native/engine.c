@@ -13,6 +13,8 @@
 #include <math.h>
 #include <time.h>
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
 #include "rtdsp.h"
 #include "rtdsp_internal.h"
 
@@ -256,8 +258,14 @@ uint64_t rtd_virtual_run(rtd_virtual *v)
     const int64_t step_ns = v->speed > 0.0 ? (int64_t)llround((double)period_ns / v->speed) : 0;
     uint64_t in_pos = 0;
     struct timespec deadline;
-    clock_gettime(CLOCK_MONOTONIC, &deadline);
     unsigned long status = 0;
+    if (v->realtime) {  /* best effort: SCHED_FIFO like JACK's -R; ignored if refused */
+        struct sched_param param;
+        memset(&param, 0, sizeof param);
+        param.sched_priority = 10;
+        pthread_setschedparam(pthread_self(), SCHED_FIFO, &param);
+    }
+    clock_gettime(CLOCK_MONOTONIC, &deadline);
 
     while (!__atomic_load_n(&v->stop, __ATOMIC_ACQUIRE)) {
         const uint64_t done = __atomic_load_n(&v->callbacks, __ATOMIC_RELAXED);
@@ -267,10 +275,13 @@ uint64_t rtd_virtual_run(rtd_virtual *v)
             add_ns(&deadline, step_ns);
             while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &deadline, NULL) == EINTR) {
             }
-            /* A clocked device does not wait for a late consumer: periods the
-             * thread slept through are lost (reported as an output underflow). */
+            /* Like a device with `buffer_periods` of buffering: a late thread
+             * catches up with back-to-back callbacks while the lag fits in
+             * the buffer; beyond it, the lost periods are skipped and
+             * reported as an output underflow. */
             const int64_t late = rtd_monotonic_ns() - ts_ns(&deadline);
-            if (late > step_ns) {
+            const int64_t slack = (int64_t)(v->buffer_periods > 1 ? v->buffer_periods : 1) * step_ns;
+            if (late > slack) {
                 const int64_t skipped = late / step_ns;
                 add_ns(&deadline, skipped * step_ns);
                 v->missed += (uint64_t)skipped;

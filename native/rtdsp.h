@@ -314,6 +314,8 @@ typedef struct {
     uint64_t callbacks;         /* done (atomic) */
     uint64_t output_written;    /* frames stored in `output` (atomic) */
     uint64_t missed;            /* periods skipped because the thread was late */
+    int buffer_periods;         /* device buffer: lateness tolerated, in periods */
+    int realtime;               /* 1: try SCHED_FIFO for the clock thread */
     int stop;                   /* set by another thread (atomic) */
     int result;                 /* last non-zero callback return value */
 } rtd_virtual;

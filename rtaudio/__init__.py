@@ -13,6 +13,7 @@ from rtaudio.processors import VCF
 from rtaudio.processors import RingModulator
 from rtaudio.processors import YinTracker
 from rtaudio.pitchtrack import PitchTrack, pitch
+from rtaudio.engine import Engine
 
 __version__ = "0.1.0"
 
@@ -23,4 +24,5 @@ __all__ = [
     "RingModulator",
     "YinTracker",
     "PitchTrack", "pitch",
+    "Engine",
 ]

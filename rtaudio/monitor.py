@@ -35,7 +35,6 @@ import time
 from typing import Any, Callable, Optional
 
 import numpy as np
-from numba import njit
 
 from rtaudio._native import ffi, lib
 
@@ -226,11 +225,17 @@ def late_flags(enter_ns: np.ndarray, period_ns: np.ndarray, xrun: np.ndarray) ->
     -------
     numpy.ndarray of bool
     """
-    return _late_flags(enter_ns.astype(np.int64), period_ns.astype(np.float64),
-                       xrun.astype(np.bool_))
+    global _late_kernel
+    if _late_kernel is None:  # compiled on first use, so `import rtaudio` stays light
+        from numba import njit
+        _late_kernel = njit(cache=True, nogil=True)(_late_flags)
+    return _late_kernel(enter_ns.astype(np.int64), period_ns.astype(np.float64),
+                        xrun.astype(np.bool_))
 
 
-@njit(cache=True, nogil=True)
+_late_kernel = None
+
+
 def _late_flags(enter: np.ndarray, period: np.ndarray, xrun: np.ndarray) -> np.ndarray:
     n = len(enter)
     late = np.zeros(n, dtype=np.bool_)

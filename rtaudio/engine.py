@@ -1,0 +1,359 @@
+"""``Engine``: runs a ``Chain`` on a live (or virtual) audio stream.
+
+Two modes (DESIGN.md, "Two engine modes"):
+
+* ``"native"``: PortAudio calls the C function ``rtd_engine_callback``
+  directly; the chain runs as an array of C processor slots and no Python
+  code runs in the audio thread.
+* ``"python"``: a Python callback runs ``chain.process`` on a preallocated
+  buffer (kernels release the GIL; ``sys.setswitchinterval`` is lowered
+  while the engine runs).
+
+Both modes write the same per-callback records to a ``Monitor`` and give
+bit-identical audio with C kernels.
+"""
+from __future__ import annotations
+
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import numpy as np
+
+from rtaudio.backends import BACKEND_NAMES, DeviceChoice, make_backend
+from rtaudio.chain import Chain
+from rtaudio.errors import RtaudioError
+from rtaudio.monitor import Monitor
+from rtaudio.native_engine import NativeEngine, check_native_chain
+from rtaudio.pycallback import PythonCallback
+from rtaudio.recorder import Recorder
+
+MODES = ("native", "python")
+SWITCH_INTERVAL_S = 0.0005
+TAP_SECONDS = 1.0
+#: no callback for this long (and at least 20 periods) means the device is gone
+STALL_TIMEOUT_S = 2.0
+
+
+class Engine:
+    """Live audio in → chain → audio out, every callback timed.
+
+    Parameters
+    ----------
+    chain : Chain
+        The processors to run (prepared by ``start``).
+    device : int, str or None
+        Device index or case-insensitive name substring; None for the
+        default device. Ignored by the virtual backend.
+    samplerate : float
+        Sample rate in Hz.
+    blocksize : int
+        Frames per callback.
+    channels : int
+        Channels the chain processes (a mono input feeds all of them).
+    mode : {"native", "python"}
+        Where the callback runs (see the module docstring).
+    backend : {"sounddevice", "pyaudio", "virtual"}
+        Audio backend; PyAudio supports Python mode only.
+    record : str or Path, optional
+        Write the processed output to this file (from a writer thread).
+    backend_options : dict, optional
+        Options for the backend (the virtual device's ``input``,
+        ``output_seconds``, ``speed``, ``max_callbacks``).
+    tap : bool
+        Keep the input/output audio taps (``read_tap``) for a viewer.
+
+    Examples
+    --------
+    >>> with Engine(chain, blocksize=64, mode="native") as eng:
+    ...     eng.set("lowpass", "cutoff_hz", 1500.0)
+    ...     time.sleep(10)
+    ...     print(eng.stats()["dsp_load"])
+    """
+
+    def __init__(self, chain: Chain, device: Union[int, str, None] = None, samplerate: float = 48000,
+                 blocksize: int = 64, channels: int = 2, mode: str = "native",
+                 backend: str = "sounddevice", record: Union[str, Path, None] = None,
+                 backend_options: Optional[dict[str, Any]] = None, tap: bool = True) -> None:
+        if not isinstance(chain, Chain):
+            raise TypeError(f"chain must be a rtaudio.Chain, got {type(chain).__name__}")
+        if mode not in MODES:
+            raise ValueError(f"mode = {mode!r} is not valid: expected 'native' or 'python'")
+        if backend not in BACKEND_NAMES:
+            raise ValueError(f"backend = {backend!r} is not valid: expected one of "
+                             f"{', '.join(map(repr, BACKEND_NAMES))}")
+        if isinstance(blocksize, bool) or not isinstance(blocksize, (int, np.integer)) \
+                or not 1 <= blocksize <= 8192:
+            raise ValueError(f"blocksize = {blocksize!r} must be an integer in [1, 8192]")
+        if isinstance(channels, bool) or not isinstance(channels, (int, np.integer)) \
+                or not 1 <= channels <= 64:
+            raise ValueError(f"channels = {channels!r} must be an integer in [1, 64]")
+        if mode == "native":
+            check_native_chain(chain)
+            if backend == "pyaudio":
+                raise RtaudioError("native mode needs a C callback, which PyAudio cannot take; "
+                                   "use backend='sounddevice' (or mode='python')")
+        self.chain = chain
+        self.device = device
+        self.samplerate = float(samplerate)
+        self.blocksize = int(blocksize)
+        self.channels = int(channels)
+        self.mode = mode
+        self.backend_name = backend
+        self.record_path = Path(record) if record is not None else None
+        self._backend = make_backend(backend, **(backend_options or {}))
+        self._tap = tap
+        self.choice: Optional[DeviceChoice] = None
+        self.stream = None
+        self.native: Optional[NativeEngine] = None
+        self.pycallback: Optional[PythonCallback] = None
+        self.monitor_obj: Optional[Monitor] = None
+        self.recorder: Optional[Recorder] = None
+        self.error: Optional[str] = None
+        self._running = False
+        self._lock = threading.RLock()
+        self._saved_switch: Optional[float] = None
+        self._last_progress = (0, 0.0)
+        self._stopped = threading.Event()
+        self._final_stats: Optional[dict[str, Any]] = None
+
+    # ------------------------------------------------------------ lifecycle
+    def __enter__(self) -> "Engine":
+        self.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        """True between ``start`` and ``stop`` (False after a device loss)."""
+        return self._running
+
+    def start(self) -> None:
+        """Prepare the chain, open the stream and start it.
+
+        Raises
+        ------
+        RtaudioError
+            If the device cannot be found or rejects the settings.
+        """
+        with self._lock:
+            if self._running:
+                return
+            self.error = None
+            self._stopped.clear()
+            self._final_stats = None
+            choice = self._backend.resolve(self.device, self.samplerate, self.blocksize, self.channels)
+            self.choice = choice
+            self.chain.prepare(self.samplerate, self.channels, self.blocksize)
+            self.monitor_obj = Monitor(self.samplerate, on_poll=self._poll)
+            self.recorder = None
+            record_ring = None
+            if self.record_path is not None:
+                self.recorder = Recorder(self.record_path, self.samplerate, self.channels)
+                record_ring = self.recorder.ring
+            tap = int(TAP_SECONDS * self.samplerate) * self.channels if self._tap else 0
+            args = (self.chain, self.channels, choice.in_channels, choice.out_channels,
+                    self.blocksize, self.monitor_obj.ring, tap, record_ring)
+            if self.mode == "native":
+                self.native = NativeEngine(*args)
+                self.pycallback = None
+                stream = self._backend.open(choice, native=self.native)
+                dropped = lambda native=self.native: native.record_dropped_frames  # noqa: E731
+            else:
+                self.pycallback = PythonCallback(*args)
+                self.native = None
+                stream = self._backend.open(choice, pycallback=self.pycallback)
+                dropped = lambda cb=self.pycallback: cb.record_dropped_frames  # noqa: E731
+            self.stream = stream
+            self._latency = stream.latency  # read now: some backends forget it once closed
+            if self.recorder is not None:
+                self.recorder.dropped_frames_source = dropped
+                self.recorder.start()
+            if self.mode == "python":
+                self._saved_switch = sys.getswitchinterval()
+                sys.setswitchinterval(SWITCH_INTERVAL_S)
+            self._last_progress = (0, time.monotonic())
+            self._started_at = time.monotonic()
+            try:
+                stream.start()
+            except BaseException:
+                self._teardown()
+                raise
+            self._running = True
+            self.monitor_obj.start()
+
+    def stop(self) -> None:
+        """Stop the stream, drain the monitor, close the recording. Idempotent."""
+        with self._lock:
+            if self.stream is None:
+                return
+            self._teardown()
+
+    def _teardown(self) -> None:
+        self._running = False
+        if self.native is not None:
+            self.native.request_stop()
+        message = self.stream.close() if self.stream is not None else None
+        if message and not self.error:
+            self.error = message
+        if self.monitor_obj is not None:
+            self.monitor_obj.stop()
+        if self.recorder is not None:
+            self.recorder.stop()
+        if self._saved_switch is not None:
+            sys.setswitchinterval(self._saved_switch)
+            self._saved_switch = None
+        self._final_stats = self._compute_stats()
+        if self.native is not None:
+            self.native.release_all()
+        self._stream_kept = self.stream
+        self.stream = None
+        self._stopped.set()
+
+    def wait(self, timeout: Optional[float] = None) -> bool:
+        """Wait until the engine stops (device loss, virtual ``max_callbacks``)."""
+        return self._stopped.wait(timeout)
+
+    # ---------------------------------------------------- monitor thread hook
+    def _poll(self) -> None:
+        """Runs in the monitor thread: chain edits, device-loss watchdog."""
+        if not self._running:
+            return
+        if self.native is not None:
+            self.native.sync()
+        count = self.callbacks
+        now = time.monotonic()
+        if count != self._last_progress[0]:
+            self._last_progress = (count, now)
+        stream = self.stream
+        lost = None
+        if stream is not None and not stream.active:
+            lost = "the audio stream stopped unexpectedly (device lost or host shut down)"
+            if getattr(stream, "error", None) is not None:
+                lost = f"the audio callback failed: {stream.error!r}"
+            if self.backend_name == "virtual" and getattr(stream, "error", None) is None \
+                    and stream.cdata.result == 0:
+                lost = None  # the virtual device reached max_callbacks
+        elif now - self._last_progress[1] > max(STALL_TIMEOUT_S, 20 * self.blocksize / self.samplerate):
+            lost = f"no audio callback for {now - self._last_progress[1]:.1f} s (device lost?)"
+        if self.pycallback is not None and self.pycallback.error is not None:
+            lost = f"the audio callback failed: {self.pycallback.error!r}"
+        if lost is not None or (stream is not None and not stream.active):
+            if lost is not None:
+                self.error = f"device {self.choice.name if self.choice else '?'!r}: {lost}; engine stopped"
+            threading.Thread(target=self.stop, name="rtaudio-stop", daemon=True).start()
+
+    # ---------------------------------------------------------------- control
+    def set(self, processor: Union[str, int], param: str, value: Any) -> None:
+        """Set a parameter of a processor while running (thread-safe).
+
+        The processor publishes its new targets atomically; the callback
+        reads them at the start of the next block and smooths them per
+        sample (spec 0.4).
+
+        Parameters
+        ----------
+        processor : str or int
+            Chain name (``"lowpass"``, ``"gate#2"``) or position.
+        param : str
+            Parameter name, e.g. ``"cutoff_hz"``.
+        value
+            New value (validated; ValueError names the valid range).
+        """
+        proc = self.chain[processor]
+        proc.param(param)  # KeyError naming the valid parameters
+        setattr(proc, param, value)
+
+    def bypass(self, processor: Union[str, int], flag: bool = True) -> None:
+        """Bypass (or re-enable) a processor; takes effect at the next block."""
+        self.chain[processor].bypass = bool(flag)
+        self.sync_chain()
+
+    def sync_chain(self) -> None:
+        """Publish chain edits (add/remove/bypass) to the native callback now.
+
+        The monitor thread also does this every 20 ms; Python mode sees
+        edits at the next block by itself.
+        """
+        if self.native is not None and self._running:
+            self.native.sync()
+
+    # ----------------------------------------------------------------- status
+    @property
+    def callbacks(self) -> int:
+        """Callbacks completed so far in this run."""
+        if self.native is not None:
+            return self.native.callbacks
+        if self.pycallback is not None:
+            return self.pycallback.callbacks
+        return 0
+
+    @property
+    def monitor(self) -> np.ndarray:
+        """The per-callback records so far (``rtaudio.monitor.RECORD_DTYPE``)."""
+        if self.monitor_obj is None:
+            return np.zeros(0, dtype=__import__("rtaudio.monitor").monitor.RECORD_DTYPE)
+        self.monitor_obj.drain()
+        return self.monitor_obj.records
+
+    def read_tap(self) -> tuple[np.ndarray, np.ndarray]:
+        """Input and output audio since the last call, each ``(frames, channels)``."""
+        holder = self.native or self.pycallback
+        if holder is None or holder.tap_in is None:
+            empty = np.zeros((0, self.channels), dtype=np.float32)
+            return empty, empty
+        out = []
+        for ring in (holder.tap_in, holder.tap_out):
+            data = ring.read()
+            out.append(data[:len(data) - len(data) % self.channels].reshape(-1, self.channels))
+        return out[0], out[1]
+
+    @property
+    def captured(self) -> np.ndarray:
+        """Virtual backend: the output frames captured so far."""
+        stream = self.stream or getattr(self, "_stream_kept", None)
+        if stream is None or not hasattr(stream, "captured"):
+            raise RtaudioError("only the virtual backend captures its output")
+        return stream.captured
+
+    def _compute_stats(self) -> dict[str, Any]:
+        assert self.monitor_obj is not None
+        s = self.monitor_obj.stats()
+        stream = self.stream if self.stream is not None else getattr(self, "_stream_kept", None)
+        latency = getattr(self, "_latency", (0.0, 0.0))
+        holder = self.native or self.pycallback
+        s.update({
+            "mode": self.mode, "backend": self.backend_name,
+            "device": self.choice.name if self.choice else None,
+            "samplerate": self.samplerate, "blocksize": self.blocksize, "channels": self.channels,
+            "stream_latency_s": {"input": latency[0], "output": latency[1]},
+            "nonfinite_samples": int(holder.nonfinite_total) if holder else s["nonfinite_samples"],
+            "error": self.error,
+        })
+        if self.native is not None:
+            s["ftz_daz_in_callback"] = self.native.ftz_daz_seen
+        if self.recorder is not None:
+            s["record"] = {"path": str(self.recorder.path), "frames": self.recorder.frames_written,
+                           "dropped_frames": self.recorder.dropped_frames}
+        if stream is not None and hasattr(stream, "missed_periods"):
+            s["virtual_missed_periods"] = stream.missed_periods
+        return s
+
+    def stats(self) -> dict[str, Any]:
+        """Statistics of this run (see ``rtaudio.monitor.compute_stats``).
+
+        Keys include ``callbacks``, ``expected_callbacks``, ``xruns``,
+        ``dropped``, ``overruns``, ``late``, ``process_us``,
+        ``interval_us``, ``dsp_load``, ``nonfinite_samples``, ``mode``,
+        ``backend``, ``device``, ``samplerate``, ``blocksize`` and
+        ``stream_latency_s``. After ``stop`` the final statistics.
+        """
+        if not self._running and self._final_stats is not None:
+            return self._final_stats
+        if self.monitor_obj is None:
+            raise RuntimeError("the engine has not run yet")
+        return self._compute_stats()

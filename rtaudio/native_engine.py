@@ -1,0 +1,189 @@
+"""The native chain: the C engine struct, its processor slots and float rings.
+
+``NativeEngine`` owns everything ``rtd_engine_callback`` (native/engine.c)
+touches while a stream runs: the engine struct, the chain description
+(slot array), the work buffer and the rings. Chain edits build a new slot
+array and swap one pointer atomically; the old description is kept alive
+until two more callbacks have completed (the callback that might have been
+using it has then returned), or until the stream is closed.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import numpy as np
+
+from rtaudio._native import ffi, lib
+from rtaudio.chain import Chain
+from rtaudio.errors import RtaudioError
+
+
+def _pow2(n: int) -> int:
+    return 1 << max(0, int(n - 1).bit_length())
+
+
+class FloatRing:
+    """A C ``rtd_float_ring`` of float32 samples in a NumPy array.
+
+    Parameters
+    ----------
+    capacity : int
+        Samples the ring holds (rounded up to a power of two).
+    """
+
+    def __init__(self, capacity: int) -> None:
+        capacity = _pow2(capacity)
+        self.data = np.zeros(capacity, dtype=np.float32)
+        self.cdata = ffi.new("rtd_float_ring *")
+        self.cdata.data = ffi.cast("float *", ffi.from_buffer(self.data))
+        self.cdata.capacity = capacity
+        self._out = np.zeros(capacity, dtype=np.float32)
+        self._cout = ffi.cast("float *", ffi.from_buffer(self._out))
+
+    @property
+    def dropped(self) -> int:
+        """Samples not written because the ring was full."""
+        return int(self.cdata.dropped)
+
+    def available(self) -> int:
+        """Samples ready to read."""
+        return int(lib.rtd_float_ring_available(self.cdata))
+
+    def read(self, max_samples: Optional[int] = None) -> np.ndarray:
+        """Read up to ``max_samples`` samples (a copy)."""
+        limit = len(self._out) if max_samples is None else min(max_samples, len(self._out))
+        n = lib.rtd_float_ring_read(self.cdata, self._cout, limit)
+        return self._out[:n].copy()
+
+    def write(self, cpointer: Any, count: int) -> bool:
+        """Write ``count`` samples from a C ``float *`` (all or nothing)."""
+        return bool(lib.rtd_float_ring_write(self.cdata, cpointer, count))
+
+
+def check_native_chain(chain: Chain) -> None:
+    """Raise ``RtaudioError`` if a processor cannot run in the native chain."""
+    for proc in chain:
+        name = type(proc).__name__
+        if not proc.c_process_symbol:
+            raise RtaudioError(f"{name} has no C kernel; use mode='python'")
+        if proc.backend != "c":
+            raise RtaudioError(f"native mode runs C kernels, but {name} uses backend "
+                               f"{proc.backend!r}; set backend='c' or use mode='python'")
+
+
+class NativeEngine:
+    """The C side of an engine for one stream.
+
+    Parameters
+    ----------
+    chain : Chain
+        A prepared chain of processors with C kernels.
+    channels : int
+        Channels the chain processes.
+    in_channels, out_channels : int
+        Channels of the stream's input (0 for output only) and output.
+    max_block : int
+        Largest block handed to the kernels (the work buffer's size).
+    monitor_ring : MonitorRing, optional
+        Where the callback writes its timing records.
+    tap_samples : int
+        Capacity of each audio tap ring in samples (0: no taps).
+    record_ring : FloatRing, optional
+        Ring feeding the recorder thread.
+    """
+
+    def __init__(self, chain: Chain, channels: int, in_channels: int, out_channels: int,
+                 max_block: int, monitor_ring=None, tap_samples: int = 0,
+                 record_ring: Optional[FloatRing] = None) -> None:
+        check_native_chain(chain)
+        self.chain = chain
+        self.work = np.zeros(max_block * channels, dtype=np.float32)
+        self.cdata = ffi.new("rtd_engine *")
+        c = self.cdata
+        c.work = ffi.cast("float *", ffi.from_buffer(self.work))
+        c.channels, c.in_channels, c.out_channels = channels, in_channels, out_channels
+        c.max_block = max_block
+        self.monitor_ring = monitor_ring
+        c.monitor = monitor_ring.cdata if monitor_ring is not None else ffi.NULL
+        self.tap_in = FloatRing(tap_samples) if tap_samples else None
+        self.tap_out = FloatRing(tap_samples) if tap_samples else None
+        c.tap_in = self.tap_in.cdata if self.tap_in else ffi.NULL
+        c.tap_out = self.tap_out.cdata if self.tap_out else ffi.NULL
+        self.record_ring = record_ring
+        c.record = record_ring.cdata if record_ring is not None else ffi.NULL
+        self._current: Optional[tuple] = None
+        self._retired: list[tuple[tuple, int]] = []
+        self._signature: Optional[tuple] = None
+        self.publish()
+
+    # -------------------------------------------------------------- chain
+    @staticmethod
+    def _chain_signature(chain: Chain) -> tuple:
+        return tuple((id(p), bool(p.bypass), id(p.native_handle())) for p in chain)
+
+    def publish(self) -> None:
+        """Build a slot array from the chain's current processors and swap it in."""
+        procs = self.chain.processors
+        check_native_chain(self.chain)
+        slots = ffi.new("rtd_slot[]", max(1, len(procs)))
+        for i, proc in enumerate(procs):
+            slots[i].process = ffi.addressof(lib, proc.c_process_symbol)
+            slots[i].self = proc.native_handle()
+            slots[i].bypass = int(bool(proc.bypass))
+        desc = ffi.new("rtd_chain_desc *")
+        desc.slots = slots
+        desc.count = len(procs)
+        # keep the processors (their C structs and arrays) alive with the slots
+        holder = (desc, slots, procs)
+        lib.rtd_engine_set_chain(self.cdata, desc)
+        if self._current is not None:
+            self._retired.append((self._current, self.callbacks))
+        self._current = holder
+        self._signature = self._chain_signature(self.chain)
+
+    def sync(self) -> bool:
+        """Publish the chain again if processors or bypass flags changed.
+
+        Returns True when a new slot array was published. Also frees chain
+        descriptions no callback can still be using.
+        """
+        changed = self._chain_signature(self.chain) != self._signature
+        if changed:
+            self.publish()
+        done = self.callbacks
+        self._retired = [(h, at) for h, at in self._retired if done < at + 2]
+        return changed
+
+    def release_all(self) -> None:
+        """Drop retired chain descriptions (call once the stream is closed)."""
+        self._retired.clear()
+
+    # ------------------------------------------------------------- status
+    @property
+    def callbacks(self) -> int:
+        """Callbacks completed so far."""
+        return int(lib.rtd_engine_callbacks(self.cdata))
+
+    @property
+    def nonfinite_total(self) -> int:
+        """Non-finite input samples seen by the callback."""
+        return int(self.cdata.nonfinite_total)
+
+    @property
+    def record_dropped_frames(self) -> int:
+        """Frames the recorder ring had no room for."""
+        return int(self.cdata.record_dropped_frames)
+
+    @property
+    def ftz_daz_seen(self) -> bool:
+        """True once a callback ran with FTZ/DAZ enabled."""
+        return bool(self.cdata.ftz_daz_seen)
+
+    def request_stop(self) -> None:
+        """Make the callback return paAbort from now on."""
+        lib.rtd_engine_request_stop(self.cdata, 1)
+
+    @property
+    def callback_pointer(self):
+        """``rtd_engine_callback`` as a C function pointer (no Python wrapper)."""
+        return ffi.addressof(lib, "rtd_engine_callback")

@@ -1,0 +1,212 @@
+"""Engine on the virtual device (no JACK): bit-identical modes, live
+parameter changes, allocation-free Python callback, stop/start, device
+loss, recording, chain edits, errors."""
+from __future__ import annotations
+
+import threading
+import time
+import tracemalloc
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from rtaudio import Chain, LowPass, NoiseGate, RtaudioError
+from rtaudio.demo import demo_signal
+from rtaudio.engine import Engine
+from rtaudio.monitor import MonitorRing
+from rtaudio.pycallback import PythonCallback
+
+RATE = 48000
+
+
+def make_chain(**kw) -> Chain:
+    return Chain([NoiseGate(threshold_db=-45.0), LowPass(cutoff_hz=3000.0, **kw)])
+
+
+def run_virtual(mode, blocksize, callbacks, speed=1.0, chain=None, **extra):
+    chain = chain or make_chain()
+    eng = Engine(chain, samplerate=RATE, blocksize=blocksize, channels=2, mode=mode, backend="virtual",
+                 backend_options=dict(output_seconds=callbacks * blocksize / RATE,
+                                      max_callbacks=callbacks, speed=speed), **extra)
+    eng.start()
+    assert eng.wait(callbacks * blocksize / RATE / max(speed, 1e-9) + 10 if speed else 30)
+    eng.stop()
+    return eng
+
+
+@pytest.mark.parametrize("blocksize", [64, 256])
+def test_modes_bit_identical_and_equal_to_offline(blocksize):
+    """Native and Python mode give the same bits, equal to offline rendering
+    of the same input (C kernels; tolerance: exact)."""
+    n = int(0.75 * RATE) // blocksize
+    out = {mode: run_virtual(mode, blocksize, n).captured.copy() for mode in ("native", "python")}
+    assert out["native"].shape == (n * blocksize, 2)
+    assert np.abs(out["native"]).max() > 0.05  # not silence
+    assert np.array_equal(out["native"], out["python"])
+    x = demo_signal(RATE, 8.0, 2)[:n * blocksize]
+    assert np.array_equal(make_chain()(x, RATE), out["native"])
+
+
+@pytest.mark.parametrize("mode", ["native", "python"])
+@pytest.mark.parametrize("blocksize", [64, 256])
+def test_virtual_clock_count(mode, blocksize):
+    """At the real period the callback count matches the clock within 1 %."""
+    seconds = 3.0
+    eng = Engine(make_chain(), blocksize=blocksize, mode=mode, backend="virtual")
+    with eng:
+        time.sleep(seconds)
+    s = eng.stats()
+    rec = eng.monitor
+    period = blocksize / RATE
+    stream_clock = (rec["current_time"][-1] - rec["current_time"][0]) / period + 1
+    assert abs(s["callbacks"] - stream_clock) <= 0.01 * stream_clock
+    assert abs(s["callbacks"] - s["expected_callbacks"]) <= 0.01 * s["expected_callbacks"]
+    assert s["callbacks"] >= 0.9 * seconds / period
+    assert s["interval_us"]["p50"] == pytest.approx(period * 1e6, rel=0.05)
+    for key in ("callbacks", "expected_callbacks", "xruns", "dropped", "overruns", "late",
+                "process_us", "interval_us", "dsp_load", "nonfinite_samples", "mode", "backend",
+                "device", "samplerate", "blocksize", "stream_latency_s"):
+        assert key in s, key
+    assert set(s["process_us"]) == {"mean", "p50", "p99", "p999", "max"}
+    assert set(s["dsp_load"]) == {"mean", "p99", "max"}
+    if mode == "native":
+        assert s["ftz_daz_in_callback"] is True
+
+
+@pytest.mark.parametrize("mode", ["native", "python"])
+def test_live_parameter_change_within_one_block(mode):
+    """The captured output equals offline rendering with the cutoff change
+    applied at some block k with n0 <= k <= n1, where n0/n1 are the callback
+    counts just before/after eng.set() returned: the change reaches the
+    audio at the latest in the first block that starts after set()."""
+    bs, total = 64, 600
+    chain = make_chain()
+    eng = Engine(chain, blocksize=bs, mode=mode, backend="virtual",
+                 backend_options=dict(output_seconds=total * bs / RATE, max_callbacks=total))
+    eng.start()
+    while eng.callbacks < 200:
+        time.sleep(0.005)
+    n0 = eng.callbacks
+    eng.set("lowpass", "cutoff_hz", 800.0)
+    n1 = eng.callbacks
+    assert eng.wait(20)
+    eng.stop()
+    got = eng.captured
+    x = demo_signal(RATE, 8.0, 2)[:total * bs]
+    matches = []
+    for k in range(max(n0 - 1, 0), n1 + 2):
+        ref_chain = make_chain()
+        ref_chain.prepare(RATE, 2, bs)
+        y = x.copy()
+        for b in range(total):
+            if b == k:
+                ref_chain["lowpass"].cutoff_hz = 800.0
+            ref_chain.process(y[b * bs:(b + 1) * bs])
+        if np.array_equal(y, got):
+            matches.append(k)
+    assert len(matches) == 1, (n0, n1, matches)
+    assert n0 <= matches[0] <= n1
+
+
+def test_python_callback_allocates_nothing_in_steady_state():
+    """tracemalloc over 400 callbacks: no net growth of memory allocated in
+    rtaudio's code (tolerance: 0 bytes beyond 1 KiB of interpreter noise)."""
+    chain = make_chain()
+    chain.prepare(RATE, 2, 64)
+    cb = PythonCallback(chain, 2, 2, 2, 64, MonitorRing(1 << 12), tap_samples=1 << 14)
+    x = demo_signal(RATE, 1.0, 2)
+    out = np.zeros((64, 2), dtype=np.float32)
+    blocks = [np.ascontiguousarray(x[i * 64:(i + 1) * 64]) for i in range(500)]
+    for i in range(50):
+        cb(blocks[i], out, 64, 0.0, 0.0, 0.0, 0)
+    tracemalloc.start()
+    before = tracemalloc.take_snapshot()
+    for i in range(50, 450):
+        cb(blocks[i], out, 64, 0.0, 0.0, 0.0, 0)
+        if i % 64 == 0:
+            cb.monitor_ring.pop()
+            cb.tap_in.read(), cb.tap_out.read()
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    ours = [tracemalloc.Filter(True, "*rtaudio*")]
+    growth = sum(stat.size_diff for stat in after.filter_traces(ours).compare_to(
+        before.filter_traces(ours), "filename") if stat.size_diff > 0)
+    assert growth <= 1024, growth
+
+
+@pytest.mark.parametrize("mode", ["native", "python"])
+def test_stop_start_twenty_times(mode):
+    threads_before = threading.active_count()
+    eng = Engine(make_chain(), blocksize=64, mode=mode, backend="virtual")
+    for _ in range(20):
+        eng.start()
+        time.sleep(0.03)
+        eng.stop()
+        assert eng.stats()["callbacks"] > 0
+        assert eng.error is None
+    assert threading.active_count() <= threads_before + 1
+
+
+@pytest.mark.parametrize("mode", ["native", "python"])
+def test_device_loss_stops_cleanly_with_message(mode):
+    eng = Engine(make_chain(), blocksize=64, mode=mode, backend="virtual")
+    eng.start()
+    time.sleep(0.1)
+    eng.stream.simulate_loss()
+    assert eng.wait(5), "engine did not stop after the device went away"
+    assert not eng.running
+    assert "stopped unexpectedly" in eng.error
+    eng.stop()  # idempotent
+
+
+@pytest.mark.parametrize("mode", ["native", "python"])
+def test_recording_is_complete_and_counts_drops(tmp_path, mode):
+    path = tmp_path / "rec.wav"
+    eng = run_virtual(mode, 64, 300, record=path)
+    s = eng.stats()
+    data, rate = sf.read(path, dtype="float32")
+    assert rate == RATE and data.shape == (300 * 64, 2)
+    assert s["record"]["dropped_frames"] == 0 and s["record"]["frames"] == 300 * 64
+    assert np.array_equal(data, eng.captured)
+
+
+def test_native_chain_edits_while_running():
+    """Bypass, append and remove while the native callback runs; the output
+    then equals the chain without the lowpass (bypassed/removed), exactly."""
+    chain = make_chain()
+    eng = Engine(chain, blocksize=64, mode="native", backend="virtual",
+                 backend_options=dict(output_seconds=2.0))
+    with eng:
+        time.sleep(0.1)
+        eng.bypass("lowpass", True)
+        extra = LowPass(cutoff_hz=500.0)
+        chain.append(extra)
+        eng.sync_chain()
+        time.sleep(0.05)
+        chain.remove(extra)
+        eng.sync_chain()
+        n_after = eng.callbacks + 1
+        time.sleep(0.2)
+        n_end = eng.callbacks - 1
+    got = eng.captured
+    x = demo_signal(RATE, 8.0, 2)
+    gate_only = Chain([NoiseGate(threshold_db=-45.0)])(x[:len(got)], RATE)
+    # the gate's state is the same whatever follows it, so after the last
+    # edit the output equals the gate alone
+    a, b = n_after * 64, n_end * 64
+    assert b > a
+    assert np.array_equal(got[a:b], gate_only[a:b])
+
+
+def test_errors_are_clear():
+    with pytest.raises(ValueError, match="mode"):
+        Engine(make_chain(), mode="turbo")
+    with pytest.raises(ValueError, match="backend"):
+        Engine(make_chain(), backend="alsa")
+    with pytest.raises(ValueError, match="blocksize"):
+        Engine(make_chain(), blocksize=0)
+    with pytest.raises(RtaudioError, match="numba"):
+        Engine(Chain([LowPass(backend="numba")]), mode="native")
+    with pytest.raises(RtaudioError, match="native mode"):
+        Engine(make_chain(), mode="native", backend="pyaudio")
