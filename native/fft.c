@@ -15,8 +15,18 @@
 #include <stdint.h>
 #include "rtd_fft.h"
 
+/* On x86-64 Linux with GCC, every function below is also compiled for AVX2
+ * and the best version is picked once at load time (ifunc).  AVX2 alone
+ * (no FMA; -ffp-contract=off anyway) does the same IEEE operations on
+ * wider vectors, so both versions give identical bits. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#define RTD_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define RTD_SIMD_CLONES
+#endif
+
 /* One decimation-in-frequency stage of span h (forward, w = exp(−iπj/h)). */
-static void dif_stage(double *restrict re, double *restrict im, int m, int h,
+RTD_SIMD_CLONES static void dif_stage(double *restrict re, double *restrict im, int m, int h,
                       const double *restrict c, const double *restrict s)
 {
     for (int b = 0; b < m; b += 2 * h) {
@@ -33,7 +43,7 @@ static void dif_stage(double *restrict re, double *restrict im, int m, int h,
 }
 
 /* One decimation-in-time stage of span h (inverse, w = exp(+iπj/h)). */
-static void dit_stage(double *restrict re, double *restrict im, int m, int h,
+RTD_SIMD_CLONES static void dit_stage(double *restrict re, double *restrict im, int m, int h,
                       const double *restrict c, const double *restrict s)
 {
     for (int b = 0; b < m; b += 2 * h) {
@@ -52,7 +62,7 @@ static void dit_stage(double *restrict re, double *restrict im, int m, int h,
 
 /* Spans 2 and 1 fused (forward, DIF): on each group of 4 the span-2
  * twiddles are exactly 1 and −i, then span-1 butterflies. */
-static void dif_last2(double *restrict re, double *restrict im, int m)
+RTD_SIMD_CLONES static void dif_last2(double *restrict re, double *restrict im, int m)
 {
     for (int b = 0; b < m; b += 4) {
         const double r0 = re[b] + re[b + 2], i0 = im[b] + im[b + 2];
@@ -68,7 +78,7 @@ static void dif_last2(double *restrict re, double *restrict im, int m)
 
 /* Spans 1 and 2 fused (inverse, DIT): span-1 butterflies, then span 2
  * with twiddles exactly 1 and +i. */
-static void dit_first2(double *restrict re, double *restrict im, int m)
+RTD_SIMD_CLONES static void dit_first2(double *restrict re, double *restrict im, int m)
 {
     for (int b = 0; b < m; b += 4) {
         const double r0 = re[b] + re[b + 1], i0 = im[b] + im[b + 1];
@@ -82,8 +92,8 @@ static void dit_first2(double *restrict re, double *restrict im, int m)
     }
 }
 
-void rtd_autocorr(const rtd_fft_plan *plan, const double *x, int len,
-                  double *work, double *out, int nlags)
+RTD_SIMD_CLONES void rtd_autocorr(const rtd_fft_plan *plan, const double *x, int len,
+                                  double *work, double *out, int nlags)
 {
     const int n = plan->n;
     const int m = n / 2;                 /* complex length; len <= m */
