@@ -1,0 +1,159 @@
+"""Benchmark: ``rtaudio spectrogram`` vs librosa + matplotlib (one run).
+
+Generates ``--files`` WAV files of ``--seconds`` s (22050 Hz, mono, 16-bit)
+in a temporary folder and turns them into 512x512 mel-spectrogram PNGs
+(n_fft 2048, hop 512, 128 mels, power_to_db top_db 80, magma) twice:
+
+- ``rtaudio spectrogram IN OUT --width 512 --height 512 --jobs N``
+- a librosa + matplotlib script (``librosa.load``, ``feature.melspectrogram``,
+  ``power_to_db``, ``display.specshow`` on a borderless 5.12 x 5.12 inch
+  figure at 100 dpi, ``savefig``) over a ``multiprocessing.Pool(N)``, once
+  as is and once with ``OPENBLAS_NUM_THREADS=1`` (rtaudio limits BLAS to
+  one thread per worker, so this is the like-for-like comparison).
+
+Both run as fresh processes (start-up and imports included) with the same
+worker count. Then one ``--long-minutes`` file is rendered by each tool
+alone. Prints wall times and ratios measured in this run.
+
+    .venv/bin/python benchmarks/bench_spectrogram.py [--files 100] [--seconds 15] [--jobs N]
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+SR = 22050
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+LIBROSA_SCRIPT = textwrap.dedent("""
+    import os, sys
+    from multiprocessing import Pool
+    from pathlib import Path
+    import matplotlib
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import librosa
+    import librosa.display
+
+    def render(job):
+        src, dst = job
+        y, sr = librosa.load(src, sr=None, mono=True)
+        S = librosa.feature.melspectrogram(y=y, sr=sr, n_fft=2048, hop_length=512, n_mels=128)
+        S_db = librosa.power_to_db(S, ref=1.0, top_db=80.0)
+        fig = plt.figure(figsize=(5.12, 5.12), dpi=100)
+        ax = fig.add_axes([0, 0, 1, 1])
+        ax.set_axis_off()
+        librosa.display.specshow(S_db, sr=sr, hop_length=512, ax=ax, cmap="magma")
+        fig.savefig(dst, dpi=100)
+        plt.close(fig)
+
+    if __name__ == "__main__":
+        src_dir, out_dir, jobs = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+        files = sorted(src_dir.rglob("*.wav")) if src_dir.is_dir() else [src_dir]
+        out_dir.mkdir(parents=True, exist_ok=True)
+        work = [(str(f), str(out_dir / (f.stem + ".png"))) for f in files]
+        if jobs > 1:
+            with Pool(jobs) as pool:
+                pool.map(render, work, chunksize=1)
+        else:
+            for job in work:
+                render(job)
+""")
+
+
+def make_signal(seconds: float, seed: int) -> np.ndarray:
+    """A chirp, a few tones with vibrato, and noise bursts (float32)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(int(seconds * SR)) / SR
+    f0 = rng.uniform(80, 400)
+    y = 0.2 * np.sin(2 * np.pi * (f0 * t + rng.uniform(5, 200) * t * t))
+    for _ in range(3):
+        f = rng.uniform(100, 4000)
+        y += 0.1 * np.sin(2 * np.pi * f * t + 3 * np.sin(2 * np.pi * 5 * t))
+    envelope = (np.sin(2 * np.pi * rng.uniform(0.2, 2) * t) > 0.5).astype(float)
+    y += 0.05 * envelope * rng.standard_normal(len(t))
+    return (0.8 * y / np.max(np.abs(y))).astype(np.float32)
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None) -> float:
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr}")
+    return elapsed
+
+
+def check_pngs(folder: Path, expected: int) -> tuple[int, float]:
+    import matplotlib.image
+    pngs = sorted(folder.rglob("*.png"))
+    if len(pngs) != expected:
+        sys.exit(f"{folder}: expected {expected} PNGs, found {len(pngs)}")
+    shape = matplotlib.image.imread(pngs[0]).shape
+    if shape[:2] != (512, 512):
+        sys.exit(f"{pngs[0]}: expected 512x512, got {shape}")
+    return len(pngs), sum(p.stat().st_size for p in pngs) / 1e6
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--files", type=int, default=100)
+    parser.add_argument("--seconds", type=float, default=15.0)
+    parser.add_argument("--long-minutes", type=float, default=10.0)
+    parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    bindir = Path(sys.executable).parent
+    rtaudio_cmd = [str(bindir / "rtaudio")] if (bindir / "rtaudio").exists() else [sys.executable, "-m", "rtaudio"]
+    size = ["--width", "512", "--height", "512", "--n-fft", "2048", "--hop", "512", "--n-mels", "128",
+            "--top-db", "80", "--colormap", "magma"]
+    with tempfile.TemporaryDirectory(prefix="bench_spectrogram_") as tmp:
+        tmp = Path(tmp)
+        src = tmp / "wav"
+        src.mkdir()
+        for i in range(args.files):
+            sf.write(src / f"clip{i:03d}.wav", make_signal(args.seconds, i), SR, subtype="PCM_16")
+        long_wav = tmp / "long.wav"
+        minutes = int(np.ceil(args.long_minutes))
+        long_signal = np.concatenate([make_signal(60.0, 1000 + k) for k in range(minutes)])
+        sf.write(long_wav, long_signal[:int(args.long_minutes * 60 * SR)], SR, subtype="PCM_16")
+        script = tmp / "librosa_matplotlib.py"
+        script.write_text(LIBROSA_SCRIPT)
+
+        t_rt = run([*rtaudio_cmd, "spectrogram", str(src), str(tmp / "out_rt"), *size, "--jobs", str(args.jobs)])
+        n_rt, mb_rt = check_pngs(tmp / "out_rt", args.files)
+        t_lr = run([sys.executable, str(script), str(src), str(tmp / "out_lr"), str(args.jobs)])
+        n_lr, mb_lr = check_pngs(tmp / "out_lr", args.files)
+        # rtaudio limits BLAS to one thread per worker; give librosa the same chance
+        t_l1 = run([sys.executable, str(script), str(src), str(tmp / "out_l1"), str(args.jobs)], ONE_THREAD)
+        check_pngs(tmp / "out_l1", args.files)
+
+        tl_rt = run([*rtaudio_cmd, "spectrogram", str(long_wav), str(tmp / "long_rt.png"), *size])
+        tl_lr = run([sys.executable, str(script), str(long_wav), str(tmp / "long_lr"), "1"])
+        tl_l1 = run([sys.executable, str(script), str(long_wav), str(tmp / "long_l1"), "1"], ONE_THREAD)
+        check_pngs(tmp / "long_lr", 1)
+
+    print(f"batch: {args.files} files x {args.seconds:g} s (22050 Hz mono) -> 512x512 mel PNG, "
+          f"{args.jobs} worker process(es), one run; cores: {os.cpu_count()}")
+    print()
+    print("| job | rtaudio spectrogram | librosa + matplotlib | speed-up | librosa + matplotlib, "
+          "1 BLAS thread | speed-up |")
+    print("|---|---:|---:|---:|---:|---:|")
+    print(f"| batch of {args.files} x {args.seconds:g} s, wall time | {t_rt:.2f} s | {t_lr:.2f} s | "
+          f"{t_lr / t_rt:.1f}x | {t_l1:.2f} s | {t_l1 / t_rt:.1f}x |")
+    print(f"| batch, files per second | {n_rt / t_rt:.1f} | {n_lr / t_lr:.1f} | | {n_lr / t_l1:.1f} | |")
+    print(f"| batch, total PNG size | {mb_rt:.1f} MB | {mb_lr:.1f} MB | | | |")
+    print(f"| one {args.long_minutes:g}-minute file, wall time | {tl_rt:.2f} s | {tl_lr:.2f} s | "
+          f"{tl_lr / tl_rt:.1f}x | {tl_l1:.2f} s | {tl_l1 / tl_rt:.1f}x |")
+
+
+if __name__ == "__main__":
+    main()
