@@ -33,6 +33,15 @@
 #define RTD_PP_HIST 57
 #define RTD_PP_MAX_FACTOR 128
 
+/* Both helpers work on blocks of 8 outputs / partial sums kept in
+ * registers; every sum still adds its terms in the documented order
+ * (interp: ascending i; decim: ascending high-rate index), so the result
+ * is the same as the plain loops (and the Numba/reference versions). */
+#define RTD_PP_FMA8(a, r, x) do { \
+        a[0] += (r)[0] * (x); a[1] += (r)[1] * (x); a[2] += (r)[2] * (x); a[3] += (r)[3] * (x); \
+        a[4] += (r)[4] * (x); a[5] += (r)[5] * (x); a[6] += (r)[6] * (x); a[7] += (r)[7] * (x); \
+    } while (0)
+
 static inline void rtd_pp_interp(const double *restrict taps, int L,
                                  double *restrict hist, double x,
                                  double *restrict out)
@@ -40,13 +49,19 @@ static inline void rtd_pp_interp(const double *restrict taps, int L,
     for (int i = RTD_PP_SPAN; i > 0; --i)
         hist[i] = hist[i - 1];
     hist[0] = x;
-    for (int j = 0; j < L; ++j)
-        out[j] = 0.0;
-    for (int i = 0; i < RTD_PP_HIST; ++i) {
-        const double xi = hist[i];
-        const double *restrict row = taps + (long)i * L;
-        for (int j = 0; j < L; ++j)
-            out[j] += row[j] * xi;
+    int j = 0;
+    for (; j + 8 <= L; j += 8) {
+        double a[8] = {0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0};
+        for (int i = 0; i < RTD_PP_HIST; ++i)
+            RTD_PP_FMA8(a, taps + (long)i * L + j, hist[i]);
+        for (int t = 0; t < 8; ++t)
+            out[j + t] = a[t];
+    }
+    for (; j < L; ++j) {
+        double a = 0.0;
+        for (int i = 0; i < RTD_PP_HIST; ++i)
+            a += taps[(long)i * L + j] * hist[i];
+        out[j] = a;
     }
 }
 
@@ -61,11 +76,15 @@ static inline double rtd_pp_decim(const double *restrict taps, int L,
     for (int i = 0; i < RTD_PP_SPAN; ++i)
         acc[i] = acc[i + 1];
     acc[RTD_PP_SPAN] = 0.0;
-    for (int j = 1; j < L; ++j) {
-        const double vj = v[j];
-        const double *restrict row = taps + (long)j * RTD_PP_HIST;
-        for (int i = 0; i < RTD_PP_SPAN; ++i)
-            acc[i] += row[i] * vj;
+    /* RTD_PP_SPAN = 56 = 7 blocks of 8 */
+    for (int ib = 0; ib < RTD_PP_SPAN; ib += 8) {
+        double a[8];
+        for (int t = 0; t < 8; ++t)
+            a[t] = acc[ib + t];
+        for (int j = 1; j < L; ++j)
+            RTD_PP_FMA8(a, taps + (long)j * RTD_PP_HIST + ib, v[j]);
+        for (int t = 0; t < 8; ++t)
+            acc[ib + t] = a[t];
     }
     return y;
 }
