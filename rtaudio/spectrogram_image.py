@@ -420,6 +420,7 @@ class _Plan:
     fmax: float
     basis: Optional[np.ndarray]   # mel basis, or None for linear
     bins: slice                   # FFT bins kept for the linear scale
+    nonfinite: int = 0            # NaN/inf input samples replaced by 0.0 (spec 0.5)
 
 
 @functools.lru_cache(maxsize=8)
@@ -461,7 +462,8 @@ def _plan(settings: SpectrogramSettings, sample_rate: int, n_samples: int) -> _P
     return _Plan(sample_rate, n_samples, n_frames, fmax, basis, bins)
 
 
-def _padded_chunks(source: Any, plan: _Plan, settings: SpectrogramSettings) -> Iterator[tuple[int, np.ndarray, int]]:
+def _padded_chunks(source: Any, plan: _Plan, settings: SpectrogramSettings,
+                   count_nonfinite: bool = True) -> Iterator[tuple[int, np.ndarray, int]]:
     """Read a sound file sequentially and yield ``(first_frame, padded, count)``
     for the ``CHUNK_FRAMES`` grid: ``padded`` holds exactly the samples of the
     centre-padded mono signal that frames ``first .. first+count-1`` need."""
@@ -488,6 +490,11 @@ def _padded_chunks(source: Any, plan: _Plan, settings: SpectrogramSettings) -> I
             if len(data) < want:
                 file_done = True
             mono = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1)
+            finite = np.isfinite(mono)
+            if not finite.all():  # as the processors do (spec 0.5): replace by 0.0, count
+                mono = np.where(finite, mono, 0.0)
+                if count_nonfinite:
+                    plan.nonfinite += int(np.count_nonzero(~finite))
             buf = np.concatenate([buf, mono])
         yield first, buf[start - buf_start:end - buf_start], count
         next_start = start + count * hop
@@ -496,10 +503,11 @@ def _padded_chunks(source: Any, plan: _Plan, settings: SpectrogramSettings) -> I
             buf_start = next_start
 
 
-def _value_chunks(source: Any, plan: _Plan, settings: SpectrogramSettings) -> Iterator[np.ndarray]:
+def _value_chunks(source: Any, plan: _Plan, settings: SpectrogramSettings,
+                  first_pass: bool = True) -> Iterator[np.ndarray]:
     """Power blocks ``(rows, frames)``: mel (``basis @ |X|^2``) or linear bins."""
     window = sp.hann_window(settings.n_fft)
-    for first, padded, count in _padded_chunks(source, plan, settings):
+    for first, padded, count in _padded_chunks(source, plan, settings, count_nonfinite=first_pass):
         for block in sp.iter_mel_chunks(padded, count, plan.basis, n_fft=settings.n_fft,
                                         hop_length=settings.hop_length, window=window,
                                         power=2.0, first_frame=first):
@@ -551,7 +559,7 @@ def file_db_image(in_path: PathLike, settings: SpectrogramSettings, width: Optio
         low = float(10.0 * np.log10(np.maximum(1e-10, p_min)) - ref_db)
         if settings.top_db is not None:
             low = max(low, top - settings.top_db)
-        blocks = iter(cached) if cached is not None else _value_chunks(source, plan, settings)
+        blocks = iter(cached) if cached is not None else _value_chunks(source, plan, settings, False)
         D = _reduce_time(_db_blocks(blocks, top, settings.top_db), rows, plan.n_frames, width)
     return D, low, top, plan
 
@@ -654,7 +662,9 @@ def save_spectrogram(in_path: PathLike, out_path: PathLike, *, n_fft: int = 2048
     Returns
     -------
     dict
-        ``path``, ``sample_rate``, ``duration_s``, ``frames``, ``size``.
+        ``path``, ``sample_rate``, ``duration_s``, ``frames``, ``size``
+        (width, height) and ``nonfinite_count`` (NaN/inf input samples,
+        replaced by 0.0).
 
     Raises
     ------
@@ -690,4 +700,5 @@ def save_spectrogram(in_path: PathLike, out_path: PathLike, *, n_fft: int = 2048
         write_image(rgb, out_path, fmt, overwrite=True)
         size = (rgb.shape[1], rgb.shape[0])
     return {"path": out_path, "sample_rate": plan.sample_rate,
-            "duration_s": plan.n_samples / plan.sample_rate, "frames": plan.n_frames, "size": size}
+            "duration_s": plan.n_samples / plan.sample_rate, "frames": plan.n_frames, "size": size,
+            "nonfinite_count": plan.nonfinite}

@@ -403,6 +403,22 @@ def test_cli_invalid_parameters_one_line(tmp_path, capsys, args, words):
     assert not (tmp_path / "a.png").exists()
 
 
+def test_nonfinite_samples_are_zeroed_and_counted(tmp_path, capsys):
+    y = signal(SR)
+    y[[10, 5000, 9000]] = [np.nan, np.inf, -np.inf]
+    dirty = tmp_path / "dirty.wav"
+    sf.write(dirty, y, SR, subtype="FLOAT")
+    y[[10, 5000, 9000]] = 0.0
+    zeroed = tmp_path / "zeroed.wav"
+    sf.write(zeroed, y, SR, subtype="FLOAT")
+    info = sp.save_spectrogram(dirty, tmp_path / "d.png", width=50, height=20)
+    assert info["nonfinite_count"] == 3
+    sp.save_spectrogram(zeroed, tmp_path / "z.png", width=50, height=20)
+    assert (tmp_path / "d.png").read_bytes() == (tmp_path / "z.png").read_bytes()
+    code, stdout, _ = run_cli([dirty, tmp_path / "cli.png", "--width", 50, "--height", 20], capsys)
+    assert code == 0 and "3 non-finite samples replaced by 0" in stdout
+
+
 def test_cli_empty_file_and_format_flag(tmp_path, capsys):
     empty = tmp_path / "empty.wav"
     sf.write(empty, np.zeros((0, 1)), SR)

@@ -99,7 +99,10 @@ def _render(job: Job, params: dict[str, Any]) -> tuple[bool, str]:
         return False, "out of memory"
     except Exception as exc:  # keep the batch going; report it
         return False, f"{type(exc).__name__}: {exc}"
-    return True, f"{info['duration_s']:.2f} s -> {info['size'][0]}x{info['size'][1]}"
+    message = f"{info['duration_s']:.2f} s -> {info['size'][0]}x{info['size'][1]}"
+    if info["nonfinite_count"]:
+        message += f", {info['nonfinite_count']} non-finite samples replaced by 0"
+    return True, message
 
 
 def _progress(total: int) -> Any:
