@@ -23,7 +23,7 @@ $(STAMP): pyproject.toml setup.py native/*.c native/*.h native/build_rtdsp.py
 
 ## The main job (see README).
 run: setup
-	$(VENV)/bin/rtaudio demo
+	$(VENV)/bin/rtaudio live --duration 10
 
 ## The whole test suite (what CI runs).
 test: setup

@@ -19,6 +19,8 @@ from rtaudio.errors import RtaudioError
 COMMANDS: dict[str, tuple[str, str]] = {
     "demo": ("rtaudio.commands.demo", "Render the built-in demo signal through a chain and summarise."),
     "render": ("rtaudio.commands.render", "Process a sound file through a chain (offline)."),
+    "devices": ("rtaudio.commands.devices", "List audio devices (index, name, host API, channels, rate)."),
+    "live": ("rtaudio.commands.live", "Live audio through a chain with a status line (virtual device if none)."),
     "gui": ("rtaudio.commands.gui", "Live spectrogram viewer with pitch overlay, meters and controls."),
     "latency": ("rtaudio.commands.latency", "Measure callback timing under load and write a latency report."),
     "pitch": ("rtaudio.commands.pitch", "Pitch (f0 per hop) of a sound file as CSV or JSON (streaming YIN)."),
