@@ -75,6 +75,107 @@ static inline int vcf_step(vcf_channel *c, double x, double K, double gfdbk, dou
     return iters;
 }
 
+/* Two channels of one sample at once (L = 1, stereo and wider).  Each
+ * channel runs exactly the operations of vcf_step in the same order; the
+ * two independent dependency chains are interleaved stage by stage so the
+ * CPU overlaps their tanh latencies.  While both still iterate they share
+ * the loop; the one that needs more iterations then finishes alone. */
+static inline void vcf_iterate(vcf_channel *c, double x, double K, double gfdbk, double half_T,
+                               double *vc4, double *vc4_prev)
+{
+    const double two_vt = 2.0 * VCF_VT;
+    const double two_gamma = 2.0 * (VCF_ETA * VCF_VT);
+    const double six_gamma = 6.0 * (VCF_ETA * VCF_VT);
+    *vc4_prev = *vc4;
+    const double vin1 = tanh((x - c->vout) / two_vt);
+    c->xc1 = K * (vin1 + c->vc11);
+    c->vc1 = half_T * c->xc1 + c->s1;
+    c->vc11 = tanh((c->vc2 - c->vc1) / two_gamma);
+    c->xc2 = K * (c->vc21 - c->vc11);
+    c->vc2 = half_T * c->xc2 + c->s2;
+    c->vc21 = tanh((c->vc3 - c->vc2) / two_gamma);
+    c->xc3 = K * (c->vc31 - c->vc21);
+    c->vc3 = half_T * c->xc3 + c->s3;
+    c->vc31 = tanh((*vc4 - c->vc3) / two_gamma);
+    c->xc4 = K * (-c->vc41 - c->vc31);
+    *vc4 = half_T * c->xc4 + c->s4;
+    c->vc41 = tanh(*vc4 / six_gamma);
+    c->vout = *vc4 / 2.0 + *vc4 * gfdbk;
+}
+
+static inline int vcf_pending(double vc4, double vc4_prev, int iters, int64_t *nonconverged)
+{
+    if (iters == VCF_MAX_ITER) {
+        ++*nonconverged;
+        return 0;
+    }
+    return fabs(vc4 - vc4_prev) > VCF_REL_ERR * fabs(vc4_prev);
+}
+
+static inline void vcf_finish(vcf_channel *c, double vc4, double half_T)
+{
+    c->s1 = rtd_flush(half_T * c->xc1 + c->vc1);
+    c->s2 = rtd_flush(half_T * c->xc2 + c->vc2);
+    c->s3 = rtd_flush(half_T * c->xc3 + c->vc3);
+    c->s4 = rtd_flush(half_T * c->xc4 + vc4);
+}
+
+static inline void vcf_step2(vcf_channel *a, vcf_channel *b, double xa, double xb, double K,
+                             double gfdbk, double half_T, int64_t *nonconverged, int *ia, int *ib)
+{
+    double a4 = 0.0, a4p = 1.0, b4 = 0.0, b4p = 1.0;
+    int na = 0, nb = 0, pa = 1, pb = 1;
+    const double two_vt = 2.0 * VCF_VT;
+    const double two_gamma = 2.0 * (VCF_ETA * VCF_VT);
+    const double six_gamma = 6.0 * (VCF_ETA * VCF_VT);
+    while (pa && pb) {              /* vcf_iterate on a and b, stage by stage */
+        a4p = a4;
+        b4p = b4;
+        const double va = tanh((xa - a->vout) / two_vt);
+        const double vb = tanh((xb - b->vout) / two_vt);
+        a->xc1 = K * (va + a->vc11);
+        b->xc1 = K * (vb + b->vc11);
+        a->vc1 = half_T * a->xc1 + a->s1;
+        b->vc1 = half_T * b->xc1 + b->s1;
+        a->vc11 = tanh((a->vc2 - a->vc1) / two_gamma);
+        b->vc11 = tanh((b->vc2 - b->vc1) / two_gamma);
+        a->xc2 = K * (a->vc21 - a->vc11);
+        b->xc2 = K * (b->vc21 - b->vc11);
+        a->vc2 = half_T * a->xc2 + a->s2;
+        b->vc2 = half_T * b->xc2 + b->s2;
+        a->vc21 = tanh((a->vc3 - a->vc2) / two_gamma);
+        b->vc21 = tanh((b->vc3 - b->vc2) / two_gamma);
+        a->xc3 = K * (a->vc31 - a->vc21);
+        b->xc3 = K * (b->vc31 - b->vc21);
+        a->vc3 = half_T * a->xc3 + a->s3;
+        b->vc3 = half_T * b->xc3 + b->s3;
+        a->vc31 = tanh((a4 - a->vc3) / two_gamma);
+        b->vc31 = tanh((b4 - b->vc3) / two_gamma);
+        a->xc4 = K * (-a->vc41 - a->vc31);
+        b->xc4 = K * (-b->vc41 - b->vc31);
+        a4 = half_T * a->xc4 + a->s4;
+        b4 = half_T * b->xc4 + b->s4;
+        a->vc41 = tanh(a4 / six_gamma);
+        b->vc41 = tanh(b4 / six_gamma);
+        a->vout = a4 / 2.0 + a4 * gfdbk;
+        b->vout = b4 / 2.0 + b4 * gfdbk;
+        pa = vcf_pending(a4, a4p, ++na, nonconverged);
+        pb = vcf_pending(b4, b4p, ++nb, nonconverged);
+    }
+    while (pa) {
+        vcf_iterate(a, xa, K, gfdbk, half_T, &a4, &a4p);
+        pa = vcf_pending(a4, a4p, ++na, nonconverged);
+    }
+    while (pb) {
+        vcf_iterate(b, xb, K, gfdbk, half_T, &b4, &b4p);
+        pb = vcf_pending(b4, b4p, ++nb, nonconverged);
+    }
+    vcf_finish(a, a4, half_T);
+    vcf_finish(b, b4, half_T);
+    *ia = na;
+    *ib = nb;
+}
+
 static inline void vcf_flush_channel(vcf_channel *c)
 {
     c->vout = rtd_flush(c->vout);
@@ -122,7 +223,52 @@ void rtd_vcf_process(void *self_, float *buf, int frames, int channels)
     double K = 0.0, gfdbk = 0.0, drive = 0.0, gain = 0.0;
     double vin[RTD_PP_MAX_FACTOR], v[RTD_PP_MAX_FACTOR];
 
-    for (int ch = 0; ch < channels; ++ch) {
+    int first_single = 0;
+    if (L == 1) {
+        for (int ch = 0; ch + 1 < channels; ch += 2) {   /* channel pairs */
+            K = self->smooth[0];
+            gfdbk = self->smooth[1];
+            drive = self->smooth[2];
+            gain = self->smooth[3];
+            vcf_channel a, b;
+            vcf_load_channel(&a, self->state + 16 * ch);
+            vcf_load_channel(&b, self->state + 16 * (ch + 1));
+            float *p = buf + ch;
+            for (int n = 0; n < frames; ++n, p += channels) {
+                K = rtd_smooth_step(K, k_target, s);
+                gfdbk = rtd_smooth_step(gfdbk, g_target, s);
+                drive = rtd_smooth_step(drive, d_target, s);
+                gain = rtd_smooth_step(gain, o_target, s);
+                double xa = (double)p[0], xb = (double)p[1];
+                const int bad_a = !isfinite(xa), bad_b = !isfinite(xb);
+                if (bad_a) {
+                    xa = 0.0;
+                    ++nonfinite;
+                }
+                if (bad_b) {
+                    xb = 0.0;
+                    ++nonfinite;
+                }
+                xa = xa * drive;
+                xb = xb * drive;
+                int ia, ib;
+                vcf_step2(&a, &b, xa, xb, K, gfdbk, half_T, &nonconverged, &ia, &ib);
+                total_iters += ia + ib;
+                if (ia > max_iters)
+                    max_iters = ia;
+                if (ib > max_iters)
+                    max_iters = ib;
+                p[0] = bad_a ? 0.0f : (float)(a.vout * gain);
+                p[1] = bad_b ? 0.0f : (float)(b.vout * gain);
+                vcf_flush_channel(&a);
+                vcf_flush_channel(&b);
+            }
+            vcf_store_channel(&a, self->state + 16 * ch);
+            vcf_store_channel(&b, self->state + 16 * (ch + 1));
+        }
+        first_single = channels - channels % 2;
+    }
+    for (int ch = first_single; ch < channels; ++ch) {
         K = self->smooth[0];
         gfdbk = self->smooth[1];
         drive = self->smooth[2];
