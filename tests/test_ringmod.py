@@ -240,6 +240,18 @@ def test_reset_clears_all_state(backend):
     assert np.array_equal(got, want)
 
 
+def test_prepare_again_and_offline_calls_repeat():
+    # Re-preparing (new channel count) reallocates the struct; repeated
+    # offline calls start from a reset state each time.
+    rm = RingModulator(oversampling_factor=5)
+    mono = sine(100.0, 0.05)
+    first = rm(mono, FS)
+    stereo = rm(np.stack([mono, mono], axis=1), FS)
+    again = rm(mono, FS)
+    assert np.array_equal(first, again)
+    assert np.array_equal(stereo[:, 1], first)
+
+
 def test_structural_change_resets():
     x = sine(100.0, 0.05, channels=1)
     rm = RingModulator()

@@ -20,7 +20,7 @@ from typing import Any
 
 import numpy as np
 
-from rtaudio._native import ffi, lib, pointer
+from rtaudio._native import lib, native_struct
 from rtaudio.kernels import polyphase
 from rtaudio.params import Param
 from rtaudio.processor import Processor, smoothing_pole
@@ -141,29 +141,36 @@ class RingModulator(Processor):
         self._decim_acc = np.zeros((channels, polyphase.history_length()), dtype=np.float64)
         self._counters = np.zeros(3, dtype=np.int64)
         self._scratch = np.zeros((3, polyphase.MAX_FACTOR), dtype=np.float64)
-        self._cself = ffi.new("rtd_ringmod *")
-        self._cparams = pointer("double *", self._params)
-        self._cself.params = self._cparams
-        self._cself.smooth = pointer("double *", self._smooth)
-        self._cself.state = pointer("double *", self._state)
-        self._cself.interp_hist = pointer("double *", self._interp_hist)
-        self._cself.decim_acc = pointer("double *", self._decim_acc)
-        self._cself.counters = pointer("int64_t *", self._counters)
-        self._cself.channels = channels
+        table_size = polyphase.history_length() * polyphase.MAX_FACTOR
+        self._interp_taps_buf = np.zeros(table_size, dtype=np.float64)
+        self._decim_taps_buf = np.zeros(table_size, dtype=np.float64)
+        self._cself = native_struct("rtd_ringmod *", params=self._params, smooth=self._smooth,
+                                    state=self._state, interp_hist=self._interp_hist,
+                                    decim_acc=self._decim_acc, counters=self._counters,
+                                    interp_taps=self._interp_taps_buf, decim_taps=self._decim_taps_buf,
+                                    channels=channels)
+        self._cparams = self._cself.params
         self._configure_structure()
 
     def _configure_structure(self) -> None:
-        """(Re)build the filter tables for the current factor and model."""
+        """(Re)build the filter tables for the current factor and model.
+
+        The tables live in buffers sized for the largest factor (allocated
+        with the struct in ``_allocate``), so a running C kernel never sees
+        a pointer to a smaller or freed table. A structural change while
+        streaming still implies a reset and is not click-free.
+        """
         factor = self.oversampling_factor
-        self._interp_taps = polyphase.interp_table(factor)
-        self._decim_taps = polyphase.decim_table(factor)
+        hist = polyphase.history_length()
+        self._interp_taps = self._interp_taps_buf[:hist * factor].reshape(hist, factor)
+        self._decim_taps = self._decim_taps_buf[:hist * factor].reshape(factor, hist)
+        self._interp_taps[...] = polyphase.interp_table(factor)
+        self._decim_taps[...] = polyphase.decim_table(factor)
         self._prototype = polyphase.design_prototype(factor)
         self._ref_interp_taps = self._interp_taps.tolist()
         self._ref_prototype = self._prototype.tolist()
         self._ref_decim_hist = np.zeros((self._channels, polyphase.SPAN * factor), dtype=np.float64)
         self._model_index = MODELS.index(self.model)
-        self._cself.interp_taps = pointer("double *", self._interp_taps)
-        self._cself.decim_taps = pointer("double *", self._decim_taps)
         self._cself.factor = factor
         self._cself.model = self._model_index
 
@@ -181,9 +188,6 @@ class RingModulator(Processor):
         self._ref_decim_hist[...] = 0.0
 
     # --------------------------------------------------------- kernels
-    def _process_c(self, block: np.ndarray) -> None:
-        lib.rtd_ringmod_process(self._cself, ffi.from_buffer("float[]", block), block.shape[0], block.shape[1])
-
     def _load_numba_kernels(self) -> None:
         from rtaudio.kernels.numba.ringmod import ringmod_process
         self._numba_kernel = ringmod_process
