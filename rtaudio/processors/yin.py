@@ -214,6 +214,11 @@ class YinTracker(Processor):
 
     # ------------------------------------------------------------ kernels
     def _allocate(self, channels: int) -> None:
+        # A structural change re-allocates while another thread may be inside
+        # the C kernel with the old struct: keep the previous generation alive.
+        if getattr(self, "_cself", None) is not None:
+            self._retired = (self._cself, self._tables, self._params, self._config, self._history,
+                             self._n_seen, self._frame, self._work, self._out4, self._counters)
         N, hop = self.frame_length, self.hop_length
         p_min, p_max = yin_periods(N, self.fmin_hz, self.fmax_hz, self._sample_rate)
         n_fft = fft_length_for_autocorr(N)
