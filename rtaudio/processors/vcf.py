@@ -130,9 +130,8 @@ class VCF(Processor):
         self._values[name] = number
         if self.prepared:
             if name == "oversampling_factor" and number != old_factor:
-                self._allocate(self._channels)  # structural change => reset (4.4)
-                self._update_targets()
-                self.reset()
+                # structural change => reset (4.4): a new, reset bundle
+                self._install(self._build(self._channels))
             else:
                 self._update_targets()
 
@@ -155,41 +154,56 @@ class VCF(Processor):
         super().prepare(sample_rate, channels, max_block)
 
     # ---------------------------------------------------------------- state
+    # All arrays and the C struct of one configuration live in one
+    # ``_Arrays`` bundle. A change of oversampling_factor while streaming
+    # builds, configures and resets a new bundle, then swaps it in with one
+    # attribute assignment, so a concurrent ``process`` (python mode) sees
+    # either the old or the new configuration, never a mix. The previous
+    # bundles stay referenced (``_retired``, last two) because the native
+    # engine's callback may run on the old C struct until it republishes.
+    def _build(self, channels: int) -> "_Arrays":
+        arrays = _Arrays(channels, self._values["oversampling_factor"])
+        self._store_targets(arrays.cparams)
+        lib.rtd_vcf_reset(arrays.cself)
+        return arrays
+
+    def _install(self, arrays: "_Arrays") -> None:
+        old = getattr(self, "_arrays", None)
+        if old is not None:
+            self._retired = (getattr(self, "_retired", []) + [old])[-2:]
+        self._arrays = arrays          # the kernels read only this bundle
+        self._cself = arrays.cself     # generic C dispatch of Processor
+        self._cparams = arrays.cparams
+        self._counters = arrays.counters
+
     def _allocate(self, channels: int) -> None:
+        if self._sample_rate is None:  # pragma: no cover - prepare() sets it first
+            raise RuntimeError("VCF._allocate needs a sample rate")
+        self._install(self._build(channels))
+
+    # Views of the current bundle, for tests, benchmarks and the GUI.
+    _params = property(lambda self: self._arrays.params)
+    _smooth = property(lambda self: self._arrays.smooth)
+    _state = property(lambda self: self._arrays.state)
+    _interp_hist = property(lambda self: self._arrays.interp_hist)
+    _decim_acc = property(lambda self: self._arrays.decim_acc)
+
+    def _store_targets(self, cparams) -> None:
         factor = self._values["oversampling_factor"]
-        self._params = np.zeros(6, dtype=np.float64)
-        self._smooth = np.zeros(4, dtype=np.float64)
-        self._state = np.zeros((channels, N_STATE), dtype=np.float64)
-        self._counters = np.zeros(N_COUNTERS, dtype=np.int64)
-        # 3.5 filters (used when factor > 1): transposed tables for C/Numba,
-        # direct form (prototype + 56·L history) for the reference.
-        self._interp_hist = np.zeros((channels, polyphase.history_length()), dtype=np.float64)
-        self._decim_acc = np.zeros((channels, polyphase.history_length()), dtype=np.float64)
-        self._interp_taps = polyphase.interp_table(factor)
-        self._decim_taps = polyphase.decim_table(factor)
-        self._ref_interp_taps = self._interp_taps.tolist()
-        self._ref_prototype = polyphase.design_prototype(factor).tolist()
-        self._ref_decim_hist = np.zeros((channels, polyphase.SPAN * factor), dtype=np.float64)
-        self._scratch = np.zeros((2, max(factor, 1)), dtype=np.float64)
-        self._cself = native_struct("rtd_vcf *", params=self._params, smooth=self._smooth,
-                                    state=self._state, interp_hist=self._interp_hist,
-                                    decim_acc=self._decim_acc, interp_taps=self._interp_taps,
-                                    decim_taps=self._decim_taps, counters=self._counters,
-                                    channels=channels, factor=factor)
-        self._cparams = self._cself.params
+        lib.rtd_param_store(cparams, 0, cutoff_to_k(self._values["cutoff_hz"]))
+        lib.rtd_param_store(cparams, 1, self._values["resonance"])
+        lib.rtd_param_store(cparams, 2, self._values["drive"])
+        lib.rtd_param_store(cparams, 3, self._values["output_gain"])
+        lib.rtd_param_store(cparams, 4, smoothing_pole(self._sample_rate))
+        lib.rtd_param_store(cparams, 5, 1.0 / (factor * self._sample_rate))
 
     def _update_targets(self) -> None:
-        factor = self._values["oversampling_factor"]
-        lib.rtd_param_store(self._cparams, 0, cutoff_to_k(self._values["cutoff_hz"]))
-        lib.rtd_param_store(self._cparams, 1, self._values["resonance"])
-        lib.rtd_param_store(self._cparams, 2, self._values["drive"])
-        lib.rtd_param_store(self._cparams, 3, self._values["output_gain"])
-        lib.rtd_param_store(self._cparams, 4, smoothing_pole(self._sample_rate))
-        lib.rtd_param_store(self._cparams, 5, 1.0 / (factor * self._sample_rate))
+        self._store_targets(self._cparams)
 
     def _reset_state(self) -> None:
-        lib.rtd_vcf_reset(self._cself)
-        self._ref_decim_hist[...] = 0.0
+        arrays = self._arrays
+        lib.rtd_vcf_reset(arrays.cself)
+        arrays.ref_decim_hist[...] = 0.0
 
     # ------------------------------------------------------------- counters
     @property
@@ -230,11 +244,41 @@ class VCF(Processor):
         self._numba_kernel = vcf_process
 
     def _process_numba(self, block: np.ndarray) -> None:
-        self._numba_kernel(self._params, self._smooth, self._state, self._interp_hist, self._decim_acc,
-                           self._interp_taps, self._decim_taps, self._scratch, self._counters, block)
+        a = self._arrays
+        self._numba_kernel(a.params, a.smooth, a.state, a.interp_hist, a.decim_acc,
+                           a.interp_taps, a.decim_taps, a.scratch, a.counters, block)
 
     def _process_reference(self, block: np.ndarray) -> None:
         from rtaudio.kernels.reference.vcf import vcf_process
-        vcf_process(self._params, self._smooth, self._state, self._counters, block,
-                    oversampling=(self._ref_interp_taps, self._ref_prototype, self._interp_hist,
-                                  self._ref_decim_hist))
+        a = self._arrays
+        vcf_process(a.params, a.smooth, a.state, a.counters, block,
+                    oversampling=(a.ref_interp_taps, a.ref_prototype, a.interp_hist, a.ref_decim_hist))
+
+
+class _Arrays:
+    """Parameters, state, filter tables, counters and the ``rtd_vcf`` struct
+    of one (channels, oversampling factor) configuration (see native/rtdsp.h).
+
+    The 3.5 filters are used when the factor is > 1: transposed tables for
+    C and Numba, direct form (prototype + 56·L history) for the reference.
+    """
+
+    def __init__(self, channels: int, factor: int) -> None:
+        self.params = np.zeros(6, dtype=np.float64)
+        self.smooth = np.zeros(4, dtype=np.float64)
+        self.state = np.zeros((channels, N_STATE), dtype=np.float64)
+        self.counters = np.zeros(N_COUNTERS, dtype=np.int64)
+        self.interp_hist = np.zeros((channels, polyphase.history_length()), dtype=np.float64)
+        self.decim_acc = np.zeros((channels, polyphase.history_length()), dtype=np.float64)
+        self.interp_taps = polyphase.interp_table(factor)
+        self.decim_taps = polyphase.decim_table(factor)
+        self.scratch = np.zeros((2, factor), dtype=np.float64)
+        self.ref_interp_taps = self.interp_taps.tolist()
+        self.ref_prototype = polyphase.design_prototype(factor).tolist()
+        self.ref_decim_hist = np.zeros((channels, polyphase.SPAN * factor), dtype=np.float64)
+        self.cself = native_struct("rtd_vcf *", params=self.params, smooth=self.smooth,
+                                   state=self.state, interp_hist=self.interp_hist,
+                                   decim_acc=self.decim_acc, interp_taps=self.interp_taps,
+                                   decim_taps=self.decim_taps, counters=self.counters,
+                                   channels=channels, factor=factor)
+        self.cparams = self.cself.params
