@@ -565,8 +565,9 @@ def file_db_image(in_path: PathLike, settings: SpectrogramSettings, width: Optio
 
 
 def _axes_figure(D: np.ndarray, vmin: float, vmax: float, plan: _Plan,
-                 settings: SpectrogramSettings, out_path: Path, fmt: str) -> None:
-    """Draw a labelled figure (time in s, frequency in Hz, colour bar in dB)."""
+                 settings: SpectrogramSettings) -> Any:
+    """A labelled matplotlib Figure: time in s, frequency in Hz (mel-spaced
+    for the mel scale), colour bar in dB."""
     try:
         from matplotlib.figure import Figure
         from matplotlib.ticker import FixedLocator, FuncFormatter
@@ -602,8 +603,7 @@ def _axes_figure(D: np.ndarray, vmin: float, vmax: float, plan: _Plan,
     colorbar.set_label("level (dB)")
     if n_cols < plan.n_frames:
         ax.set_title(f"{plan.n_frames} frames shown as {n_cols} columns", fontsize="small")
-    with _atomic_path(out_path) as tmp:
-        fig.savefig(tmp, format="jpeg" if fmt == "jpg" else fmt, dpi=dpi)
+    return fig
 
 
 def _hz_label(f: float) -> str:
@@ -693,7 +693,9 @@ def save_spectrogram(in_path: PathLike, out_path: PathLike, *, n_fft: int = 2048
     except ValueError as exc:
         raise RtaudioError(f"{in_path}: {exc}") from None
     if axes:
-        _axes_figure(D, vmin, vmax, plan, settings, out_path, fmt)
+        fig = _axes_figure(D, vmin, vmax, plan, settings)
+        with _atomic_path(out_path) as tmp:
+            fig.savefig(tmp, format="jpeg" if fmt == "jpg" else fmt, dpi=fig.dpi)
         size = (settings.width or 1000, settings.height or 400)
     else:
         rgb = render_rgb(_resample_rows(D, settings.height), lut, vmin, vmax)

@@ -303,6 +303,29 @@ def test_save_spectrogram_png_roundtrip_and_jpg(tmp_path):
     assert matplotlib.image.imread(tmp_path / "axes.png").shape[:2] == (300, 640)
 
 
+@pytest.mark.parametrize("scale", ["mel", "linear"])
+def test_axes_figure_has_hz_ticks_time_axis_and_colour_bar(tmp_path, scale):
+    src = tmp_path / "a.wav"
+    write_wav(src, 1.0)
+    settings_ = si.SpectrogramSettings(scale=scale, fmin=100.0, fmax=8000.0, axes=True)
+    D, vmin, vmax, plan = si.file_db_image(src, settings_, si.AXES_MAX_COLUMNS, shrink_only=True)
+    assert D.shape[1] == plan.n_frames  # short file: not resampled
+    fig = si._axes_figure(D, vmin, vmax, plan, settings_)
+    fig.canvas.draw()
+    image_ax, colour_ax = fig.axes
+    assert image_ax.get_xlabel() == "time (s)" and "Hz" in image_ax.get_ylabel()
+    assert "dB" in colour_ax.get_ylabel() or any("dB" in t.get_text() for t in colour_ax.get_yticklabels())
+    labels = {t.get_text(): t.get_position()[1] for t in image_ax.get_yticklabels() if t.get_text()}
+    assert "1k" in labels and "4k" in labels
+    if scale == "mel":  # ticks sit at the mel position of their frequency
+        assert labels["1k"] == pytest.approx(float(sp.hz_to_mel(1000.0)))
+        assert labels["4k"] == pytest.approx(float(sp.hz_to_mel(4000.0)))
+    else:
+        assert labels["1k"] == pytest.approx(1000.0)
+    lo, hi = image_ax.get_xlim()
+    assert lo < 0.0 < 0.9 < hi < 1.1  # seconds
+
+
 @pytest.mark.parametrize("suffix", [".png", ".jpg"])
 def test_atomic_write_leaves_nothing_on_failure(tmp_path, monkeypatch, suffix):
     import pathlib
