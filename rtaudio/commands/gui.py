@@ -20,6 +20,24 @@ def check_gui_extra() -> None:
         raise RtaudioError(f"{GUI_EXTRA_HINT} ({exc.name or exc} is missing)") from None
 
 
+#: PySide6 releases whose ``Signal.emit`` drops a reference to True/None on
+#: CPython < 3.12 (where those objects are not immortal): every emit leaks
+#: one, and the viewer aborts with "deallocating True/None" within minutes.
+BROKEN_PYSIDE = ("6.12.0",)
+
+
+def pyside_warning() -> Optional[str]:
+    """A one-line warning if the installed PySide6 is known to crash the viewer."""
+    import sys
+    import PySide6
+    if PySide6.__version__ in BROKEN_PYSIDE and sys.version_info < (3, 12):
+        return (f"warning: PySide6 {PySide6.__version__} has a reference-count bug in Signal.emit "
+                f"on Python {sys.version_info.major}.{sys.version_info.minor} that aborts the viewer "
+                f"after a minute or so; install another release: pip install "
+                f"\"PySide6-Essentials!={PySide6.__version__}\"")
+    return None
+
+
 def _has_output_device() -> bool:
     try:
         import sounddevice as sd
@@ -55,6 +73,9 @@ def command(device: Optional[str], mode: str, chain_text: Optional[str], preset:
     pitch overlay, level meters, engine health counters and a control for
     every parameter of the chain."""
     check_gui_extra()
+    warning = pyside_warning()
+    if warning:
+        click.echo(f"rtaudio: {warning}", err=True)
     from rtaudio.chain_spec import chain_from_options
     chain = chain_from_options(chain_text, preset, DEFAULT_GUI_CHAIN)
     if not virtual and device is None and not _has_output_device():
