@@ -73,3 +73,17 @@ def test_bad_options(tmp_path, capsys, args, words):
         assert code != 0 and words in err and "Traceback" not in err
     else:
         assert code == 0
+
+
+@pytest.mark.gui
+def test_gui_load_runs_the_viewer_and_churns_widgets(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("QT_QPA_PLATFORM", "offscreen")
+    out = tmp_path / "rep"
+    code, _, err = run_cli(["latency", "--virtual", "--blocksize", "256", "--mode", "native,python",
+                            "--load", "gui", "--duration", "2", "--chain", "gate > lowpass > yin",
+                            "--out", str(out)], capsys)
+    assert code == 0, err
+    data = check_report(out, 2)
+    for run in data["runs"]:
+        info = run["load_info"]
+        assert info["load"] == "gui" and info["sliders"] > 0 and info["widget_churn_events"] >= 20
