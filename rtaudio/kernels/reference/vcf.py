@@ -35,7 +35,7 @@ def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
     ``rtd_vcf`` in native/rtdsp.h. ``buf`` is normally float32; a float64
     buffer receives the unrounded float64 output. ``tanh`` is ``math.tanh``
     (libm); benchmarks/bench_vcf.py passes ``numpy.tanh`` to time the
-    NumPy-scalar style of the seed repo's Python version.
+    same loop on NumPy scalars.
 
     ``oversampling`` is ``None`` or ``(interp_taps, prototype, interp_hist,
     decim_hist)``: the interpolation table as nested lists (57 x L), the
