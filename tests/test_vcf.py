@@ -262,7 +262,7 @@ def test_decay_to_silence_costs_at_most_one_nonconverged_sample():
     crosses the 1e-30 flush threshold (0.6) the fixed point is exactly 0,
     the iterates approach it geometrically and the *relative* test of 4.2
     can never pass, so that one sample runs the 100-iteration cap (its
-    output is ~1e-31). Measured: exactly one such sample per decay."""
+    output is below 1e-30). Measured: exactly one such sample per decay."""
     x = np.zeros(int(FS), dtype=np.float32)
     x[0] = 1e-3
     for resonance in (0.0, 1.5, 4.5):

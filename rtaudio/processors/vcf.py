@@ -87,9 +87,19 @@ class VCF(Processor):
     ``abs`` bug, spec 4.6, is not reproduced). ``K = I0/(2C)``,
     ``resonance``, ``drive`` and ``output_gain`` are smoothed per sample
     (10 ms, spec 0.4), once per base-rate sample (held over the L model
-    steps when oversampling, as in the ring modulator). Solver statistics: ``nonconverged_samples``,
-    ``max_iterations_last_block``, ``total_iterations`` and
-    ``mean_iterations_per_sample``.
+    steps when oversampling, as in the ring modulator).
+
+    Solver statistics: ``nonconverged_samples``, ``max_iterations_last_block``,
+    ``total_iterations`` and ``mean_iterations_per_sample`` (about 10–12
+    iterations per sample at 2.5 kHz, 44.1 kHz). ``nonconverged_samples``
+    stays 0 within the spec's conditions (4.7), with one known exception of
+    the spec's relative stopping rule: when a decaying tail crosses the
+    1e-30 flush threshold (0.6) the fixed point is exactly 0 and that one
+    sample runs the 100-iteration cap (its output is below 1e-30).
+
+    A non-finite input sample is replaced by 0.0 for the model, 0.0 is
+    written to the output at that position and ``nonfinite_count`` counts
+    it (spec 0.5).
     """
 
     chain_name = "vcf"
