@@ -86,4 +86,4 @@ def test_gui_load_runs_the_viewer_and_churns_widgets(tmp_path, capsys, monkeypat
     data = check_report(out, 2)
     for run in data["runs"]:
         info = run["load_info"]
-        assert info["load"] == "gui" and info["sliders"] > 0 and info["widget_churn_events"] >= 20
+        assert info["load"] == "gui" and info["sliders"] > 0 and info["widget_churn_events"] >= 5  # 50 at 40 ms if the loop keeps up
