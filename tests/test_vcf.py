@@ -494,3 +494,28 @@ def test_oversampled_reset_and_nonfinite(backend):
     vcf.reset()
     assert np.all(vcf._interp_hist == 0) and np.all(vcf._decim_acc == 0)
     assert np.array_equal(stream(vcf, x, [333]), fresh)
+
+
+@pytest.mark.parametrize("backend, factor", [("c", 1), ("c", 4), ("numba", 1), ("numba", 4)])
+def test_process_allocates_nothing_per_block(backend, factor):
+    """tracemalloc over 200 blocks of 64 frames (stereo) through one reused
+    buffer, as in the engine: no net growth of Python-traced memory
+    (tolerance 1 KiB of interpreter noise)."""
+    import tracemalloc
+    vcf = VCF(backend=backend, oversampling_factor=factor, resonance=5.175)
+    vcf.prepare(48000.0, 2, 64)
+    x = np.stack([music_like(0.4), music_like(0.4, seed=3)], axis=1)
+    blocks = [np.ascontiguousarray(x[i * 64:(i + 1) * 64]) for i in range(220)]
+    work = np.zeros((64, 2), dtype=np.float32)
+    for block in blocks[:20]:
+        work[:] = block
+        vcf.process(work)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for block in blocks[20:]:
+        work[:] = block
+        vcf.process(work)
+        vcf.cutoff_hz = 1000.0 if vcf.cutoff_hz > 1500.0 else 2000.0  # live parameter changes
+    growth = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert growth <= 1024, growth
