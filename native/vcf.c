@@ -15,9 +15,10 @@
  *
  * The same operation order is used by rtaudio/kernels/numba/vcf.py and
  * rtaudio/kernels/reference/vcf.py (spec 0.8).  Channels are processed one
- * after the other with the state in locals; the parameter smoothers
- * (spec 0.4) are shared by all channels, so every channel replays the same
- * deterministic smoother trajectory from the block-start values.
+ * after the other (at L = 1 two at a time, see vcf_step2) with the state
+ * in locals; the parameter smoothers (spec 0.4) are shared by all
+ * channels, so every channel replays the same deterministic smoother
+ * trajectory from the block-start values.
  */
 #include <stdint.h>
 #include <math.h>
@@ -31,55 +32,13 @@ static const double VCF_ETA = 1.836;
 static const double VCF_REL_ERR = 10e-4;
 enum { VCF_MAX_ITER = 100 };
 
-/* One sample of 4.2 for one channel, state in st[0..15]:
+/* Per-channel state of 4.5, stored as st[0..15] in this order:
  * s1 s2 s3 s4 vout vc1 vc2 vc3 vc11 vc21 vc31 vc41 xc1 xc2 xc3 xc4. */
 typedef struct {
     double s1, s2, s3, s4, vout, vc1, vc2, vc3, vc11, vc21, vc31, vc41, xc1, xc2, xc3, xc4;
 } vcf_channel;
 
-static inline int vcf_step(vcf_channel *c, double x, double K, double gfdbk, double half_T,
-                           int64_t *nonconverged)
-{
-    const double two_vt = 2.0 * VCF_VT;
-    const double gamma = VCF_ETA * VCF_VT;
-    const double two_gamma = 2.0 * gamma;
-    const double six_gamma = 6.0 * gamma;
-    double vc4 = 0.0, vc4_prev = 1.0;     /* 4.2 step 1: the repo's initial guess */
-    int iters = 0;
-    while (fabs(vc4 - vc4_prev) > VCF_REL_ERR * fabs(vc4_prev)) {   /* step 2 */
-        vc4_prev = vc4;
-        const double vin1 = tanh((x - c->vout) / two_vt);
-        c->xc1 = K * (vin1 + c->vc11);
-        c->vc1 = half_T * c->xc1 + c->s1;
-        c->vc11 = tanh((c->vc2 - c->vc1) / two_gamma);
-        c->xc2 = K * (c->vc21 - c->vc11);
-        c->vc2 = half_T * c->xc2 + c->s2;
-        c->vc21 = tanh((c->vc3 - c->vc2) / two_gamma);
-        c->xc3 = K * (c->vc31 - c->vc21);
-        c->vc3 = half_T * c->xc3 + c->s3;
-        c->vc31 = tanh((vc4 - c->vc3) / two_gamma);
-        c->xc4 = K * (-c->vc41 - c->vc31);
-        vc4 = half_T * c->xc4 + c->s4;
-        c->vc41 = tanh(vc4 / six_gamma);
-        c->vout = vc4 / 2.0 + vc4 * gfdbk;                /* step 2.7 */
-        if (++iters == VCF_MAX_ITER) {                    /* step 2.8 */
-            ++*nonconverged;
-            break;
-        }
-    }
-    /* step 4: trapezoidal state update, then flush (0.6) */
-    c->s1 = rtd_flush(half_T * c->xc1 + c->vc1);
-    c->s2 = rtd_flush(half_T * c->xc2 + c->vc2);
-    c->s3 = rtd_flush(half_T * c->xc3 + c->vc3);
-    c->s4 = rtd_flush(half_T * c->xc4 + vc4);
-    return iters;
-}
-
-/* Two channels of one sample at once (L = 1, stereo and wider).  Each
- * channel runs exactly the operations of vcf_step in the same order; the
- * two independent dependency chains are interleaved stage by stage so the
- * CPU overlaps their tanh latencies.  While both still iterate they share
- * the loop; the one that needs more iterations then finishes alone. */
+/* One pass of 4.2 step 2 (2.1 to 2.7) in Gauss-Seidel order. */
 static inline void vcf_iterate(vcf_channel *c, double x, double K, double gfdbk, double half_T,
                                double *vc4, double *vc4_prev)
 {
@@ -103,6 +62,9 @@ static inline void vcf_iterate(vcf_channel *c, double x, double K, double gfdbk,
     c->vout = *vc4 / 2.0 + *vc4 * gfdbk;
 }
 
+/* After pass number `iters`: 0 when the cap of step 2.8 is reached (and
+ * the sample is counted as non-converged) or the relative test of step 2
+ * (with fabs, not the repo C's integer abs) is met; 1 to iterate again. */
 static inline int vcf_pending(double vc4, double vc4_prev, int iters, int64_t *nonconverged)
 {
     if (iters == VCF_MAX_ITER) {
@@ -112,6 +74,7 @@ static inline int vcf_pending(double vc4, double vc4_prev, int iters, int64_t *n
     return fabs(vc4 - vc4_prev) > VCF_REL_ERR * fabs(vc4_prev);
 }
 
+/* Step 4: trapezoidal update of the integrator states, flushed (0.6). */
 static inline void vcf_finish(vcf_channel *c, double vc4, double half_T)
 {
     c->s1 = rtd_flush(half_T * c->xc1 + c->vc1);
@@ -120,6 +83,27 @@ static inline void vcf_finish(vcf_channel *c, double vc4, double half_T)
     c->s4 = rtd_flush(half_T * c->xc4 + vc4);
 }
 
+/* One sample of 4.2 for one channel: the fixed-point loop (step 2, with
+ * the initial guess of step 1 and the cap of step 2.8), then the
+ * trapezoidal state update of step 4.  Returns the iteration count. */
+static inline int vcf_step(vcf_channel *c, double x, double K, double gfdbk, double half_T,
+                           int64_t *nonconverged)
+{
+    double vc4 = 0.0, vc4_prev = 1.0;     /* step 1: the repo's initial guess */
+    int iters = 0, pending = 1;           /* |0 - 1| > 1e-3·1: one pass at least */
+    while (pending) {
+        vcf_iterate(c, x, K, gfdbk, half_T, &vc4, &vc4_prev);
+        pending = vcf_pending(vc4, vc4_prev, ++iters, nonconverged);
+    }
+    vcf_finish(c, vc4, half_T);
+    return iters;
+}
+
+/* Two channels of one sample at once (L = 1, stereo and wider).  Each
+ * channel runs exactly the operations of vcf_step in the same order; the
+ * two independent dependency chains are interleaved stage by stage so the
+ * CPU overlaps their tanh latencies.  While both still iterate they share
+ * the loop; the one that needs more iterations then finishes alone. */
 static inline void vcf_step2(vcf_channel *a, vcf_channel *b, double xa, double xb, double K,
                              double gfdbk, double half_T, int64_t *nonconverged, int *ia, int *ib)
 {
