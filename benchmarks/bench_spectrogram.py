@@ -13,7 +13,8 @@ in a temporary folder and turns them into 512x512 mel-spectrogram PNGs
 
 Both run as fresh processes (start-up and imports included) with the same
 worker count. Then one ``--long-minutes`` file is rendered by each tool
-alone. Prints wall times and ratios measured in this run.
+alone, and one ``--huge-hours`` file by rtaudio alone (wall time and peak
+memory: the chunked path). Prints numbers and ratios measured in this run.
 
     .venv/bin/python benchmarks/bench_spectrogram.py [--files 100] [--seconds 15] [--jobs N]
 """
@@ -93,6 +94,29 @@ def run(cmd: list[str], env: dict[str, str] | None = None) -> float:
     return elapsed
 
 
+def peak_rss_mb(cmd: list[str]) -> tuple[float, float]:
+    """Run ``cmd`` in a helper process; its wall time and the child's peak RSS in MB."""
+    helper = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
+              "rc = subprocess.run(sys.argv[1:]).returncode; t = time.perf_counter() - t; "
+              "print(t, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024); sys.exit(rc)")
+    proc = subprocess.run([sys.executable, "-c", helper, *cmd], capture_output=True, text=True)
+    if proc.returncode != 0:
+        sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr}")
+    wall, rss = proc.stdout.split()[-2:]
+    return float(wall), float(rss)
+
+
+def write_long(path: Path, minutes: float) -> None:
+    """A long WAV written one minute at a time (bounded memory)."""
+    total = int(minutes * 60 * SR)
+    with sf.SoundFile(path, "w", samplerate=SR, channels=1, subtype="PCM_16") as sink:
+        done, k = 0, 0
+        while done < total:
+            piece = make_signal(60.0, 1000 + k)[:total - done]
+            sink.write(piece)
+            done, k = done + len(piece), k + 1
+
+
 def check_pngs(folder: Path, expected: int) -> tuple[int, float]:
     import matplotlib.image
     pngs = sorted(folder.rglob("*.png"))
@@ -104,12 +128,18 @@ def check_pngs(folder: Path, expected: int) -> tuple[int, float]:
     return len(pngs), sum(p.stat().st_size for p in pngs) / 1e6
 
 
+def sp_frames(n_samples: float) -> int:
+    return 1 + int(n_samples) // 512  # centred frames, hop 512
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--files", type=int, default=100)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--long-minutes", type=float, default=10.0)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--huge-hours", type=float, default=2.0,
+                        help="also render one file this long (rtaudio only) and report peak memory; 0 skips")
     args = parser.parse_args()
     bindir = Path(sys.executable).parent
     rtaudio_cmd = [str(bindir / "rtaudio")] if (bindir / "rtaudio").exists() else [sys.executable, "-m", "rtaudio"]
@@ -122,9 +152,7 @@ def main() -> None:
         for i in range(args.files):
             sf.write(src / f"clip{i:03d}.wav", make_signal(args.seconds, i), SR, subtype="PCM_16")
         long_wav = tmp / "long.wav"
-        minutes = int(np.ceil(args.long_minutes))
-        long_signal = np.concatenate([make_signal(60.0, 1000 + k) for k in range(minutes)])
-        sf.write(long_wav, long_signal[:int(args.long_minutes * 60 * SR)], SR, subtype="PCM_16")
+        write_long(long_wav, args.long_minutes)
         script = tmp / "librosa_matplotlib.py"
         script.write_text(LIBROSA_SCRIPT)
 
@@ -140,6 +168,14 @@ def main() -> None:
         tl_lr = run([sys.executable, str(script), str(long_wav), str(tmp / "long_lr"), "1"])
         tl_l1 = run([sys.executable, str(script), str(long_wav), str(tmp / "long_l1"), "1"], ONE_THREAD)
         check_pngs(tmp / "long_lr", 1)
+        long_wav.unlink()
+
+        huge = None
+        if args.huge_hours > 0:  # bounded memory: rtaudio only (librosa would hold the whole STFT)
+            huge_wav = tmp / "huge.wav"
+            write_long(huge_wav, args.huge_hours * 60)
+            huge = peak_rss_mb([*rtaudio_cmd, "spectrogram", str(huge_wav), str(tmp / "huge.png"), *size])
+            full_stft_mb = sp_frames(args.huge_hours * 3600 * SR) * 1025 * 16 / 1e6
 
     print(f"batch: {args.files} files x {args.seconds:g} s (22050 Hz mono) -> 512x512 mel PNG, "
           f"{args.jobs} worker process(es), one run; cores: {os.cpu_count()}")
@@ -153,6 +189,10 @@ def main() -> None:
     print(f"| batch, total PNG size | {mb_rt:.1f} MB | {mb_lr:.1f} MB | | | |")
     print(f"| one {args.long_minutes:g}-minute file, wall time | {tl_rt:.2f} s | {tl_lr:.2f} s | "
           f"{tl_lr / tl_rt:.1f}x | {tl_l1:.2f} s | {tl_l1 / tl_rt:.1f}x |")
+    if huge is not None:
+        print()
+        print(f"{args.huge_hours:g}-hour file -> 512x512 with rtaudio spectrogram: {huge[0]:.1f} s wall, "
+              f"peak RSS {huge[1]:.0f} MB (its complex STFT alone would be {full_stft_mb:.0f} MB)")
 
 
 if __name__ == "__main__":
