@@ -393,3 +393,27 @@ def test_paper_model_matches_repo_loop():
     assert np.all(np.isfinite(want)) and peak > 1e-5
     assert err <= 1e-9            # spec 3.9, absolute
     assert err <= 1e-9 * peak     # and relative to this small signal
+
+
+@pytest.mark.parametrize("backend", ["c", "numba"])
+def test_process_allocates_nothing_per_block(backend):
+    """tracemalloc over 200 stereo blocks of 64 frames through one reused
+    buffer, with live parameter changes: no net growth of Python-traced
+    memory (tolerance 1 KiB of interpreter noise)."""
+    import tracemalloc
+    rm = RingModulator(backend=backend)
+    rm.prepare(FS, 2, 64)
+    x = np.stack([sine(100.0, 0.3), sine(250.0, 0.3)], axis=1)
+    work = np.zeros((64, 2), dtype=np.float32)
+    for i in range(20):
+        work[:] = x[i * 64:(i + 1) * 64]
+        rm.process(work)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for i in range(20, 220):
+        work[:] = x[i * 64:(i + 1) * 64]
+        rm.process(work)
+        rm.carrier_hz = 300.0 if rm.carrier_hz > 400.0 else 500.0   # live parameter changes
+    growth = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    assert growth <= 1024, growth
