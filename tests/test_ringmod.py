@@ -85,6 +85,15 @@ def test_chain_string_and_exports():
     assert second.model == "paper" and second.oversampling_factor == 30
 
 
+def test_preset_round_trip(tmp_path):
+    chain = Chain([RingModulator(model="paper", oversampling_factor=30, carrier_hz=123.0)])
+    path = tmp_path / "ring.toml"
+    path.write_text(rtaudio.preset_text(chain))
+    loaded = rtaudio.load_preset(path)[0]
+    assert isinstance(loaded, RingModulator)
+    assert loaded.get_params() == chain[0].get_params()
+
+
 # ---------------------------------------------------------- physics
 def test_carrier_leak_is_40_db_below_signal():
     x = sine(100.0, 0.5)
