@@ -11,8 +11,8 @@ paper's benchmark (it diverges at ordinary levels, see 3.3).
 Smoothing (0.4): ``carrier_level``, ``input_gain`` and ``output_gain`` are
 smoothed once per **base-rate** sample (10 ms one-pole at ``fs``) and held
 over the ``L`` high-rate steps of that sample, identically in C, Numba and
-the reference. ``carrier_hz`` changes the phase increment at the next
-block; the phase is continuous.
+the reference. A ``carrier_hz`` change sets the phase increment from the
+first sample of the next ``process`` call; the phase stays continuous.
 """
 from __future__ import annotations
 
@@ -171,6 +171,7 @@ class RingModulator(Processor):
         self._ref_prototype = self._prototype.tolist()
         self._ref_decim_hist = np.zeros((self._channels, polyphase.SPAN * factor), dtype=np.float64)
         self._model_index = MODELS.index(self.model)
+        self._factor = factor
         self._cself.factor = factor
         self._cself.model = self._model_index
 
@@ -195,10 +196,10 @@ class RingModulator(Processor):
     def _process_numba(self, block: np.ndarray) -> None:
         self._numba_kernel(self._params, self._smooth, self._state, self._interp_hist, self._decim_acc,
                            self._interp_taps, self._decim_taps, self._counters, self._scratch,
-                           self._cself.factor, self._model_index, block)
+                           self._factor, self._model_index, block)
 
     def _process_reference(self, block: np.ndarray) -> None:
         from rtaudio.kernels.reference.ringmod import ringmod_process
         ringmod_process(self._params, self._smooth, self._state, self._interp_hist, self._ref_decim_hist,
                         self._ref_interp_taps, self._ref_prototype, self._counters,
-                        self._cself.factor, self._model_index, block)
+                        self._factor, self._model_index, block)
