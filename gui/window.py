@@ -2,17 +2,17 @@
 
 A ``QTimer`` (``FPS`` per second) drives every update: it drains the
 engine's audio taps and the pitch ring, scrolls the spectrogram, sets the
-meters and, a few times per second, refreshes the monitor statistics.
+meters and shows the newest monitor statistics, which a background
+:class:`~rtaudio.gui.stats_poller.StatsPoller` fetches (their cost grows
+with the run's length, so the display never waits for them).
 Reading a ring never waits for the audio thread, so a slow or stalled
 window only makes the taps drop samples for the display; the audio itself
 is untouched.
 """
 from __future__ import annotations
 
-import time
 from typing import Any, Callable, Optional, Sequence
 
-import numpy as np
 from pyqtgraph.Qt import QtCore, QtWidgets
 
 from rtaudio.chain import Chain
@@ -23,16 +23,10 @@ from .meters import HealthPanel, LevelMeter
 from .presets import PRESET_FILTER, open_preset, save_preset
 from .source import ViewerSource
 from .spectrogram_view import COLORMAPS, SpectrogramView
+from .stats_poller import StatsPoller
 
 #: display refresh rate (timer ticks per second)
 FPS = 40
-#: shortest interval between two ``stats()`` refreshes, seconds
-STATS_MIN_INTERVAL_S = 0.5
-#: longest interval between two ``stats()`` refreshes, seconds
-STATS_MAX_INTERVAL_S = 3.0
-#: ``stats()`` may use at most 1/STATS_BUDGET of the GUI thread's time
-#: (it summarises every callback record of the run)
-STATS_BUDGET = 20.0
 
 #: factory(chain, backend, device, mode) -> ViewerSource
 SourceFactory = Callable[[Chain, str, Any, str], ViewerSource]
@@ -76,7 +70,7 @@ class ViewerWindow(QtWidgets.QMainWindow):
         self.samplerate = float(samplerate)
         self.source: Optional[ViewerSource] = None
         self._devices = list(devices)
-        self._stats_due = 0.0
+        self.poller: Optional[StatsPoller] = None
         self._last_dropped = 0
         self.last_stats: dict[str, Any] = {}
         self.spectrum_source = "output"
@@ -245,6 +239,7 @@ class ViewerWindow(QtWidgets.QMainWindow):
             if self.source is None:
                 backend, device = self.selected_device
                 self.source = self.source_factory(self.chain, backend, device, self.selected_mode)
+            self.source.read_pitch()      # results of a previous run (times restart at 0)
             self.source.start()
         except (RtaudioError, ValueError, OSError) as exc:
             self.source = None
@@ -254,7 +249,8 @@ class ViewerWindow(QtWidgets.QMainWindow):
         self.view.reset()
         self.health.reset()
         self._last_dropped = 0
-        self._stats_due = 0.0
+        self.poller = StatsPoller(self.source.stats)
+        self.poller.start()
         self._show_running(True)
         self.controls.refresh()
         self.statusBar().showMessage(f"running: {self.source.description}")
@@ -262,6 +258,7 @@ class ViewerWindow(QtWidgets.QMainWindow):
 
     def stop(self) -> None:
         """Stop the engine and its stream (the last statistics stay shown)."""
+        self._stop_poller()
         if self.source is not None:
             self.source.stop()
             self._update_stats(force=True)
@@ -292,7 +289,13 @@ class ViewerWindow(QtWidgets.QMainWindow):
         if was_running:
             self.start()
 
+    def _stop_poller(self) -> None:
+        if self.poller is not None:
+            self.poller.stop()
+            self.poller = None
+
     def _drop_source(self) -> None:
+        self._stop_poller()
         if self.source is not None:
             self.source.close()
             self.source = None
@@ -372,6 +375,8 @@ class ViewerWindow(QtWidgets.QMainWindow):
             if len(out):
                 self.meter_out.set_levels(*level_dbfs(out))
             frames = out if self.spectrum_source == "output" else inp
+            # samples the taps dropped while the window was slow: the input and
+            # output taps drop together, so half of them, in frames, is the gap
             dropped = source.tap_dropped()
             skipped = (dropped - self._last_dropped) // max(1, 2 * source.channels)
             self._last_dropped = dropped
@@ -379,20 +384,21 @@ class ViewerWindow(QtWidgets.QMainWindow):
                 self.view.push_audio(frames.mean(axis=1) if frames.shape[1] > 1 else frames[:, 0],
                                      skipped_frames=skipped)
             self.view.add_pitch(source.read_pitch())
-        elif source.error:
+        elif source.error and self.start_button.isChecked():
+            self._stop_poller()
             self._show_running(False)
+            self._update_stats(force=True)
             self.statusBar().showMessage(f"engine stopped: {source.error}")
         self._update_stats()
         self.health.refresh_alarms()
 
     def _update_stats(self, force: bool = False) -> None:
-        now = time.monotonic()
-        if self.source is None or (not force and now < self._stats_due):
-            return
-        began = time.perf_counter()
-        stats = self.source.stats()
-        cost = time.perf_counter() - began
-        self._stats_due = now + min(STATS_MAX_INTERVAL_S, max(STATS_MIN_INTERVAL_S, STATS_BUDGET * cost))
+        """Show the poller's newest statistics; ``force`` fetches them now
+        (used once the engine stopped, when ``stats()`` is its final summary)."""
+        if force:
+            stats = self.source.stats() if self.source is not None else None
+        else:
+            stats = self.poller.take() if self.poller is not None else None
         if stats:
             self.last_stats = stats
             self.health.update_stats(stats)
