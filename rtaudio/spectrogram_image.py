@@ -36,8 +36,9 @@ import numpy as np
 from rtaudio import spectrogram as sp
 from rtaudio.errors import RtaudioError
 
-__all__ = ["FORMATS", "SpectrogramSettings", "colormap_lut", "render_image", "render_rgb",
-           "resample_matrix", "save_spectrogram", "write_image"]
+__all__ = ["FORMATS", "SpectrogramSettings", "colormap_lut", "file_db_image", "image_format_for",
+           "png_bytes", "render_image", "render_rgb", "resample_matrix", "save_spectrogram",
+           "write_image"]
 
 PathLike = Union[str, Path]
 
@@ -233,6 +234,8 @@ def render_image(S_db: np.ndarray, colormap: str = "magma", width: Optional[int]
     S_db = np.asarray(S_db, dtype=np.float64)
     if S_db.ndim != 2 or S_db.size == 0:
         raise ValueError(f"S_db must be a non-empty 2-D array (rows, frames), got shape {S_db.shape}")
+    if not np.all(np.isfinite(S_db)):
+        raise ValueError("S_db contains NaN or inf; use power_to_db (it clamps with amin)")
     width, height = _check_size("width", width), _check_size("height", height)
     lut = colormap_lut(colormap)
     vmax = float(S_db.max()) if vmax is None else float(vmax)

@@ -178,7 +178,8 @@ def command(in_path: Path, out_path: Path, n_fft: int, hop_length: int, scale: s
     recursively) into OUT (an image file, or a folder mirroring IN's tree).
 
     Bare images are exactly WIDTH x HEIGHT pixels, low frequencies at the
-    bottom, mel power in dB like librosa (power_to_db of melspectrogram).
+    bottom, mel power in dB like librosa (power_to_db of melspectrogram);
+    multi-channel files are mixed to mono.
     Existing images are skipped unless --overwrite; each image is written
     under a temporary name and renamed, so an interrupted batch can simply
     be run again. Unreadable files are reported at the end (exit status 1).
