@@ -13,6 +13,7 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from rtaudio.chain import Chain
+from rtaudio.monitor import compute_stats
 from .source import ViewerSource
 
 
@@ -89,10 +90,23 @@ class EngineSource(ViewerSource):
         return holder.tap_in.dropped + holder.tap_out.dropped
 
     def stats(self) -> dict[str, Any]:
-        try:
-            return self.engine.stats()
-        except RuntimeError:  # not started yet
+        """Monitor statistics without draining the monitor ring.
+
+        While the engine runs, the records its monitor thread has drained
+        (at most one poll, 20 ms, old) are summarised here, because
+        ``Engine.stats()`` drains the single-consumer ring itself and would
+        race with that thread. After ``stop`` it is ``Engine.stats()``.
+        """
+        engine = self.engine
+        monitor = engine.monitor_obj
+        if monitor is None:
             return {}
+        if not engine.running:
+            return engine.stats()
+        stats = compute_stats(monitor.records, engine.samplerate)
+        stats.update(mode=engine.mode, backend=engine.backend_name, samplerate=engine.samplerate,
+                     blocksize=engine.blocksize, channels=engine.channels)
+        return stats
 
     # --------------------------------------------------------------- control
     def set_param(self, key: str, name: str, value: Any) -> None:

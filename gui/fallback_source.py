@@ -24,7 +24,7 @@ import numpy as np
 
 from rtaudio.chain import Chain
 from rtaudio.demo import demo_signal
-from rtaudio.monitor import Monitor
+from rtaudio.monitor import Monitor, compute_stats
 from .source import ViewerSource
 
 #: seconds of audio each viewer queue keeps before dropping blocks
@@ -162,7 +162,9 @@ class FallbackSource(ViewerSource):
     def stats(self) -> dict[str, Any]:
         if self.monitor is None:
             return {}
-        result = self.monitor.stats()
+        # the monitor's own thread is the ring's only consumer: summarise what
+        # it drained (Monitor.stats() would drain from this thread too)
+        result = compute_stats(self.monitor.records, self.samplerate)
         result.update(mode=self.mode, backend="fallback", device="demo signal",
                       samplerate=self.samplerate, blocksize=self.blocksize)
         return result

@@ -227,10 +227,11 @@ def test_stalled_gui_does_not_disturb_native_audio(qtbot, jack_servers):
     qtbot.addWidget(window)
     window.show()
     assert window.running, window.statusBar().currentMessage()
-    engine = window.source.engine
+    source = window.source
+    engine = source.engine
     qtbot.waitUntil(lambda: engine.callbacks > 200, timeout=WAIT_MS)
     qtbot.wait(300)
-    before = engine.stats()
+    before = source.stats()
     stalled = []
 
     def stall() -> None:
@@ -245,7 +246,8 @@ def test_stalled_gui_does_not_disturb_native_audio(qtbot, jack_servers):
     from pyqtgraph.Qt import QtCore
     QtCore.QTimer.singleShot(0, stall)
     qtbot.waitUntil(lambda: bool(stalled), timeout=WAIT_MS)
-    after = engine.stats()
+    qtbot.wait(100)                       # the monitor thread drains every 20 ms
+    after = source.stats()
     window.close()
     assert stalled[0] >= 1.0
     expected = stalled[0] * RATE / blocksize
