@@ -267,6 +267,7 @@ class Engine:
         proc = self.chain[processor]
         proc.param(param)  # KeyError naming the valid parameters
         setattr(proc, param, value)
+        self.sync_chain()  # in case the processor had to re-allocate its C struct
 
     def bypass(self, processor: Union[str, int], flag: bool = True) -> None:
         """Bypass (or re-enable) a processor; takes effect at the next block."""

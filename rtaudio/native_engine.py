@@ -9,6 +9,7 @@ using it has then returned), or until the stream is closed.
 """
 from __future__ import annotations
 
+import threading
 from typing import Any, Optional
 
 import numpy as np
@@ -114,6 +115,7 @@ class NativeEngine:
         self._current: Optional[tuple] = None
         self._retired: list[tuple[tuple, int]] = []
         self._signature: Optional[tuple] = None
+        self._lock = threading.Lock()  # publish() runs in the monitor and user threads
         self.publish()
 
     # -------------------------------------------------------------- chain
@@ -123,6 +125,10 @@ class NativeEngine:
 
     def publish(self) -> None:
         """Build a slot array from the chain's current processors and swap it in."""
+        with self._lock:
+            self._publish()
+
+    def _publish(self) -> None:
         procs = self.chain.processors
         check_native_chain(self.chain)
         slots = ffi.new("rtd_slot[]", max(1, len(procs)))
@@ -133,8 +139,9 @@ class NativeEngine:
         desc = ffi.new("rtd_chain_desc *")
         desc.slots = slots
         desc.count = len(procs)
-        # keep the processors (their C structs and arrays) alive with the slots
-        holder = (desc, slots, procs)
+        # keep the processors and everything their C structs point to alive
+        # with the slots, even if a processor later replaces its arrays
+        holder = (desc, slots, procs, [dict(vars(p)) for p in procs])
         lib.rtd_engine_set_chain(self.cdata, desc)
         if self._current is not None:
             self._retired.append((self._current, self.callbacks))
@@ -147,16 +154,18 @@ class NativeEngine:
         Returns True when a new slot array was published. Also frees chain
         descriptions no callback can still be using.
         """
-        changed = self._chain_signature(self.chain) != self._signature
-        if changed:
-            self.publish()
-        done = self.callbacks
-        self._retired = [(h, at) for h, at in self._retired if done < at + 2]
-        return changed
+        with self._lock:
+            changed = self._chain_signature(self.chain) != self._signature
+            if changed:
+                self._publish()
+            done = self.callbacks
+            self._retired = [(h, at) for h, at in self._retired if done < at + 2]
+            return changed
 
     def release_all(self) -> None:
         """Drop retired chain descriptions (call once the stream is closed)."""
-        self._retired.clear()
+        with self._lock:
+            self._retired.clear()
 
     # ------------------------------------------------------------- status
     @property

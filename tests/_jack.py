@@ -10,6 +10,7 @@ jackd2 through tools/system-deps.sh).
 """
 from __future__ import annotations
 
+import os
 from typing import Optional
 
 import pytest
@@ -31,7 +32,8 @@ class JackServers:
             return server
         self.close()
         try:
-            self.server = JackDummyServer(RATE, block).start()
+            # own name prefix, distinct from the servers `rtaudio latency` starts
+            self.server = JackDummyServer(RATE, block, name=f"rtaudiotest{os.getpid()}_{block}").start()
         except RtaudioError as exc:
             pytest.fail(f"the engine tests need a JACK dummy server: {exc}")
         return self.server

@@ -45,13 +45,20 @@ def test_live_ctrl_c_leaves_a_valid_recording(tmp_path):
     proc = subprocess.Popen(RTAUDIO + ["live", "--virtual", "--mode", "python", "--record", str(out),
                                        "--chain", "gate > lowpass > yin"],
                             env=no_jack_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(3.0)
+    seen = []
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:  # wait for two status lines (running for ~1 s)
+        line = proc.stderr.readline()
+        seen.append(line)
+        if sum(" s | in " in item for item in seen) >= 2 or not line:
+            break
     proc.send_signal(signal.SIGINT)
-    stdout, stderr = proc.communicate(timeout=30)
+    stdout, rest = proc.communicate(timeout=30)
+    stderr = "".join(seen) + rest
     assert proc.returncode == 0, stderr
     assert "pitch" in stderr  # the status line shows the YIN tracker's pitch
     info = sf.info(str(out))
-    assert info.frames > 0.5 * 48000
+    assert info.frames > 0.5 * 48000 and info.samplerate == 48000
     assert f"recorded {info.frames} frames" in stdout
     assert "0 frames dropped" in stdout
 

@@ -138,3 +138,37 @@ def test_jack_device_errors(jack_servers):
     with eng:
         time.sleep(0.2)
     assert eng.stats()["device"] == "system"
+
+
+LOSS_SCRIPT = r"""
+import os, sys, time
+from rtaudio import Chain, LowPass
+from rtaudio.engine import Engine
+from rtaudio.jackserver import JackDummyServer
+server = JackDummyServer(48000, 256, name=f"rtaudiotestloss{os.getpid()}").start()
+eng = Engine(Chain([LowPass()]), blocksize=256, mode=sys.argv[1])
+eng.start()
+time.sleep(0.5)
+assert eng.callbacks > 0
+server.proc.terminate()          # the JACK server goes away under the stream
+server.proc.wait(10)
+t0 = time.monotonic()
+stopped = eng.wait(15)
+print("STOPPED", stopped, round(time.monotonic() - t0, 1), eng.error, flush=True)
+eng.stop()
+"""
+
+
+@pytest.mark.parametrize("mode", ["native", "python"])
+def test_jack_server_loss_stops_engine_with_message(jack_servers, mode):
+    """The device disappears mid-stream (its own JACK server, in a child
+    process): the engine stops by itself with a message naming the device,
+    and the process exits (PortAudio is left wedged by JACK; no hang)."""
+    import subprocess
+    import sys
+    jack_servers.use(256)  # loud failure here if JACK cannot run at all
+    proc = subprocess.run([sys.executable, "-c", LOSS_SCRIPT, mode], capture_output=True, text=True,
+                          timeout=60)
+    assert "STOPPED True" in proc.stdout, proc.stdout + proc.stderr
+    assert "device 'system'" in proc.stdout and "engine stopped" in proc.stdout
+    assert proc.returncode == 0, proc.stderr

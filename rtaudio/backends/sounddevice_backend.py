@@ -120,6 +120,12 @@ class SoundDeviceStream:
         worker.start()
         worker.join(STOP_TIMEOUT_S)
         if worker.is_alive():
+            # PortAudio is wedged (e.g. its JACK server vanished): Pa_Terminate
+            # at exit would block on the same lock, so skip it and let the
+            # process end.
+            import atexit
+            import sounddevice as sd
+            atexit.unregister(sd._exit_handler)
             return f"device {self.choice.name!r} did not stop within {STOP_TIMEOUT_S:g} s; abandoned it"
         return None
 

@@ -14,6 +14,7 @@ a real device would.
 from __future__ import annotations
 
 import threading
+from functools import lru_cache
 from pathlib import Path
 from typing import Optional, Union
 
@@ -25,6 +26,15 @@ from rtaudio.errors import RtaudioError
 
 JOIN_TIMEOUT_S = 5.0
 PA_ABORT = 2
+
+
+@lru_cache(maxsize=4)
+def _demo(samplerate: float, channels: int) -> np.ndarray:
+    """The demo signal (8 s, looped by the clock), generated once per layout."""
+    from rtaudio.demo import demo_signal
+    data = demo_signal(samplerate, 8.0, channels)
+    data.flags.writeable = False  # shared between streams: read only
+    return data
 
 
 class VirtualBackend:
@@ -64,8 +74,7 @@ class VirtualBackend:
 
     def _load_input(self, samplerate: float, channels: int) -> tuple[np.ndarray, str]:
         if self.input is None:
-            from rtaudio.demo import demo_signal
-            return demo_signal(samplerate, 8.0, channels), "demo signal"
+            return _demo(float(samplerate), int(channels)), "demo signal"
         if isinstance(self.input, np.ndarray):
             data = np.ascontiguousarray(self.input, dtype=np.float32)
             if data.ndim == 1:

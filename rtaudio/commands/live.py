@@ -158,7 +158,11 @@ def command(device: Optional[str], samplerate: int, blocksize: int, channels: in
     eng = Engine(chain, device=device, samplerate=samplerate, blocksize=blocksize, channels=channels,
                  mode=mode, backend="virtual" if use_virtual else audio_backend, record=record,
                  backend_options=options)
-    eng.start()
+    try:
+        eng.start()
+    except KeyboardInterrupt:
+        eng.stop()
+        raise
     click.echo(f"live: {' > '.join(p.chain_name for p in chain) or '(empty chain)'} on "
                f"{eng.choice.name} ({mode} mode, {samplerate} Hz, block {blocksize}); Ctrl-C stops",
                err=True)
