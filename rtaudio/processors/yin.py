@@ -25,7 +25,7 @@ import numpy as np
 from rtaudio._native import ffi, lib, pointer
 from rtaudio.kernels.fft_tables import fft_length_for_autocorr, make_fft_tables
 from rtaudio.params import Param
-from rtaudio.processor import Processor
+from rtaudio.processor import Processor, validate_sample_rate
 from rtaudio.processors.yin_ring import PitchResultRing
 
 #: parameters whose change re-allocates the tracker and resets it (5.1)
@@ -57,7 +57,7 @@ def check_yin_config(frame_length: int, fmin_hz: float, fmax_hz: float,
             f"{owner}: with fmin_hz={fmin_hz:.3f}, sample_rate={fs:g} and frame_length="
             f"{frame_length}, fewer than two periods of fmin fit into the frame, which can "
             f"cause inaccurate pitch detection; consider fmin_hz >= {fs / (frame_length / 2):.3f} "
-            f"or frame_length >= {int(math.ceil(fs / fmin_hz)) * 2 + 1}", UserWarning, stacklevel=4)
+            f"or frame_length >= {int(math.ceil(fs / fmin_hz)) * 2 + 1}", UserWarning, stacklevel=3)
 
 
 def yin_periods(frame_length: int, fmin_hz: float, fmax_hz: float, sample_rate: float) -> tuple[int, int]:
@@ -172,10 +172,15 @@ class YinTracker(Processor):
                 self._update_targets()
 
     def prepare(self, sample_rate: float, channels: int, max_block: int = 8192) -> None:
-        check_yin_config(self.frame_length, self.fmin_hz, self.fmax_hz, float(sample_rate)
-                         if isinstance(sample_rate, (int, float)) and not isinstance(sample_rate, bool)
-                         and sample_rate > 0 else None, type(self).__name__)
-        super().prepare(sample_rate, channels, max_block)
+        """Allocate state for streaming and reset it (see ``Processor.prepare``).
+
+        Raises ``ValueError`` for librosa's infeasible settings at this
+        sample rate and warns (``UserWarning``) when fewer than two periods
+        of ``fmin_hz`` fit into a frame (spec 5.1).
+        """
+        rate = validate_sample_rate(sample_rate)
+        check_yin_config(self.frame_length, self.fmin_hz, self.fmax_hz, rate, type(self).__name__)
+        super().prepare(rate, channels, max_block)
 
     # ------------------------------------------------------------- derived
     @property
