@@ -25,7 +25,7 @@ import numpy as np
 from rtaudio.backends import BACKEND_NAMES, DeviceChoice, make_backend
 from rtaudio.chain import Chain
 from rtaudio.errors import RtaudioError
-from rtaudio.monitor import Monitor
+from rtaudio.monitor import RECORD_DTYPE, Monitor
 from rtaudio.native_engine import NativeEngine, check_native_chain
 from rtaudio.pycallback import PythonCallback
 from rtaudio.recorder import Recorder
@@ -113,6 +113,7 @@ class Engine:
         self.recorder: Optional[Recorder] = None
         self.error: Optional[str] = None
         self._running = False
+        self._stopping = False
         self._lock = threading.RLock()
         self._saved_switch: Optional[float] = None
         self._last_progress = (0, 0.0)
@@ -144,6 +145,7 @@ class Engine:
             if self._running:
                 return
             self.error = None
+            self._stopping = False
             self._stopped.clear()
             self._final_stats = None
             choice = self._backend.resolve(self.device, self.samplerate, self.blocksize, self.channels)
@@ -221,10 +223,13 @@ class Engine:
     # ---------------------------------------------------- monitor thread hook
     def _poll(self) -> None:
         """Runs in the monitor thread: chain edits, device-loss watchdog."""
-        if not self._running:
+        if not self._running or self._stopping:
             return
         if self.native is not None:
-            self.native.sync()
+            try:
+                self.native.sync()
+            except RtaudioError as exc:  # e.g. a Numba processor appended in native mode
+                self.error = f"chain edit not applied (the previous chain keeps running): {exc}"
         count = self.callbacks
         now = time.monotonic()
         if count != self._last_progress[0]:
@@ -245,6 +250,7 @@ class Engine:
         if lost is not None or (stream is not None and not stream.active):
             if lost is not None:
                 self.error = f"device {self.choice.name if self.choice else '?'!r}: {lost}; engine stopped"
+            self._stopping = True
             threading.Thread(target=self.stop, name="rtaudio-stop", daemon=True).start()
 
     # ---------------------------------------------------------------- control
@@ -297,7 +303,7 @@ class Engine:
     def monitor(self) -> np.ndarray:
         """The per-callback records so far (``rtaudio.monitor.RECORD_DTYPE``)."""
         if self.monitor_obj is None:
-            return np.zeros(0, dtype=__import__("rtaudio.monitor").monitor.RECORD_DTYPE)
+            return np.zeros(0, dtype=RECORD_DTYPE)
         self.monitor_obj.drain()
         return self.monitor_obj.records
 

@@ -290,3 +290,18 @@ def test_virtual_busy_python_thread():
     assert busy["overruns"] == 0
     assert busy["xruns"] <= base["xruns"] + tolerance
     assert busy["late"] <= base["late"] + tolerance
+
+
+def test_native_rejects_non_c_processor_added_while_running():
+    chain = make_chain()
+    eng = Engine(chain, blocksize=64, mode="native", backend="virtual")
+    with eng:
+        time.sleep(0.05)
+        chain.append(LowPass(backend="numba"))
+        with pytest.raises(RtaudioError, match="numba"):
+            eng.sync_chain()
+        time.sleep(0.1)  # the monitor thread tries too and reports it
+        assert "chain edit not applied" in (eng.error or "")
+        n = eng.callbacks
+        time.sleep(0.05)
+        assert eng.running and eng.callbacks > n  # the old chain keeps running
