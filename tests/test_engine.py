@@ -305,3 +305,31 @@ def test_native_rejects_non_c_processor_added_while_running():
         n = eng.callbacks
         time.sleep(0.05)
         assert eng.running and eng.callbacks > n  # the old chain keeps running
+
+
+def test_python_mode_stream_allocates_nothing_in_steady_state():
+    """The same through a running python-mode stream (virtual device, as fast
+    as possible): between two snapshots ~hundreds of callbacks apart, no net
+    growth in the callback path (pycallback, chain, processors, virtual
+    driver; the monitor's record store grows by design and is excluded).
+    Tolerance: 1 KiB."""
+    total = 3000
+    eng = Engine(make_chain(), blocksize=64, mode="python", backend="virtual",
+                 backend_options=dict(max_callbacks=total, speed=0.25))
+    tracemalloc.start()
+    eng.start()
+    while eng.callbacks < 500:
+        time.sleep(0.01)
+    before = tracemalloc.take_snapshot()
+    n0 = eng.callbacks
+    while eng.callbacks < n0 + 400:
+        time.sleep(0.01)
+    after = tracemalloc.take_snapshot()
+    tracemalloc.stop()
+    eng.stop()
+    paths = ["*rtaudio/pycallback.py", "*rtaudio/chain.py", "*rtaudio/processor.py",
+             "*rtaudio/processors/*", "*rtaudio/backends/virtual.py", "*rtaudio/native_engine.py"]
+    filters = [tracemalloc.Filter(True, p) for p in paths]
+    diff = after.filter_traces(filters).compare_to(before.filter_traces(filters), "filename")
+    growth = sum(stat.size_diff for stat in diff if stat.size_diff > 0)
+    assert growth <= 1024, [str(stat) for stat in diff[:5]]
