@@ -14,32 +14,44 @@ from numba import njit
 
 @njit(nogil=True, cache=True, fastmath=False)
 def _dif_stage(re, im, m, h, ct, st):
-    """Decimation-in-frequency stage of span h (forward, w = exp(−iπj/h))."""
+    """Decimation-in-frequency stage of span h (forward, w = exp(−iπj/h)).
+
+    Slices with a plain ``j`` index let LLVM vectorise the loop (compound
+    indices keep Numba's negative-index wraparound checks in the loop).
+    """
+    c = ct[h:2 * h]
+    s = st[h:2 * h]
     for b in range(0, m, 2 * h):
+        ar = re[b:b + h]
+        ai = im[b:b + h]
+        br = re[b + h:b + 2 * h]
+        bi = im[b + h:b + 2 * h]
         for j in range(h):
-            a = b + j
-            c = b + h + j
-            dr = re[a] - re[c]
-            di = im[a] - im[c]
-            re[a] = re[a] + re[c]
-            im[a] = im[a] + im[c]
-            re[c] = dr * ct[h + j] + di * st[h + j]
-            im[c] = di * ct[h + j] - dr * st[h + j]
+            dr = ar[j] - br[j]
+            di = ai[j] - bi[j]
+            ar[j] = ar[j] + br[j]
+            ai[j] = ai[j] + bi[j]
+            br[j] = dr * c[j] + di * s[j]
+            bi[j] = di * c[j] - dr * s[j]
 
 
 @njit(nogil=True, cache=True, fastmath=False)
 def _dit_stage(re, im, m, h, ct, st):
     """Decimation-in-time stage of span h (inverse, w = exp(+iπj/h))."""
+    c = ct[h:2 * h]
+    s = st[h:2 * h]
     for b in range(0, m, 2 * h):
+        ar = re[b:b + h]
+        ai = im[b:b + h]
+        br = re[b + h:b + 2 * h]
+        bi = im[b + h:b + 2 * h]
         for j in range(h):
-            a = b + j
-            c = b + h + j
-            tr = re[c] * ct[h + j] - im[c] * st[h + j]
-            ti = im[c] * ct[h + j] + re[c] * st[h + j]
-            re[c] = re[a] - tr
-            im[c] = im[a] - ti
-            re[a] = re[a] + tr
-            im[a] = im[a] + ti
+            tr = br[j] * c[j] - bi[j] * s[j]
+            ti = bi[j] * c[j] + br[j] * s[j]
+            br[j] = ar[j] - tr
+            bi[j] = ai[j] - ti
+            ar[j] = ar[j] + tr
+            ai[j] = ai[j] + ti
 
 
 @njit(nogil=True, cache=True, fastmath=False)
@@ -98,13 +110,17 @@ def autocorr(x, length, n, ct, st, cos_n, sin_n, bitrev, work, out, nlags):
     im = work[m:2 * m]
     power = work[2 * m:3 * m + 1]
     h = m // 2
+    cw = ct[h:2 * h]
+    sw = st[h:2 * h]
+    re_hi = re[h:m]
+    im_hi = im[h:m]
     for j in range(h):  # pack + first DIF stage (upper half is zero padding)
         ar = x[2 * j] if 2 * j < length else 0.0
         ai = x[2 * j + 1] if 2 * j + 1 < length else 0.0
         re[j] = ar
         im[j] = ai
-        re[j + h] = ar * ct[h + j] + ai * st[h + j]
-        im[j + h] = ai * ct[h + j] - ar * st[h + j]
+        re_hi[j] = ar * cw[j] + ai * sw[j]
+        im_hi[j] = ai * cw[j] - ar * sw[j]
     h = m // 4
     while h >= 4:
         _dif_stage(re, im, m, h, ct, st)
@@ -143,9 +159,13 @@ def autocorr(x, length, n, ct, st, cos_n, sin_n, bitrev, work, out, nlags):
         h <<= 1
     h = m // 2
     jmax = min((nlags + 1) // 2, h)
+    cw = ct[h:2 * h]
+    sw = st[h:2 * h]
+    re_hi = re[h:m]
+    im_hi = im[h:m]
     for j in range(jmax):  # last stage: only the lags asked for
-        tr = re[j + h] * ct[h + j] - im[j + h] * st[h + j]
-        ti = im[j + h] * ct[h + j] + re[j + h] * st[h + j]
+        tr = re_hi[j] * cw[j] - im_hi[j] * sw[j]
+        ti = im_hi[j] * cw[j] + re_hi[j] * sw[j]
         re[j] = re[j] + tr
         im[j] = im[j] + ti
     scale = 1.0 / m
