@@ -496,3 +496,12 @@ def test_small_and_odd_frame_lengths_equal_librosa(backend, N, hop, fmin):
     ties = int(np.count_nonzero(rel > REL_TOL))
     print(f"\nN={N} {backend}: {len(ref)} frames, {ties} ties")
     assert ties <= int(MAX_TIE_FRACTION * len(ref))
+
+
+def test_cli_file_shorter_than_a_frame(tmp_path, capsys):
+    path = tmp_path / "short.wav"
+    sf.write(path, harmonic(220.0, 22050, 0.05), 22050)           # 1102 samples < 2048
+    code, out, err = run_cli(["pitch", str(path)], capsys)
+    assert code == 0 and out == "time_s,f0_hz,voiced,confidence\n" and "no frames" in err
+    code, out, _ = run_cli(["pitch", str(path), "--format", "json"], capsys)
+    assert code == 0 and json.loads(out)["rows"] == []
