@@ -11,6 +11,7 @@ jackd2 through tools/system-deps.sh).
 from __future__ import annotations
 
 import os
+import time
 from typing import Optional
 
 import pytest
@@ -19,6 +20,7 @@ from rtaudio.errors import RtaudioError
 from rtaudio.jackserver import JackDummyServer
 
 RATE = 48000
+BUSY_WAIT_S = 60.0
 
 
 class JackServers:
@@ -31,12 +33,20 @@ class JackServers:
                 and server.proc.poll() is None:
             return server
         self.close()
-        try:
-            # own name prefix, distinct from the servers `rtaudio latency` starts
-            self.server = JackDummyServer(RATE, block, name=f"rtaudiotest{os.getpid()}_{block}").start()
-        except RtaudioError as exc:
-            pytest.fail(f"the engine tests need a JACK dummy server: {exc}")
-        return self.server
+        deadline = time.monotonic() + BUSY_WAIT_S
+        while True:
+            try:
+                # own name prefix, distinct from the servers `rtaudio latency` starts
+                self.server = JackDummyServer(RATE, block,
+                                              name=f"rtaudiotest{os.getpid()}_{block}").start()
+                return self.server
+            except RtaudioError as exc:
+                # JACK allows 8 servers per machine: parallel test sessions
+                # may hold them all for a while ("Failed to open server"; the
+                # error keeps only the tail of the output); anything else fails at once.
+                if "open server" not in str(exc) or time.monotonic() > deadline:
+                    pytest.fail(f"the engine tests need a JACK dummy server: {exc}")
+                time.sleep(2.0)
 
     def close(self) -> None:
         if self.server is not None:
