@@ -45,7 +45,11 @@ def test_virtual_two_loads_two_modes(tmp_path, capsys):
 
 @pytest.mark.jack
 def test_jack_dummy_started_and_stopped_by_the_command(tmp_path, capsys):
+    import os
     import subprocess
+
+    from rtaudio.jackserver import JackDummyServer
+    first_new = JackDummyServer._counter + 1  # names of servers this command starts
     out = tmp_path / "rep"
     code, _, err = run_cli(["latency", "--jack-dummy", "--blocksize", "128", "--mode", "native",
                             "--load", "none,gc", "--duration", "2", "--chain", CHAIN, "--out", str(out)], capsys)
@@ -53,9 +57,11 @@ def test_jack_dummy_started_and_stopped_by_the_command(tmp_path, capsys):
     data = check_report(out, 2)
     assert "JACK" in data["runs"][0]["stats"]["device"] or data["runs"][0]["stats"]["device"] == "system"
     assert data["runs"][1]["gc_overlaps"] is not None
-    leftover = subprocess.run(["pgrep", "-f", f"jackd -n rtaudio{__import__('os').getpid()}_"],
-                              capture_output=True, text=True)
-    assert leftover.stdout == "", "the command must stop the JACK server it started"
+    started = [f"rtaudio{os.getpid()}_{k}" for k in range(first_new, JackDummyServer._counter + 1)]
+    assert started, "the command must have started a JACK server"
+    for name in started:
+        leftover = subprocess.run(["pgrep", "-f", f"jackd -n {name} "], capture_output=True, text=True)
+        assert leftover.stdout == "", f"the command must stop the JACK server it started ({name})"
 
 
 @pytest.mark.parametrize("args,words", [
