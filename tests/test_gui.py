@@ -40,12 +40,28 @@ def tone_chain() -> Chain:
     return Chain([NoiseGate(threshold_db=-60.0), LowPass(cutoff_hz=8000.0), YinTracker()])
 
 
+_OPENED: list = []
+
+
+@pytest.fixture(autouse=True)
+def close_windows():
+    """Close every window a test opened, so no engine outlives its test.
+
+    pytest-qt's ``addWidget`` only keeps a weak reference, and a window
+    whose wrapper is collected is deleted without a close event, which
+    would leave its engine's threads running into later tests."""
+    yield
+    while _OPENED:
+        _OPENED.pop().close()
+
+
 def open_window(qtbot, chain=None, mode="native", scale="linear", virtual_input=None, **kwargs):
     window = create_window(chain or tone_chain(), virtual=True, mode=mode, samplerate=RATE,
                            blocksize=256, channels=1,
                            virtual_input=tone() if virtual_input is None else virtual_input,
                            settings=SpectrogramSettings(n_fft=2048, overlap=0.75, scale=scale), **kwargs)
     qtbot.addWidget(window)
+    _OPENED.append(window)
     window.show()
     return window
 
@@ -267,6 +283,7 @@ def test_stalled_gui_does_not_disturb_native_audio(qtbot, jack_servers):
                                   YinTracker()]),
                            device=None, mode="native", samplerate=RATE, blocksize=blocksize)
     qtbot.addWidget(window)
+    _OPENED.append(window)
     window.show()
     assert window.running, window.statusBar().currentMessage()
     source = window.source

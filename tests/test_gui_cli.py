@@ -66,13 +66,15 @@ def test_fallback_source_drives_the_window(qtbot):
                            settings=SpectrogramSettings(n_fft=2048, scale="linear"))
     qtbot.addWidget(window)
     source = window.source
-    assert isinstance(source, FallbackSource) and source.running
-    qtbot.waitUntil(lambda: window.view.feed.frames_emitted > 20, timeout=15000)
-    rows = window.view.row_frequencies_hz()
-    assert abs(rows[np.argmax(window.view.data[-5:].mean(axis=0))] - 1000.0) <= 48000 / 2048
-    qtbot.waitUntil(lambda: window.view.last_voiced_hz is not None, timeout=15000)
-    assert window.view.last_voiced_hz == pytest.approx(1000.0, rel=0.01)
-    window._update_stats(force=True)
-    assert window.last_stats["callbacks"] > 0 and window.last_stats["backend"] == "fallback"
-    window.close()
+    try:
+        assert isinstance(source, FallbackSource) and source.running
+        qtbot.waitUntil(lambda: window.view.feed.frames_emitted > 20, timeout=15000)
+        rows = window.view.row_frequencies_hz()
+        assert abs(rows[np.argmax(window.view.data[-5:].mean(axis=0))] - 1000.0) <= 48000 / 2048
+        qtbot.waitUntil(lambda: window.view.last_voiced_hz is not None, timeout=15000)
+        assert window.view.last_voiced_hz == pytest.approx(1000.0, rel=0.01)
+        window._update_stats(force=True)
+        assert window.last_stats["callbacks"] > 0 and window.last_stats["backend"] == "fallback"
+    finally:
+        window.close()
     assert not source.running
