@@ -11,6 +11,7 @@ is untouched.
 """
 from __future__ import annotations
 
+import weakref
 from typing import Any, Callable, Optional, Sequence
 
 from pyqtgraph.Qt import QtCore, QtWidgets
@@ -30,6 +31,22 @@ FPS = 40
 
 #: factory(chain, backend, device, mode) -> ViewerSource
 SourceFactory = Callable[[Chain, str, Any, str], ViewerSource]
+
+
+class _Running:
+    """What must be stopped if the window goes away without a close event
+    (its Python wrapper collected, e.g. after a test): the source and the
+    stats poller. Called by ``weakref.finalize``; stopping twice is harmless."""
+
+    def __init__(self) -> None:
+        self.source: Optional[ViewerSource] = None
+        self.poller: Optional[StatsPoller] = None
+
+    def stop(self, *_: Any) -> None:
+        if self.poller is not None:
+            self.poller.stop()
+        if self.source is not None:
+            self.source.close()
 
 
 class ViewerWindow(QtWidgets.QMainWindow):
@@ -106,6 +123,8 @@ class ViewerWindow(QtWidgets.QMainWindow):
         self.statusBar().showMessage("stopped")
         self.resize(1280, 800)
 
+        self._running = _Running()
+        weakref.finalize(self, self._running.stop)   # the callback must not reference self
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(int(1000 / FPS))
         self.timer.timeout.connect(self.tick)
@@ -251,6 +270,7 @@ class ViewerWindow(QtWidgets.QMainWindow):
         self._last_dropped = 0
         self.poller = StatsPoller(self.source.stats)
         self.poller.start()
+        self._running.source, self._running.poller = self.source, self.poller
         self._show_running(True)
         self.controls.refresh()
         self.statusBar().showMessage(f"running: {self.source.description}")

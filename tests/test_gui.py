@@ -170,6 +170,18 @@ def test_closing_window_stops_engine_and_stream(qtbot):
     assert window.source is None and not window.timer.isActive()
 
 
+def test_collected_window_stops_its_engine(qtbot):
+    """A window deleted without a close event (its wrapper collected) still
+    stops its engine: no audio thread outlives the viewer."""
+    import gc
+    window = create_window(tone_chain(), virtual=True, virtual_input=tone(), samplerate=RATE)
+    engine = window.source.engine
+    assert engine.running
+    del window
+    gc.collect()
+    assert not engine.running and engine.stream is None
+
+
 def test_health_counters_turn_red_on_increase(qtbot):
     window = open_window(qtbot, autostart=False)
     health = window.health
