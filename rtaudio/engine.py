@@ -330,6 +330,7 @@ class Engine:
     def _compute_stats(self) -> dict[str, Any]:
         assert self.monitor_obj is not None
         s = self.monitor_obj.stats()
+        s["totals"] = self.monitor_obj.summary()  # whole run, even beyond max_records
         stream = self.stream if self.stream is not None else getattr(self, "_stream_kept", None)
         latency = getattr(self, "_latency", (0.0, 0.0))
         holder = self.native or self.pycallback

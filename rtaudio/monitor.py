@@ -120,6 +120,9 @@ class Monitor:
         self.samplerate = float(samplerate)
         self.ring = MonitorRing(ring_capacity)
         self._store = np.zeros(1024, dtype=RECORD_DTYPE)
+        self.totals: dict[str, Any] = {"callbacks": 0, "xruns": 0, "overruns": 0, "late": 0,
+                                       "nonfinite_samples": 0, "load_sum": 0.0, "load_max": 0.0}
+        self._ideal_next = 0.0
         self._count = 0
         self._max_records = int(max_records)
         self.discarded = 0
@@ -133,10 +136,11 @@ class Monitor:
     # ------------------------------------------------------------ reading
     def drain(self) -> int:
         """Move the records now in the ring into ``records``; returns the count."""
-        new = self.ring.pop()
-        if len(new) == 0:
-            return 0
-        with self._lock:
+        with self._lock:  # one consumer at a time (reader thread and stats() callers)
+            new = self.ring.pop()
+            if len(new) == 0:
+                return 0
+            self._update_totals(new)
             needed = self._count + len(new)
             if needed > self._max_records:
                 keep = self._max_records // 2
@@ -152,6 +156,33 @@ class Monitor:
             self._count = needed
         return len(new)
 
+    def _update_totals(self, new: np.ndarray) -> None:
+        period = new["frames"].astype(np.float64) / self.samplerate * 1e9
+        process = (new["exit_ns"] - new["enter_ns"]).astype(np.float64)
+        xrun = (new["status"] & XRUN_FLAGS) != 0
+        late, self._ideal_next = late_flags_from(new["enter_ns"], period, xrun, self._ideal_next,
+                                                 self.totals["callbacks"] > 0)
+        load = process / period
+        t = self.totals
+        t["callbacks"] += len(new)
+        t["xruns"] += int(xrun.sum())
+        t["overruns"] += int((process > period).sum())
+        t["late"] += int(late.sum())
+        t["nonfinite_samples"] += int(new["nonfinite"].astype(np.int64).sum())
+        t["load_sum"] += float(load.sum())
+        t["load_max"] = max(t["load_max"], float(load.max()))
+
+    def summary(self) -> dict[str, float]:
+        """Running totals over every record drained so far (cheap, O(1)):
+        callbacks, xruns, overruns, late, nonfinite_samples, dsp_load_mean,
+        dsp_load_max. Unlike ``stats`` they cover records beyond
+        ``max_records`` too."""
+        with self._lock:
+            t = dict(self.totals)
+        t["dsp_load_mean"] = t.pop("load_sum") / t["callbacks"] if t["callbacks"] else 0.0
+        t["dsp_load_max"] = t.pop("load_max")
+        return t
+
     @property
     def records(self) -> np.ndarray:
         """The records drained so far (a copy), oldest first."""
@@ -163,6 +194,7 @@ class Monitor:
         with self._lock:
             self._count = 0
             self.discarded = 0
+            self.totals = {key: type(value)() for key, value in self.totals.items()}
 
     def stats(self) -> dict[str, Any]:
         """``compute_stats`` of the records drained so far."""
@@ -225,31 +257,43 @@ def late_flags(enter_ns: np.ndarray, period_ns: np.ndarray, xrun: np.ndarray) ->
     -------
     numpy.ndarray of bool
     """
+    late, _ = late_flags_from(enter_ns, period_ns, xrun, 0.0, False)
+    return late
+
+
+def late_flags_from(enter_ns: np.ndarray, period_ns: np.ndarray, xrun: np.ndarray,
+                    ideal_next_ns: float, anchored: bool) -> tuple[np.ndarray, float]:
+    """``late_flags`` continuing from a previous chunk of records.
+
+    ``ideal_next_ns`` is the ideal start of the first record given the
+    previous chunk (ignored when ``anchored`` is False). Returns the flags
+    and the ideal start of the record after the last one.
+    """
     global _late_kernel
     if _late_kernel is None:  # compiled on first use, so `import rtaudio` stays light
         from numba import njit
         _late_kernel = njit(cache=True, nogil=True)(_late_flags)
     return _late_kernel(enter_ns.astype(np.int64), period_ns.astype(np.float64),
-                        xrun.astype(np.bool_))
+                        xrun.astype(np.bool_), float(ideal_next_ns), bool(anchored))
 
 
 _late_kernel = None
 
 
-def _late_flags(enter: np.ndarray, period: np.ndarray, xrun: np.ndarray) -> np.ndarray:
+def _late_flags(enter: np.ndarray, period: np.ndarray, xrun: np.ndarray, ideal_next: float,
+                anchored: bool) -> tuple[np.ndarray, float]:
     n = len(enter)
     late = np.zeros(n, dtype=np.bool_)
-    if n == 0:
-        return late
-    ideal = float(enter[0])
-    for i in range(1, n):
-        ideal += period[i - 1]
+    for i in range(n):
         start = float(enter[i])
-        if xrun[i] or start < ideal - period[i]:
-            ideal = start  # re-anchor
-            continue
-        late[i] = start - ideal > period[i]
-    return late
+        if not anchored or xrun[i] or start < ideal_next - period[i]:
+            ideal = start  # (re-)anchor
+            anchored = True
+        else:
+            ideal = ideal_next
+            late[i] = start - ideal > period[i]
+        ideal_next = ideal + period[i]
+    return late, ideal_next
 
 
 def compute_stats(records: np.ndarray, samplerate: float) -> dict[str, Any]:

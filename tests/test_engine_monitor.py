@@ -160,3 +160,39 @@ def test_monitor_drains_through_thread_and_bounds_memory():
     assert len(rec) <= 1000
     assert rec["index"][-1] == 2999
     assert np.all(np.diff(rec["index"].astype(np.int64)) == 1)
+
+
+def test_running_totals_match_full_statistics_across_chunks():
+    """Monitor.summary() (incremental, chunk by chunk) gives the same counts
+    as compute_stats over all records, including late flags that depend on
+    records of earlier chunks (exact)."""
+    rng = np.random.default_rng(3)
+    n = 3000
+    enter = np.arange(n) * PERIOD_NS + rng.normal(0, 0.2 * PERIOD_NS, n)
+    enter[700:] += 1.7 * PERIOD_NS           # a stall: late until the next xrun
+    status = np.zeros(n, dtype=np.uint32)
+    status[1500] = 0x4
+    enter[2200:] -= 3 * PERIOD_NS            # skipped callbacks: re-anchor
+    process = rng.uniform(0.05, 1.2, n) * PERIOD_NS
+    rec = make_records(np.round(enter), np.round(process), status,
+                       nonfinite=rng.integers(0, 2, n))
+    mon = Monitor(RATE, ring_capacity=4096)
+    start = 0
+    for size in rng.integers(1, 200, 100):  # uneven chunks
+        chunk = rec[start:start + size]
+        for r in chunk:
+            mon.ring.push(*(int(r[k]) if k not in ("input_time", "current_time", "output_time") else 0.0
+                            for k in ("enter_ns", "exit_ns", "input_time", "current_time", "output_time",
+                                      "index", "frames", "status", "nonfinite")))
+        mon.drain()
+        start += size
+        if start >= n:
+            break
+    got = mon.summary()
+    full = compute_stats(mon.records, RATE)
+    assert got["callbacks"] == full["callbacks"] == min(start, n)
+    for key in ("xruns", "overruns", "late", "nonfinite_samples"):
+        assert got[key] == full[key], key
+    assert full["late"] > 100  # the stall is seen
+    assert got["dsp_load_max"] == pytest.approx(full["dsp_load"]["max"])
+    assert got["dsp_load_mean"] == pytest.approx(full["dsp_load"]["mean"])
