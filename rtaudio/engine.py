@@ -339,6 +339,8 @@ class Engine:
             "device": self.choice.name if self.choice else None,
             "samplerate": self.samplerate, "blocksize": self.blocksize, "channels": self.channels,
             "stream_latency_s": {"input": latency[0], "output": latency[1]},
+            "stream_channels": {"input": self.choice.in_channels if self.choice else 0,
+                                "output": self.choice.out_channels if self.choice else 0},
             "nonfinite_samples": int(holder.nonfinite_total) if holder else s["nonfinite_samples"],
             "error": self.error,
         })
