@@ -333,3 +333,26 @@ def test_python_mode_stream_allocates_nothing_in_steady_state():
     diff = after.filter_traces(filters).compare_to(before.filter_traces(filters), "filename")
     growth = sum(stat.size_diff for stat in diff if stat.size_diff > 0)
     assert growth <= 1024, [str(stat) for stat in diff[:5]]
+
+
+def test_virtual_input_from_file(tmp_path):
+    """The virtual device plays a file (looped) through the chain: the output
+    equals offline processing of the looped file (exact); a file at another
+    rate is refused with a message naming both rates."""
+    rng = np.random.default_rng(5)
+    x = (0.3 * rng.standard_normal((3000, 1))).astype(np.float32)
+    path = tmp_path / "in.wav"
+    sf.write(path, x, RATE, subtype="FLOAT")
+    n = 100
+    eng = Engine(make_chain(), blocksize=64, channels=2, mode="native", backend="virtual",
+                 backend_options=dict(input=str(path), output_seconds=n * 64 / RATE,
+                                      max_callbacks=n, speed=0))
+    eng.start()
+    assert eng.wait(30)
+    eng.stop()
+    looped = np.tile(x, (3, 2))[:n * 64]  # mono file feeds both chain channels
+    assert np.array_equal(eng.captured, make_chain()(looped, RATE))
+    sf.write(tmp_path / "in44.wav", x, 44100, subtype="FLOAT")
+    with pytest.raises(RtaudioError, match="44100 Hz.*48000 Hz"):
+        Engine(make_chain(), backend="virtual",
+               backend_options=dict(input=str(tmp_path / "in44.wav"))).start()
