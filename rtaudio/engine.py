@@ -94,7 +94,7 @@ class Engine:
             check_native_chain(chain)
             if backend == "pyaudio":
                 raise RtaudioError("native mode needs a C callback, which PyAudio cannot take; "
-                                   "use backend='sounddevice' (or mode='python')")
+                                   "use the sounddevice backend (or python mode)")
         self.chain = chain
         self.device = device
         self.samplerate = float(samplerate)

@@ -92,7 +92,7 @@ class PyAudioBackend:
         """Open (not start) a PyAudio stream around the Python callback."""
         if native is not None:
             raise RtaudioError("native mode needs a C callback, which PyAudio cannot take; "
-                               "use backend='sounddevice' (or mode='python')")
+                               "use the sounddevice backend (or python mode)")
         return PyAudioStream(self, choice, pycallback)
 
 
