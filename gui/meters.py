@@ -40,7 +40,7 @@ class LevelMeter(QtWidgets.QWidget):
         self.rms_db = METER_FLOOR_DB
         self.hold_db = METER_FLOOR_DB
         self._hold_time = time.monotonic()
-        self.setMinimumSize(220, 22)
+        self.setMinimumSize(320, 22)
         self.setSizePolicy(QtWidgets.QSizePolicy.Policy.Expanding, QtWidgets.QSizePolicy.Policy.Fixed)
 
     def set_levels(self, peak_db: float, rms_db: float) -> None:
@@ -62,9 +62,9 @@ class LevelMeter(QtWidgets.QWidget):
         painter = QtGui.QPainter(self)
         rect = self.rect().adjusted(0, 0, -1, -1)
         painter.fillRect(rect, QtGui.QColor(30, 30, 30))
-        label_w = 34
-        bar = QtCore.QRect(rect.left() + label_w, rect.top() + 3, rect.width() - label_w - 4,
-                           rect.height() - 6)
+        label_w, text_w = 34, 200
+        bar = QtCore.QRect(rect.left() + label_w, rect.top() + 3,
+                           max(10, rect.width() - label_w - text_w - 4), rect.height() - 6)
         painter.fillRect(bar, QtGui.QColor(55, 55, 55))
         peak_w = int(bar.width() * self._fraction(self.peak_db))
         painter.fillRect(QtCore.QRect(bar.left(), bar.top(), peak_w, bar.height()),
@@ -80,7 +80,9 @@ class LevelMeter(QtWidgets.QWidget):
         painter.setPen(QtGui.QColor(230, 230, 230))
         painter.drawText(QtCore.QRect(rect.left() + 3, rect.top(), label_w, rect.height()),
                          QtCore.Qt.AlignmentFlag.AlignVCenter, self.title)
-        painter.drawText(bar.adjusted(4, 0, -4, 0),
+        text_box = QtCore.QRect(bar.right() + 4, rect.top(), rect.right() - bar.right() - 6,
+                                rect.height())
+        painter.drawText(text_box,
                          QtCore.Qt.AlignmentFlag.AlignVCenter | QtCore.Qt.AlignmentFlag.AlignRight,
                          f"peak {self.peak_db:5.1f}  RMS {self.rms_db:5.1f} dBFS")
         painter.end()

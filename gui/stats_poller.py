@@ -17,6 +17,8 @@ from typing import Any, Callable, Optional
 
 #: the poller sleeps this many times the duration of its last fetch
 BUDGET = 10.0
+#: fetches whose duration is not used to pace the next one
+WARMUP_FETCHES = 3
 
 
 class StatsPoller:
@@ -67,6 +69,7 @@ class StatsPoller:
         return latest
 
     def _run(self) -> None:
+        fetches = 0
         while not self._stop.is_set():
             began = time.perf_counter()
             try:
@@ -78,5 +81,8 @@ class StatsPoller:
             if stats:
                 self._latest = stats          # one reference assignment: atomic
                 self._version += 1
-            pause = min(self.max_interval_s, max(self.min_interval_s, BUDGET * self.last_cost_s))
+            fetches += 1
+            # the first calls include one-off costs (JIT cache loading): not a guide
+            cost = self.last_cost_s if fetches > WARMUP_FETCHES else 0.0
+            pause = min(self.max_interval_s, max(self.min_interval_s, BUDGET * cost))
             self._stop.wait(pause)
