@@ -9,6 +9,7 @@ a live stream and picks the dB reference.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 from typing import Optional
 
@@ -69,11 +70,13 @@ class SpectrogramFeed:
     """Turns a mono sample stream into dB spectrogram columns.
 
     Uses :class:`rtaudio.spectrogram.StreamingSTFT` (``center=True``, power
-    2), then, for the mel scale, :func:`rtaudio.spectrogram.mel_filterbank`.
-    dB values are ``10 log10(max(AMIN, P) / P_ref)`` with ``P_ref =
-    (sum(w) / 2)**2`` the power of the peak bin of a full-scale sine, so a
-    0 dBFS sine reads 0 dB in the linear view (the mel view uses the same
-    reference on band sums).
+    2), then, for the mel scale, :func:`rtaudio.spectrogram.mel_filterbank`
+    (librosa's Slaney basis). dB values are ``10 log10(max(AMIN, P) / ref)``:
+    on the linear scale ``ref = P_fs = (sum(w) / 2)**2``, the power of the
+    peak bin of a full-scale sine, so a 0 dBFS sine reads 0 dB; on the mel
+    scale ``ref[i] = P_fs * max_k W[i, k]``, so a full-scale sine on the
+    peak bin of band ``i`` reads 0 to +1.8 dB (its two Hann side bins add
+    at most ``10 log10(1.5)``) whatever the band's Slaney area normalisation.
 
     Parameters
     ----------
@@ -92,7 +95,8 @@ class SpectrogramFeed:
         self._stft = sp.StreamingSTFT(n_fft=settings.n_fft, hop_length=settings.hop_length,
                                       center=True, power=2.0, max_block=max_block)
         window = sp.hann_window(settings.n_fft)
-        self.ref_power = (float(window.sum()) / 2.0) ** 2
+        #: power of the peak bin of a full-scale sine, ``(sum(w) / 2)**2``
+        self.sine_power = (float(window.sum()) / 2.0) ** 2
         self._basis: Optional[np.ndarray] = None
         self.n_mels = 0
         if settings.scale == "mel":
@@ -100,6 +104,12 @@ class SpectrogramFeed:
                                         settings.fmin_hz)
             self._basis = sp.mel_filterbank(self.sample_rate, settings.n_fft, self.n_mels,
                                             fmin=settings.fmin_hz)
+        #: 0 dB reference power of each row (scalar on the linear scale)
+        if self._basis is None:
+            self.ref_power = self.sine_power
+        else:  # (an all-zero band, possible only at n_mels=8, keeps the linear reference)
+            peak = self._basis.max(axis=1)
+            self.ref_power = self.sine_power * np.where(peak > 0.0, peak, 1.0)
         self.max_block = max_block
 
     @property
@@ -144,16 +154,21 @@ class SpectrogramFeed:
         return np.concatenate(pieces, axis=0)
 
     def to_db(self, power: np.ndarray) -> np.ndarray:
-        """``10 log10(max(AMIN, P) / P_ref)`` (a new array)."""
+        """``10 log10(max(AMIN, P) / ref)`` per row (a new array)."""
         return 10.0 * np.log10(np.maximum(power, AMIN) / self.ref_power)
 
 
 def mel_bands_for(sample_rate: float, n_fft: int, n_mels: int, fmin_hz: float = 0.0) -> int:
     """The largest band count ``<= n_mels`` (in steps of 8, at least 8) whose
-    Slaney filterbank has no empty band at this FFT size (small FFTs have
-    too few bins for many narrow low bands)."""
+    Slaney filterbank has a positive weight in every band at this FFT size
+    (small FFTs have too few bins for many narrow low bands)."""
     bands = n_mels
-    while bands > 8 and sp.empty_mel_bands(sample_rate, n_fft, bands, fmin_hz) > 0:
+    while bands > 8:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            basis = sp.mel_filterbank(sample_rate, n_fft, bands, fmin=fmin_hz)
+        if np.all(basis.max(axis=1) > 0.0):
+            break
         bands -= 8
     return bands
 

@@ -40,12 +40,24 @@ def test_feed_full_scale_sine_reads_0_db_at_its_bin():
     assert cols[-1, 48] == pytest.approx(0.0, abs=1e-6)
 
 
+def test_feed_mel_full_scale_sine_reads_about_0_db():
+    """A full-scale sine on an FFT bin: its brightest mel band reads between
+    0 and +1.8 dB (the two Hann side bins add at most 10 log10(1.5))."""
+    feed = SpectrogramFeed(RATE, SpectrogramSettings(n_fft=2048, overlap=0.5, scale="mel"))
+    for k in (20, 100, 400):
+        feed = SpectrogramFeed(RATE, SpectrogramSettings(n_fft=2048, overlap=0.5, scale="mel"))
+        y = np.sin(2 * np.pi * k * RATE / 2048 * np.arange(8192) / RATE)
+        last = feed.push(y)[-1]
+        assert 0.0 - 1e-9 <= last.max() <= 10 * np.log10(1.5) + 1e-9, (k, last.max())
+
+
 def test_feed_mel_matches_filterbank_and_has_no_empty_bands():
     rng = np.random.default_rng(4)
     y = rng.standard_normal(6000)
     feed = SpectrogramFeed(RATE, SpectrogramSettings(n_fft=512, overlap=0.5, scale="mel"))
     assert feed.n_mels == mel_bands_for(RATE, 512, 128) < 128
     assert sp.empty_mel_bands(RATE, 512, feed.n_mels) == 0
+    assert np.all(sp.mel_filterbank(RATE, 512, feed.n_mels).max(axis=1) > 0)
     cols = feed.push(y)
     basis = sp.mel_filterbank(RATE, 512, feed.n_mels)
     power = sp.stft_power(y, n_fft=512, hop_length=256).T[:len(cols)] @ basis.T
