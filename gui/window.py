@@ -260,7 +260,9 @@ class ViewerWindow(QtWidgets.QMainWindow):
                 self.source = self.source_factory(self.chain, backend, device, self.selected_mode)
             self.source.read_pitch()      # results of a previous run (times restart at 0)
             self.source.start()
-        except (RtaudioError, ValueError, OSError) as exc:
+        except Exception as exc:  # a device or driver error must not take the window down
+            if self.source is not None:
+                self.source.close()
             self.source = None
             self._show_running(False)
             self.statusBar().showMessage(f"cannot start: {exc}")

@@ -170,6 +170,22 @@ def test_closing_window_stops_engine_and_stream(qtbot):
     assert window.source is None and not window.timer.isActive()
 
 
+def test_start_failure_is_reported_not_raised(qtbot):
+    from rtaudio import RtaudioError
+    from rtaudio.gui.window import ViewerWindow
+
+    def factory(chain, backend, device, mode):
+        raise RtaudioError("device 'nope' not found")
+
+    window = ViewerWindow(tone_chain(), factory, autostart=False)
+    qtbot.addWidget(window)
+    _OPENED.append(window)
+    assert window.start() is False
+    assert not window.running and window.start_button.text() == "Start"
+    assert "cannot start: device 'nope' not found" in window.statusBar().currentMessage()
+    window.tick()                                        # no source: a no-op
+
+
 def test_collected_window_stops_its_engine(qtbot):
     """A window deleted without a close event (its wrapper collected) still
     stops its engine: no audio thread outlives the viewer."""
