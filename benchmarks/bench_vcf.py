@@ -17,10 +17,10 @@ cost of ``oversampling_factor=4`` (iterations are then per model sample,
 ``LadderFilter`` (JUCE, LPF24, 2500 Hz) is timed as a peer.
 
 Times are ns per output sample per channel and include the Python call per
-512-frame block. The compiled rows are the best of ``--repeats`` runs timed
+512-frame block. Every row is the best of ``--repeats`` runs timed
 round-robin (so a burst of load from other processes hits them alike); the
-pure-Python row is one run over the first quarter of the signal, the
-NumPy-scalar row one run over its first 1/32. Iteration counts come from
+pure-Python rows run over the first quarter of the signal, the NumPy-scalar
+rows over its first 1/32. Iteration counts come from
 the processor's own counters in the same runs.
 """
 from __future__ import annotations
@@ -152,15 +152,17 @@ def main() -> None:
     short = x[: max(BLOCK, len(x) // 4)]
     tiny = x[: max(BLOCK, len(x) // 32)]
     stereo = np.ascontiguousarray(np.hstack([x, 0.7 * x[::-1]]))
-    # (name, resonance) -> (runner, samples per run, runs); the compiled rows
-    # are timed round-robin so a burst of load from other processes on this
-    # shared machine hits them alike; the slow Python rows run once.
+    # (name, resonance) -> (runner, samples per run, runs); all rows are timed
+    # round-robin so a burst of load from other processes on this shared
+    # machine hits them alike; the Python rows use a shorter input.
     plan: dict[tuple[str, float], tuple[Runner, int, int]] = {}
     for resonance in (5.175, 1.5):
         plan[("C", resonance)] = (vcf_runner("c", resonance, x), x.size, args.repeats)
         plan[("Numba", resonance)] = (vcf_runner("numba", resonance, x), x.size, args.repeats)
-        plan[("pure Python", resonance)] = (vcf_runner("reference", resonance, short), short.size, 1)
-        plan[("NumPy-scalar Python", resonance)] = (numpy_scalar_runner(resonance, tiny), tiny.size, 1)
+        plan[("pure Python", resonance)] = (vcf_runner("reference", resonance, short), short.size,
+                                            args.repeats)
+        plan[("NumPy-scalar Python", resonance)] = (numpy_scalar_runner(resonance, tiny), tiny.size,
+                                                    args.repeats)
     plan[("C stereo", 5.175)] = (vcf_runner("c", 5.175, stereo), stereo.size, args.repeats)
     plan[("Numba stereo", 5.175)] = (vcf_runner("numba", 5.175, stereo), stereo.size, args.repeats)
     plan[("C, L = 4", 5.175)] = (vcf_runner("c", 5.175, x, factor=4), x.size, args.repeats)
