@@ -21,6 +21,20 @@ JACK_HOSTAPI = "JACK Audio Connection Kit"
 START_TIMEOUT_S = 15.0
 
 
+def _die_with_parent() -> None:
+    """In the child before exec: get SIGTERM when the parent dies (Linux), so a
+    crashed test run never leaves a JACK server holding one of JACK's few
+    server slots."""
+    try:
+        import ctypes
+        import signal
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: nothing to do
+        pass
+
+
 def rescan_portaudio() -> None:
     """Make PortAudio (through sounddevice) enumerate the devices again."""
     import sounddevice as sd
@@ -88,7 +102,8 @@ class JackDummyServer:
                 "-d", "dummy", "-r", str(self.samplerate), "-p", str(self.period)]
         env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1")
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                     stderr=subprocess.STDOUT, env=env, text=True)
+                                     stderr=subprocess.STDOUT, env=env, text=True,
+                                     preexec_fn=_die_with_parent)
         self._previous_server = os.environ.get("JACK_DEFAULT_SERVER")
         os.environ["JACK_DEFAULT_SERVER"] = self.name
         os.environ.setdefault("JACK_NO_START_SERVER", "1")
