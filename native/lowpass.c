@@ -23,12 +23,14 @@ void rtd_lowpass_process(void *self_, float *buf, int frames, int channels)
                 one_minus_a = 1.0 - a;
             }
             double x = (double)buf[n];
-            if (!isfinite(x)) {
+            float out_zero = 1.0f;
+            if (!isfinite(x)) {  /* 0.5: the state sees 0.0, the output is 0.0 */
                 x = 0.0;
+                out_zero = 0.0f;
                 ++nonfinite;
             }
             const double y = a * x + one_minus_a * y1;      /* eq. 2.1 */
-            buf[n] = (float)y;
+            buf[n] = (float)y * out_zero;
             y1 = rtd_flush(y);
         }
         self->state[0] = y1;
@@ -42,12 +44,14 @@ void rtd_lowpass_process(void *self_, float *buf, int frames, int channels)
             }
             for (int ch = 0; ch < channels; ++ch, ++p) {
                 double x = (double)*p;
+                float out_zero = 1.0f;
                 if (!isfinite(x)) {
                     x = 0.0;
+                    out_zero = 0.0f;
                     ++nonfinite;
                 }
                 const double y = a * x + one_minus_a * y1[ch];
-                *p = (float)y;
+                *p = (float)y * out_zero;
                 y1[ch] = rtd_flush(y);
             }
         }

@@ -5,6 +5,7 @@ from typing import Any, Iterable, Iterator, Optional, Union
 
 import numpy as np
 
+from rtaudio.errors import ChainConfigError
 from rtaudio.processor import DEFAULT_MAX_BLOCK, Processor, run_offline, validate_sample_rate
 
 
@@ -119,9 +120,17 @@ class Chain:
 
     def prepare(self, sample_rate: float, channels: int, max_block: int = DEFAULT_MAX_BLOCK) -> None:
         """Prepare every processor for streaming (see ``Processor.prepare``)."""
-        rate = validate_sample_rate(sample_rate)
-        for proc in self._procs:
-            proc.prepare(rate, channels, max_block)
+        try:
+            rate = validate_sample_rate(sample_rate)
+            for proc in self._procs:
+                try:
+                    proc.prepare(rate, channels, max_block)
+                except ValueError as exc:
+                    raise ChainConfigError(f"{proc.chain_name}: {exc}") from None
+        except ChainConfigError:
+            raise
+        except ValueError as exc:
+            raise ChainConfigError(str(exc)) from None
         self._sample_rate, self._channels, self._max_block = rate, int(channels), int(max_block)
 
     def reset(self) -> None:

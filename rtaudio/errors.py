@@ -12,3 +12,9 @@ class RtaudioError(Exception):
 
 class ChainSyntaxError(RtaudioError, ValueError):
     """A chain string or preset could not be parsed."""
+
+
+class ChainConfigError(RtaudioError, ValueError):
+    """A chain cannot run with the requested settings (e.g. a cutoff above
+    Nyquist at this sample rate). A ``ValueError`` for API users; one line
+    for CLI users."""

@@ -107,3 +107,13 @@ def test_demo_command_writes_files(tmp_path, capsys):
     assert code == 0 and "real time" in stdout
     x, rate = sf.read(tmp_path / "demo_input.wav")
     assert rate == 48000 and x.shape == (48000, 2)
+
+
+def test_chain_invalid_at_file_rate_is_one_line(tmp_path, capsys):
+    """cutoff 20 kHz is fine at 48 kHz but above Nyquist at 22.05 kHz."""
+    src = tmp_path / "low.wav"
+    sf.write(src, bursts(4000, 1) * 0.5, 22050)
+    out = tmp_path / "out.wav"
+    code, _, err = run_cli(["render", str(src), str(out), "--chain", "lowpass(cutoff_hz=20000)"], capsys)
+    assert code == 1 and "lowpass" in err and "cutoff_hz" in err and "Traceback" not in err
+    assert not out.exists()

@@ -24,11 +24,13 @@ def lowpass_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
             one_minus_a = 1.0 - a
         for ch in range(channels):
             x = np.float64(buf[n, ch])
-            if not math.isfinite(x):
+            out_zero = np.float32(1.0)
+            if not math.isfinite(x):  # spec 0.5: state sees 0.0, output is 0.0
                 x = 0.0
+                out_zero = np.float32(0.0)
                 nonfinite += 1
             y = a * x + one_minus_a * state[ch]
-            buf[n, ch] = np.float32(y)
+            buf[n, ch] = np.float32(y) * out_zero
             state[ch] = flush(y)
     smooth[0] = a
     counters[0] += nonfinite

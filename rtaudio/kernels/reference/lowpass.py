@@ -25,7 +25,7 @@ def lowpass_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
             x, bad = sanitize(row[ch])
             counters[0] += bad
             y = a * x + (1.0 - a) * y1[ch]  # eq. 2.1
-            row[ch] = y
+            row[ch] = 0.0 if bad else y     # spec 0.5: the output is 0.0
             y1[ch] = flush(y)
     buf[...] = np.asarray(rows, dtype=np.float64).reshape(frames, channels)  # one rounding
     smooth[0] = a
