@@ -10,36 +10,19 @@ processes).
 from __future__ import annotations
 
 import argparse
-import threading
-import time
 
 from rtaudio import Chain, LowPass, NoiseGate
 from rtaudio.engine import Engine
 from rtaudio.jackserver import JackDummyServer
+from rtaudio.loads import GilLoad, Load, run_under_load
 
 RATE = 48000
 
 
-def busy_thread(stop: threading.Event) -> None:
-    x = 0
-    while not stop.is_set():  # pure Python, never blocks: competes for the GIL
-        x += 1
-
-
 def run(mode: str, blocksize: int, seconds: float, busy: bool) -> dict:
     chain = Chain([NoiseGate(threshold_db=-45.0), LowPass(cutoff_hz=3000.0)])
-    stop = threading.Event()
-    spinner = threading.Thread(target=busy_thread, args=(stop,), daemon=True)
     eng = Engine(chain, samplerate=RATE, blocksize=blocksize, channels=2, mode=mode)
-    try:
-        with eng:
-            if busy:
-                spinner.start()
-            time.sleep(seconds)
-    finally:
-        stop.set()
-        if busy:
-            spinner.join()
+    run_under_load(eng, GilLoad() if busy else Load(), seconds)
     return eng.stats()
 
 

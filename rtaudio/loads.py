@@ -249,6 +249,18 @@ def gc_overlaps(pauses_ns: list[tuple[int, int]], enter_ns: np.ndarray, exit_ns:
     return count
 
 
+def run_under_load(engine, load: Load, seconds: float, warmup_s: float = 0.0) -> None:
+    """Start ``load``, wait ``warmup_s``, run ``engine`` for ``seconds``, then
+    stop the engine and the load (both also on Ctrl-C or an error)."""
+    with load:
+        time.sleep(warmup_s)
+        engine.start()
+        try:
+            time.sleep(seconds)
+        finally:
+            engine.stop()
+
+
 def make_load(name: str, *, filecopy_mib: int = 512) -> Load:
     """The load called ``name`` (not ``gui``, which ``rtaudio latency`` runs itself)."""
     loads = {"none": Load, "gil": GilLoad, "gc": GcLoad, "cpu": CpuLoad,

@@ -14,6 +14,7 @@ import soundfile as sf
 from rtaudio import Chain, LowPass, NoiseGate, RtaudioError
 from rtaudio.demo import demo_signal
 from rtaudio.engine import Engine
+from rtaudio.loads import GilLoad, Load, run_under_load
 from rtaudio.monitor import MonitorRing
 from rtaudio.pycallback import PythonCallback
 
@@ -254,24 +255,8 @@ def test_recorder_falling_behind_counts_every_dropped_frame(tmp_path, monkeypatc
 
 
 def _run_with_busy_thread(mode: str, busy: bool, seconds: float = 2.0) -> dict:
-    stop = threading.Event()
-
-    def spin():
-        x = 0
-        while not stop.is_set():
-            x += 1
-
-    spinner = threading.Thread(target=spin, daemon=True)
     eng = Engine(make_chain(), blocksize=64, mode=mode, backend="virtual")
-    try:
-        with eng:
-            if busy:
-                spinner.start()
-            time.sleep(seconds)
-    finally:
-        stop.set()
-        if busy:
-            spinner.join()
+    run_under_load(eng, GilLoad() if busy else Load(), seconds)  # GilLoad: a pure-Python spinning thread
     return eng.stats()
 
 

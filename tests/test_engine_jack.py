@@ -13,6 +13,7 @@ import pytest
 
 from rtaudio import Chain, LowPass, NoiseGate, RtaudioError
 from rtaudio.engine import Engine
+from rtaudio.loads import GilLoad, Load, run_under_load
 
 RATE = 48000
 RUN_S = 10.0
@@ -36,25 +37,9 @@ def summary(s: dict) -> str:
 
 
 def run(mode, blocksize, seconds, backend="sounddevice", busy=False):
-    stop = threading.Event()
-
-    def spin():  # a Python thread that never blocks: holds the GIL whenever it can
-        x = 0
-        while not stop.is_set():
-            x += 1
-
-    spinner = threading.Thread(target=spin, daemon=True) if busy else None
     eng = Engine(make_chain(), samplerate=RATE, blocksize=blocksize, channels=2, mode=mode,
                  backend=backend)
-    try:
-        with eng:
-            if spinner:
-                spinner.start()
-            time.sleep(seconds)
-    finally:
-        stop.set()
-        if spinner:
-            spinner.join()
+    run_under_load(eng, GilLoad() if busy else Load(), seconds)  # GilLoad: a pure-Python spinning thread
     return eng
 
 

@@ -19,7 +19,7 @@ import click
 
 from rtaudio.chain_spec import chain_from_options
 from rtaudio.errors import RtaudioError
-from rtaudio.loads import LOAD_NAMES, GcLoad, gc_overlaps, make_load
+from rtaudio.loads import LOAD_NAMES, GcLoad, gc_overlaps, make_load, run_under_load
 from rtaudio.processor import BACKENDS
 
 DEFAULT_CHAIN = "gate > lowpass > ringmod > vcf > yin"
@@ -135,13 +135,7 @@ def _one_run(rate: int, block: int, mode: str, kernel: str, backend: str, load_n
         gc_count = None
     else:
         load = make_load(load_name, filecopy_mib=filecopy_mib)
-        with load:
-            time.sleep(LOAD_WARMUP_S if load_name != "none" else 0.0)
-            engine.start()
-            try:
-                time.sleep(duration)
-            finally:
-                engine.stop()
+        run_under_load(engine, load, duration, LOAD_WARMUP_S if load_name != "none" else 0.0)
         load_info = load.info()
         gc_count = None
         if isinstance(load, GcLoad):
