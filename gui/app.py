@@ -6,13 +6,13 @@ offscreen and under ``xvfb-run``).
 """
 from __future__ import annotations
 
-import os
 import sys
 from pathlib import Path
 from typing import Any, Optional, Union
 
 import numpy as np
 
+from rtaudio.atomicfile import atomic_path
 from rtaudio.chain import Chain
 from rtaudio.errors import RtaudioError
 from .analysis import SpectrogramSettings
@@ -133,10 +133,9 @@ def create_window(chain: Chain, *, device: Union[int, str, None] = None, mode: s
 def save_screenshot(window, path: Union[str, Path]) -> Path:
     """Grab ``window`` into a PNG at ``path`` (written under a temporary name, then renamed)."""
     path = Path(path)
-    temporary = path.with_name(f".{path.name}.part.png")
-    if not window.grab().save(str(temporary), "PNG"):
-        raise RtaudioError(f"cannot write screenshot {path}")
-    os.replace(temporary, path)
+    with atomic_path(path) as temporary:
+        if not window.grab().save(str(temporary), "PNG"):
+            raise RtaudioError(f"cannot write screenshot {path}")
     return path
 
 

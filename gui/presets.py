@@ -6,14 +6,12 @@ left half-written; loading is :func:`rtaudio.chain_spec.load_preset`.
 """
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 from typing import Union
 
+from rtaudio.atomicfile import atomic_path
 from rtaudio.chain import Chain
 from rtaudio.chain_spec import load_preset, preset_text
-from rtaudio.errors import RtaudioError
 
 PRESET_FILTER = "rtaudio presets (*.toml);;All files (*)"
 
@@ -30,19 +28,8 @@ def save_preset(chain: Chain, path: Union[str, Path]) -> Path:
     if path.suffix == "":
         path = path.with_suffix(".toml")
     text = preset_text(chain)
-    try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".part",
-                                             dir=str(path.parent or Path(".")))
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                stream.write(text)
-            os.replace(temporary, path)
-        except BaseException:
-            if os.path.exists(temporary):
-                os.unlink(temporary)
-            raise
-    except OSError as exc:
-        raise RtaudioError(f"cannot save preset {path}: {exc.strerror or exc}") from None
+    with atomic_path(path) as temporary:
+        temporary.write_text(text, encoding="utf-8")
     return path
 
 

@@ -1,7 +1,6 @@
 """Reading and writing sound files with clear errors and atomic outputs."""
 from __future__ import annotations
 
-import os
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional, Union
@@ -9,6 +8,7 @@ from typing import Iterator, Optional, Union
 import numpy as np
 import soundfile as sf
 
+from rtaudio.atomicfile import atomic_path
 from rtaudio.errors import RtaudioError
 
 PathLike = Union[str, Path]
@@ -69,23 +69,15 @@ def atomic_output(out_path: PathLike, sample_rate: int, channels: int,
     If the block inside raises (or is interrupted), the temporary file is
     removed and ``out_path`` is left untouched: no half-written output.
     """
-    out_path = Path(out_path)
     fmt = _format_for(out_path)
-    if not out_path.parent.exists():
-        raise RtaudioError(f"output directory does not exist: {out_path.parent}")
-    tmp = out_path.with_name(f".{out_path.stem}.partial-{os.getpid()}{out_path.suffix}")
-    try:
-        handle = sf.SoundFile(str(tmp), "w", samplerate=int(sample_rate), channels=channels,
-                              format=fmt, subtype=subtype)
-    except (sf.LibsndfileError, RuntimeError, OSError) as exc:
-        raise RtaudioError(f"cannot write {out_path}: {_reason(exc)}") from None
-    try:
+    with atomic_path(out_path) as tmp:
+        try:
+            handle = sf.SoundFile(str(tmp), "w", samplerate=int(sample_rate), channels=channels,
+                                  format=fmt, subtype=subtype)
+        except (sf.LibsndfileError, RuntimeError) as exc:
+            raise RtaudioError(f"cannot write {out_path}: {_reason(exc)}") from None
         with handle:
             yield handle
-        os.replace(tmp, out_path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _reason(exc: BaseException) -> str:

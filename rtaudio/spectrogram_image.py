@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import math
-import os
 import struct
 import zlib
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from typing import Any, Iterator, Optional, Union
 import numpy as np
 
 from rtaudio import spectrogram as sp
+from rtaudio.atomicfile import atomic_path
 from rtaudio.errors import RtaudioError
 
 __all__ = ["FORMATS", "SpectrogramSettings", "colormap_lut", "file_db_image", "image_format_for",
@@ -287,14 +287,14 @@ def write_image(rgb: np.ndarray, out_path: PathLike, image_format: Optional[str]
         raise ValueError(f"rgb must have shape (height, width, 3), got {rgb.shape}")
     if fmt == "png":
         data = png_bytes(rgb)
-        with _atomic_path(out_path) as tmp:
+        with atomic_path(out_path) as tmp:
             tmp.write_bytes(data)
         return out_path
     try:
         from PIL import Image
     except ImportError:
         raise RtaudioError(f"writing JPEG images needs Pillow; {_EXTRA_HINT}") from None
-    with _atomic_path(out_path) as tmp:
+    with atomic_path(out_path) as tmp:
         Image.fromarray(rgb, mode="RGB").save(tmp, format=FORMATS[fmt][0], quality=JPEG_QUALITY)
     return out_path
 
@@ -346,30 +346,6 @@ def _check_destination(out_path: Path, overwrite: bool) -> None:
         raise RtaudioError(f"output exists (use --overwrite): {out_path}")
     if not out_path.parent.is_dir():
         raise RtaudioError(f"output directory does not exist: {out_path.parent}")
-
-
-class _atomic_path:
-    """Context manager yielding a temporary sibling path; renamed over the
-    destination on success, deleted on any exception."""
-
-    def __init__(self, out_path: Path) -> None:
-        self.out_path = out_path
-        self.tmp = out_path.with_name(f".{out_path.stem}.partial-{os.getpid()}{out_path.suffix}")
-
-    def __enter__(self) -> Path:
-        return self.tmp
-
-    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
-        if exc_type is None:
-            try:
-                os.replace(self.tmp, self.out_path)
-                return
-            except OSError as error:
-                self.tmp.unlink(missing_ok=True)
-                raise RtaudioError(f"cannot write {self.out_path}: {error.strerror}") from None
-        self.tmp.unlink(missing_ok=True)
-        if exc_type is not None and issubclass(exc_type, OSError):
-            raise RtaudioError(f"cannot write {self.out_path}: {getattr(exc, 'strerror', exc)}") from None
 
 
 # --------------------------------------------------------------------------
@@ -697,7 +673,7 @@ def save_spectrogram(in_path: PathLike, out_path: PathLike, *, n_fft: int = 2048
         raise RtaudioError(f"{in_path}: {exc}") from None
     if axes:
         fig = _axes_figure(D, vmin, vmax, plan, settings)
-        with _atomic_path(out_path) as tmp:
+        with atomic_path(out_path) as tmp:
             fig.savefig(tmp, format="jpeg" if fmt == "jpg" else fmt, dpi=fig.dpi)
         size = (settings.width or 1000, settings.height or 400)
     else:

@@ -156,5 +156,5 @@ def test_preset_save_is_atomic_and_reports_errors(tmp_path):
     assert written.name == "p.toml" and [p.name for p in tmp_path.iterdir()] == ["p.toml"]
     again = open_preset(written)
     assert again.describe() == chain.describe()
-    with pytest.raises(RtaudioError, match="cannot save preset"):
+    with pytest.raises(RtaudioError, match="output directory does not exist"):
         save_preset(chain, tmp_path / "missing" / "p.toml")

@@ -13,13 +13,13 @@ import os
 import sys
 import warnings
 from contextlib import contextmanager
-from pathlib import Path
 from typing import IO, Iterator, Optional
 
 import click
 import numpy as np
 import soundfile as sf
 
+from rtaudio.atomicfile import atomic_path
 from rtaudio.audiofile import open_input
 from rtaudio.commands.options import progress_bar
 from rtaudio.errors import RtaudioError
@@ -35,23 +35,8 @@ def atomic_text_output(out_path: Optional[str]) -> Iterator[IO[str]]:
         yield sys.stdout
         sys.stdout.flush()
         return
-    path = Path(out_path)
-    if path.is_dir():
-        raise RtaudioError(f"output is a directory: {path}")
-    if not path.parent.exists():
-        raise RtaudioError(f"output directory does not exist: {path.parent}")
-    tmp = path.with_name(f".{path.name}.partial-{os.getpid()}")
-    try:
-        handle = open(tmp, "w", encoding="utf-8", newline="")
-    except OSError as exc:
-        raise RtaudioError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with handle:
-            yield handle
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+    with atomic_path(out_path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as handle:
+        yield handle
 
 
 def _number(value: float) -> str:
