@@ -8,7 +8,6 @@ from __future__ import annotations
 import os
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"   # before anything imports Qt
-os.environ.setdefault("PYTEST_QT_API", "pyside6")
 
 import sys  # noqa: E402
 import time  # noqa: E402

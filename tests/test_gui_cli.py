@@ -4,7 +4,6 @@ from __future__ import annotations
 import os
 
 os.environ["QT_QPA_PLATFORM"] = "offscreen"   # before anything imports Qt
-os.environ.setdefault("PYTEST_QT_API", "pyside6")
 
 import subprocess  # noqa: E402
 import sys  # noqa: E402
