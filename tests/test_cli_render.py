@@ -9,18 +9,11 @@ import pytest
 import soundfile as sf
 
 from rtaudio import Chain, parse_chain_string
-from rtaudio.cli import main
 
 from _signals import bursts
+from _cli import run_cli
 
 CHAIN = "gate(threshold_db=-40) > lowpass(cutoff_hz=3000)"
-
-
-def run_cli(args, capsys):
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out = capsys.readouterr()
-    return info.value.code, out.out, out.err
 
 
 @pytest.fixture

@@ -5,16 +5,9 @@ import json
 
 import pytest
 
-from rtaudio.cli import main
+from _cli import run_cli
 
 CHAIN = "gate > lowpass"
-
-
-def run_cli(args, capsys):
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    captured = capsys.readouterr()
-    return info.value.code, captured.out, captured.err
 
 
 def check_report(folder, runs_expected):

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from rtaudio import spectrogram as sp
 from rtaudio import spectrogram_image as si
-from rtaudio.cli import main
+from _cli import run_cli as run_cli_args
 
 SR = 22050
 
@@ -368,10 +368,7 @@ def test_png_writer_is_standard():
 # ---------------------------------------------------------------- CLI
 
 def run_cli(args, capsys):
-    with pytest.raises(SystemExit) as info:
-        main(["spectrogram", *map(str, args)])
-    out = capsys.readouterr()
-    return info.value.code, out.out, out.err
+    return run_cli_args(["spectrogram", *map(str, args)], capsys)
 
 
 def all_files(folder):

@@ -21,14 +21,14 @@ import soundfile as sf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-librosa = pytest.importorskip("librosa")
+import librosa  # noqa: E402  (a test dependency: fail loudly if missing)
 
 import rtaudio  # noqa: E402
 from rtaudio import YinTracker  # noqa: E402
-from rtaudio.cli import main  # noqa: E402
 from rtaudio.demo import demo_signal  # noqa: E402
 
 from _signals import random_partition  # noqa: E402
+from _cli import run_cli  # noqa: E402
 
 BACKENDS = ("c", "numba", "reference")
 REL_TOL = 1e-4
@@ -386,13 +386,6 @@ def test_ring_with_concurrent_reader_thread():
 
 
 # --------------------------------------------------------------------- CLI
-def run_cli(args, capsys):
-    with pytest.raises(SystemExit) as info:
-        main(args)
-    out = capsys.readouterr()
-    return info.value.code, out.out, out.err
-
-
 @pytest.fixture
 def tone_wav(tmp_path):
     path = tmp_path / "tone.wav"
