@@ -9,9 +9,11 @@ collide.
 """
 from __future__ import annotations
 
+import collections
 import os
 import shutil
 import subprocess
+import threading
 import time
 from typing import Optional
 
@@ -82,6 +84,10 @@ class JackDummyServer:
         self.name = name or f"rtaudio{os.getpid()}_{JackDummyServer._counter}"
         self.proc: Optional[subprocess.Popen] = None
         self.device: Optional[int] = None
+        #: number of lines jackd printed about xruns (the server's own count)
+        self.xrun_messages = 0
+        self._log: collections.deque = collections.deque(maxlen=200)
+        self._reader: Optional[threading.Thread] = None
         self._previous_server: Optional[str] = None
 
     def start(self) -> "JackDummyServer":
@@ -104,13 +110,20 @@ class JackDummyServer:
         self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, env=env, text=True,
                                      preexec_fn=_die_with_parent)
+        # Drain jackd's output all the time: a full pipe would block the
+        # server's threads (and cause the very xruns being measured).
+        self._log.clear()
+        self._reader = threading.Thread(target=self._read_output, args=(self.proc,),
+                                        name="rtaudio-jackd-log", daemon=True)
+        self._reader.start()
         self._previous_server = os.environ.get("JACK_DEFAULT_SERVER")
         os.environ["JACK_DEFAULT_SERVER"] = self.name
         os.environ.setdefault("JACK_NO_START_SERVER", "1")
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                self._last_output = self.proc.stdout.read() if self.proc.stdout else ""
+                self._reader.join(timeout=5)
+                self._last_output = "".join(self._log)
                 self._restore_env()
                 return False
             rescan_portaudio()
@@ -121,6 +134,17 @@ class JackDummyServer:
         self._last_output = "timed out waiting for PortAudio to see the JACK device"
         self.stop()
         return False
+
+    def _read_output(self, proc: subprocess.Popen) -> None:
+        for line in proc.stdout:
+            self._log.append(line)
+            if "xrun" in line.lower():
+                self.xrun_messages += 1
+
+    @property
+    def log_tail(self) -> str:
+        """The last lines jackd printed."""
+        return "".join(self._log)
 
     def _restore_env(self) -> None:
         if self._previous_server is None:
@@ -143,6 +167,9 @@ class JackDummyServer:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+        if self._reader is not None:
+            self._reader.join(timeout=5)
+            self._reader = None
         if self.proc is not None and self.proc.stdout:
             self.proc.stdout.close()
         self.proc = None

@@ -48,6 +48,9 @@ Definitions (per callback; the period is frames / sample rate):
   missing against the clock. **DSP load**: process time / period.
 - **gc overlaps**: garbage-collector pauses (gc load) that overlapped a
   callback.
+- **jackd xrun msgs**: lines the JACK server itself logged about xruns during
+  the run (with `--jack-dummy`; JACK2 logs about two lines per xrun, e.g.
+  "client = PortAudio was not finished").
 """
 
 
@@ -118,8 +121,8 @@ def paper_format_tables(runs: list[dict[str, Any]]) -> str:
 
 def our_table(runs: list[dict[str, Any]]) -> str:
     lines = ["| mode | kernels | backend | block | rate | load | callbacks | expected | overruns | late | xruns "
-             "| dropped | DSP load mean / p99 / max | process p99 / p99.9 / max (µs) | gc overlaps |",
-             "|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|---:|"]
+             "| dropped | DSP load mean / p99 / max | process p99 / p99.9 / max (µs) | gc overlaps | jackd xrun msgs |",
+             "|---|---|---|---:|---:|---|---:|---:|---:|---:|---:|---:|---|---|---:|---:|"]
     for r in runs:
         s = r["stats"]
         load, proc = s["dsp_load"], s["process_us"]
@@ -127,8 +130,13 @@ def our_table(runs: list[dict[str, Any]]) -> str:
             f"| {r['mode']} | {r['kernels']} | {r['backend']} | {r['blocksize']} | {r['samplerate']:g} | {r['load']} "
             f"| {s['callbacks']} | {s['expected_callbacks']} | {s['overruns']} | {s['late']} | {s['xruns']} "
             f"| {s['dropped']} | {load['mean']:.3f} / {load['p99']:.3f} / {load['max']:.3f} "
-            f"| {proc['p99']:.1f} / {proc['p999']:.1f} / {proc['max']:.1f} | {r.get('gc_overlaps', '')} |")
+            f"| {proc['p99']:.1f} / {proc['p999']:.1f} / {proc['max']:.1f} | {_blank(r.get('gc_overlaps'))} "
+            f"| {_blank(r.get('jackd_xrun_messages'))} |")
     return "\n".join(lines)
+
+
+def _blank(value: Any) -> str:
+    return "" if value is None else str(value)
 
 
 def paper_numbers_table(runs: list[dict[str, Any]]) -> str:

@@ -98,8 +98,11 @@ def command(device: Optional[str], virtual: bool, jack_dummy: bool, samplerate: 
                     current_clock = (rate, block)
                 dev = jack.device if jack is not None else device
                 bar.update(task, description=f"{mode}/{kernel} {block}@{rate} {backend} load={load_name}")
+                jack_xruns_before = jack.xrun_messages if jack is not None else 0
                 runs.append(_one_run(rate, block, mode, kernel, backend, load_name, duration, channels, dev,
                                      chain_text, preset, filecopy_mib))
+                if jack is not None:  # what the JACK server itself logged as xruns during the run
+                    runs[-1]["jackd_xrun_messages"] = jack.xrun_messages - jack_xruns_before
                 bar.advance(task, duration)
                 click.echo(_summary(runs[-1]), err=True)
     except KeyboardInterrupt:
