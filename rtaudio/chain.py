@@ -6,10 +6,10 @@ from typing import Any, Iterable, Iterator, Optional, Union
 import numpy as np
 
 from rtaudio.errors import ChainConfigError
-from rtaudio.processor import DEFAULT_MAX_BLOCK, Processor, run_offline, validate_sample_rate
+from rtaudio.processor import DEFAULT_MAX_BLOCK, Processor, StreamSettings, run_offline, validate_sample_rate
 
 
-class Chain:
+class Chain(StreamSettings):
     """An ordered list of processors run one after another.
 
     Parameters
@@ -102,21 +102,6 @@ class Chain:
     def latency_samples(self) -> int:
         """Total delay of the non-bypassed processors, in samples."""
         return sum(p.latency_samples for p in self._procs if not p.bypass)
-
-    @property
-    def sample_rate(self) -> Optional[float]:
-        """Sample rate in Hz given to ``prepare`` (None before)."""
-        return self._sample_rate
-
-    @property
-    def channels(self) -> Optional[int]:
-        """Channel count given to ``prepare`` (None before)."""
-        return self._channels
-
-    @property
-    def max_block(self) -> int:
-        """Largest block handed to a kernel in one call (see ``prepare``)."""
-        return self._max_block
 
     def prepare(self, sample_rate: float, channels: int, max_block: int = DEFAULT_MAX_BLOCK) -> None:
         """Prepare every processor for streaming (see ``Processor.prepare``)."""

@@ -74,7 +74,35 @@ def run_offline(target: Any, audio: Any, sample_rate: float) -> np.ndarray:
     return block[:, 0] if mono else block
 
 
-class Processor:
+class StreamSettings:
+    """The settings ``prepare`` received (shared by ``Processor`` and ``Chain``)."""
+
+    _sample_rate: Optional[float] = None
+    _channels: Optional[int] = None
+    _max_block: int = DEFAULT_MAX_BLOCK
+
+    @property
+    def prepared(self) -> bool:
+        """True once ``prepare`` has been called."""
+        return self._channels is not None
+
+    @property
+    def sample_rate(self) -> Optional[float]:
+        """Sample rate in Hz given to ``prepare`` (None before)."""
+        return self._sample_rate
+
+    @property
+    def channels(self) -> Optional[int]:
+        """Channel count given to ``prepare`` (None before)."""
+        return self._channels
+
+    @property
+    def max_block(self) -> int:
+        """Largest block handed to a kernel in one call (longer blocks are split)."""
+        return self._max_block
+
+
+class Processor(StreamSettings):
     """Base class of all block processors.
 
     Parameters
@@ -204,25 +232,6 @@ class Processor:
         """Import (and so compile or load from cache) the Numba kernels."""
 
     # ---------------------------------------------------------- preparation
-    @property
-    def prepared(self) -> bool:
-        """True once ``prepare`` has been called."""
-        return self._channels is not None
-
-    @property
-    def sample_rate(self) -> Optional[float]:
-        """Sample rate in Hz given to ``prepare`` (None before)."""
-        return self._sample_rate
-
-    @property
-    def channels(self) -> Optional[int]:
-        """Channel count given to ``prepare`` (None before)."""
-        return self._channels
-
-    @property
-    def max_block(self) -> int:
-        """Largest block ``process`` hands to a kernel in one call."""
-        return self._max_block
 
     @property
     def latency_samples(self) -> int:
