@@ -16,7 +16,6 @@ promise.
 from __future__ import annotations
 
 import collections
-import threading
 import time
 from typing import Any, Optional
 
@@ -25,6 +24,7 @@ import numpy as np
 from rtaudio.chain import Chain
 from rtaudio.demo import demo_signal
 from rtaudio.monitor import Monitor, compute_stats
+from rtaudio.worker import Worker
 from .source import ViewerSource
 
 #: seconds of audio each viewer queue keeps before dropping blocks
@@ -73,8 +73,8 @@ class FallbackSource(ViewerSource):
         self._queues = {"input": collections.deque(maxlen=blocks),
                         "output": collections.deque(maxlen=blocks)}
         self._dropped = {"input": 0, "output": 0}
-        self._thread: Optional[threading.Thread] = None
-        self._stop = threading.Event()
+        self._worker = Worker(self._run, "rtaudio-gui-fallback")
+        self._stop = self._worker.stopping
         self.monitor: Optional[Monitor] = None
         self._failure: Optional[BaseException] = None
 
@@ -88,22 +88,17 @@ class FallbackSource(ViewerSource):
         self.monitor.start()
         for queue in self._queues.values():
             queue.clear()
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="rtaudio-gui-fallback", daemon=True)
-        self._thread.start()
+        self._worker.start()
 
     def stop(self) -> None:
         """Stop the thread and the monitor reader."""
-        if self._thread is not None:
-            self._stop.set()
-            self._thread.join()
-            self._thread = None
+        self._worker.stop()
         if self.monitor is not None:
             self.monitor.stop()
 
     @property
     def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._worker.running
 
     def _run(self) -> None:
         period_ns = int(round(self.blocksize / self.samplerate * 1e9))

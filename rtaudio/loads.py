@@ -27,12 +27,13 @@ import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Optional
 
 import numpy as np
+
+from rtaudio.worker import Worker
 
 LOAD_NAMES = ("none", "gui", "filecopy", "cpu", "gil", "gc")
 STOP_TIMEOUT_S = 10.0
@@ -153,22 +154,17 @@ class CpuLoad(_ProcessLoad):
 
 
 class _ThreadLoad(Load):
-    """A daemon thread running ``_work`` until stopped."""
+    """A daemon thread running ``_work`` until stopped (``_work`` polls ``_stop``)."""
 
     def __init__(self) -> None:
-        self._stop = threading.Event()
-        self._thread: Optional[threading.Thread] = None
+        self._worker = Worker(self._work, f"rtaudio-load-{self.name}")
+        self._stop = self._worker.stopping
 
     def start(self) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._work, name=f"rtaudio-load-{self.name}", daemon=True)
-        self._thread.start()
+        self._worker.start()
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(STOP_TIMEOUT_S)
-            self._thread = None
+        self._worker.stop(STOP_TIMEOUT_S)
 
     def _work(self) -> None:  # pragma: no cover - overridden
         raise NotImplementedError

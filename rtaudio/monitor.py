@@ -37,6 +37,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from rtaudio._native import ffi, lib
+from rtaudio.worker import Worker
 
 #: NumPy layout of ``rtd_monitor_record`` (checked against C at import)
 RECORD_DTYPE = np.dtype([
@@ -129,8 +130,8 @@ class Monitor:
         self._lock = threading.Lock()
         self._poll_s = poll_s
         self._on_poll = on_poll
-        self._thread: Optional[threading.Thread] = None
-        self._stop = threading.Event()
+        self._worker = Worker(self._run, "rtaudio-monitor")
+        self._stop = self._worker.stopping
         self.poll_error: Optional[BaseException] = None
 
     # ------------------------------------------------------------ reading
@@ -207,18 +208,11 @@ class Monitor:
     # ------------------------------------------------------------- thread
     def start(self) -> None:
         """Start the reader thread (idempotent)."""
-        if self._thread is not None:
-            return
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, name="rtaudio-monitor", daemon=True)
-        self._thread.start()
+        self._worker.start()
 
     def stop(self) -> None:
         """Stop the reader thread and drain what is left."""
-        if self._thread is not None:
-            self._stop.set()
-            self._thread.join()
-            self._thread = None
+        self._worker.stop()
         self.drain()
 
     def _run(self) -> None:
