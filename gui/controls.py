@@ -93,7 +93,8 @@ class ParamControl(QtWidgets.QWidget):
         layout = QtWidgets.QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         unit = f" [{param.unit}]" if param.unit else ""
-        self.name_label = QtWidgets.QLabel(param.name)
+        self.name_label = QtWidgets.QLabel(param.display_name)
+        self.name_label.setToolTip(param.doc)
         self.name_label.setToolTip(f"{param.doc}{unit}; valid {param.describe_range(sample_rate)}")
         self.name_label.setMinimumWidth(110)
         layout.addWidget(self.name_label)

@@ -35,6 +35,9 @@ class Param:
         Hint for GUIs: show a logarithmic slider.
     doc : str
         One-line description.
+    label : str, optional
+        Display name for GUIs when the bare name could mislead (default:
+        the name), e.g. "attack_ms (closing)" for the gate.
     """
 
     name: str
@@ -48,6 +51,12 @@ class Param:
     choices: Optional[tuple] = None
     log_scale: bool = False
     doc: str = ""
+    label: str = ""
+
+    @property
+    def display_name(self) -> str:
+        """``label`` if given, else ``name``."""
+        return self.label or self.name
 
     def bounds(self, sample_rate: Optional[float]) -> tuple[Optional[float], Optional[float]]:
         """The numeric bounds, resolving sample-rate dependent ones.

@@ -158,3 +158,18 @@ def test_preset_save_is_atomic_and_reports_errors(tmp_path):
     assert again.describe() == chain.describe()
     with pytest.raises(RtaudioError, match="output directory does not exist"):
         save_preset(chain, tmp_path / "missing" / "p.toml")
+
+
+def test_gate_labels_say_closing_and_opening():
+    """Spec 1.2: the GUI labels attack as closing and release as opening."""
+    import os
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from rtaudio.gui.app import ensure_qapp
+    from rtaudio.gui.controls import ParamControl
+    from rtaudio import NoiseGate
+    ensure_qapp()
+    controls = {p.name: ParamControl(p, p.default, 48000.0) for p in NoiseGate.PARAMS}  # kept alive
+    labels = {name: control.name_label.text() for name, control in controls.items()}
+    assert labels["attack_ms"] == "attack_ms (closing)"
+    assert labels["release_ms"] == "release_ms (opening)"
+    assert labels["threshold_db"] == "threshold_db"

@@ -51,8 +51,11 @@ class NoiseGate(Processor):
     c_process_symbol = "rtd_gate_process"
     PARAMS = (
         Param("threshold_db", "dB", -10.0, -140.0, 0.0, doc="threshold (dBFS)"),
-        Param("attack_ms", "ms", 50.0, 0.0, 4000.0, doc="attack (closing) time, 10-90 %"),
-        Param("release_ms", "ms", 20.0, 0.0, 4000.0, doc="release (opening) time, 10-90 %"),
+        # spec 1.2: MathWorks' convention, and labels that say so
+        Param("attack_ms", "ms", 50.0, 0.0, 4000.0, doc="attack (closing) time, 10-90 %",
+              label="attack_ms (closing)"),
+        Param("release_ms", "ms", 20.0, 0.0, 4000.0, doc="release (opening) time, 10-90 %",
+              label="release_ms (opening)"),
         Param("hold_ms", "ms", 50.0, 0.0, 4000.0, doc="hold time before closing"),
     )
 
