@@ -34,6 +34,7 @@ from typing import Callable
 import numpy as np
 
 from rtaudio import VCF
+from rtaudio.demo import music_signal
 
 FS = 44100.0
 BLOCK = 512
@@ -43,20 +44,8 @@ PAPER_US = {"pure Python": 199.3, "Cython annotations": 6.5, "Cython + native C"
 
 
 def music_like(seconds: float, seed: int = 1) -> np.ndarray:
-    """Deterministic harmonic notes with envelopes plus a little noise, peak 0.5."""
-    rng = np.random.default_rng(seed)
-    n = int(seconds * FS)
-    t = np.arange(n) / FS
-    out = np.zeros(n)
-    note = int(0.25 * FS)
-    for start in range(0, n, note // 2):
-        f0 = 110.0 * 2 ** (rng.integers(0, 24) / 12)
-        seg = t[: min(note, n - start)]
-        env = np.exp(-seg * 6.0) * (1 - np.exp(-seg * 400.0))
-        out[start:start + len(seg)] += env * sum(
-            np.sin(2 * np.pi * f0 * k * seg + rng.uniform(0, 6.28)) / k for k in range(1, 9))
-    out += 0.01 * rng.standard_normal(n)
-    return (0.5 * out / np.abs(out).max()).astype(np.float32).reshape(-1, 1)
+    """The shared music-like test signal (rtaudio.demo.music_signal), mono column."""
+    return music_signal(FS, seconds, seed).reshape(-1, 1)
 
 
 Runner = Callable[[], tuple[int, dict]]

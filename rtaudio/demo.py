@@ -91,3 +91,28 @@ def _phrase_envelope(t: np.ndarray, sample_rate: float) -> np.ndarray:
         fall = np.clip((end - local) / edge, 0, 1)
         env = np.maximum(env, 0.5 - 0.5 * np.cos(np.pi * np.minimum(rise, fall)))
     return env
+
+
+def music_signal(sample_rate: float, seconds: float, seed: int = 1) -> np.ndarray:
+    """A deterministic music-like test signal: overlapping notes (8 harmonics,
+    decaying envelopes, random pitches over two octaves from 110 Hz) plus a
+    little noise, peak 0.5.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, shape ``(frames,)``.
+    """
+    rng = np.random.default_rng(seed)
+    n = int(seconds * sample_rate)
+    t = np.arange(n) / sample_rate
+    out = np.zeros(n)
+    note_len = int(0.25 * sample_rate)
+    for start in range(0, n, note_len // 2):
+        f0 = 110.0 * 2 ** (rng.integers(0, 24) / 12)
+        seg = t[: min(note_len, n - start)]
+        env = np.exp(-seg * 6.0) * (1 - np.exp(-seg * 400.0))
+        tone = sum(np.sin(2 * np.pi * f0 * k * seg + rng.uniform(0, 6.28)) / k for k in range(1, 9))
+        out[start:start + len(seg)] += env * tone
+    out += 0.01 * rng.standard_normal(n)
+    return (0.5 * out / np.abs(out).max()).astype(np.float32)

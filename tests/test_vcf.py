@@ -15,6 +15,7 @@ from hypothesis import given, settings, strategies as st
 
 from rtaudio import VCF, parse_chain_string
 from rtaudio.processors.vcf import cutoff_to_current, max_cutoff_hz
+from rtaudio.demo import music_signal
 
 FS = 44100.0
 BACKENDS = ("c", "numba", "reference")
@@ -29,20 +30,8 @@ def sine(freq_hz: float, amplitude: float, seconds: float) -> np.ndarray:
 
 
 def music_like(seconds: float = 2.0, seed: int = 1) -> np.ndarray:
-    """Notes with harmonics and decaying envelopes plus a little noise, peak ~0.5."""
-    rng = np.random.default_rng(seed)
-    n = int(seconds * FS)
-    t = np.arange(n) / FS
-    out = np.zeros(n)
-    note_len = int(0.25 * FS)
-    for start in range(0, n, note_len // 2):
-        f0 = 110.0 * 2 ** (rng.integers(0, 24) / 12)
-        seg = t[: min(note_len, n - start)]
-        env = np.exp(-seg * 6.0) * (1 - np.exp(-seg * 400.0))
-        tone = sum(np.sin(2 * np.pi * f0 * k * seg + rng.uniform(0, 6.28)) / k for k in range(1, 9))
-        out[start:start + len(seg)] += env * tone
-    out += 0.01 * rng.standard_normal(n)
-    return (0.5 * out / np.abs(out).max()).astype(np.float32)
+    """Notes with harmonics and decaying envelopes plus a little noise, peak 0.5."""
+    return music_signal(FS, seconds, seed)
 
 
 def rms_db(y: np.ndarray) -> float:
