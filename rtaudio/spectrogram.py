@@ -143,6 +143,17 @@ def _frames_power(padded: np.ndarray, first: int, count: int, n_fft: int, hop_le
     return mag * mag if power == 2.0 else mag ** power
 
 
+def _framed_signal(y: Any, n_fft: int, hop_length: int, win_length: int,
+                   center: bool) -> tuple[np.ndarray, np.ndarray, int]:
+    """Checked signal, padded for framing; the window; the frame count."""
+    y = _as_signal(y)
+    n_frames = frame_count(len(y), n_fft, hop_length, center)
+    if n_frames < 1:
+        raise ValueError(f"signal of {len(y)} samples is shorter than n_fft={n_fft} "
+                         f"(use center=True or a smaller n_fft)")
+    return _pad(y, n_fft, center), hann_window(win_length, n_fft), n_frames
+
+
 def _pad(y: np.ndarray, n_fft: int, center: bool) -> np.ndarray:
     if not center:
         return y
@@ -187,13 +198,7 @@ def stft_power(y: np.ndarray, n_fft: int = 2048, hop_length: int = 512,
         Bad parameter, empty/non-finite ``y``, or fewer samples than one frame.
     """
     n_fft, hop_length, win_length, power = _check_stft(n_fft, hop_length, win_length, power)
-    y = _as_signal(y)
-    n_frames = frame_count(len(y), n_fft, hop_length, center)
-    if n_frames < 1:
-        raise ValueError(f"signal of {len(y)} samples is shorter than n_fft={n_fft} "
-                         f"(use center=True or a smaller n_fft)")
-    padded = _pad(y, n_fft, center)
-    window = hann_window(win_length, n_fft)
+    padded, window, n_frames = _framed_signal(y, n_fft, hop_length, win_length, center)
     out = np.empty((n_fft // 2 + 1, n_frames), dtype=np.float64)
     for first in range(0, n_frames, CHUNK_FRAMES):
         count = min(CHUNK_FRAMES, n_frames - first)
@@ -397,13 +402,7 @@ def melspectrogram(y: np.ndarray, sample_rate: float, n_fft: int = 2048, hop_len
     """
     n_fft, hop_length, win_length, power = _check_stft(n_fft, hop_length, win_length, power)
     basis = mel_filterbank(sample_rate, n_fft, n_mels, fmin, fmax)
-    y = _as_signal(y)
-    n_frames = frame_count(len(y), n_fft, hop_length, center)
-    if n_frames < 1:
-        raise ValueError(f"signal of {len(y)} samples is shorter than n_fft={n_fft} "
-                         f"(use center=True or a smaller n_fft)")
-    padded = _pad(y, n_fft, center)
-    window = hann_window(win_length, n_fft)
+    padded, window, n_frames = _framed_signal(y, n_fft, hop_length, win_length, center)
     blocks = iter_mel_chunks(padded, n_frames, basis, n_fft=n_fft, hop_length=hop_length,
                              window=window, power=power)
     return np.concatenate(list(blocks), axis=1)
