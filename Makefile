@@ -15,7 +15,7 @@ setup: system-deps $(STAMP)
 system-deps:
 	@bash tools/system-deps.sh
 
-$(STAMP): pyproject.toml setup.py native/*.c native/*.h native/build_rtdsp.py
+$(STAMP): pyproject.toml setup.py native/*.c native/*.h native/python/*.c native/build_rtdsp.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip setuptools wheel
 	$(PIP) install -q -e ".[$(EXTRAS)]"
@@ -33,9 +33,9 @@ test: setup
 bench: setup
 	$(PY) benchmarks/bench_kernels.py
 
-## Rebuild the C extension in place after editing native/ (serialised with flock).
+## Rebuild the C extensions in place after editing native/ (serialised with flock).
 build:
-	flock /tmp/rtaudio-build.lock $(PY) native/build_rtdsp.py
+	flock /tmp/rtaudio-build.lock $(PY) setup.py -q build_ext --inplace
 
 clean:
-	rm -rf build dist *.egg-info rtaudio/_rtdsp*.so rtaudio/_rtdsp.c
+	rm -rf build dist *.egg-info rtaudio/_rtdsp*.so rtaudio/_rtdsp.c rtaudio/_blockcall*.so

@@ -25,6 +25,7 @@ def test_wheel_builds_installs_and_imports(tmp_path):
     top_level = {name.split("/")[0] for name in names}
     assert "gui" not in top_level and "native" not in top_level and "tests" not in top_level
     assert any(name.startswith("rtaudio/_rtdsp") and name.endswith(".so") for name in names)
+    assert any(name.startswith("rtaudio/_blockcall") and name.endswith(".so") for name in names)
     # the viewer's top-level gui/ folder is installed as the subpackage rtaudio.gui
     gui_root = ROOT / "gui"
     gui_modules = sorted(f"rtaudio/gui/{p.name}" for p in gui_root.glob("*.py"))
@@ -40,6 +41,8 @@ def test_wheel_builds_installs_and_imports(tmp_path):
     elsewhere.mkdir()
     code = ("import rtaudio, rtaudio.gui.analysis, numpy as np; "
             "y = rtaudio.LowPass(cutoff_hz=1000.0)(np.ones(64, np.float32), 48000); "
+            "p = rtaudio.LowPass(); p.prepare(48000, 1); "
+            "assert type(p.process).__name__ == 'BlockKernel', p.process; "
             "print(rtaudio.__file__, float(y[-1]))")
     env = dict(os.environ, PYTHONPATH=str(site))
     run = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env,
