@@ -22,6 +22,20 @@
  *             (high-rate indices n*L + j);
  *       returns y[n] = sum_k h[k]*v[n*L - k] (no output gain applied).
  *
+ * The same two filters split into pieces, so that a kernel can spread the
+ * filtering over its model steps (the out-of-order core then overlaps it
+ * with the model's dependency chain); every sum keeps its order, so the
+ * results are bit-identical to rtd_pp_interp / rtd_pp_decim:
+ *
+ *   rtd_pp_push(hist, x)               the history part of rtd_pp_interp;
+ *   rtd_pp_interp_units(taps, L, hist, u0, u1, part, out)
+ *       units u0..u1-1 of the sums of rtd_pp_interp, u = 57*blk + i
+ *       (row i of the block of outputs 8*blk..8*blk+7; rtd_pp_units(L)
+ *       units in all); part: 8 running sums of the block in progress;
+ *       a block's outputs are written to out when its row 56 is done;
+ *   y = rtd_pp_decim_first(taps, acc, v0)   phase 0 of rtd_pp_decim;
+ *   rtd_pp_decim_phase(taps, j, acc, vj)    phase j >= 1 (in ascending j).
+ *
  * Reset = all hist and acc entries 0.0.  Latency of up + down: 56 base
  * samples.  No allocation, no I/O; O(57*L) multiply-adds per call, in
  * loops the compiler can vectorise without re-association.
@@ -87,6 +101,66 @@ static inline double rtd_pp_decim(const double *restrict taps, int L,
             acc[ib + t] = a[t];
     }
     return y;
+}
+
+static inline void rtd_pp_push(double *restrict hist, double x)
+{
+    for (int i = RTD_PP_SPAN; i > 0; --i)
+        hist[i] = hist[i - 1];
+    hist[0] = x;
+}
+
+static inline int rtd_pp_units(int L)
+{
+    return (L + 7) / 8 * RTD_PP_HIST;
+}
+
+static inline void rtd_pp_interp_units(const double *restrict taps, int L,
+                                       const double *restrict hist, int u0, int u1,
+                                       double *restrict part, double *restrict out)
+{
+    int blk = u0 / RTD_PP_HIST, i = u0 - blk * RTD_PP_HIST;
+    for (int u = u0; u < u1; ++u) {
+        const int j0 = 8 * blk, lanes = L - j0 < 8 ? L - j0 : 8;
+        const double *row = taps + (long)i * L + j0;
+        if (i == 0)
+            for (int t = 0; t < 8; ++t)
+                part[t] = 0.0;
+        if (lanes == 8) {
+            RTD_PP_FMA8(part, row, hist[i]);
+        } else {
+            for (int t = 0; t < lanes; ++t)
+                part[t] += row[t] * hist[i];
+        }
+        if (i == RTD_PP_SPAN) {
+            for (int t = 0; t < lanes; ++t)
+                out[j0 + t] = part[t];
+            i = 0;
+            ++blk;
+        } else {
+            ++i;
+        }
+    }
+}
+
+static inline double rtd_pp_decim_first(const double *restrict taps, double *restrict acc,
+                                        double v0)
+{
+    for (int i = 0; i < RTD_PP_HIST; ++i)
+        acc[i] += taps[i] * v0;
+    const double y = acc[0];
+    for (int i = 0; i < RTD_PP_SPAN; ++i)
+        acc[i] = acc[i + 1];
+    acc[RTD_PP_SPAN] = 0.0;
+    return y;
+}
+
+static inline void rtd_pp_decim_phase(const double *restrict taps, int j,
+                                      double *restrict acc, double vj)
+{
+    const double *row = taps + (long)j * RTD_PP_HIST;
+    for (int i = 0; i < RTD_PP_SPAN; ++i)
+        acc[i] += row[i] * vj;
 }
 
 #endif

@@ -5,14 +5,18 @@
  *      carrier_level, input_gain k, output_gain;
  *   2. carrier (3.6): vc[j] = level*sin(2*pi*phi), phi += inc, wrap,
  *      for the L high-rate steps j = 0..L-1 (phase shared by channels);
- *   3. per channel (in pairs, see rm_stable_step2; the per-channel
- *      arithmetic is unchanged): x -> 0 if non-finite (0.5); polyphase interpolation
+ *   3. per channel: x -> 0 if non-finite (0.5); polyphase interpolation
  *      of k*x (3.5) -> vin[0..L-1]; L model steps (3.4 "stable" Newton /
  *      3.3 "paper" explicit) -> v[0..L-1]; transposed polyphase
  *      decimation (3.5) -> y; out = (float)(output_gain*y).
  * The Numba kernel (rtaudio/kernels/numba/ringmod.py) and the reference
- * (rtaudio/kernels/reference/ringmod.py) follow the same operation order.
+ * (rtaudio/kernels/reference/ringmod.py) compute every value with the same
+ * operations in the same order.  For speed the C kernel of model "stable"
+ * schedules them differently (rm_stable_group: channel pairs with
+ * interleaved Newton chains, filter work spread over the Newton solves),
+ * which leaves every result bit-identical.
  */
+#include <stddef.h>
 #include <stdint.h>
 #include <math.h>
 #include "rtdsp.h"
@@ -25,80 +29,90 @@
 
 typedef struct {
     double D1, D2, D3, cT, cpT, tLh, invRm, invRa, invRi, tC, tCp;
+    double S, Dd, Dd2;   /* D1 + D2, D1 - D2, (D1 - D2)^2 */
 } rm_consts;
 
-/* 3.4: the Newton problem of one backward-Euler step: F(u) = D u - r + A^T g(A u + b vc). */
+/* 3.4.3 in the coordinates of the diode voltages: y = (a, b, s) =
+ * ((u1 - u2)/2, (u1 + u2)/2, u3 + vc), so that u4 = a - s, u5 = -(a + s),
+ * u6 = b + s, u7 = s - b (3.1).  Newton's iterates are invariant under
+ * this affine change of variables (they equal the u-iterates up to
+ * rounding), but each iteration's dependency chain is shorter: the diode
+ * voltages are one add away from the iterate, and with P = dU/dy the
+ * system K dy = G, K = P^T J P, G = P^T F is
+ *   K = [[S + d4 + d5, Dd, d5 - d4], [Dd, S + d6 + d7, d6 - d7],
+ *        [d5 - d4, d6 - d7, D3 + d4 + d5 + d6 + d7]],   S = D1 + D2, Dd = D1 - D2,
+ *   G = (S a + Dd b - (r1 - r2) + g4 - g5,  Dd a + S b - (r1 + r2) + g6 - g7,
+ *        D3 s - (r3 + D3 vc) + (g6 + g7) - (g4 + g5)),
+ * with dk = g'(uk).  The stop rule of 3.4.3 in these coordinates
+ * (|du1| + |du2| = 2 max(|da|, |db|), |u1| + |u2| = 2 max(|a|, |b|)):
+ *   2 max(|da|, |db|) + |ds| <= 1e-12 (1 + 2 max(|a|, |b|) + |s - vc|). */
 typedef struct {
-    double u1, u2, u3;      /* iterate (starts at u_old) */
-    double r1, r2, r3;      /* r of 3.4.2 */
-    double i1o, i2o;        /* currents at the old step */
+    double a, b, s;
+    double ra, rb, rs;
+    double i1o, i2o;
     double vc;
-    int it;                 /* iterations done */
+    int it;
     int done;
 } rm_newton;
 
+/* Start point u_old (3.4.3), r of 3.4.2 folded into G's constants. */
 static inline void rm_newton_start(const rm_consts *c, rm_newton *z, const double *st,
                                    double vin, double vc)
 {
-    z->u1 = st[0];
-    z->u2 = st[1];
-    z->u3 = st[2];
+    const double u1 = st[0], u2 = st[1], u3 = st[2];
     z->i1o = st[3];
     z->i2o = st[4];
-    z->r1 = (c->cT * z->u1 + z->i1o) + vin * c->invRm;
-    z->r2 = c->cT * z->u2 + z->i2o;
-    z->r3 = c->cpT * z->u3;
+    const double r1 = (c->cT * u1 + z->i1o) + vin * c->invRm;
+    const double r2 = c->cT * u2 + z->i2o;
+    const double r3 = c->cpT * u3;
+    z->a = 0.5 * (u1 - u2);
+    z->b = 0.5 * (u1 + u2);
+    z->s = u3 + vc;
+    z->ra = r1 - r2;
+    z->rb = r1 + r2;
+    z->rs = r3 + c->D3 * vc;
     z->vc = vc;
     z->it = 0;
     z->done = 0;
 }
 
-/* One Newton iteration (3.4.3); sets z->done on convergence or at the cap
- * (then counts a failure). */
+/* One Newton iteration (3.4.3, coordinates above); sets z->done on
+ * convergence or at the cap (then counts a failure). */
 static inline void rm_newton_iterate(const rm_consts *c, rm_newton *z, int64_t *failures)
 {
-    const double u1 = z->u1, u2 = z->u2, u3 = z->u3;
-    /* diode voltages A*u + b*vc (3.1) */
-    const double h1 = 0.5 * u1, h2 = 0.5 * u2, sd = u3 + z->vc;
-    const double a = h1 - h2, bs = h1 + h2;
-    const double w4 = a - sd, w5 = -a - sd, w6 = bs + sd, w7 = sd - bs;
-    /* rectified law g(v) = 0.17 v^4, g'(v) = 0.68 v^3 for v > 0 (3.4.1) */
+    const double a = z->a, b = z->b, s = z->s;
+    const double w4 = a - s, w5 = -(a + s), w6 = b + s, w7 = s - b;
     const double p4 = w4 > 0.0 ? w4 : 0.0, p5 = w5 > 0.0 ? w5 : 0.0;
     const double p6 = w6 > 0.0 ? w6 : 0.0, p7 = w7 > 0.0 ? w7 : 0.0;
     const double q4 = p4 * p4, q5 = p5 * p5, q6 = p6 * p6, q7 = p7 * p7;
     const double g4 = (0.17 * q4) * q4, g5 = (0.17 * q5) * q5;
     const double g6 = (0.17 * q6) * q6, g7 = (0.17 * q7) * q7;
-    const double d4 = (0.68 * q4) * p4, d5 = (0.68 * q5) * p5;
-    const double d6 = (0.68 * q6) * p6, d7 = (0.68 * q7) * p7;
-    /* F(u) = D u - r + A^T g (3.4.2) */
-    const double ga = g4 - g5, gb = g6 - g7;
-    const double F1 = (c->D1 * u1 - z->r1) + 0.5 * (ga + gb);
-    const double F2 = (c->D2 * u2 - z->r2) + 0.5 * (gb - ga);
-    const double F3 = (c->D3 * u3 - z->r3) + ((g6 + g7) - (g4 + g5));
-    /* J = D + A^T diag(g') A, symmetric */
-    const double d45 = d4 + d5, d67 = d6 + d7, dsum = d45 + d67;
-    const double j11 = c->D1 + 0.25 * dsum, j22 = c->D2 + 0.25 * dsum, j33 = c->D3 + dsum;
-    const double j12 = 0.25 * (d67 - d45);
-    const double j13 = 0.5 * ((d5 + d6) - (d4 + d7));
-    const double j23 = 0.5 * ((d4 + d6) - (d5 + d7));
-    /* Cramer's rule with cofactors, fixed order (3.4.3) */
-    const double c11 = j22 * j33 - j23 * j23;
-    const double c12 = j13 * j23 - j12 * j33;
-    const double c13 = j12 * j23 - j13 * j22;
-    const double c22 = j11 * j33 - j13 * j13;
-    const double c23 = j12 * j13 - j11 * j23;
-    const double c33 = j11 * j22 - j12 * j12;
-    const double det = (j11 * c11 + j12 * c12) + j13 * c13;
-    const double inv = 1.0 / det;
-    const double e1 = ((c11 * F1 + c12 * F2) + c13 * F3) * inv;
-    const double e2 = ((c12 * F1 + c22 * F2) + c23 * F3) * inv;
-    const double e3 = ((c13 * F1 + c23 * F2) + c33 * F3) * inv;
-    z->u1 = u1 - e1;
-    z->u2 = u2 - e2;
-    z->u3 = u3 - e3;
+    const double d4 = (0.68 * p4) * q4, d5 = (0.68 * p5) * q5;
+    const double d6 = (0.68 * p6) * q6, d7 = (0.68 * p7) * q7;
+    /* G and the cofactors of the symmetric K (Cramer's rule, fixed order) */
+    const double Ga = ((c->S * a + c->Dd * b) - z->ra) + (g4 - g5);
+    const double Gb = ((c->Dd * a + c->S * b) - z->rb) + (g6 - g7);
+    const double Gs = (c->D3 * s - z->rs) + ((g6 + g7) - (g4 + g5));
+    const double d45 = d4 + d5, d67 = d6 + d7;
+    const double kaa = c->S + d45, kbb = c->S + d67, kss = c->D3 + (d45 + d67);
+    const double kas = d5 - d4, kbs = d6 - d7, kab = c->Dd;
+    const double caa = kbb * kss - kbs * kbs;
+    const double cab = kbs * kas - kab * kss;
+    const double cas = kab * kbs - kbb * kas;
+    const double cbb = kaa * kss - kas * kas;
+    const double cbs = kab * kas - kaa * kbs;
+    const double css = kaa * kbb - c->Dd2;
+    const double det = (kaa * caa + kab * cab) + kas * cas;
+    const double ea = ((caa * Ga + cab * Gb) + cas * Gs) / det;
+    const double eb = ((cab * Ga + cbb * Gb) + cbs * Gs) / det;
+    const double es = ((cas * Ga + cbs * Gb) + css * Gs) / det;
+    z->a = a - ea;
+    z->b = b - eb;
+    z->s = s - es;
     ++z->it;
-    if ((fabs(e1) + fabs(e2)) + fabs(e3)
-            <= RM_NEWTON_TOL * (((1.0 + fabs(z->u1)) + fabs(z->u2)) + fabs(z->u3))) {
+    const double fa = fabs(ea), fb = fabs(eb), na = fabs(z->a), nb = fabs(z->b);
+    if (2.0 * (fa > fb ? fa : fb) + fabs(es)
+            <= RM_NEWTON_TOL * ((1.0 + 2.0 * (na > nb ? na : nb)) + fabs(z->s - z->vc))) {
         z->done = 1;
     } else if (z->it == RM_NEWTON_MAX_ITER) {
         ++*failures;
@@ -106,51 +120,39 @@ static inline void rm_newton_iterate(const rm_consts *c, rm_newton *z, int64_t *
     }
 }
 
-/* 3.4.4: store the new state (currents from the new voltages, 0.6 flush); returns u2. */
+/* 3.4.4: store the new state (u back from y, currents from the new
+ * voltages, 0.6 flush); returns u2. */
 static inline double rm_newton_finish(const rm_consts *c, const rm_newton *z, double *st,
                                       int64_t *iterations)
 {
     *iterations += z->it;
-    st[0] = rtd_flush(z->u1);
-    st[1] = rtd_flush(z->u2);
-    st[2] = rtd_flush(z->u3);
-    st[3] = rtd_flush(z->i1o - c->tLh * z->u1);   /* i_new = i_old - (T/Lh) u_new */
-    st[4] = rtd_flush(z->i2o - c->tLh * z->u2);
+    const double u1 = z->a + z->b, u2 = z->b - z->a, u3 = z->s - z->vc;
+    st[0] = rtd_flush(u1);
+    st[1] = rtd_flush(u2);
+    st[2] = rtd_flush(u3);
+    st[3] = rtd_flush(z->i1o - c->tLh * u1);
+    st[4] = rtd_flush(z->i2o - c->tLh * u2);      /* i_new = i_old - (T/Lh) u_new */
     return st[1];
 }
 
-/* 3.4: one backward-Euler step of one channel; st = [u1 u2 u3 i1 i2 ...]. */
-static inline double rm_stable_step(const rm_consts *c, double *st, double vin, double vc,
-                                    int64_t *iterations, int64_t *failures)
+/* The Newton loop after its first iteration (always done, 3.4.3), for one
+ * channel or for two whose iterations alternate in program order (the CPU
+ * overlaps the two dependency chains; each channel's arithmetic and stop
+ * decision stay its own). */
+static inline void rm_newton_complete(const rm_consts *c, rm_newton *z0, rm_newton *z1,
+                                      int64_t *failures)
 {
-    rm_newton z;
-    rm_newton_start(c, &z, st, vin, vc);
-    do
-        rm_newton_iterate(c, &z, failures);
-    while (!z.done);
-    return rm_newton_finish(c, &z, st, iterations);
-}
-
-/* The same step for two channels at once.  Their iterations alternate in
- * program order, so the CPU overlaps the two dependency chains; each
- * channel's arithmetic and stop decision are exactly those of
- * rm_stable_step. */
-static inline void rm_stable_step2(const rm_consts *c, double *st0, double *st1,
-                                   double vin0, double vin1, double vc,
-                                   double *v0, double *v1,
-                                   int64_t *iterations, int64_t *failures)
-{
-    rm_newton z0, z1;
-    rm_newton_start(c, &z0, st0, vin0, vc);
-    rm_newton_start(c, &z1, st1, vin1, vc);
-    do {
-        if (!z0.done)
-            rm_newton_iterate(c, &z0, failures);
-        if (!z1.done)
-            rm_newton_iterate(c, &z1, failures);
-    } while (!(z0.done && z1.done));
-    *v0 = rm_newton_finish(c, &z0, st0, iterations);
-    *v1 = rm_newton_finish(c, &z1, st1, iterations);
+    if (!z1) {
+        while (!z0->done)
+            rm_newton_iterate(c, z0, failures);
+        return;
+    }
+    while (!(z0->done && z1->done)) {
+        if (!z0->done)
+            rm_newton_iterate(c, z0, failures);
+        if (!z1->done)
+            rm_newton_iterate(c, z1, failures);
+    }
 }
 
 /* 3.3: the paper's explicit step (even diode law), exact order.
@@ -178,16 +180,196 @@ static inline double rm_paper_step(const rm_consts *c, double *st, double vin, d
     return st[1];
 }
 
+/* Smoothed parameters (0.4) and carrier phase (3.6), shared by all channels. */
+typedef struct {
+    double level, k, og, phi;
+} rm_osc;
+
+typedef struct {
+    double level, k, og, s, inc;   /* targets, smoothing pole, phase increment */
+} rm_targets;
+
+static inline void rm_osc_step(rm_osc *o, const rm_targets *t)
+{
+    o->level = rtd_smooth_step(o->level, t->level, t->s);
+    o->k = rtd_smooth_step(o->k, t->k, t->s);
+    o->og = rtd_smooth_step(o->og, t->og, t->s);
+}
+
+/* 3.6: the carrier at the current phase, then the phase advanced. */
+static inline double rm_carrier(rm_osc *o, double inc)
+{
+    const double vc = o->level * sin(RM_TWO_PI * o->phi);
+    o->phi += inc;
+    if (o->phi >= 1.0)
+        o->phi -= 1.0;
+    return vc;
+}
+
+/* 0.5: input sample widened to double, non-finite -> 0 (counted). */
+static inline double rm_input(float x, int64_t *nonfinite)
+{
+    double v = (double)x;
+    if (!isfinite(v)) {
+        ++*nonfinite;
+        v = 0.0;
+    }
+    return v;
+}
+
+/* One channel of a software-pipelined group (see rm_stable_group). */
+typedef struct {
+    double *st, *hist, *acc;
+    double *vin, *vin_next;        /* interpolated input of samples n, n + 1 */
+    double part[8];                /* running interpolation sums (rtd_pp_interp_units) */
+} rm_chan;
+
+/* A model output waiting for its decimation phase. */
+typedef struct {
+    int phase;                     /* j of v[n*L + j]; -1: none */
+    long frame;                    /* n */
+    double og;                     /* output gain of sample n */
+    double v[2];
+} rm_pending;
+
+/* Decimation phase of a pending model output; phase 0 completes y[n]. */
+static inline void rm_decim_pending(const rtd_ringmod *self, rm_chan *z, int nch,
+                                    rm_pending *q, float *buf, int channels, int ch)
+{
+    if (q->phase < 0)
+        return;
+    for (int i = 0; i < nch; ++i) {
+        if (q->phase == 0)
+            buf[q->frame * channels + ch + i] =
+                (float)(q->og * rtd_pp_decim_first(self->decim_taps, z[i].acc, q->v[i]));
+        else
+            rtd_pp_decim_phase(self->decim_taps, q->phase, z[i].acc, q->v[i]);
+    }
+    q->phase = -1;
+}
+
+/* Slice `part` of `parts` of the interpolation and carrier of sample n + 1. */
+static inline void rm_next_slice(const rtd_ringmod *self, const rm_targets *t, rm_osc *osc,
+                                 rm_chan *z, int nch, double *vc_next, int part, int parts)
+{
+    const int L = self->factor, units = rtd_pp_units(L);
+    for (int i = 0; i < nch; ++i)
+        rtd_pp_interp_units(self->interp_taps, L, z[i].hist, part * units / parts,
+                            (part + 1) * units / parts, z[i].part, z[i].vin_next);
+    for (int j = part * L / parts; j < (part + 1) * L / parts; ++j)
+        vc_next[j] = rm_carrier(osc, t->inc);
+}
+
+/* Model "stable" for channel ch (and ch + 1 if pair) over the whole block.
+ *
+ * Per base sample n the L Newton solves form one long dependency chain;
+ * the filter work does not depend on it, so it is spread over the solves
+ * (software pipelining): right after the first Newton iteration of solve j
+ * (so that the chain is already in flight) come the decimation phase of
+ * the previous model output and 1/(L-1) of the interpolation and carrier
+ * of sample n + 1.  Every value is computed with the same operations in
+ * the same order as in the plain per-sample order of the file header, so
+ * the output is bit-identical to it.  osc is this group's copy of the
+ * shared smoother/phase state (each group advances it identically). */
+static inline void rm_stable_group(const rtd_ringmod *self, const rm_consts *c,
+                                   const rm_targets *t, rm_osc *osc, float *buf,
+                                   int frames, int channels, int ch, const int pair,
+                                   int64_t *nonfinite, int64_t *iterations, int64_t *failures)
+{
+    const int L = self->factor, nch = pair ? 2 : 1;
+    double vc_buf[2][RTD_PP_MAX_FACTOR], vin_buf[2][2][RTD_PP_MAX_FACTOR];
+    double *vc = vc_buf[0], *vc_next = vc_buf[1];
+    rm_chan z[2];
+    rm_pending q = {-1, 0, 0.0, {0.0, 0.0}};
+    for (int i = 0; i < nch; ++i) {
+        z[i].st = self->state + 9 * (ch + i);
+        z[i].hist = self->interp_hist + RTD_PP_HIST * (ch + i);
+        z[i].acc = self->decim_acc + RTD_PP_HIST * (ch + i);
+        z[i].vin = vin_buf[i][0];
+        z[i].vin_next = vin_buf[i][1];
+    }
+    /* prologue: sample 0 in one piece */
+    rm_osc_step(osc, t);
+    for (int j = 0; j < L; ++j)
+        vc[j] = rm_carrier(osc, t->inc);
+    for (int i = 0; i < nch; ++i)
+        rtd_pp_interp(self->interp_taps, L, z[i].hist, osc->k * rm_input(buf[ch + i], nonfinite),
+                      z[i].vin);
+    for (int n = 0; n < frames; ++n) {
+        const int next = n + 1 < frames;
+        const double og = osc->og;
+        if (next) {
+            rm_osc_step(osc, t);
+            for (int i = 0; i < nch; ++i)
+                rtd_pp_push(z[i].hist, osc->k * rm_input(buf[(long)(n + 1) * channels + ch + i],
+                                                         nonfinite));
+        }
+        for (int j = 0; j < L; ++j) {
+            /* Newton states as plain locals (kept in registers) */
+            rm_newton z0, z1;
+            rm_newton_start(c, &z0, z[0].st, z[0].vin[j], vc[j]);
+            rm_newton_iterate(c, &z0, failures);
+            if (pair) {
+                rm_newton_start(c, &z1, z[1].st, z[1].vin[j], vc[j]);
+                rm_newton_iterate(c, &z1, failures);
+            }
+            rm_decim_pending(self, z, nch, &q, buf, channels, ch);
+            if (next && j > 0)
+                rm_next_slice(self, t, osc, z, nch, vc_next, j - 1, L - 1);
+            rm_newton_complete(c, &z0, pair ? &z1 : NULL, failures);
+            q.phase = j;
+            q.frame = n;
+            q.og = og;
+            q.v[0] = rm_newton_finish(c, &z0, z[0].st, iterations);
+            if (pair)
+                q.v[1] = rm_newton_finish(c, &z1, z[1].st, iterations);
+        }
+        if (next && L == 1)
+            rm_next_slice(self, t, osc, z, nch, vc_next, 0, 1);
+        for (int i = 0; i < nch; ++i) {
+            double *swap = z[i].vin;
+            z[i].vin = z[i].vin_next;
+            z[i].vin_next = swap;
+        }
+        double *swap = vc;
+        vc = vc_next;
+        vc_next = swap;
+    }
+    rm_decim_pending(self, z, nch, &q, buf, channels, ch);
+}
+
+/* Model "paper" (3.3) for all channels, in the plain per-sample order. */
+static void rm_paper_block(const rtd_ringmod *self, const rm_consts *c, const rm_targets *t,
+                           rm_osc *osc, float *buf, int frames, int channels, int64_t *nonfinite)
+{
+    const int L = self->factor;
+    double vc[RTD_PP_MAX_FACTOR], vin[RTD_PP_MAX_FACTOR], v[RTD_PP_MAX_FACTOR];
+    for (int n = 0; n < frames; ++n) {
+        rm_osc_step(osc, t);
+        for (int j = 0; j < L; ++j)
+            vc[j] = rm_carrier(osc, t->inc);
+        float *p = buf + (long)n * channels;
+        for (int ch = 0; ch < channels; ++ch) {
+            double *st = self->state + 9 * ch;
+            rtd_pp_interp(self->interp_taps, L, self->interp_hist + RTD_PP_HIST * ch,
+                          osc->k * rm_input(p[ch], nonfinite), vin);
+            for (int j = 0; j < L; ++j)
+                v[j] = rm_paper_step(c, st, vin[j], vc[j]);
+            p[ch] = (float)(osc->og * rtd_pp_decim(self->decim_taps, L,
+                                                   self->decim_acc + RTD_PP_HIST * ch, v));
+        }
+    }
+}
+
 void rtd_ringmod_process(void *self_, float *buf, int frames, int channels)
 {
     rtd_ringmod *self = (rtd_ringmod *)self_;
-    const int L = self->factor;
-    const int paper = self->model == 1;
-    const double level_t = rtd_load(self->params, 0);
-    const double k_t = rtd_load(self->params, 1);
-    const double og_t = rtd_load(self->params, 2);
-    const double s = rtd_load(self->params, 3);
-    const double inc = rtd_load(self->params, 4);
+    rm_targets t;
+    t.level = rtd_load(self->params, 0);
+    t.k = rtd_load(self->params, 1);
+    t.og = rtd_load(self->params, 2);
+    t.s = rtd_load(self->params, 3);
+    t.inc = rtd_load(self->params, 4);
     rm_consts c;
     c.D1 = rtd_load(self->params, 5);
     c.D2 = rtd_load(self->params, 6);
@@ -200,75 +382,36 @@ void rtd_ringmod_process(void *self_, float *buf, int frames, int channels)
     c.invRi = rtd_load(self->params, 13);
     c.tC = rtd_load(self->params, 14);
     c.tCp = rtd_load(self->params, 15);
-    double level = self->smooth[0], k = self->smooth[1], og = self->smooth[2];
-    double phi = self->smooth[3];
+    c.S = c.D1 + c.D2;
+    c.Dd = c.D1 - c.D2;
+    c.Dd2 = c.Dd * c.Dd;
+    const rm_osc start = {self->smooth[0], self->smooth[1], self->smooth[2], self->smooth[3]};
+    rm_osc osc = start;
     int64_t nonfinite = 0, iterations = 0, failures = 0;
-    double vc[RTD_PP_MAX_FACTOR], vin[RTD_PP_MAX_FACTOR], v[RTD_PP_MAX_FACTOR];
-    double vin1[RTD_PP_MAX_FACTOR], v1[RTD_PP_MAX_FACTOR];
-
-    for (int n = 0; n < frames; ++n) {
-        level = rtd_smooth_step(level, level_t, s);
-        k = rtd_smooth_step(k, k_t, s);
-        og = rtd_smooth_step(og, og_t, s);
-        for (int j = 0; j < L; ++j) {              /* 3.6 */
-            vc[j] = level * sin(RM_TWO_PI * phi);
-            phi += inc;
-            if (phi >= 1.0)
-                phi -= 1.0;
-        }
-        float *p = buf + (long)n * channels;
+    if (frames <= 0)
+        return;
+    if (self->model == 1) {
+        rm_paper_block(self, &c, &t, &osc, buf, frames, channels, &nonfinite);
+    } else {
+        /* channel pairs (two interleaved Newton chains), then the odd one;
+         * every group replays the shared smoothers and carrier from the
+         * block start (identical values) */
         int ch = 0;
-        for (; ch + 2 <= channels; ch += 2) {       /* channel pairs */
-            double x0 = (double)p[ch], x1 = (double)p[ch + 1];
-            if (!isfinite(x0)) {                    /* 0.5 */
-                x0 = 0.0;
-                ++nonfinite;
-            }
-            if (!isfinite(x1)) {
-                x1 = 0.0;
-                ++nonfinite;
-            }
-            double *st0 = self->state + 9 * ch, *st1 = st0 + 9;
-            rtd_pp_interp(self->interp_taps, L, self->interp_hist + RTD_PP_HIST * ch, k * x0, vin);
-            rtd_pp_interp(self->interp_taps, L, self->interp_hist + RTD_PP_HIST * (ch + 1), k * x1, vin1);
-            if (paper) {
-                for (int j = 0; j < L; ++j) {
-                    v[j] = rm_paper_step(&c, st0, vin[j], vc[j]);
-                    v1[j] = rm_paper_step(&c, st1, vin1[j], vc[j]);
-                }
-            } else {
-                for (int j = 0; j < L; ++j)
-                    rm_stable_step2(&c, st0, st1, vin[j], vin1[j], vc[j], &v[j], &v1[j],
-                                    &iterations, &failures);
-            }
-            const double y0 = rtd_pp_decim(self->decim_taps, L, self->decim_acc + RTD_PP_HIST * ch, v);
-            const double y1 = rtd_pp_decim(self->decim_taps, L, self->decim_acc + RTD_PP_HIST * (ch + 1), v1);
-            p[ch] = (float)(og * y0);
-            p[ch + 1] = (float)(og * y1);
+        for (; ch + 2 <= channels; ch += 2) {
+            osc = start;
+            rm_stable_group(self, &c, &t, &osc, buf, frames, channels, ch, 1,
+                            &nonfinite, &iterations, &failures);
         }
-        for (; ch < channels; ++ch) {               /* last odd channel */
-            double x = (double)p[ch];
-            if (!isfinite(x)) {
-                x = 0.0;
-                ++nonfinite;
-            }
-            double *st = self->state + 9 * ch;
-            rtd_pp_interp(self->interp_taps, L, self->interp_hist + RTD_PP_HIST * ch, k * x, vin);
-            if (paper) {
-                for (int j = 0; j < L; ++j)
-                    v[j] = rm_paper_step(&c, st, vin[j], vc[j]);
-            } else {
-                for (int j = 0; j < L; ++j)
-                    v[j] = rm_stable_step(&c, st, vin[j], vc[j], &iterations, &failures);
-            }
-            const double y = rtd_pp_decim(self->decim_taps, L, self->decim_acc + RTD_PP_HIST * ch, v);
-            p[ch] = (float)(og * y);
+        if (ch < channels) {
+            osc = start;
+            rm_stable_group(self, &c, &t, &osc, buf, frames, channels, ch, 0,
+                            &nonfinite, &iterations, &failures);
         }
     }
-    self->smooth[0] = level;
-    self->smooth[1] = k;
-    self->smooth[2] = og;
-    self->smooth[3] = phi;
+    self->smooth[0] = osc.level;
+    self->smooth[1] = osc.k;
+    self->smooth[2] = osc.og;
+    self->smooth[3] = osc.phi;
     self->counters[0] += nonfinite;
     self->counters[1] += failures;
     self->counters[2] += iterations;

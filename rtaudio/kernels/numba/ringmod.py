@@ -20,10 +20,15 @@ NEWTON_TOL = 1e-12
 
 @njit(nogil=True, cache=True, fastmath=False, inline="always")
 def _stable_step(params, st, vin, vc, counters):
-    """Spec 3.4: backward Euler + Newton; returns u2 (counters[1] failures, [2] iterations)."""
+    """Spec 3.4: backward Euler + Newton in the diode-voltage coordinates
+    y = (a, b, s) of the reference's ``stable_step``; returns u2
+    (counters[1] failures, [2] iterations)."""
     D1 = params[5]
     D2 = params[6]
     D3 = params[7]
+    S = D1 + D2
+    Dd = D1 - D2
+    Dd2 = Dd * Dd
     u1o = st[0]
     u2o = st[1]
     u3o = st[2]
@@ -32,20 +37,18 @@ def _stable_step(params, st, vin, vc, counters):
     r1 = (params[8] * u1o + i1o) + vin * params[11]
     r2 = params[8] * u2o + i2o
     r3 = params[9] * u3o
-    u1 = u1o
-    u2 = u2o
-    u3 = u3o
+    ra = r1 - r2
+    rb = r1 + r2
+    rs = r3 + D3 * vc
+    a = 0.5 * (u1o - u2o)
+    b = 0.5 * (u1o + u2o)
+    s = u3o + vc
     it = 1
     while True:
-        h1 = 0.5 * u1
-        h2 = 0.5 * u2
-        sd = u3 + vc
-        a = h1 - h2
-        bs = h1 + h2
-        w4 = a - sd
-        w5 = -a - sd
-        w6 = bs + sd
-        w7 = sd - bs
+        w4 = a - s
+        w5 = -(a + s)
+        w6 = b + s
+        w7 = s - b
         p4 = w4 if w4 > 0.0 else 0.0
         p5 = w5 if w5 > 0.0 else 0.0
         p6 = w6 if w6 > 0.0 else 0.0
@@ -58,45 +61,49 @@ def _stable_step(params, st, vin, vc, counters):
         g5 = (0.17 * q5) * q5
         g6 = (0.17 * q6) * q6
         g7 = (0.17 * q7) * q7
-        d4 = (0.68 * q4) * p4
-        d5 = (0.68 * q5) * p5
-        d6 = (0.68 * q6) * p6
-        d7 = (0.68 * q7) * p7
-        ga = g4 - g5
-        gb = g6 - g7
-        F1 = (D1 * u1 - r1) + 0.5 * (ga + gb)
-        F2 = (D2 * u2 - r2) + 0.5 * (gb - ga)
-        F3 = (D3 * u3 - r3) + ((g6 + g7) - (g4 + g5))
+        d4 = (0.68 * p4) * q4
+        d5 = (0.68 * p5) * q5
+        d6 = (0.68 * p6) * q6
+        d7 = (0.68 * p7) * q7
+        Ga = ((S * a + Dd * b) - ra) + (g4 - g5)
+        Gb = ((Dd * a + S * b) - rb) + (g6 - g7)
+        Gs = (D3 * s - rs) + ((g6 + g7) - (g4 + g5))
         d45 = d4 + d5
         d67 = d6 + d7
-        dsum = d45 + d67
-        j11 = D1 + 0.25 * dsum
-        j22 = D2 + 0.25 * dsum
-        j33 = D3 + dsum
-        j12 = 0.25 * (d67 - d45)
-        j13 = 0.5 * ((d5 + d6) - (d4 + d7))
-        j23 = 0.5 * ((d4 + d6) - (d5 + d7))
-        c11 = j22 * j33 - j23 * j23
-        c12 = j13 * j23 - j12 * j33
-        c13 = j12 * j23 - j13 * j22
-        c22 = j11 * j33 - j13 * j13
-        c23 = j12 * j13 - j11 * j23
-        c33 = j11 * j22 - j12 * j12
-        det = (j11 * c11 + j12 * c12) + j13 * c13
-        inv = 1.0 / det
-        e1 = ((c11 * F1 + c12 * F2) + c13 * F3) * inv
-        e2 = ((c12 * F1 + c22 * F2) + c23 * F3) * inv
-        e3 = ((c13 * F1 + c23 * F2) + c33 * F3) * inv
-        u1 -= e1
-        u2 -= e2
-        u3 -= e3
-        if (abs(e1) + abs(e2)) + abs(e3) <= NEWTON_TOL * (((1.0 + abs(u1)) + abs(u2)) + abs(u3)):
+        kaa = S + d45
+        kbb = S + d67
+        kss = D3 + (d45 + d67)
+        kas = d5 - d4
+        kbs = d6 - d7
+        kab = Dd
+        caa = kbb * kss - kbs * kbs
+        cab = kbs * kas - kab * kss
+        cas = kab * kbs - kbb * kas
+        cbb = kaa * kss - kas * kas
+        cbs = kab * kas - kaa * kbs
+        css = kaa * kbb - Dd2
+        det = (kaa * caa + kab * cab) + kas * cas
+        ea = ((caa * Ga + cab * Gb) + cas * Gs) / det
+        eb = ((cab * Ga + cbb * Gb) + cbs * Gs) / det
+        es = ((cas * Ga + cbs * Gb) + css * Gs) / det
+        a -= ea
+        b -= eb
+        s -= es
+        fa = abs(ea)
+        fb = abs(eb)
+        na = abs(a)
+        nb = abs(b)
+        if 2.0 * (fa if fa > fb else fb) + abs(es) <= NEWTON_TOL * ((1.0 + 2.0 * (na if na > nb else nb))
+                                                                   + abs(s - vc)):
             break
         if it == NEWTON_MAX_ITER:
             counters[1] += 1
             break
         it += 1
     counters[2] += it
+    u1 = a + b
+    u2 = b - a
+    u3 = s - vc
     st[0] = flush(u1)
     st[1] = flush(u2)
     st[2] = flush(u3)

@@ -33,54 +33,60 @@ def stable_step(c: dict, st: list, vin: float, vc: float, counters: np.ndarray) 
 
     ``st = [u1, u2, u3, i1, i2, ...]`` is updated in place;
     ``counters[1]`` counts solver failures, ``counters[2]`` iterations.
+
+    Newton runs in the coordinates of the diode voltages,
+    ``y = (a, b, s) = ((u1 − u2)/2, (u1 + u2)/2, u3 + vc)`` (then
+    ``u4 = a − s``, ``u5 = −(a + s)``, ``u6 = b + s``, ``u7 = s − b``, 3.1).
+    Newton's iterates are invariant under this affine change of variables
+    (equal to the u-iterates of 3.4.3 up to rounding); the solve is
+    ``K·δy = G`` with ``K = Pᵀ·J·P``, ``G = Pᵀ·F`` (``P = ∂u/∂y``), and the
+    stop rule of 3.4.3 reads, with ``|δu1| + |δu2| = 2·max(|δa|, |δb|)``
+    and ``|u1| + |u2| = 2·max(|a|, |b|)``:
+    ``2·max(|δa|, |δb|) + |δs| ≤ 1e-12·(1 + 2·max(|a|, |b|) + |s − vc|)``.
+    The C kernel's header comment (native/ringmod.c) writes K and G out.
     """
     u1o, u2o, u3o, i1o, i2o = st[0], st[1], st[2], st[3], st[4]
-    D1, D2, D3 = c["D1"], c["D2"], c["D3"]
-    # r = (C·u1_old/T + i1_old + vin/Rm, C·u2_old/T + i2_old, Cp·u3_old/T)
+    S, Dd, Dd2, D3 = c["S"], c["Dd"], c["Dd2"], c["D3"]
+    # r = (C·u1_old/T + i1_old + vin/Rm, C·u2_old/T + i2_old, Cp·u3_old/T), as Pᵀ·r
     r1 = (c["cT"] * u1o + i1o) + vin * c["invRm"]
     r2 = c["cT"] * u2o + i2o
     r3 = c["cpT"] * u3o
-    u1, u2, u3 = u1o, u2o, u3o
+    ra, rb, rs = r1 - r2, r1 + r2, r3 + D3 * vc
+    a, b, s = 0.5 * (u1o - u2o), 0.5 * (u1o + u2o), u3o + vc   # start point u_old
     it = 1
     while True:
-        # diode voltages A·u + b·vc (3.1): u4..u7
-        h1, h2, sd = 0.5 * u1, 0.5 * u2, u3 + vc
-        a, bs = h1 - h2, h1 + h2
-        g4, d4 = diode_rectified(a - sd)
-        g5, d5 = diode_rectified(-a - sd)
-        g6, d6 = diode_rectified(bs + sd)
-        g7, d7 = diode_rectified(sd - bs)
-        # F(u) = D·u − r + Aᵀ·g
-        ga, gb = g4 - g5, g6 - g7
-        F1 = (D1 * u1 - r1) + 0.5 * (ga + gb)
-        F2 = (D2 * u2 - r2) + 0.5 * (gb - ga)
-        F3 = (D3 * u3 - r3) + ((g6 + g7) - (g4 + g5))
-        # J = D + Aᵀ·diag(g')·A
+        g4, d4 = diode_rectified(a - s)
+        g5, d5 = diode_rectified(-(a + s))
+        g6, d6 = diode_rectified(b + s)
+        g7, d7 = diode_rectified(s - b)
+        # G = Pᵀ·F
+        Ga = ((S * a + Dd * b) - ra) + (g4 - g5)
+        Gb = ((Dd * a + S * b) - rb) + (g6 - g7)
+        Gs = (D3 * s - rs) + ((g6 + g7) - (g4 + g5))
+        # K = Pᵀ·J·P (symmetric) and its cofactors; Cramer's rule
         d45, d67 = d4 + d5, d6 + d7
-        dsum = d45 + d67
-        j11, j22, j33 = D1 + 0.25 * dsum, D2 + 0.25 * dsum, D3 + dsum
-        j12 = 0.25 * (d67 - d45)
-        j13 = 0.5 * ((d5 + d6) - (d4 + d7))
-        j23 = 0.5 * ((d4 + d6) - (d5 + d7))
-        # J·δ = F by Cramer's rule (cofactors of the symmetric J)
-        c11 = j22 * j33 - j23 * j23
-        c12 = j13 * j23 - j12 * j33
-        c13 = j12 * j23 - j13 * j22
-        c22 = j11 * j33 - j13 * j13
-        c23 = j12 * j13 - j11 * j23
-        c33 = j11 * j22 - j12 * j12
-        inv = 1.0 / ((j11 * c11 + j12 * c12) + j13 * c13)
-        e1 = ((c11 * F1 + c12 * F2) + c13 * F3) * inv
-        e2 = ((c12 * F1 + c22 * F2) + c23 * F3) * inv
-        e3 = ((c13 * F1 + c23 * F2) + c33 * F3) * inv
-        u1, u2, u3 = u1 - e1, u2 - e2, u3 - e3
-        if (abs(e1) + abs(e2)) + abs(e3) <= NEWTON_TOL * (((1.0 + abs(u1)) + abs(u2)) + abs(u3)):
+        kaa, kbb, kss = S + d45, S + d67, D3 + (d45 + d67)
+        kas, kbs, kab = d5 - d4, d6 - d7, Dd
+        caa = kbb * kss - kbs * kbs
+        cab = kbs * kas - kab * kss
+        cas = kab * kbs - kbb * kas
+        cbb = kaa * kss - kas * kas
+        cbs = kab * kas - kaa * kbs
+        css = kaa * kbb - Dd2
+        det = (kaa * caa + kab * cab) + kas * cas
+        ea = ((caa * Ga + cab * Gb) + cas * Gs) / det
+        eb = ((cab * Ga + cbb * Gb) + cbs * Gs) / det
+        es = ((cas * Ga + cbs * Gb) + css * Gs) / det
+        a, b, s = a - ea, b - eb, s - es
+        if (2.0 * max(abs(ea), abs(eb)) + abs(es)
+                <= NEWTON_TOL * ((1.0 + 2.0 * max(abs(a), abs(b))) + abs(s - vc))):
             break
         if it == NEWTON_MAX_ITER:
             counters[1] += 1
             break
         it += 1
     counters[2] += it
+    u1, u2, u3 = a + b, b - a, s - vc
     st[0], st[1], st[2] = flush(u1), flush(u2), flush(u3)
     st[3] = flush(i1o - c["tLh"] * u1)   # i_new = i_old − (T/Lh)·u_new
     st[4] = flush(i2o - c["tLh"] * u2)
@@ -110,6 +116,15 @@ def paper_step(c: dict, st: list, vin: float, vc: float) -> float:
 CONSTANT_NAMES = ("D1", "D2", "D3", "cT", "cpT", "tLh", "invRm", "invRa", "invRi", "tC", "tCp")
 
 
+def derived_constants(params: np.ndarray) -> dict:
+    """params[5:16] by name plus ``S = D1 + D2``, ``Dd = D1 − D2``, ``Dd2 = Dd²``."""
+    c = dict(zip(CONSTANT_NAMES, (float(v) for v in params[5:16])))
+    c["S"] = c["D1"] + c["D2"]
+    c["Dd"] = c["D1"] - c["D2"]
+    c["Dd2"] = c["Dd"] * c["Dd"]
+    return c
+
+
 def ringmod_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
                     interp_hist: np.ndarray, decim_hist: np.ndarray,
                     interp_taps: list, h: list, counters: np.ndarray,
@@ -120,7 +135,7 @@ def ringmod_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
     first (the spec's direct-form decimator state).
     """
     level_t, k_t, og_t, s, inc = (float(v) for v in params[:5])
-    c = dict(zip(CONSTANT_NAMES, (float(v) for v in params[5:16])))
+    c = derived_constants(params)
     level, k, og, phi = (float(v) for v in smooth[:4])
     frames, channels = buf.shape
     rows = buf.astype(np.float64).tolist()
