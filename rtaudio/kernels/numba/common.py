@@ -1,7 +1,10 @@
 """Helpers shared by the Numba kernels (spec 0.4 smoother, 0.6 flush)."""
 from __future__ import annotations
 
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.extending import intrinsic
 
 FLUSH_BELOW = 1e-30
 
@@ -24,3 +27,20 @@ def smooth_step(current: float, target: float, s: float) -> float:
     if abs(current - target) <= 1e-12 * scale:
         current = target
     return current
+
+
+@intrinsic
+def fma(typingctx, a, b, c):
+    """``a*b + c`` rounded once (LLVM's ``llvm.fma.f64``), like C's ``fma()``.
+
+    Correctly rounded on every CPU: a hardware FMA where there is one, else
+    a libm call; so Numba and C give the same bits.
+    """
+    signature = types.float64(types.float64, types.float64, types.float64)
+
+    def codegen(context, builder, sig, args):
+        double = ir.DoubleType()
+        function = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(double, [double, double, double]), "llvm.fma.f64")
+        return builder.call(function, args)
+    return signature, codegen

@@ -6,7 +6,7 @@ import math
 import numpy as np
 from numba import njit
 
-from rtaudio.kernels.numba.common import flush, smooth_step
+from rtaudio.kernels.numba.common import flush, fma, smooth_step
 
 
 @njit(nogil=True, cache=True, fastmath=False)
@@ -29,7 +29,7 @@ def lowpass_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
                 x = 0.0
                 out_zero = np.float32(0.0)
                 nonfinite += 1
-            y = a * x + one_minus_a * state[ch]
+            y = fma(one_minus_a, state[ch], a * x)  # eq. 2.1 with one rounding, as native/lowpass.c
             buf[n, ch] = np.float32(y) * out_zero
             state[ch] = flush(y)
     smooth[0] = a
