@@ -160,3 +160,121 @@ RTD_SIMD_CLONES void rtd_autocorr(const rtd_fft_plan *plan, const double *x, int
     for (int j = 0; j < nlags; ++j)
         out[j] = ((j & 1) ? im[j >> 1] : re[j >> 1]) * scale;
 }
+
+/* Pack x (len <= m real samples, zero-padded to n) into z[k] = x[2k] +
+ * i·x[2k+1] and run the forward DIF FFT of size m: Z[k] ends up at
+ * position bitrev[k] of (re, im).  The first stage knows the upper half
+ * of z is zero padding, so it is (a + 0, (a − 0)·w). */
+RTD_SIMD_CLONES static void forward_packed(const rtd_fft_plan *plan, const double *x, int len,
+                                           double *re, double *im)
+{
+    const int m = plan->n / 2;
+    const double *ct = plan->cos_m, *st = plan->sin_m;
+    int h = m / 2;
+    for (int j = 0; j < h; ++j) {
+        const double ar = 2 * j < len ? x[2 * j] : 0.0;
+        const double ai = 2 * j + 1 < len ? x[2 * j + 1] : 0.0;
+        re[j] = ar;
+        im[j] = ai;
+        re[j + h] = ar * ct[h + j] + ai * st[h + j];
+        im[j + h] = ai * ct[h + j] - ar * st[h + j];
+    }
+    for (h = m / 4; h >= 4; h >>= 1)
+        dif_stage(re, im, m, h, ct + h, st + h);
+    dif_last2(re, im, m);
+}
+
+/* Real split of the forward transform, natural order in (zr, zi):
+ * X[k] = E + W^k·O, E = (Z[k] + conj Z[m−k])/2, O = (Z[k] − conj Z[m−k])/(2i),
+ * W = exp(−2πi/n), k = 1..m−1 (vectorises: no index table). */
+RTD_SIMD_CLONES static void split_forward(const double *restrict zr, const double *restrict zi,
+                                          const double *restrict cos_n,
+                                          const double *restrict sin_n, double *restrict xr,
+                                          double *restrict xi, int m)
+{
+    for (int k = 1; k < m; ++k) {
+        const double ar = zr[k], ai = zi[k];
+        const double br = zr[m - k], bi = -zi[m - k];
+        const double er = (ar + br) * 0.5, ei = (ai + bi) * 0.5;
+        const double orr = (ai - bi) * 0.5, oi = (br - ar) * 0.5;
+        const double c = cos_n[k], s = sin_n[k];
+        xr[k] = er + (c * orr + s * oi);
+        xi[k] = ei + (c * oi - s * orr);
+    }
+}
+
+RTD_SIMD_CLONES void rtd_rfft(const rtd_fft_plan *plan, const double *x, int len, double *work,
+                              double *spec_re, double *spec_im)
+{
+    const int m = plan->n / 2;
+    const int32_t *bitrev = plan->bitrev;
+    double *re = work, *im = work + m;            /* bit-reversed order */
+    double *zr = work + 2 * m, *zi = work + 3 * m; /* natural order */
+    forward_packed(plan, x, len, re, im);
+    for (int k = 0; k < m; ++k) {
+        zr[k] = re[bitrev[k]];
+        zi[k] = im[bitrev[k]];
+    }
+    spec_re[0] = zr[0] + zi[0];
+    spec_im[0] = 0.0;
+    spec_re[m] = zr[0] - zi[0];
+    spec_im[m] = 0.0;
+    split_forward(zr, zi, plan->cos_n, plan->sin_n, spec_re, spec_im, m);
+}
+
+/* Inverse split of a Hermitian spectrum S, natural order out: with
+ * A = S[k], B = conj S[m−k], Ze = (A + B)/2, D = (A − B)/2,
+ * Zo = D·exp(+2πik/n), Z = Ze + i·Zo, k = 0..m−1. */
+RTD_SIMD_CLONES static void split_inverse(const double *restrict sr, const double *restrict si,
+                                          const double *restrict cos_n,
+                                          const double *restrict sin_n, double *restrict zr,
+                                          double *restrict zi, int m)
+{
+    for (int k = 0; k < m; ++k) {
+        const double ar = sr[k], ai = si[k];
+        const double br = sr[m - k], bi = -si[m - k];
+        const double er = (ar + br) * 0.5, ei = (ai + bi) * 0.5;
+        const double dr = (ar - br) * 0.5, di = (ai - bi) * 0.5;
+        const double c = cos_n[k], s = sin_n[k];
+        zr[k] = er - (dr * s + di * c);
+        zi[k] = ei + (dr * c - di * s);
+    }
+}
+
+RTD_SIMD_CLONES void rtd_irfft(const rtd_fft_plan *plan, const double *spec_re,
+                               const double *spec_im, double *work, double *out)
+{
+    const int m = plan->n / 2;
+    const int32_t *bitrev = plan->bitrev;
+    const double *ct = plan->cos_m, *st = plan->sin_m;
+    double *re = work, *im = work + m;
+    split_inverse(spec_re, spec_im, plan->cos_n, plan->sin_n, re, im, m);
+    /* unscaled inverse DFT = swap(DFT(swap(Z))), swap exchanging re and im:
+     * the forward DIF stages on (im, re), natural in, bit-reversed out */
+    for (int h = m / 2; h >= 4; h >>= 1)
+        dif_stage(im, re, m, h, ct + h, st + h);
+    dif_last2(im, re, m);
+    const double scale = 1.0 / (double)m;   /* exact: m is a power of two */
+    for (int j = 0; j < m; ++j) {
+        out[2 * j] = re[bitrev[j]] * scale;
+        out[2 * j + 1] = im[bitrev[j]] * scale;
+    }
+}
+
+RTD_SIMD_CLONES void rtd_conj_product(const double *restrict fr, const double *restrict fi,
+                                      const double *restrict gr, const double *restrict gi,
+                                      double *restrict sr, double *restrict si, int n,
+                                      int accumulate)
+{
+    if (accumulate) {
+        for (int k = 0; k < n; ++k) {
+            sr[k] = sr[k] + (fr[k] * gr[k] + fi[k] * gi[k]);
+            si[k] = si[k] + (fr[k] * gi[k] - fi[k] * gr[k]);
+        }
+    } else {
+        for (int k = 0; k < n; ++k) {
+            sr[k] = fr[k] * gr[k] + fi[k] * gi[k];
+            si[k] = fr[k] * gi[k] - fi[k] * gr[k];
+        }
+    }
+}

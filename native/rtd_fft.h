@@ -36,4 +36,22 @@ typedef struct {
 void rtd_autocorr(const rtd_fft_plan *plan, const double *x, int len,
                   double *work, double *out, int nlags);
 
+/* Spectrum of x[0..len-1] zero-padded to n (len <= n/2):
+ * spec[k] = rfft(x, n)[k], k = 0..n/2 (n/2 + 1 values in spec_re, spec_im).
+ * work holds 2n doubles. */
+void rtd_rfft(const rtd_fft_plan *plan, const double *x, int len, double *work,
+              double *spec_re, double *spec_im);
+
+/* out[0..n-1] = irfft(spec, n) of a Hermitian spectrum spec[0..n/2]
+ * (spec_im[0] and spec_im[n/2] must be 0).  Computed as the forward
+ * DIF FFT on swapped re/im (no bit-reversal pass: the output is read
+ * through the bitrev table).  work holds n doubles. */
+void rtd_irfft(const rtd_fft_plan *plan, const double *spec_re, const double *spec_im,
+               double *work, double *out);
+
+/* s = conj(f)·g over n bins (split re/im), or s += conj(f)·g when
+ * accumulate != 0: re = fr·gr + fi·gi, im = fr·gi − fi·gr. */
+void rtd_conj_product(const double *fr, const double *fi, const double *gr, const double *gi,
+                      double *sr, double *si, int n, int accumulate);
+
 #endif
