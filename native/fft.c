@@ -25,6 +25,45 @@
 #define RTD_SIMD_CLONES
 #endif
 
+/* GCC vector extensions for the loops GCC does not vectorise by itself:
+ * every lane performs exactly the scalar code's IEEE operations in the
+ * same order (so the Numba mirror, written element-wise, gives the same
+ * bits); compiled for AVX2 or SSE2 by the clones above. */
+#if defined(__GNUC__) && !defined(__clang__)
+#define RTD_VECTOR_EXT 1
+#pragma GCC diagnostic ignored "-Wpsabi"
+typedef double rtd_v4d __attribute__((vector_size(32)));
+typedef long long rtd_v4i __attribute__((vector_size(32)));
+
+static inline __attribute__((always_inline)) rtd_v4d load4(const double *p)
+{
+    rtd_v4d v;
+    __builtin_memcpy(&v, p, sizeof v);
+    return v;
+}
+
+#define store4(p, v)                                                  \
+    do {                                                              \
+        const rtd_v4d store4_value_ = (v);                            \
+        __builtin_memcpy((p), &store4_value_, sizeof store4_value_);  \
+    } while (0)
+
+static inline __attribute__((always_inline)) void transpose4(rtd_v4d *a, rtd_v4d *b, rtd_v4d *c, rtd_v4d *d)
+{
+    const rtd_v4i lo = {0, 4, 2, 6}, hi = {1, 5, 3, 7};
+    const rtd_v4i first = {0, 1, 4, 5}, second = {2, 3, 6, 7};
+    const rtd_v4d t0 = __builtin_shuffle(*a, *b, lo), t1 = __builtin_shuffle(*a, *b, hi);
+    const rtd_v4d t2 = __builtin_shuffle(*c, *d, lo), t3 = __builtin_shuffle(*c, *d, hi);
+    *a = __builtin_shuffle(t0, t2, first);
+    *c = __builtin_shuffle(t0, t2, second);
+    *b = __builtin_shuffle(t1, t3, first);
+    *d = __builtin_shuffle(t1, t3, second);
+}
+
+#else
+#define RTD_VECTOR_EXT 0
+#endif
+
 /* One decimation-in-frequency stage of span h (forward, w = exp(−iπj/h)). */
 RTD_SIMD_CLONES static void dif_stage(double *restrict re, double *restrict im, int m, int h,
                       const double *restrict c, const double *restrict s)
@@ -40,6 +79,93 @@ RTD_SIMD_CLONES static void dif_stage(double *restrict re, double *restrict im, 
             bi[j] = di * c[j] - dr * s[j];
         }
     }
+}
+
+/* Two DIF stages in one pass: span 2h (twiddles c2, s2 = exp(−iπj/2h))
+ * then span h (c1, s1).  Each element goes through exactly the operations
+ * of dif_stage(2h) followed by dif_stage(h) (same bits), with half the
+ * loads and stores. */
+RTD_SIMD_CLONES static void dif_stage_pair(double *restrict re, double *restrict im, int m,
+                                           int h, const double *restrict c2,
+                                           const double *restrict s2,
+                                           const double *restrict c1,
+                                           const double *restrict s1)
+{
+#if RTD_VECTOR_EXT
+    if (h % 4 == 0) {
+        for (int b = 0; b < m; b += 4 * h) {
+            double *r0 = re + b, *i0 = im + b, *r1 = re + b + h, *i1 = im + b + h;
+            double *r2 = re + b + 2 * h, *i2 = im + b + 2 * h;
+            double *r3 = re + b + 3 * h, *i3 = im + b + 3 * h;
+            for (int j = 0; j < h; j += 4) {
+                const rtd_v4d x0 = load4(r0 + j), y0 = load4(i0 + j);
+                const rtd_v4d x1 = load4(r1 + j), y1 = load4(i1 + j);
+                const rtd_v4d x2 = load4(r2 + j), y2 = load4(i2 + j);
+                const rtd_v4d x3 = load4(r3 + j), y3 = load4(i3 + j);
+                const rtd_v4d ca = load4(c2 + j), sa = load4(s2 + j);
+                const rtd_v4d cb = load4(c2 + h + j), sb = load4(s2 + h + j);
+                const rtd_v4d c = load4(c1 + j), s_ = load4(s1 + j);
+                const rtd_v4d dr02 = x0 - x2, di02 = y0 - y2;
+                const rtd_v4d ar0 = x0 + x2, ai0 = y0 + y2;
+                const rtd_v4d ar2 = dr02 * ca + di02 * sa, ai2 = di02 * ca - dr02 * sa;
+                const rtd_v4d dr13 = x1 - x3, di13 = y1 - y3;
+                const rtd_v4d ar1 = x1 + x3, ai1 = y1 + y3;
+                const rtd_v4d ar3 = dr13 * cb + di13 * sb, ai3 = di13 * cb - dr13 * sb;
+                const rtd_v4d dr01 = ar0 - ar1, di01 = ai0 - ai1;
+                store4(r0 + j, ar0 + ar1);
+                store4(i0 + j, ai0 + ai1);
+                store4(r1 + j, dr01 * c + di01 * s_);
+                store4(i1 + j, di01 * c - dr01 * s_);
+                const rtd_v4d dr23 = ar2 - ar3, di23 = ai2 - ai3;
+                store4(r2 + j, ar2 + ar3);
+                store4(i2 + j, ai2 + ai3);
+                store4(r3 + j, dr23 * c + di23 * s_);
+                store4(i3 + j, di23 * c - dr23 * s_);
+            }
+        }
+        return;
+    }
+#endif
+    for (int b = 0; b < m; b += 4 * h) {
+        double *r0 = re + b, *i0 = im + b;
+        double *r1 = re + b + h, *i1 = im + b + h;
+        double *r2 = re + b + 2 * h, *i2 = im + b + 2 * h;
+        double *r3 = re + b + 3 * h, *i3 = im + b + 3 * h;
+        const double *c2b = c2 + h, *s2b = s2 + h;
+        for (int j = 0; j < h; ++j) {
+            /* span 2h: (0, 2) with twiddle j, (1, 3) with twiddle j + h */
+            const double dr02 = r0[j] - r2[j], di02 = i0[j] - i2[j];
+            const double ar0 = r0[j] + r2[j], ai0 = i0[j] + i2[j];
+            const double ar2 = dr02 * c2[j] + di02 * s2[j];
+            const double ai2 = di02 * c2[j] - dr02 * s2[j];
+            const double dr13 = r1[j] - r3[j], di13 = i1[j] - i3[j];
+            const double ar1 = r1[j] + r3[j], ai1 = i1[j] + i3[j];
+            const double ar3 = dr13 * c2b[j] + di13 * s2b[j];
+            const double ai3 = di13 * c2b[j] - dr13 * s2b[j];
+            /* span h: (0, 1) and (2, 3) with twiddle j */
+            const double dr01 = ar0 - ar1, di01 = ai0 - ai1;
+            r0[j] = ar0 + ar1;
+            i0[j] = ai0 + ai1;
+            r1[j] = dr01 * c1[j] + di01 * s1[j];
+            i1[j] = di01 * c1[j] - dr01 * s1[j];
+            const double dr23 = ar2 - ar3, di23 = ai2 - ai3;
+            r2[j] = ar2 + ar3;
+            i2[j] = ai2 + ai3;
+            r3[j] = dr23 * c1[j] + di23 * s1[j];
+            i3[j] = di23 * c1[j] - dr23 * s1[j];
+        }
+    }
+}
+
+/* DIF stages of spans h_first, h_first/2, .., 4 (pairs fused). */
+static void dif_stages(double *re, double *im, int m, int h_first, const double *ct,
+                       const double *st)
+{
+    int h = h_first;
+    for (; h >= 8; h >>= 2)
+        dif_stage_pair(re, im, m, h / 2, ct + h, st + h, ct + h / 2, st + h / 2);
+    if (h == 4)
+        dif_stage(re, im, m, 4, ct + 4, st + 4);
 }
 
 /* One decimation-in-time stage of span h (inverse, w = exp(+iπj/h)). */
@@ -62,7 +188,7 @@ RTD_SIMD_CLONES static void dit_stage(double *restrict re, double *restrict im, 
 
 /* Spans 2 and 1 fused (forward, DIF): on each group of 4 the span-2
  * twiddles are exactly 1 and −i, then span-1 butterflies. */
-RTD_SIMD_CLONES static void dif_last2(double *restrict re, double *restrict im, int m)
+RTD_SIMD_CLONES static void dif_last2_scalar(double *restrict re, double *restrict im, int m)
 {
     for (int b = 0; b < m; b += 4) {
         const double r0 = re[b] + re[b + 2], i0 = im[b] + im[b + 2];
@@ -75,6 +201,40 @@ RTD_SIMD_CLONES static void dif_last2(double *restrict re, double *restrict im, 
         re[b + 3] = r2 - r3; im[b + 3] = i2 - i3;
     }
 }
+
+#if RTD_VECTOR_EXT
+RTD_SIMD_CLONES static void dif_last2(double *restrict re, double *restrict im, int m)
+{
+    if (m % 16) {                        /* m = 4, 8: scalar */
+        dif_last2_scalar(re, im, m);
+        return;
+    }
+    for (int b = 0; b < m; b += 16) {
+        rtd_v4d x0 = load4(re + b), x1 = load4(re + b + 4);
+        rtd_v4d x2 = load4(re + b + 8), x3 = load4(re + b + 12);
+        rtd_v4d y0 = load4(im + b), y1 = load4(im + b + 4);
+        rtd_v4d y2 = load4(im + b + 8), y3 = load4(im + b + 12);
+        transpose4(&x0, &x1, &x2, &x3);      /* xk = element k of 4 groups */
+        transpose4(&y0, &y1, &y2, &y3);
+        const rtd_v4d r0 = x0 + x2, i0 = y0 + y2;
+        const rtd_v4d r2 = x0 - x2, i2 = y0 - y2;
+        const rtd_v4d r1 = x1 + x3, i1 = y1 + y3;
+        const rtd_v4d r3 = y1 - y3, i3 = x3 - x1;   /* ·(−i) */
+        x0 = r0 + r1; y0 = i0 + i1;
+        x1 = r0 - r1; y1 = i0 - i1;
+        x2 = r2 + r3; y2 = i2 + i3;
+        x3 = r2 - r3; y3 = i2 - i3;
+        transpose4(&x0, &x1, &x2, &x3);
+        transpose4(&y0, &y1, &y2, &y3);
+        store4(re + b, x0); store4(re + b + 4, x1);
+        store4(re + b + 8, x2); store4(re + b + 12, x3);
+        store4(im + b, y0); store4(im + b + 4, y1);
+        store4(im + b + 8, y2); store4(im + b + 12, y3);
+    }
+}
+#else
+#define dif_last2 dif_last2_scalar
+#endif /* RTD_VECTOR_EXT */
 
 /* Spans 1 and 2 fused (inverse, DIT): span-1 butterflies, then span 2
  * with twiddles exactly 1 and +i. */
@@ -179,8 +339,7 @@ RTD_SIMD_CLONES static void forward_packed(const rtd_fft_plan *plan, const doubl
         re[j + h] = ar * ct[h + j] + ai * st[h + j];
         im[j + h] = ai * ct[h + j] - ar * st[h + j];
     }
-    for (h = m / 4; h >= 4; h >>= 1)
-        dif_stage(re, im, m, h, ct + h, st + h);
+    dif_stages(re, im, m, m / 4, ct, st);
     dif_last2(re, im, m);
 }
 
@@ -251,8 +410,7 @@ RTD_SIMD_CLONES void rtd_irfft(const rtd_fft_plan *plan, const double *spec_re,
     split_inverse(spec_re, spec_im, plan->cos_n, plan->sin_n, re, im, m);
     /* unscaled inverse DFT = swap(DFT(swap(Z))), swap exchanging re and im:
      * the forward DIF stages on (im, re), natural in, bit-reversed out */
-    for (int h = m / 2; h >= 4; h >>= 1)
-        dif_stage(im, re, m, h, ct + h, st + h);
+    dif_stages(im, re, m, m / 2, ct, st);
     dif_last2(im, re, m);
     const double scale = 1.0 / (double)m;   /* exact: m is a power of two */
     for (int j = 0; j < m; ++j) {
