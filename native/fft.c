@@ -436,3 +436,18 @@ RTD_SIMD_CLONES void rtd_conj_product(const double *restrict fr, const double *r
         }
     }
 }
+
+RTD_SIMD_CLONES void rtd_power_sum(const double *restrict fr, const double *restrict fi,
+                                   double *restrict sr, double *restrict si, int n,
+                                   int accumulate)
+{
+    if (accumulate) {
+        for (int k = 0; k < n; ++k)
+            sr[k] = sr[k] + (fr[k] * fr[k] + fi[k] * fi[k]);
+    } else {
+        for (int k = 0; k < n; ++k) {
+            sr[k] = fr[k] * fr[k] + fi[k] * fi[k];
+            si[k] = 0.0;
+        }
+    }
+}

@@ -222,7 +222,10 @@ static void cross_spectrum(const rtd_yin *self, const double *spectra, int first
     for (int b = 0; b + d < B; ++b) {
         const double *f = spectra + ((first + b) % B) * stride;
         const double *g = spectra + ((first + b + d) % B) * stride;
-        rtd_conj_product(f, f + hs, g, g + hs, s_re, s_im, L + 1, b > 0);
+        if (d == 0)
+            rtd_power_sum(f, f + hs, s_re, s_im, L + 1, b > 0);
+        else
+            rtd_conj_product(f, f + hs, g, g + hs, s_re, s_im, L + 1, b > 0);
     }
 }
 

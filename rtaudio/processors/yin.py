@@ -323,8 +323,7 @@ class YinTracker(Processor):
     def _reset_state(self) -> None:
         lib.rtd_yin_reset(self._cself)
 
-    def _process_c(self, block: np.ndarray) -> None:
-        lib.rtd_yin_process(self._cself, ffi.from_buffer("float[]", block), block.shape[0], block.shape[1])
+    # C: the generic Processor dispatch (c_process_symbol = "rtd_yin_process").
 
     def _load_numba_kernels(self) -> None:
         from rtaudio.kernels.numba.yin import yin_process
