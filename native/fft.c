@@ -15,15 +15,6 @@
 #include <stdint.h>
 #include "rtd_fft.h"
 
-/* On x86-64 Linux with GCC, every function below is also compiled for AVX2
- * and the best version is picked once at load time (ifunc).  AVX2 alone
- * (no FMA; -ffp-contract=off anyway) does the same IEEE operations on
- * wider vectors, so both versions give identical bits. */
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
-#define RTD_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define RTD_SIMD_CLONES
-#endif
 
 /* GCC vector extensions for the loops GCC does not vectorise by itself:
  * every lane performs exactly the scalar code's IEEE operations in the

@@ -74,25 +74,33 @@ static void ring_push(rtd_yin_ring *ring, int channel, int64_t frame, double tim
 /* ------------------------------------------------------- one frame */
 
 /* 5.3.2-4: energy prefix E, difference d (librosa form, d[1] has no energy
- * term), cumulative mean normalised difference x[0..M-1].  d is not
- * stored: cmnd only needs d[τ] and the running sum of d[1..τ].  Returns
- * E[p_max − 1]. */
-static double cmnd_from_autocorr(const double *y, const double *r, int p_min, int p_max,
-                                 double *x)
+ * term), cumulative mean normalised difference x[0..M-1].  First the two
+ * serial sums (E and Σ_{j=1}^{τ} d[j], kept in r[τ] once r[τ] is read),
+ * then the divisions in their own loop, which vectorises (same operations
+ * per τ as the one-loop form).  Returns E[p_max − 1]. */
+RTD_SIMD_CLONES static double cmnd_from_autocorr(const double *y, double *r, int p_min,
+                                                  int p_max, double *x)
 {
     const double r0 = r[0];
     double e = y[0] * y[0];                  /* E[0] */
     double d = 2.0 * (r0 - r[1]) - 0.0;      /* d[1]: librosa zeroes E[0] */
     double cs = d;                           /* Σ_{j=1}^{τ} d[j] */
     if (p_min <= 1)
-        x[1 - p_min] = d / (cs / 1.0 + DBL_MIN);
+        x[1 - p_min] = d;
+    r[1] = cs;
     for (int tau = 2; tau <= p_max; ++tau) {
         e = e + y[tau - 1] * y[tau - 1];     /* E[τ−1] */
         d = 2.0 * (r0 - r[tau]) - e;
         cs = cs + d;
+        r[tau] = cs;
         if (tau >= p_min)
-            x[tau - p_min] = d / (cs / (double)tau + DBL_MIN);
+            x[tau - p_min] = d;
     }
+    const int first = p_min > 1 ? p_min : 1;
+    double *restrict xs = x + (first - p_min);
+    const double *restrict cum = r + first;
+    for (int i = 0; i <= p_max - first; ++i)
+        xs[i] = xs[i] / (cum[i] / (double)(first + i) + DBL_MIN);
     return e;
 }
 
