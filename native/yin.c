@@ -303,8 +303,8 @@ void rtd_yin_analyse(rtd_yin *self, const double *frame, double *out)
 /* Append `take` samples of every channel (interleaved buf, from frame pos)
  * to the history rings, non-finite values as 0.0 (5.0); returns the count
  * of non-finite values. */
-static int64_t append_samples(rtd_yin *self, const float *buf, int pos, int take, int channels,
-                              int64_t seen)
+RTD_SIMD_CLONES static int64_t append_samples(rtd_yin *self, const float *buf, int pos, int take,
+                                              int channels, int64_t seen)
 {
     const int64_t N = self->config[0];
     int64_t nonfinite = 0;
@@ -312,15 +312,30 @@ static int64_t append_samples(rtd_yin *self, const float *buf, int pos, int take
         double *hist = self->history + (int64_t)ch * N;
         int64_t w = seen % N;
         const float *p = buf + (int64_t)pos * channels + ch;
-        for (int n = 0; n < take; ++n, p += channels) {
-            double v = (double)*p;
-            if (!isfinite(v)) {              /* 0.5: never buffer NaN/Inf */
-                v = 0.0;
-                ++nonfinite;
+        int done = 0;
+        while (done < take) {                /* contiguous runs up to the ring's end */
+            const int run = (int)(N - w < take - done ? N - w : take - done);
+            double *restrict dst = hist + w;
+            const float *restrict src = p + (int64_t)done * channels;
+            int64_t bad = 0;
+            if (channels == 1) {             /* unit stride: vectorises */
+                for (int n = 0; n < run; ++n) {
+                    const double v = (double)src[n];
+                    const int finite = isfinite(v);
+                    bad += !finite;
+                    dst[n] = finite ? v : 0.0;
+                }
+            } else {
+                for (int n = 0; n < run; ++n) {
+                    const double v = (double)src[(int64_t)n * channels];
+                    const int finite = isfinite(v);
+                    bad += !finite;
+                    dst[n] = finite ? v : 0.0;   /* 0.5: never buffer NaN/Inf */
+                }
             }
-            hist[w] = v;
-            if (++w == N)
-                w = 0;
+            nonfinite += bad;
+            done += run;
+            w = w + run == N ? 0 : w + run;
         }
         self->n_seen[ch] = seen + take;
     }
