@@ -442,3 +442,20 @@ RTD_SIMD_CLONES void rtd_power_sum(const double *restrict fr, const double *rest
         }
     }
 }
+
+RTD_SIMD_CLONES void rtd_add_alternating(double *restrict sr, double *restrict si,
+                                         const double *restrict tr,
+                                         const double *restrict ti, int n)
+{
+    int k = 0;
+    for (; k + 1 < n; k += 2) {
+        sr[k] = sr[k] + tr[k];
+        si[k] = si[k] + ti[k];
+        sr[k + 1] = sr[k + 1] - tr[k + 1];
+        si[k + 1] = si[k + 1] - ti[k + 1];
+    }
+    if (k < n) {                              /* n odd: last k is even */
+        sr[k] = sr[k] + tr[k];
+        si[k] = si[k] + ti[k];
+    }
+}

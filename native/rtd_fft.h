@@ -29,6 +29,10 @@
 #define RTD_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define RTD_SIMD_CLONES
+/* s[k] += (−1)^k·t[k], k < n (k even: s + t, k odd: s − t): a circular
+ * shift by n_fft/2 of the signal whose spectrum is t. */
+void rtd_add_alternating(double *sr, double *si, const double *tr, const double *ti, int n);
+
 #endif
 
 typedef struct {
@@ -68,5 +72,9 @@ void rtd_conj_product(const double *fr, const double *fi, const double *gr, cons
  * which is exactly +0, so si is only zeroed (same bits, half the work). */
 void rtd_power_sum(const double *fr, const double *fi, double *sr, double *si, int n,
                    int accumulate);
+
+/* s[k] += (−1)^k·t[k], k < n (k even: s + t, k odd: s − t): a circular
+ * shift by n_fft/2 of the signal whose spectrum is t. */
+void rtd_add_alternating(double *sr, double *si, const double *tr, const double *ti, int n);
 
 #endif

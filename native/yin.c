@@ -184,9 +184,14 @@ static void yin_frame(rtd_yin *self, const double *y, double trough_threshold,
  * by every frame that contains it) and, for each block distance d,
  * S_d = Σ_{b=0}^{B−1−d} conj(F_b)·F_{b+d}, the circular cross-correlation
  * c_d = irfft(S_d, 2L) holds the lags k = −(L−1)..L−1 of block pairs at
- * distance d, so r[qL + j] = c_q[j] + c_{q+1}[L + j] (second term for
- * j ≥ 1: its index L + j is lag j − L).  Only d < D = min(B, ⌈p_max/L⌉ + 1)
- * reach lags ≤ p_max.  Exact maths (spec 5.3.1 allows any exact method);
+ * distance d, so r[qL + j] = c_q[j] + c_{q+1}[L + j] for 0 ≤ j < L (index
+ * L + j is lag j − L; the j = 0 term of c_{q+1} is 0 in exact arithmetic).
+ * That sum is c_q plus c_{q+1} circularly shifted by L, so one inverse
+ * gives it: U_q = S_q + (−1)^k·S_{q+1}, r[qL + j] = irfft(U_q, 2L)[j].
+ * Only d < D = min(B, ⌈p_max/L⌉ + 1) reach lags ≤ p_max, and q ≤ p_max/L
+ * (e.g. N = 2048, hop 512, p_max = 734: L = 256, 2 forward FFTs of length
+ * 512 per hop, D = 4 cross-spectra, 3 inverse FFTs of length 512).
+ * Exact maths (spec 5.3.1 allows any exact method);
  * rounding differs from one long FFT at the 1e-16·r[0] level. */
 
 /* Spectra layout: re[0..L] at 0, im[0..L] at half_stride(L) = L + 8, one
@@ -249,29 +254,25 @@ static void yin_frame_blocks(rtd_yin *self, const double *y, const double *spect
     const int D = (int)self->config[6];
     const int B = (int)self->config[7];
     const int M = p_max - p_min + 1;
+    const int n_q = p_max / L + 1;                   /* lag ranges [qL, qL + L) */
+    const int64_t stride = slot_stride(L), hs = half_stride(L);
     const rtd_fft_plan plan = block_plan(self);
     double *fft_work = self->work;                   /* 4L */
     double *r = fft_work + 4 * L;                    /* p_max + 1 */
     double *x = r + (p_max + 1);                     /* M */
-    double *s_re = x + M, *s_im = s_re + half_stride(L);  /* slot_stride(L) */
-    double *c = s_re + slot_stride(L);               /* D x 2L: c_d */
+    double *spec = x + M;                            /* D slots: S_d, then U_q */
+    double *c = spec + D * stride;                   /* n_q x 2L: u_q */
 
-    for (int d = 0; d < D; ++d) {
-        cross_spectrum(self, spectra, first, d, s_re, s_im);
-        rtd_irfft(&plan, s_re, s_im, fft_work, c + (int64_t)d * 2 * L);
-    }
-    for (int q = 0; q * L <= p_max; ++q) {           /* r[qL + j] */
-        const double *cq = c + (int64_t)q * 2 * L;
+    for (int d = 0; d < D; ++d)
+        cross_spectrum(self, spectra, first, d, spec + d * stride, spec + d * stride + hs);
+    for (int q = 0; q < n_q; ++q) {
+        double *u = spec + q * stride;
+        if (q + 1 < D)                               /* U_q = S_q + (−1)^k S_{q+1} */
+            rtd_add_alternating(u, u + hs, u + stride, u + stride + hs, L + 1);
+        rtd_irfft(&plan, u, u + hs, fft_work, c + (int64_t)q * 2 * L);
         const int jmax = p_max - q * L < L - 1 ? p_max - q * L : L - 1;
-        r[q * L] = cq[0];
-        if (q + 1 < D) {
-            const double *cn = c + (int64_t)(q + 1) * 2 * L + L;   /* lags j − L */
-            for (int j = 1; j <= jmax; ++j)
-                r[q * L + j] = cq[j] + cn[j];
-        } else {
-            for (int j = 1; j <= jmax; ++j)
-                r[q * L + j] = cq[j];
-        }
+        for (int j = 0; j <= jmax; ++j)             /* r[qL + j] = u_q[j] */
+            r[q * L + j] = c[(int64_t)q * 2 * L + j];
     }
     cmnd_from_autocorr(y, r, p_min, p_max, x);
     double e = block_energy[first % B];              /* E[N−1] = Σ block energies */

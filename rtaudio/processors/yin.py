@@ -93,10 +93,10 @@ def yin_block_plan(frame_length: int, hop_length: int, p_max: int) -> tuple[int,
 
     The block path (``native/yin.c``) splits each frame into ``B = N/L``
     blocks whose spectra ``rfft(block, 2L)`` are computed once and shared by
-    the ``N/hop`` frames that contain them; per frame it needs ``D`` inverse
-    FFTs of length ``2L`` (block distances ``d < D`` reach the lags
-    ``≤ p_max``) and ``Σ_{d<D} (B − d)`` cross-spectrum products of ``L + 1``
-    bins. ``L`` is a power of two ≥ 8 dividing both ``frame_length`` and
+    the ``N/hop`` frames that contain them; per frame it needs
+    ``Σ_{d<D} (B − d)`` cross-spectrum products of ``L + 1`` bins (block
+    distances ``d < D`` reach the lags ``≤ p_max``) and ``p_max // L + 1``
+    inverse FFTs of length ``2L``. ``L`` is a power of two ≥ 8 dividing both ``frame_length`` and
     ``hop_length``; the cheapest candidate by a simple operation count is
     returned if it beats the whole-frame path (two real FFTs of length
     ``n_fft ≥ 2N − 1``), else ``(0, 0)``.
@@ -109,7 +109,8 @@ def yin_block_plan(frame_length: int, hop_length: int, p_max: int) -> tuple[int,
             blocks = frame_length // length
             lag_blocks = min(blocks, -(-p_max // length) + 1)
             pairs = sum(blocks - d for d in range(lag_blocks))
-            cost = ((hop_length // length + lag_blocks) * _real_fft_cost(2 * length)
+            inverses = p_max // length + 1
+            cost = ((hop_length // length + inverses) * _real_fft_cost(2 * length)
                     + CROSS_SPECTRUM_COST * pairs * (length + 1))
             if cost < best_cost:
                 best, best_cost = (length, lag_blocks), cost
@@ -288,7 +289,8 @@ class YinTracker(Processor):
         self._n_seen = np.zeros(channels, dtype=np.int64)
         self._frame = np.zeros(N, dtype=np.float64)
         whole_work = 2 * n_fft + 2 * (p_max + 1)
-        block_work = 4 * L + 2 * (p_max + 1) + block_slot_stride(L) + D * 2 * L
+        n_q = p_max // L + 1 if L else 0               # lag ranges of L (native/yin.c)
+        block_work = 4 * L + 2 * (p_max + 1) + D * block_slot_stride(L) + n_q * 2 * L
         self._work = np.zeros(block_work if L else whole_work, dtype=np.float64)
         # block spectra and energies per channel, plus one set for analyse_frame
         self._spectra = np.zeros(max(1, (channels + 1) * B * block_slot_stride(L)), dtype=np.float64)

@@ -277,3 +277,18 @@ def conj_product(fr, fi, gr, gi, sr, si, count, accumulate):
         for k in range(count):
             sr[k] = fr[k] * gr[k] + fi[k] * gi[k]
             si[k] = fr[k] * gi[k] - fi[k] * gr[k]
+
+
+@njit(nogil=True, cache=True, fastmath=False)
+def add_alternating(sr, si, tr, ti, count):
+    """``s[k] += (−1)^k·t[k]`` for ``k < count`` (mirror of ``rtd_add_alternating``)."""
+    k = 0
+    while k + 1 < count:
+        sr[k] = sr[k] + tr[k]
+        si[k] = si[k] + ti[k]
+        sr[k + 1] = sr[k + 1] - tr[k + 1]
+        si[k + 1] = si[k + 1] - ti[k + 1]
+        k += 2
+    if k < count:
+        sr[k] = sr[k] + tr[k]
+        si[k] = si[k] + ti[k]

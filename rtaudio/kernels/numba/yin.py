@@ -15,7 +15,7 @@ import math
 import numpy as np
 from numba import njit
 
-from rtaudio.kernels.numba.fft import autocorr, conj_product, irfft, rfft
+from rtaudio.kernels.numba.fft import add_alternating, autocorr, conj_product, irfft, rfft
 
 TINY = np.finfo(np.float64).tiny  # smallest positive normal float64 (5.3.4)
 
@@ -140,37 +140,36 @@ def yin_frame_blocks(y, spectra, spec_base, block_energy, energy_base, first, co
     D = config[6]
     B = config[7]
     M = p_max - p_min + 1
+    n_q = p_max // L + 1               # lag ranges [qL, qL + L)
     hs = _half_stride(L)
     stride = _slot_stride(L)
     fft_work = work[0:4 * L]
     r = work[4 * L:4 * L + p_max + 1]
     x = work[4 * L + p_max + 1:4 * L + p_max + 1 + M]
-    s0 = 4 * L + p_max + 1 + M
-    s_re = work[s0:s0 + L + 1]
-    s_im = work[s0 + hs:s0 + hs + L + 1]
-    c0 = s0 + stride
+    s0 = 4 * L + p_max + 1 + M         # D spectrum slots: S_d, then U_q
+    c0 = s0 + D * stride               # n_q x 2L: u_q
     for d in range(D):
+        sd = s0 + d * stride
+        s_re = work[sd:sd + L + 1]
+        s_im = work[sd + hs:sd + hs + L + 1]
         for b in range(B - d):         # S_d = Σ_b conj(F_b)·F_{b+d}
             f = spec_base + ((first + b) % B) * stride
             g = spec_base + ((first + b + d) % B) * stride
             conj_product(spectra[f:f + L + 1], spectra[f + hs:f + hs + L + 1],
                          spectra[g:g + L + 1], spectra[g + hs:g + hs + L + 1], s_re, s_im, L + 1,
                          b > 0)
-        irfft(s_re, s_im, 2 * L, cos_m, sin_m, cos_n, sin_n, bitrev, fft_work,
-              work[c0 + d * 2 * L:c0 + (d + 1) * 2 * L])
-    q = 0
-    while q * L <= p_max:              # r[qL + j] = c_q[j] + c_{q+1}[L + j]
+    for q in range(n_q):
+        u = s0 + q * stride
+        if q + 1 < D:                  # U_q = S_q + (−1)^k S_{q+1}
+            add_alternating(work[u:u + L + 1], work[u + hs:u + hs + L + 1],
+                            work[u + stride:u + stride + L + 1],
+                            work[u + stride + hs:u + stride + hs + L + 1], L + 1)
         cq = c0 + q * 2 * L
+        irfft(work[u:u + L + 1], work[u + hs:u + hs + L + 1], 2 * L, cos_m, sin_m, cos_n, sin_n,
+              bitrev, fft_work, work[cq:cq + 2 * L])
         jmax = min(p_max - q * L, L - 1)
-        r[q * L] = work[cq]
-        if q + 1 < D:
-            cn = c0 + (q + 1) * 2 * L + L
-            for j in range(1, jmax + 1):
-                r[q * L + j] = work[cq + j] + work[cn + j]
-        else:
-            for j in range(1, jmax + 1):
-                r[q * L + j] = work[cq + j]
-        q += 1
+        for j in range(jmax + 1):      # r[qL + j] = u_q[j]
+            r[q * L + j] = work[cq + j]
     cmnd_from_autocorr(y, r, p_min, p_max, x)
     e = block_energy[energy_base + first % B]   # E[N−1] = Σ block energies
     for b in range(1, B):
