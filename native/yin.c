@@ -111,28 +111,27 @@ static void pick_period(const rtd_yin *self, const double *x, double energy,
     const int N = (int)self->config[0];
     const int p_min = (int)self->config[2];
     const int M = (int)self->config[3] - p_min + 1;
-    /* 5.3.6-7: first trough below the threshold, else the global minimum */
-    int best = -1;
-    for (int i = 0; i < M; ++i) {
-        int trough;
-        if (i == 0)
-            trough = x[0] < x[1];
-        else if (i == M - 1)
-            trough = x[M - 1] < x[M - 2];
-        else
-            trough = x[i] < x[i - 1] && x[i] <= x[i + 1];
-        if (trough && x[i] < trough_threshold) {
-            best = i;
-            break;
-        }
-    }
-    const int found = best >= 0;
-    if (!found) {
+    /* 5.3.6-7: first trough below the threshold, else the global minimum
+     * (first occurrence), found in one pass: the minimum is tracked while
+     * searching for the trough. */
+    int best = -1, best_min = 0;
+    double x_min = x[0];
+    if (x[0] < x[1] && x[0] < trough_threshold)
         best = 0;
-        for (int i = 1; i < M; ++i)
-            if (x[i] < x[best])
-                best = i;
+    for (int i = 1; best < 0 && i < M - 1; ++i) {
+        const double xi = x[i];
+        if (xi < x_min) {
+            x_min = xi;
+            best_min = i;
+        }
+        if (xi < trough_threshold && xi < x[i - 1] && xi <= x[i + 1])
+            best = i;
     }
+    if (best < 0 && x[M - 1] < x[M - 2] && x[M - 1] < trough_threshold)
+        best = M - 1;
+    const int found = best >= 0;
+    if (!found)
+        best = x[M - 1] < x_min ? M - 1 : best_min;
     /* 5.3.5: parabolic shift at the chosen index */
     double shift = 0.0;
     if (best > 0 && best < M - 1) {
