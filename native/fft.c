@@ -394,6 +394,13 @@ RTD_SIMD_CLONES static void split_inverse(const double *restrict sr, const doubl
 RTD_SIMD_CLONES void rtd_irfft(const rtd_fft_plan *plan, const double *spec_re,
                                const double *spec_im, double *work, double *out)
 {
+    rtd_irfft_head(plan, spec_re, spec_im, work, out, plan->n);
+}
+
+RTD_SIMD_CLONES void rtd_irfft_head(const rtd_fft_plan *plan, const double *spec_re,
+                                    const double *spec_im, double *work, double *out,
+                                    int count)
+{
     const int m = plan->n / 2;
     const int32_t *bitrev = plan->bitrev;
     const double *ct = plan->cos_m, *st = plan->sin_m;
@@ -404,10 +411,13 @@ RTD_SIMD_CLONES void rtd_irfft(const rtd_fft_plan *plan, const double *spec_re,
     dif_stages(im, re, m, m / 2, ct, st);
     dif_last2(im, re, m);
     const double scale = 1.0 / (double)m;   /* exact: m is a power of two */
-    for (int j = 0; j < m; ++j) {
+    int j = 0;
+    for (; 2 * j + 1 < count; ++j) {
         out[2 * j] = re[bitrev[j]] * scale;
         out[2 * j + 1] = im[bitrev[j]] * scale;
     }
+    if (2 * j < count)
+        out[2 * j] = re[bitrev[j]] * scale;
 }
 
 RTD_SIMD_CLONES void rtd_conj_product(const double *restrict fr, const double *restrict fi,

@@ -63,6 +63,10 @@ void rtd_rfft(const rtd_fft_plan *plan, const double *x, int len, double *work,
 void rtd_irfft(const rtd_fft_plan *plan, const double *spec_re, const double *spec_im,
                double *work, double *out);
 
+/* The first `count` (≤ n) outputs of rtd_irfft only (same values). */
+void rtd_irfft_head(const rtd_fft_plan *plan, const double *spec_re, const double *spec_im,
+                    double *work, double *out, int count);
+
 /* s = conj(f)·g over n bins (split re/im), or s += conj(f)·g when
  * accumulate != 0: re = fr·gr + fi·gi, im = fr·gi − fi·gr. */
 void rtd_conj_product(const double *fr, const double *fi, const double *gr, const double *gi,

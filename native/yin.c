@@ -260,7 +260,6 @@ static void yin_frame_blocks(rtd_yin *self, const double *y, const double *spect
     double *r = fft_work + 4 * L;                    /* p_max + 1 */
     double *x = r + (p_max + 1);                     /* M */
     double *spec = x + M;                            /* D slots: S_d, then U_q */
-    double *c = spec + D * stride;                   /* n_q x 2L: u_q */
 
     for (int d = 0; d < D; ++d)
         cross_spectrum(self, spectra, first, d, spec + d * stride, spec + d * stride + hs);
@@ -268,10 +267,8 @@ static void yin_frame_blocks(rtd_yin *self, const double *y, const double *spect
         double *u = spec + q * stride;
         if (q + 1 < D)                               /* U_q = S_q + (−1)^k S_{q+1} */
             rtd_add_alternating(u, u + hs, u + stride, u + stride + hs, L + 1);
-        rtd_irfft(&plan, u, u + hs, fft_work, c + (int64_t)q * 2 * L);
         const int jmax = p_max - q * L < L - 1 ? p_max - q * L : L - 1;
-        for (int j = 0; j <= jmax; ++j)             /* r[qL + j] = u_q[j] */
-            r[q * L + j] = c[(int64_t)q * 2 * L + j];
+        rtd_irfft_head(&plan, u, u + hs, fft_work, r + q * L, jmax + 1);  /* r[qL + j] = u_q[j] */
     }
     cmnd_from_autocorr(y, r, p_min, p_max, x);
     double e = block_energy[first % B];              /* E[N−1] = Σ block energies */
