@@ -168,6 +168,7 @@ void rtd_yin_ring_consume(rtd_yin_ring *ring, int64_t tail);
  *   the current frame (re[0..L] at 0, im[0..L] at L + 8); the extra set
  *   is for rtd_yin_analyse
  * block_energy: (channels + 1) x B doubles: Σ y² of each block
+ * inv_tau: p_max + 1 doubles, inv_tau[τ] = 1/τ (τ ≥ 1)
  * counters: [0] nonfinite_count  [1] frames analysed */
 typedef struct {
     double *params;
@@ -183,6 +184,7 @@ typedef struct {
     int32_t *bitrev;
     double *spectra;
     double *block_energy;
+    double *inv_tau;
     int64_t *counters;
     rtd_yin_ring *ring;
     double sample_rate;

@@ -73,35 +73,57 @@ static void ring_push(rtd_yin_ring *ring, int channel, int64_t frame, double tim
 
 /* ------------------------------------------------------- one frame */
 
-/* 5.3.2-4: energy prefix E, difference d (librosa form, d[1] has no energy
- * term), cumulative mean normalised difference x[0..M-1].  First the two
- * serial sums (E and Σ_{j=1}^{τ} d[j], kept in r[τ] once r[τ] is read),
- * then the divisions in their own loop, which vectorises (same operations
- * per τ as the one-loop form).  Returns E[p_max − 1]. */
-RTD_SIMD_CLONES static double cmnd_from_autocorr(const double *y, double *r, int p_min,
-                                                  int p_max, double *x)
+/* out[i] = Σ_{k≤i} v[i] for i < n as 4 interleaved segment chains (4 times
+ * the throughput of one serial chain), then each segment offset by the
+ * total of the segments before it.  Rounding differs from one serial sum
+ * at the 1e-16 relative level; the Numba mirror does the same steps. */
+RTD_SIMD_CLONES static void prefix_sum4(const double *v, double *out, int n)   /* in place ok */
 {
-    const double r0 = r[0];
-    double e = y[0] * y[0];                  /* E[0] */
-    double d = 2.0 * (r0 - r[1]) - 0.0;      /* d[1]: librosa zeroes E[0] */
-    double cs = d;                           /* Σ_{j=1}^{τ} d[j] */
-    if (p_min <= 1)
-        x[1 - p_min] = d;
-    r[1] = cs;
-    for (int tau = 2; tau <= p_max; ++tau) {
-        e = e + y[tau - 1] * y[tau - 1];     /* E[τ−1] */
-        d = 2.0 * (r0 - r[tau]) - e;
-        cs = cs + d;
-        r[tau] = cs;
-        if (tau >= p_min)
-            x[tau - p_min] = d;
+    const int seg = (n + 3) / 4;
+    double acc[4] = {0.0, 0.0, 0.0, 0.0};
+    for (int i = 0; i < seg; ++i) {
+        for (int s = 0; s < 4; ++s) {
+            const int idx = s * seg + i;
+            if (idx < n) {
+                acc[s] = acc[s] + v[idx];
+                out[idx] = acc[s];
+            }
+        }
     }
+    for (int s = 1; s < 4 && s * seg < n; ++s) {
+        double offset;
+        offset = out[s * seg - 1];           /* total before segment s (already offset) */
+        const int stop = (s + 1) * seg < n ? (s + 1) * seg : n;
+        for (int idx = s * seg; idx < stop; ++idx)
+            out[idx] = offset + out[idx];
+    }
+}
+
+/* 5.3.2-4: energy prefix E, difference d (librosa form, d[1] has no energy
+ * term), cumulative mean normalised difference x[0..M-1].
+ * cs[τ]/τ is computed as cs[τ]·inv_tau[τ] (inv_tau[τ] = 1/τ, a prepare-time
+ * table: one division per lag instead of two).  scratch holds 2·p_max
+ * doubles; r[1..p_max] is overwritten by the running sum of d.  Returns
+ * E[p_max − 1]. */
+RTD_SIMD_CLONES static double cmnd_from_autocorr(const double *y, double *r, int p_min,
+                                                  int p_max, const double *inv_tau,
+                                                  double *scratch, double *x)
+{
+    double *restrict energy = scratch;       /* E[0..p_max−1] */
+    double *restrict diff = scratch + p_max; /* d[τ] at diff[τ − 1], τ = 1..p_max */
+    for (int i = 0; i < p_max; ++i)
+        energy[i] = y[i] * y[i];
+    prefix_sum4(energy, energy, p_max);
+    const double r0 = r[0];
+    diff[0] = 2.0 * (r0 - r[1]) - 0.0;       /* d[1]: librosa zeroes E[0] */
+    for (int tau = 2; tau <= p_max; ++tau)
+        diff[tau - 1] = 2.0 * (r0 - r[tau]) - energy[tau - 1];   /* E[τ−1] */
+    double *restrict cum = r + 1;            /* Σ_{j=1}^{τ} d[j] at cum[τ − 1] */
+    prefix_sum4(diff, cum, p_max);
     const int first = p_min > 1 ? p_min : 1;
-    double *restrict xs = x + (first - p_min);
-    const double *restrict cum = r + first;
-    for (int i = 0; i <= p_max - first; ++i)
-        xs[i] = xs[i] / (cum[i] / (double)(first + i) + DBL_MIN);
-    return e;
+    for (int tau = first; tau <= p_max; ++tau)
+        x[tau - p_min] = diff[tau - 1] / (cum[tau - 1] * inv_tau[tau] + DBL_MIN);
+    return energy[p_max - 1];
 }
 
 /* 5.3.5-8 on x[0..M-1] plus confidence and voicing (energy = E[N−1]). */
@@ -168,7 +190,8 @@ static void yin_frame(rtd_yin *self, const double *y, double trough_threshold,
 
     /* 5.3.1: r[τ] = irfft(|rfft(y, n_fft)|²)[τ], τ ≤ p_max */
     rtd_autocorr(&plan, y, N, self->work, r, p_max + 1);
-    double e = cmnd_from_autocorr(y, r, p_min, p_max, x);
+    double e = cmnd_from_autocorr(y, r, p_min, p_max, self->inv_tau,
+                                  r + 2 * (p_max + 1), x);   /* scratch after x */
     for (int j = p_max; j < N; ++j)          /* E[N−1] for the rms */
         e = e + y[j] * y[j];
     pick_period(self, x, e, trough_threshold, silence_db, out);
@@ -270,7 +293,9 @@ static void yin_frame_blocks(rtd_yin *self, const double *y, const double *spect
         const int jmax = p_max - q * L < L - 1 ? p_max - q * L : L - 1;
         rtd_irfft_head(&plan, u, u + hs, fft_work, r + q * L, jmax + 1);  /* r[qL + j] = u_q[j] */
     }
-    cmnd_from_autocorr(y, r, p_min, p_max, x);
+    const int n_q_all = p_max / L + 1;
+    double *scratch = spec + D * stride + (int64_t)n_q_all * 2 * L;   /* 2·p_max */
+    cmnd_from_autocorr(y, r, p_min, p_max, self->inv_tau, scratch, x);
     double e = block_energy[first % B];              /* E[N−1] = Σ block energies */
     for (int b = 1; b < B; ++b)
         e = e + block_energy[(first + b) % B];

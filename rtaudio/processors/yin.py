@@ -275,7 +275,7 @@ class YinTracker(Processor):
         if getattr(self, "_cself", None) is not None:
             self._retired = (self._cself, self._tables, self._params, self._config, self._history,
                              self._n_seen, self._frame, self._work, self._out4, self._counters,
-                             self._spectra, self._block_energy)
+                             self._spectra, self._block_energy, self._inv_tau)
         N, hop = self.frame_length, self.hop_length
         p_min, p_max = yin_periods(N, self.fmin_hz, self.fmax_hz, self._sample_rate)
         n_fft = fft_length_for_autocorr(N)
@@ -288,9 +288,12 @@ class YinTracker(Processor):
         self._history = np.zeros((channels, N), dtype=np.float64)
         self._n_seen = np.zeros(channels, dtype=np.int64)
         self._frame = np.zeros(N, dtype=np.float64)
-        whole_work = 2 * n_fft + 2 * (p_max + 1)
+        # work: FFT scratch, r, x, (block path: spectra, u_q), then 2·p_max for cmnd
+        whole_work = 2 * n_fft + 2 * (p_max + 1) + 2 * p_max
         n_q = p_max // L + 1 if L else 0               # lag ranges of L (native/yin.c)
-        block_work = 4 * L + 2 * (p_max + 1) + D * block_slot_stride(L) + n_q * 2 * L
+        block_work = 4 * L + 2 * (p_max + 1) + D * block_slot_stride(L) + n_q * 2 * L + 2 * p_max
+        self._inv_tau = np.zeros(p_max + 1, dtype=np.float64)
+        self._inv_tau[1:] = 1.0 / np.arange(1, p_max + 1, dtype=np.float64)
         self._work = np.zeros(block_work if L else whole_work, dtype=np.float64)
         # block spectra and energies per channel, plus one set for analyse_frame
         self._spectra = np.zeros(max(1, (channels + 1) * B * block_slot_stride(L)), dtype=np.float64)
@@ -312,6 +315,7 @@ class YinTracker(Processor):
         c.bitrev = pointer("int32_t *", self._tables.bitrev)
         c.spectra = pointer("double *", self._spectra)
         c.block_energy = pointer("double *", self._block_energy)
+        c.inv_tau = pointer("double *", self._inv_tau)
         c.counters = pointer("int64_t *", self._counters)
         c.ring = self._ring.cdata
         c.sample_rate = self._sample_rate
@@ -338,7 +342,7 @@ class YinTracker(Processor):
         head, dropped = self._numba_kernel(
             self._params, self._config, self._history, self._n_seen, self._frame, self._work,
             t.cos_m, t.sin_m, t.cos_n, t.sin_n, t.bitrev, self._spectra, self._block_energy,
-            self._out4, self._counters,
+            self._inv_tau, self._out4, self._counters,
             self._sample_rate, block, cols["channel"], cols["frame"], cols["time_s"], cols["f0_hz"],
             cols["confidence"], cols["voiced"], head, tail, dropped)
         ring.publish(head, dropped)
@@ -378,5 +382,6 @@ class YinTracker(Processor):
             t = self._tables
             analyse_frame(y, self._config, self._sample_rate, self.trough_threshold,
                           self.silence_db, self._work, t.cos_m, t.sin_m, t.cos_n, t.sin_n,
-                          t.bitrev, self._spectra, self._block_energy, self._channels, out)
+                          t.bitrev, self._spectra, self._block_energy, self._inv_tau,
+                          self._channels, out)
         return float(out[0]), float(out[1]), bool(out[2]), int(out[3])

@@ -31,21 +31,57 @@ def _slot_stride(L):
 
 
 @njit(nogil=True, cache=True, fastmath=False)
-def cmnd_from_autocorr(y, r, p_min, p_max, x):
-    """5.3.2-4: cmnd ``x`` from the autocorrelation ``r``; returns E[p_max − 1]."""
+def prefix_sum4(v, out, n):
+    """``out[i] = Σ_{k≤i} v[k]`` as 4 interleaved segment chains plus offsets
+    (mirror of ``prefix_sum4`` in native/yin.c; ``out`` may be ``v``)."""
+    seg = (n + 3) // 4
+    a0 = 0.0
+    a1 = 0.0
+    a2 = 0.0
+    a3 = 0.0
+    for i in range(seg):
+        a0 = a0 + v[i]
+        out[i] = a0
+        idx = seg + i
+        if idx < n:
+            a1 = a1 + v[idx]
+            out[idx] = a1
+        idx = 2 * seg + i
+        if idx < n:
+            a2 = a2 + v[idx]
+            out[idx] = a2
+        idx = 3 * seg + i
+        if idx < n:
+            a3 = a3 + v[idx]
+            out[idx] = a3
+    s = 1
+    while s < 4 and s * seg < n:
+        offset = out[s * seg - 1]      # total before segment s (already offset)
+        stop = min((s + 1) * seg, n)
+        for idx in range(s * seg, stop):
+            out[idx] = offset + out[idx]
+        s += 1
+
+
+@njit(nogil=True, cache=True, fastmath=False)
+def cmnd_from_autocorr(y, r, p_min, p_max, inv_tau, scratch, x):
+    """5.3.2-4: cmnd ``x`` from the autocorrelation ``r`` (``r[1:]`` is
+    overwritten); ``scratch`` holds 2·p_max doubles. Returns E[p_max − 1]."""
+    energy = scratch[0:p_max]
+    diff = scratch[p_max:2 * p_max]
+    for i in range(p_max):
+        energy[i] = y[i] * y[i]
+    prefix_sum4(energy, energy, p_max)
     r0 = r[0]
-    e = y[0] * y[0]                    # E[0]
-    d = 2.0 * (r0 - r[1]) - 0.0        # d[1]: librosa zeroes E[0] (5.3.3)
-    cs = d
-    if p_min <= 1:
-        x[1 - p_min] = d / (cs / 1.0 + TINY)
+    diff[0] = 2.0 * (r0 - r[1]) - 0.0            # d[1]: librosa zeroes E[0] (5.3.3)
     for tau in range(2, p_max + 1):
-        e = e + y[tau - 1] * y[tau - 1]
-        d = 2.0 * (r0 - r[tau]) - e
-        cs = cs + d
-        if tau >= p_min:
-            x[tau - p_min] = d / (cs / np.float64(tau) + TINY)   # 5.3.4
-    return e
+        diff[tau - 1] = 2.0 * (r0 - r[tau]) - energy[tau - 1]    # E[τ−1]
+    cum = r[1:p_max + 1]
+    prefix_sum4(diff, cum, p_max)
+    first = p_min if p_min > 1 else 1
+    for tau in range(first, p_max + 1):          # 5.3.4, cs/τ as cs·(1/τ)
+        x[tau - p_min] = diff[tau - 1] / (cum[tau - 1] * inv_tau[tau] + TINY)
+    return energy[p_max - 1]
 
 
 @njit(nogil=True, cache=True, fastmath=False)
@@ -92,7 +128,7 @@ def pick_period(x, config, sample_rate, energy, trough_threshold, silence_db, ou
 
 @njit(nogil=True, cache=True, fastmath=False)
 def yin_frame(y, config, sample_rate, trough_threshold, silence_db, work,
-              cos_m, sin_m, cos_n, sin_n, bitrev, out):
+              cos_m, sin_m, cos_n, sin_n, bitrev, inv_tau, out):
     """Whole-frame path: analyse one frame ``y`` (N float64)."""
     N = config[0]
     p_min = config[2]
@@ -102,7 +138,8 @@ def yin_frame(y, config, sample_rate, trough_threshold, silence_db, work,
     r = work[2 * n_fft:2 * n_fft + p_max + 1]
     x = work[2 * n_fft + p_max + 1:2 * n_fft + p_max + 1 + M]
     autocorr(y, N, n_fft, cos_m, sin_m, cos_n, sin_n, bitrev, work, r, p_max + 1)  # 5.3.1
-    e = cmnd_from_autocorr(y, r, p_min, p_max, x)
+    sc = 2 * n_fft + 2 * (p_max + 1)            # cmnd scratch after r and x
+    e = cmnd_from_autocorr(y, r, p_min, p_max, inv_tau, work[sc:sc + 2 * p_max], x)
     for j in range(p_max, N):
         e = e + y[j] * y[j]
     pick_period(x, config, sample_rate, e, trough_threshold, silence_db, out)
@@ -131,7 +168,8 @@ def block_spectrum(y, start, config, work, cos_m, sin_m, cos_n, sin_n, bitrev, s
 
 @njit(nogil=True, cache=True, fastmath=False)
 def yin_frame_blocks(y, spectra, spec_base, block_energy, energy_base, first, config, sample_rate,
-                     trough_threshold, silence_db, work, cos_m, sin_m, cos_n, sin_n, bitrev, out):
+                     trough_threshold, silence_db, work, cos_m, sin_m, cos_n, sin_n, bitrev, inv_tau,
+                     out):
     """Block path: one frame from its block spectra (frame block b in slot
     ``(first + b) % B``) and its first p_max samples ``y``."""
     p_min = config[2]
@@ -170,7 +208,8 @@ def yin_frame_blocks(y, spectra, spec_base, block_energy, energy_base, first, co
         jmax = min(p_max - q * L, L - 1)
         for j in range(jmax + 1):      # r[qL + j] = u_q[j]
             r[q * L + j] = work[cq + j]
-    cmnd_from_autocorr(y, r, p_min, p_max, x)
+    sc = c0 + n_q * 2 * L                       # cmnd scratch, 2·p_max
+    cmnd_from_autocorr(y, r, p_min, p_max, inv_tau, work[sc:sc + 2 * p_max], x)
     e = block_energy[energy_base + first % B]   # E[N−1] = Σ block energies
     for b in range(1, B):
         e = e + block_energy[energy_base + (first + b) % B]
@@ -179,12 +218,12 @@ def yin_frame_blocks(y, spectra, spec_base, block_energy, energy_base, first, co
 
 @njit(nogil=True, cache=True, fastmath=False)
 def analyse_frame(y, config, sample_rate, trough_threshold, silence_db, work, cos_m, sin_m, cos_n,
-                  sin_n, bitrev, spectra, block_energy, channels, out):
+                  sin_n, bitrev, spectra, block_energy, inv_tau, channels, out):
     """One frame with the tracker's path (block spectra in the spare set)."""
     L = config[5]
     if L == 0:
         yin_frame(y, config, sample_rate, trough_threshold, silence_db, work,
-                  cos_m, sin_m, cos_n, sin_n, bitrev, out)
+                  cos_m, sin_m, cos_n, sin_n, bitrev, inv_tau, out)
         return
     B = config[7]
     spec_base = channels * B * _slot_stride(L)
@@ -193,7 +232,8 @@ def analyse_frame(y, config, sample_rate, trough_threshold, silence_db, work, co
         block_spectrum(y, b * L, config, work, cos_m, sin_m, cos_n, sin_n, bitrev, spectra,
                        spec_base + b * _slot_stride(L), block_energy, energy_base + b)
     yin_frame_blocks(y, spectra, spec_base, block_energy, energy_base, 0, config, sample_rate,
-                     trough_threshold, silence_db, work, cos_m, sin_m, cos_n, sin_n, bitrev, out)
+                     trough_threshold, silence_db, work, cos_m, sin_m, cos_n, sin_n, bitrev, inv_tau,
+                     out)
 
 
 @njit(nogil=True, cache=True, fastmath=False)
@@ -228,7 +268,8 @@ def _copy_frame(frame, history, ch, seen, N, count):
 
 @njit(nogil=True, cache=True, fastmath=False)
 def yin_process(params, config, history, n_seen, frame, work, cos_m, sin_m, cos_n, sin_n,
-                bitrev, spectra, block_energy, out, counters, sample_rate, buf, r_channel, r_frame,
+                bitrev, spectra, block_energy, inv_tau, out, counters, sample_rate, buf, r_channel,
+                r_frame,
                 r_time, r_f0, r_conf, r_voiced, head, tail, dropped):
     """Stream ``buf`` (frames, channels) through the tracker; returns (head, dropped).
 
@@ -273,11 +314,11 @@ def yin_process(params, config, history, n_seen, frame, work, cos_m, sin_m, cos_
                 _copy_frame(frame, history, ch, seen, N, p_max)
                 yin_frame_blocks(frame, spectra, ch * B * stride, block_energy, ch * B,
                                  ((seen - N) // L) % B, config, sample_rate, trough_threshold,
-                                 silence_db, work, cos_m, sin_m, cos_n, sin_n, bitrev, out)
+                                 silence_db, work, cos_m, sin_m, cos_n, sin_n, bitrev, inv_tau, out)
             else:
                 _copy_frame(frame, history, ch, seen, N, N)
                 yin_frame(frame, config, sample_rate, trough_threshold, silence_db, work,
-                          cos_m, sin_m, cos_n, sin_n, bitrev, out)
+                          cos_m, sin_m, cos_n, sin_n, bitrev, inv_tau, out)
             if head - tail >= capacity:
                 dropped += 1
             else:
