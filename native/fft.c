@@ -1,16 +1,20 @@
-/* fft.c: compact real FFT autocorrelation (see rtd_fft.h for the method).
+/* fft.c: compact real FFTs for YIN (see rtd_fft.h for the method).
  *
  * Complex values are kept in split form (separate re[] and im[] arrays)
- * so the butterfly loops are contiguous and the compiler vectorises them
- * without fast-math.  The forward transform is decimation in frequency
- * (natural order in, bit-reversed order out), the inverse decimation in
- * time (bit-reversed in, natural out), so no bit-reversal pass is needed:
- * the real-split step reads and writes through the bitrev table.  Two
- * savings specific to autocorrelation: the first forward stage knows the
- * upper half of the zero-padded input is 0, and the last inverse stage
- * only computes the lags that are asked for.  Nothing here allocates,
- * locks or does I/O.  rtaudio/kernels/numba/fft.py follows the same
- * operation order (no FMA contraction), so C and Numba agree bit for bit.
+ * so the butterfly loops are contiguous and vectorise without fast-math.
+ * The forward transform is decimation in frequency (natural order in,
+ * bit-reversed out).  rtd_autocorr (whole-frame path) inverts with
+ * decimation in time (bit-reversed in, natural out) and reads/writes the
+ * real split through the bitrev table; rtd_rfft gathers the DIF output
+ * into natural order first, and rtd_irfft runs the same forward DIF on
+ * swapped re/im (swap·DFT·swap = unscaled inverse DFT) and reads its
+ * output through the bitrev table, so both real-split loops vectorise.
+ * DIF stages run in fused pairs (radix-2²) and the last two stages as a
+ * transposed 4x4 kernel; both do exactly the per-element operations of
+ * the plain radix-2 stages.  The first forward stage knows the upper half
+ * of the zero-padded input is 0.  Nothing here allocates, locks or does
+ * I/O.  rtaudio/kernels/numba/fft.py follows the same operation order per
+ * element (no FMA contraction), so C and Numba agree bit for bit.
  */
 #include <stdint.h>
 #include "rtd_fft.h"

@@ -5,8 +5,9 @@
  * usual packing z[k] = x[2k] + i·x[2k+1], Z = FFT_m(z), then
  * X[k] = (Z[k] + conj Z[m−k])/2 − (i/2)·W_n^k·(Z[k] − conj Z[m−k]) for
  * k = 0..m; the inverse does the same steps backwards.  Forward is
- * decimation in frequency, inverse decimation in time, so no bit-reversal
- * pass is needed.  Cost O(n log n); no allocation: every table and scratch
+ * decimation in frequency; the inverse is decimation in time
+ * (rtd_autocorr) or the forward stages on swapped re/im (rtd_irfft), so no
+ * separate bit-reversal pass is needed (see fft.c).  Cost O(n log n); no allocation: every table and scratch
  * array is provided by the caller (Python-allocated NumPy arrays built by
  * rtaudio.kernels.fft_tables at prepare time).
  *

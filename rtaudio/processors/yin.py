@@ -6,13 +6,20 @@ f0_hz, confidence, voiced)`` goes to a preallocated lock-free ring
 (:class:`~rtaudio.processors.yin_ring.PitchResultRing`) that readers poll
 with :meth:`YinTracker.read_results`.
 
-Method: the autocorrelation of each frame is computed in O(N log N) with
-a zero-padded real FFT of length ``n_fft`` = the smallest power of two
-≥ 2N − 1 (spec 5.3.1; librosa uses scipy's next fast length, which gives
-the same values up to rounding). The C backend carries its own radix-2
-real FFT (``native/fft.c``), the Numba backend the same algorithm in
-Numba (``kernels/numba/fft.py``) and the reference backend
-``numpy.fft``. Tables and scratch are allocated at prepare time.
+Method (spec 5.3.1 allows any exact method; ``native/yin.c`` has the
+details). Block path, used when a power-of-two block length ``L`` divides
+both N and the hop (:func:`yin_block_plan`; e.g. L = 256 for N = 2048,
+hop = 512): each block's spectrum ``rfft(block, 2L)`` is computed once and
+shared by the frames that contain it; per frame the cross-spectra of block
+pairs at distance ``d`` are summed and ``p_max // L + 1`` inverse FFTs of
+length ``2L`` give ``r[0..p_max]``. Whole-frame path, for any other
+parameters: one zero-padded real FFT of length ``n_fft`` = the smallest
+power of two ≥ 2N − 1 per frame (librosa uses scipy's next fast length,
+which gives the same values up to rounding). The C backend carries its own
+radix-2 real FFT (``native/fft.c``), the Numba backend the same algorithms
+in Numba (``kernels/numba/fft.py``, same bits as C) and the reference
+backend ``numpy.fft`` on the whole frame. Tables and scratch are allocated
+at prepare time.
 """
 from __future__ import annotations
 

@@ -1,10 +1,13 @@
-"""Real FFT autocorrelation in Numba, mirror of ``native/fft.c``.
+"""Real FFTs in Numba, mirror of ``native/fft.c``.
 
 Numba's nopython mode cannot call ``numpy.fft``, so this is the same
 radix-2 complex FFT of size ``n/2`` in split form (decimation in
-frequency forward, in time inverse, no bit-reversal pass) with the real
-packing trick, the same tables (``rtaudio.kernels.fft_tables``) and the
-same operation order (no FMA contraction), hence the same bits as C.
+frequency forward; inverse in time for ``autocorr``, the forward stages
+on swapped re/im for ``irfft``) with the real packing trick, the same
+tables (``rtaudio.kernels.fft_tables``) and the same per-element
+operation order (no FMA contraction), hence the same bits as C. C fuses
+stages (radix-2², a transposed last-two-stage kernel) without changing
+any element's operations; here they stay plain radix-2 passes.
 """
 from __future__ import annotations
 
