@@ -473,3 +473,57 @@ RTD_SIMD_CLONES void rtd_add_alternating(double *restrict sr, double *restrict s
         si[k] = si[k] + ti[k];
     }
 }
+
+/* Slot of frame block b in a ring of `count` slots starting at `first`. */
+static inline const double *ring_slot(const double *base, int first, int count, int b,
+                                      int64_t stride)
+{
+    int idx = first + b;
+    if (idx >= count)
+        idx -= count;
+    return base + idx * stride;
+}
+
+RTD_SIMD_CLONES void rtd_cross_spectrum(const double *spectra, int first, int count,
+                                        int64_t stride, int d, int im_offset, int bins,
+                                        double *restrict s_re, double *restrict s_im)
+{
+#if RTD_VECTOR_EXT
+    if (bins % 4 == 0) {
+        for (int k = 0; k < bins; k += 4) {
+            rtd_v4d acc_r = {0.0, 0.0, 0.0, 0.0}, acc_i = {0.0, 0.0, 0.0, 0.0};
+            if (d == 0) {                    /* conj(F)·F: re = fr² + fi², im = +0 */
+                const double *f = ring_slot(spectra, first, count, 0, stride);
+                const rtd_v4d fr = load4(f + k), fi = load4(f + im_offset + k);
+                acc_r = fr * fr + fi * fi;
+                for (int b = 1; b < count; ++b) {
+                    const double *g = ring_slot(spectra, first, count, b, stride);
+                    const rtd_v4d gr = load4(g + k), gi = load4(g + im_offset + k);
+                    acc_r = acc_r + (gr * gr + gi * gi);
+                }
+            } else {
+                for (int b = 0; b + d < count; ++b) {
+                    const double *f = ring_slot(spectra, first, count, b, stride);
+                    const double *g = ring_slot(spectra, first, count, b + d, stride);
+                    const rtd_v4d fr = load4(f + k), fi = load4(f + im_offset + k);
+                    const rtd_v4d gr = load4(g + k), gi = load4(g + im_offset + k);
+                    const rtd_v4d pr = fr * gr + fi * gi, pi = fr * gi - fi * gr;
+                    acc_r = b == 0 ? pr : acc_r + pr;
+                    acc_i = b == 0 ? pi : acc_i + pi;
+                }
+            }
+            store4(s_re + k, acc_r);
+            store4(s_im + k, acc_i);
+        }
+        return;
+    }
+#endif
+    for (int b = 0; b + d < count; ++b) {
+        const double *f = ring_slot(spectra, first, count, b, stride);
+        const double *g = ring_slot(spectra, first, count, b + d, stride);
+        if (d == 0)
+            rtd_power_sum(f, f + im_offset, s_re, s_im, bins, b > 0);
+        else
+            rtd_conj_product(f, f + im_offset, g, g + im_offset, s_re, s_im, bins, b > 0);
+    }
+}

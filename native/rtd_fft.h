@@ -7,8 +7,8 @@
  * k = 0..m; the inverse does the same steps backwards.  Forward is
  * decimation in frequency; the inverse is decimation in time
  * (rtd_autocorr) or the forward stages on swapped re/im (rtd_irfft), so no
- * separate bit-reversal pass is needed (see fft.c).  Cost O(n log n); no allocation: every table and scratch
- * array is provided by the caller (Python-allocated NumPy arrays built by
+ * separate bit-reversal pass is needed (see fft.c).  Cost O(n log n); no
+ * allocation: every table and scratch array is provided by the caller (Python-allocated NumPy arrays built by
  * rtaudio.kernels.fft_tables at prepare time).
  *
  * Tables (float64 / int32):
@@ -22,18 +22,14 @@
 
 #include <stdint.h>
 
-/* On x86-64 Linux with GCC, every function marked RTD_SIMD_CLONES is also compiled for AVX2
- * and the best version is picked once at load time (ifunc).  AVX2 alone
+/* On x86-64 Linux with GCC, every function marked RTD_SIMD_CLONES is also
+ * compiled for AVX2 and the best version is picked once at load time (ifunc).  AVX2 alone
  * (no FMA; -ffp-contract=off anyway) does the same IEEE operations on
  * wider vectors, so both versions give identical bits. */
 #if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
 #define RTD_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define RTD_SIMD_CLONES
-/* s[k] += (−1)^k·t[k], k < n (k even: s + t, k odd: s − t): a circular
- * shift by n_fft/2 of the signal whose spectrum is t. */
-void rtd_add_alternating(double *sr, double *si, const double *tr, const double *ti, int n);
-
 #endif
 
 typedef struct {
@@ -81,5 +77,14 @@ void rtd_power_sum(const double *fr, const double *fi, double *sr, double *si, i
 /* s[k] += (−1)^k·t[k], k < n (k even: s + t, k odd: s − t): a circular
  * shift by n_fft/2 of the signal whose spectrum is t. */
 void rtd_add_alternating(double *sr, double *si, const double *tr, const double *ti, int n);
+
+/* s = Σ_{b=0}^{count−1−d} conj(F_b)·F_{b+d} over `bins` bins; F_b is in
+ * the ring of `count` slots of `stride` doubles at spectra, slot
+ * (first + b) % count, re at 0 and im at im_offset.  Per element exactly
+ * the sequence of rtd_power_sum (d = 0) / rtd_conj_product calls for
+ * b = 0, 1, .., but accumulated in registers.  With bins % 4 == 0 whole
+ * vectors are used: slots and s must have `bins` valid values each. */
+void rtd_cross_spectrum(const double *spectra, int first, int count, int64_t stride, int d,
+                        int im_offset, int bins, double *s_re, double *s_im);
 
 #endif

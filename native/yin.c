@@ -247,21 +247,15 @@ static void block_spectrum(rtd_yin *self, const double *y, double *spec, double 
 }
 
 /* S_d for one d: Σ_b conj(F_b)·F_{b+d}, b = 0..B−1−d, frame block b in
- * slot (first + b) % B (products and sums in fft.c, AVX2 clones). */
+ * slot (first + b) % B.  Bins are rounded up to a multiple of 4 (L + 4):
+ * the slots' padding (zeros, never written) makes the extra bins 0. */
 static void cross_spectrum(const rtd_yin *self, const double *spectra, int first, int d,
                            double *s_re, double *s_im)
 {
     const int L = (int)self->config[5];
     const int B = (int)self->config[7];
-    const int64_t stride = slot_stride(L), hs = half_stride(L);
-    for (int b = 0; b + d < B; ++b) {
-        const double *f = spectra + ((first + b) % B) * stride;
-        const double *g = spectra + ((first + b + d) % B) * stride;
-        if (d == 0)
-            rtd_power_sum(f, f + hs, s_re, s_im, L + 1, b > 0);
-        else
-            rtd_conj_product(f, f + hs, g, g + hs, s_re, s_im, L + 1, b > 0);
-    }
+    rtd_cross_spectrum(spectra, first, B, slot_stride(L), d, (int)half_stride(L), L + 4,
+                       s_re, s_im);
 }
 
 /* One frame from its block spectra (frame block b in slot (first + b) % B)
