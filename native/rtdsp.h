@@ -157,11 +157,18 @@ void rtd_yin_ring_consume(rtd_yin_ring *ring, int64_t tail);
 
 /* params: [0] trough_threshold  [1] silence_db  (targets, rtd_param_store)
  * config: [0] frame_length N  [1] hop_length  [2] p_min  [3] p_max  [4] n_fft
+ *         [5] block length L (0: whole-frame FFT path)  [6] D lag blocks
+ *         [7] B = N/L blocks per frame  (block path: see native/yin.c)
  * history: channels x N ring of the last N input samples (float64)
  * n_seen: channels, samples received since reset
- * frame: N doubles;  work: 2·n_fft + 2·(p_max + 1) doubles (scratch)
- * cos_m, sin_m, cos_n, sin_n: n_fft/2 doubles;  bitrev: n_fft/2 int32
- *   (FFT tables, see native/rtd_fft.h)
+ * frame: N doubles;  work: scratch (size from rtaudio/processors/yin.py)
+ * cos_m, sin_m, cos_n, sin_n: n/2 doubles;  bitrev: n/2 int32 (FFT tables,
+ *   see native/rtd_fft.h; n = n_fft, or 2·L on the block path)
+ * spectra: (channels + 1) x B x (2L + 32) doubles: rfft of each block of
+ *   the current frame (re[0..L] at 0, im[0..L] at L + 8); the extra set
+ *   is for rtd_yin_analyse
+ * block_energy: (channels + 1) x B doubles: Σ y² of each block
+ * inv_tau: p_max + 1 doubles, inv_tau[τ] = 1/τ (τ ≥ 1)
  * counters: [0] nonfinite_count  [1] frames analysed */
 typedef struct {
     double *params;
@@ -175,6 +182,9 @@ typedef struct {
     double *cos_n;
     double *sin_n;
     int32_t *bitrev;
+    double *spectra;
+    double *block_energy;
+    double *inv_tau;
     int64_t *counters;
     rtd_yin_ring *ring;
     double sample_rate;

@@ -498,3 +498,87 @@ def test_cli_file_shorter_than_a_frame(tmp_path, capsys):
     assert code == 0 and out == "time_s,f0_hz,voiced,confidence\n" and "no frames" in err
     code, out, _ = run_cli(["pitch", str(path), "--format", "json"], capsys)
     assert code == 0 and json.loads(out)["rows"] == []
+
+
+# ------------------------------------------------- block path (native/yin.c)
+def test_block_plan_covers_both_paths():
+    from rtaudio.processors.yin import yin_block_plan
+    assert yin_block_plan(2048, 512, 734) == (256, 4)      # the default at 48 kHz: block path
+    assert yin_block_plan(1536, 300, 686) == (0, 0)        # no power of two >= 8 divides 300
+    assert yin_block_plan(16, 3, 8) == (0, 0)
+    for N, hop, p_max in [(2048, 512, 734), (2048, 512, 338), (1024, 256, 500), (4096, 1024, 2000)]:
+        L, D = yin_block_plan(N, hop, p_max)
+        assert L >= 8 and N % L == 0 and hop % L == 0
+        assert D == min(N // L, -(-p_max // L) + 1)       # block distances reaching lags <= p_max
+
+
+@pytest.mark.parametrize("backend", ["c", "numba"])
+@pytest.mark.parametrize("name", ["glide", "demo_voice", "noise", "espeak_speech"])
+@pytest.mark.parametrize("N, hop, fmin", [(1024, 256, 70.0), (2048, 1024, 60.0), (4096, 512, 40.0),
+                                          (512, 128, 200.0)])
+def test_block_path_equals_librosa(name, backend, N, hop, fmin):
+    tracker = YinTracker(backend=backend, frame_length=N, hop_length=hop, fmin_hz=fmin)
+    tracker.prepare(48000, 1)
+    assert tracker._config[5] > 0                          # the block path is the one tested
+    compare_with_librosa(name, 48000, backend, frame_length=N, hop_length=hop, fmin_hz=fmin)
+
+
+@pytest.mark.parametrize("backend", ["c", "numba"])
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), high=st.sampled_from([7, 255, 257, 4096]))
+def test_block_path_block_size_invariance(backend, seed, high):
+    y = invariance_signal()
+    tracker = YinTracker(backend=backend, hop_length=512, result_capacity=1 << 14)
+    tracker.prepare(22050, 2, 4096)
+    assert tracker._config[5] > 0
+    whole = stream(tracker, y, [len(y)])
+    parts = stream(tracker, y, random_partition(len(y), np.random.default_rng(seed), 1, high))
+    assert len(whole) == 2 * (1 + (len(y) - 2048) // 512)
+    assert np.array_equal(whole, parts)
+
+
+def test_block_path_backends_agree_and_match_reference():
+    y = invariance_signal()[:33000]
+    results = {}
+    for backend in BACKENDS:
+        tracker = YinTracker(backend=backend, hop_length=256)
+        tracker.prepare(22050, 2)
+        results[backend] = stream(tracker, y, random_partition(len(y), np.random.default_rng(3), 1, 700))
+    assert np.array_equal(results["c"], results["numba"])   # same operation order: same bits
+    ref = results["reference"]
+    for name in ("channel", "frame", "time_s", "voiced"):
+        assert np.array_equal(results["c"][name], ref[name])
+    np.testing.assert_allclose(results["c"]["f0_hz"], ref["f0_hz"], rtol=1e-9)
+
+
+def test_block_path_streaming_equals_analyse_frame():
+    fs, N, hop = 22050, 2048, 512
+    y = glide(fs)
+    for backend in ("c", "numba"):
+        tracker = YinTracker(backend=backend, frame_length=N, hop_length=hop, result_capacity=1 << 12)
+        tracker.prepare(fs, 1)
+        streamed = stream(tracker, y, [len(y)])
+        frames = [tracker.analyse_frame(y[t * hop:t * hop + N].astype(np.float64))
+                  for t in range(len(streamed))]
+        np.testing.assert_array_equal(streamed["f0_hz"], [f[0] for f in frames])
+        np.testing.assert_array_equal(streamed["voiced"], [f[2] for f in frames])
+
+
+@pytest.mark.parametrize("n", [16, 64, 1024])
+def test_numba_block_fft_matches_numpy(n):
+    from rtaudio.kernels.fft_tables import make_fft_tables
+    from rtaudio.kernels.numba.fft import irfft, rfft
+    t = make_fft_tables(n)
+    rng = np.random.default_rng(n)
+    x = rng.standard_normal(n // 2)
+    re, im = np.zeros(n // 2 + 1), np.zeros(n // 2 + 1)
+    rfft(x, n // 2, n, t.cos_m, t.sin_m, t.cos_n, t.sin_n, t.bitrev, np.zeros(2 * n), re, im)
+    expected = np.fft.rfft(x, n)
+    scale = np.abs(expected).max()
+    np.testing.assert_allclose(re + 1j * im, expected, rtol=0, atol=1e-13 * scale)
+    spec = np.fft.rfft(rng.standard_normal(n))                  # any Hermitian spectrum
+    out = np.zeros(n)
+    irfft(spec.real.copy(), spec.imag.copy(), n, t.cos_m, t.sin_m, t.cos_n, t.sin_n, t.bitrev,
+          np.zeros(n), out)
+    back = np.fft.irfft(spec, n)
+    np.testing.assert_allclose(out, back, rtol=0, atol=1e-13 * np.abs(back).max())

@@ -3,8 +3,8 @@
 Built once at prepare time in float64 NumPy arrays that the C and Numba
 kernels read (no allocation in the audio path). See ``native/rtd_fft.h``
 for the method: a radix-2 complex FFT of size ``m = n/2`` (split re/im,
-decimation in frequency forward, in time inverse) plus the real packing
-``z[k] = x[2k] + i·x[2k+1]``.
+decimation in frequency; the inverse is decimation in time or the forward
+stages on swapped re/im) plus the real packing ``z[k] = x[2k] + i·x[2k+1]``.
 """
 from __future__ import annotations
 

@@ -6,13 +6,20 @@ f0_hz, confidence, voiced)`` goes to a preallocated lock-free ring
 (:class:`~rtaudio.processors.yin_ring.PitchResultRing`) that readers poll
 with :meth:`YinTracker.read_results`.
 
-Method: the autocorrelation of each frame is computed in O(N log N) with
-a zero-padded real FFT of length ``n_fft`` = the smallest power of two
-≥ 2N − 1 (spec 5.3.1; librosa uses scipy's next fast length, which gives
-the same values up to rounding). The C backend carries its own radix-2
-real FFT (``native/fft.c``), the Numba backend the same algorithm in
-Numba (``kernels/numba/fft.py``) and the reference backend
-``numpy.fft``. Tables and scratch are allocated at prepare time.
+Method (spec 5.3.1 allows any exact method; ``native/yin.c`` has the
+details). Block path, used when a power-of-two block length ``L`` divides
+both N and the hop (:func:`yin_block_plan`; e.g. L = 256 for N = 2048,
+hop = 512): each block's spectrum ``rfft(block, 2L)`` is computed once and
+shared by the frames that contain it; per frame the cross-spectra of block
+pairs at distance ``d`` are summed and ``p_max // L + 1`` inverse FFTs of
+length ``2L`` give ``r[0..p_max]``. Whole-frame path, for any other
+parameters: one zero-padded real FFT of length ``n_fft`` = the smallest
+power of two ≥ 2N − 1 per frame (librosa uses scipy's next fast length,
+which gives the same values up to rounding). The C backend carries its own
+radix-2 real FFT (``native/fft.c``), the Numba backend the same algorithms
+in Numba (``kernels/numba/fft.py``, same bits as C) and the reference
+backend ``numpy.fft`` on the whole frame. Tables and scratch are allocated
+at prepare time.
 """
 from __future__ import annotations
 
@@ -65,6 +72,57 @@ def yin_periods(frame_length: int, fmin_hz: float, fmax_hz: float, sample_rate: 
     p_min = int(math.floor(sample_rate / fmax_hz))
     p_max = min(int(math.ceil(sample_rate / fmin_hz)), frame_length - 1)
     return p_min, p_max
+
+
+def _real_fft_cost(n: int) -> float:
+    """Relative cost of one real FFT of length ``n`` (``n·log2 n`` units)."""
+    return n * math.log2(n)
+
+
+#: cost of one complex multiply-add of the block cross-spectra, in the
+#: units of :func:`_real_fft_cost` (calibrated on the C kernel: see
+#: ``benchmarks/bench_yin.py --block-lengths``)
+CROSS_SPECTRUM_COST = 3.0
+
+
+def block_half_stride(block_length: int) -> int:
+    """Offset of the imaginary parts in a block spectrum slot (``native/yin.c``)."""
+    return block_length + 8
+
+
+def block_slot_stride(block_length: int) -> int:
+    """Doubles per block spectrum slot (padded off 4 KiB multiples, ``native/yin.c``)."""
+    return 2 * block_length + 32
+
+
+def yin_block_plan(frame_length: int, hop_length: int, p_max: int) -> tuple[int, int]:
+    """Block length ``L`` and lag-block count ``D`` of the block path, or ``(0, 0)``.
+
+    The block path (``native/yin.c``) splits each frame into ``B = N/L``
+    blocks whose spectra ``rfft(block, 2L)`` are computed once and shared by
+    the ``N/hop`` frames that contain them; per frame it needs
+    ``Σ_{d<D} (B − d)`` cross-spectrum products of ``L + 1`` bins (block
+    distances ``d < D`` reach the lags ``≤ p_max``) and ``p_max // L + 1``
+    inverse FFTs of length ``2L``. ``L`` is a power of two ≥ 8 dividing both ``frame_length`` and
+    ``hop_length``; the cheapest candidate by a simple operation count is
+    returned if it beats the whole-frame path (two real FFTs of length
+    ``n_fft ≥ 2N − 1``), else ``(0, 0)``.
+    """
+    whole = 2.0 * _real_fft_cost(fft_length_for_autocorr(frame_length))
+    best, best_cost = (0, 0), whole
+    length = 8
+    while length <= hop_length and length <= frame_length // 2:
+        if hop_length % length == 0 and frame_length % length == 0:
+            blocks = frame_length // length
+            lag_blocks = min(blocks, -(-p_max // length) + 1)
+            pairs = sum(blocks - d for d in range(lag_blocks))
+            inverses = p_max // length + 1
+            cost = ((hop_length // length + inverses) * _real_fft_cost(2 * length)
+                    + CROSS_SPECTRUM_COST * pairs * (length + 1))
+            if cost < best_cost:
+                best, best_cost = (length, lag_blocks), cost
+        length *= 2
+    return best
 
 
 class YinTracker(Processor):
@@ -223,17 +281,30 @@ class YinTracker(Processor):
         # the C kernel with the old struct: keep the previous generation alive.
         if getattr(self, "_cself", None) is not None:
             self._retired = (self._cself, self._tables, self._params, self._config, self._history,
-                             self._n_seen, self._frame, self._work, self._out4, self._counters)
+                             self._n_seen, self._frame, self._work, self._out4, self._counters,
+                             self._spectra, self._block_energy, self._inv_tau)
         N, hop = self.frame_length, self.hop_length
         p_min, p_max = yin_periods(N, self.fmin_hz, self.fmax_hz, self._sample_rate)
         n_fft = fft_length_for_autocorr(N)
-        self._tables = make_fft_tables(n_fft)
+        L, D = yin_block_plan(N, hop, p_max)
+        B = N // L if L else 0
+        # block path: FFT tables for length 2L; whole-frame path: for n_fft
+        self._tables = make_fft_tables(2 * L if L else n_fft)
         self._params = np.zeros(2, dtype=np.float64)
-        self._config = np.array([N, hop, p_min, p_max, n_fft, 0, 0, 0], dtype=np.int64)
+        self._config = np.array([N, hop, p_min, p_max, n_fft, L, D, B], dtype=np.int64)
         self._history = np.zeros((channels, N), dtype=np.float64)
         self._n_seen = np.zeros(channels, dtype=np.int64)
         self._frame = np.zeros(N, dtype=np.float64)
-        self._work = np.zeros(2 * n_fft + 2 * (p_max + 1), dtype=np.float64)
+        # work: FFT scratch, r, x, (block path: spectra, u_q), then 2·p_max for cmnd
+        whole_work = 2 * n_fft + 2 * (p_max + 1) + 2 * p_max
+        n_q = p_max // L + 1 if L else 0               # lag ranges of L (native/yin.c)
+        block_work = 4 * L + 2 * (p_max + 1) + D * block_slot_stride(L) + n_q * 2 * L + 2 * p_max
+        self._inv_tau = np.zeros(p_max + 1, dtype=np.float64)
+        self._inv_tau[1:] = 1.0 / np.arange(1, p_max + 1, dtype=np.float64)
+        self._work = np.zeros(block_work if L else whole_work, dtype=np.float64)
+        # block spectra and energies per channel, plus one set for analyse_frame
+        self._spectra = np.zeros(max(1, (channels + 1) * B * block_slot_stride(L)), dtype=np.float64)
+        self._block_energy = np.zeros(max(1, (channels + 1) * B), dtype=np.float64)
         self._out4 = np.zeros(4, dtype=np.float64)
         self._counters = np.zeros(2, dtype=np.int64)
         c = ffi.new("rtd_yin *")
@@ -249,6 +320,9 @@ class YinTracker(Processor):
         c.cos_n = pointer("double *", self._tables.cos_n)
         c.sin_n = pointer("double *", self._tables.sin_n)
         c.bitrev = pointer("int32_t *", self._tables.bitrev)
+        c.spectra = pointer("double *", self._spectra)
+        c.block_energy = pointer("double *", self._block_energy)
+        c.inv_tau = pointer("double *", self._inv_tau)
         c.counters = pointer("int64_t *", self._counters)
         c.ring = self._ring.cdata
         c.sample_rate = self._sample_rate
@@ -262,8 +336,7 @@ class YinTracker(Processor):
     def _reset_state(self) -> None:
         lib.rtd_yin_reset(self._cself)
 
-    def _process_c(self, block: np.ndarray) -> None:
-        lib.rtd_yin_process(self._cself, ffi.from_buffer("float[]", block), block.shape[0], block.shape[1])
+    # C: the generic Processor dispatch (c_process_symbol = "rtd_yin_process").
 
     def _load_numba_kernels(self) -> None:
         from rtaudio.kernels.numba.yin import yin_process
@@ -275,7 +348,8 @@ class YinTracker(Processor):
         cols, t = ring.columns, self._tables
         head, dropped = self._numba_kernel(
             self._params, self._config, self._history, self._n_seen, self._frame, self._work,
-            t.cos_m, t.sin_m, t.cos_n, t.sin_n, t.bitrev, self._out4, self._counters,
+            t.cos_m, t.sin_m, t.cos_n, t.sin_n, t.bitrev, self._spectra, self._block_energy,
+            self._inv_tau, self._out4, self._counters,
             self._sample_rate, block, cols["channel"], cols["frame"], cols["time_s"], cols["f0_hz"],
             cols["confidence"], cols["voiced"], head, tail, dropped)
         ring.publish(head, dropped)
@@ -311,8 +385,10 @@ class YinTracker(Processor):
             lib.rtd_yin_analyse(self._cself, ffi.cast("double *", ffi.from_buffer(y)),
                                 ffi.cast("double *", ffi.from_buffer(out)))
         else:
-            from rtaudio.kernels.numba.yin import yin_frame
+            from rtaudio.kernels.numba.yin import analyse_frame
             t = self._tables
-            yin_frame(y, self._config, self._sample_rate, self.trough_threshold, self.silence_db,
-                      self._work, t.cos_m, t.sin_m, t.cos_n, t.sin_n, t.bitrev, out)
+            analyse_frame(y, self._config, self._sample_rate, self.trough_threshold,
+                          self.silence_db, self._work, t.cos_m, t.sin_m, t.cos_n, t.sin_n,
+                          t.bitrev, self._spectra, self._block_energy, self._inv_tau,
+                          self._channels, out)
         return float(out[0]), float(out[1]), bool(out[2]), int(out[3])
