@@ -144,7 +144,7 @@ class Processor(StreamSettings):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         for param in cls.PARAMS:
-            if param.name not in cls.__dict__:
+            if not hasattr(cls, param.name):  # keep properties defined by a base class
                 setattr(cls, param.name, _param_property(param))
         if cls.c_process_symbol:
             cls._c_process = getattr(lib, cls.c_process_symbol)

@@ -167,6 +167,30 @@ def test_block_kernel_rejects_bad_construction():
 
 
 def test_processors_with_their_own_process_keep_it():
-    tracker = rtaudio.YinTracker()
-    tracker.prepare(FS, 1)
-    assert not isinstance(tracker.process, BlockKernel)
+    calls = []
+
+    class CountingLowPass(LowPass):
+        chain_name = ""                     # not registered in chain strings
+
+        def process(self, block):
+            calls.append(len(block))
+            return super().process(block)
+
+    proc = CountingLowPass()
+    proc.prepare(FS, 1)
+    assert not isinstance(proc.process, BlockKernel)
+    proc.process(np.zeros((32, 1), np.float32))
+    assert calls == [32]
+
+
+def test_yin_tracker_uses_the_fast_path_and_reports_the_same_pitch():
+    fs, n = 16000, 16000
+    x = (0.5 * np.sin(2 * np.pi * 220.0 * np.arange(n) / fs)).astype(np.float32)[:, None]
+    tracker = rtaudio.YinTracker(frame_length=1024, hop_length=256, fmin_hz=80.0, fmax_hz=1000.0)
+    tracker.prepare(fs, 1)
+    assert isinstance(tracker.process, BlockKernel)
+    for start in range(0, n, 300):
+        tracker.process(x[start:start + 300].copy())
+    streamed = tracker.read_results()
+    offline = rtaudio.pitch(x[:, 0], fs, frame_length=1024, hop_length=256, fmin_hz=80.0, fmax_hz=1000.0)
+    np.testing.assert_array_equal(streamed["f0_hz"], offline.f0_hz)
