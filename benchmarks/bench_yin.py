@@ -38,18 +38,15 @@ HOP = 512
 FMIN, FMAX = 65.40639, 2093.0045
 
 
-def best_of(repeats: int, run: Callable[[], None]) -> tuple[float, float]:
-    """Best (CPU seconds, wall seconds) of ``repeats`` calls."""
-    cpu, wall = [], []
-    for _ in range(repeats):
-        c0, w0 = time.thread_time(), time.perf_counter()
-        run()
-        cpu.append(time.thread_time() - c0)
-        wall.append(time.perf_counter() - w0)
-    return min(cpu), min(wall)
+def timed(run: Callable[[], None]) -> tuple[float, float]:
+    """(CPU seconds of this thread, wall seconds) of one call."""
+    c0, w0 = time.thread_time(), time.perf_counter()
+    run()
+    return time.thread_time() - c0, time.perf_counter() - w0
 
 
-def rtaudio_row(backend: str, y: np.ndarray, repeats: int) -> tuple[float, float, int, np.ndarray]:
+def rtaudio_row(backend: str, y: np.ndarray) -> tuple[Callable[[], None], list]:
+    """A run over the whole signal in hop-sized blocks, and where its f0 lands."""
     tracker = YinTracker(backend=backend, frame_length=FRAME, hop_length=HOP, fmin_hz=FMIN, fmax_hz=FMAX,
                          result_capacity=1 << 16)
     tracker.prepare(FS, 1, HOP)
@@ -63,14 +60,11 @@ def rtaudio_row(backend: str, y: np.ndarray, repeats: int) -> tuple[float, float
         results.clear()
         for block in blocks:
             tracker.process(block)
-        results.append(tracker.read_results())
-
-    cpu, wall = best_of(repeats, run)
-    f0 = results[0]["f0_hz"]
-    return cpu, wall, len(f0), f0
+        results.append(tracker.read_results()["f0_hz"])
+    return run, results
 
 
-def librosa_row(y: np.ndarray, repeats: int) -> tuple[float, float, int, np.ndarray]:
+def librosa_row(y: np.ndarray) -> tuple[Callable[[], None], list]:
     import librosa
     y64 = y.astype(np.float64)
 
@@ -79,46 +73,64 @@ def librosa_row(y: np.ndarray, repeats: int) -> tuple[float, float, int, np.ndar
                            center=False)
 
     call(y64[:FRAME * 4])  # warm-up
-    out: list = []
-    cpu, wall = best_of(repeats, lambda: out.append(call(y64)))
-    return cpu, wall, len(out[0]), out[0]
+    results: list = []
+
+    def run() -> None:
+        results.clear()
+        results.append(call(y64))
+    return run, results
 
 
-def aubio_row(method: str, y: np.ndarray, repeats: int) -> Optional[tuple[float, float, int]]:
+def aubio_row(method: str, y: np.ndarray) -> Optional[tuple[Callable[[], None], list]]:
     try:
         import aubio
     except ImportError:
         return None
     hops = [np.ascontiguousarray(y[i:i + HOP]) for i in range(0, len(y) - HOP + 1, HOP)]
+    results = [np.zeros(len(hops))]   # only the frame count is used
 
     def run() -> None:
         detector = aubio.pitch(method, FRAME, HOP, FS)
         detector.set_unit("Hz")
         for hop in hops:
             detector(hop)
-
-    cpu, wall = best_of(repeats, run)
-    return cpu, wall, len(hops)
+    return run, results
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=20.0, help="signal length (demo voice)")
-    parser.add_argument("--repeats", type=int, default=3, help="runs per row; the best is kept")
+    parser.add_argument("--repeats", type=int, default=5,
+                        help="rounds (each times every row once); the best per row is kept")
     args = parser.parse_args()
     y = np.ascontiguousarray(demo_signal(FS, args.seconds)[:, 0])
 
-    rows: dict[str, tuple] = {}
-    ref_cpu, ref_wall, ref_frames, ref_f0 = librosa_row(y, args.repeats)
-    for backend in ("c", "numba"):
-        cpu, wall, frames, f0 = rtaudio_row(backend, y, args.repeats)
-        same = int(np.count_nonzero(np.abs(f0 - ref_f0) <= 1e-4 * ref_f0)) if frames == ref_frames else 0
-        rows[f"rtaudio {backend.upper() if backend == 'c' else 'Numba'}"] = (cpu, wall, frames, f"{same}/{frames}")
-    rows["librosa.yin (whole file)"] = (ref_cpu, ref_wall, ref_frames, "reference")
+    plan: dict[str, tuple[Callable[[], None], list]] = {
+        "rtaudio C": rtaudio_row("c", y),
+        "rtaudio Numba": rtaudio_row("numba", y),
+        "librosa.yin (whole file)": librosa_row(y),
+    }
     for method in ("yin", "yinfast", "yinfft"):
-        row = aubio_row(method, y, args.repeats)
+        row = aubio_row(method, y)
         if row is not None:
-            rows[f"aubio {method}"] = (*row, "—")
+            plan[f"aubio {method}"] = row
+    # Round robin: every round times each row once, so a change of the
+    # shared machine's speed during the run affects all rows alike.
+    best = {name: (float("inf"), float("inf")) for name in plan}
+    for _ in range(args.repeats):
+        for name, (run, _results) in plan.items():
+            cpu, wall = timed(run)
+            best[name] = (min(best[name][0], cpu), min(best[name][1], wall))
+    ref_f0 = plan["librosa.yin (whole file)"][1][0]
+    rows: dict[str, tuple] = {}
+    for name, (_run, results) in plan.items():
+        f0 = results[0]
+        if name.startswith("rtaudio"):
+            same = int(np.count_nonzero(np.abs(f0 - ref_f0) <= 1e-4 * ref_f0)) if len(f0) == len(ref_f0) else 0
+            check = f"{same}/{len(f0)}"
+        else:
+            check = "reference" if name.startswith("librosa") else "—"
+        rows[name] = (*best[name], len(f0), check)
 
     c_cpu = rows["rtaudio C"][0] / rows["rtaudio C"][2]
     print(f"YIN per hop: {args.seconds:g} s demo voice, {FS} Hz, frame {FRAME}, hop {HOP}, "
