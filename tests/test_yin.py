@@ -512,6 +512,7 @@ def test_block_plan_covers_both_paths():
         assert D == min(N // L, -(-p_max // L) + 1)       # block distances reaching lags <= p_max
 
 
+@pytest.mark.filterwarnings("ignore:.*two periods of fmin:UserWarning")  # (1024, 70 Hz): on purpose
 @pytest.mark.parametrize("backend", ["c", "numba"])
 @pytest.mark.parametrize("name", ["glide", "demo_voice", "noise", "espeak_speech"])
 @pytest.mark.parametrize("N, hop, fmin", [(1024, 256, 70.0), (2048, 1024, 60.0), (4096, 512, 40.0),
