@@ -112,23 +112,7 @@ def autocorr(x, length, n, ct, st, cos_n, sin_n, bitrev, work, out, nlags):
     re = work[0:m]
     im = work[m:2 * m]
     power = work[2 * m:3 * m + 1]
-    h = m // 2
-    cw = ct[h:2 * h]
-    sw = st[h:2 * h]
-    re_hi = re[h:m]
-    im_hi = im[h:m]
-    for j in range(h):  # pack + first DIF stage (upper half is zero padding)
-        ar = x[2 * j] if 2 * j < length else 0.0
-        ai = x[2 * j + 1] if 2 * j + 1 < length else 0.0
-        re[j] = ar
-        im[j] = ai
-        re_hi[j] = ar * cw[j] + ai * sw[j]
-        im_hi[j] = ai * cw[j] - ar * sw[j]
-    h = m // 4
-    while h >= 4:
-        _dif_stage(re, im, m, h, ct, st)
-        h >>= 1
-    _dif_last2(re, im, m)
+    _forward_packed(x, length, m, ct, st, re, im)   # pack + DIF (zero upper half)
 
     power[0] = (re[0] + im[0]) * (re[0] + im[0])
     power[m] = (re[0] - im[0]) * (re[0] - im[0])
