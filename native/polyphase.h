@@ -79,17 +79,23 @@ static inline void rtd_pp_interp(const double *restrict taps, int L,
     }
 }
 
-static inline double rtd_pp_decim(const double *restrict taps, int L,
-                                  double *restrict acc,
-                                  const double *restrict v)
+static inline double rtd_pp_decim_first(const double *restrict taps, double *restrict acc,
+                                        double v0)
 {
-    const double v0 = v[0];
     for (int i = 0; i < RTD_PP_HIST; ++i)
         acc[i] += taps[i] * v0;
     const double y = acc[0];
     for (int i = 0; i < RTD_PP_SPAN; ++i)
         acc[i] = acc[i + 1];
     acc[RTD_PP_SPAN] = 0.0;
+    return y;
+}
+
+static inline double rtd_pp_decim(const double *restrict taps, int L,
+                                  double *restrict acc,
+                                  const double *restrict v)
+{
+    const double y = rtd_pp_decim_first(taps, acc, v[0]);
     /* RTD_PP_SPAN = 56 = 7 blocks of 8 */
     for (int ib = 0; ib < RTD_PP_SPAN; ib += 8) {
         double a[8];
@@ -141,18 +147,6 @@ static inline void rtd_pp_interp_units(const double *restrict taps, int L,
             ++i;
         }
     }
-}
-
-static inline double rtd_pp_decim_first(const double *restrict taps, double *restrict acc,
-                                        double v0)
-{
-    for (int i = 0; i < RTD_PP_HIST; ++i)
-        acc[i] += taps[i] * v0;
-    const double y = acc[0];
-    for (int i = 0; i < RTD_PP_SPAN; ++i)
-        acc[i] = acc[i + 1];
-    acc[RTD_PP_SPAN] = 0.0;
-    return y;
 }
 
 static inline void rtd_pp_decim_phase(const double *restrict taps, int j,
