@@ -32,12 +32,11 @@ RTD_FMA_CLONES void rtd_lowpass_process(void *self_, float *buf, int frames, int
     int64_t nonfinite = 0;
 
     if (channels == 1) {
-        /* Mono fast path, same arithmetic.  The loop-carried chain is one
-         * multiply and one add (eq. 2.1, no FMA: spec 0.8); everything else
-         * is kept off it and out of the loop so the loop runs at that
-         * latency: the coefficient is smoothed only while it differs from
-         * its target (once snapped it stays there, 0.4), and non-finite
-         * input is a predicted-not-taken branch. */
+        /* Mono fast path, same arithmetic.  The loop-carried chain is the
+         * one fma of eq. 2.1; everything else is kept off it and out of the
+         * loop so the loop runs at that latency: the coefficient is smoothed
+         * only while it differs from its target (once snapped it stays
+         * there, 0.4), and non-finite input is a predicted-not-taken branch. */
         double y1 = self->state[0];
         int n = 0;
         for (; n < frames && a != a_target; ++n) {

@@ -243,27 +243,19 @@ class Processor(StreamSettings):
         the C kernel in one step, without a Python frame (about 0.1 µs per
         call instead of 0.6 µs; what matters at 64-frame blocks in python
         mode). It hands every block it does not accept to
-        ``Processor.process``, which explains what is wrong. ``_kernel`` is
-        the CFFI call ``Processor.process`` uses.
+        ``Processor.process``, which explains what is wrong and otherwise
+        runs ``_kernel`` (the backend's ``_process_*`` method).
         """
         self.__dict__.pop("process", None)
+        self._kernel = getattr(self, f"_process_{self._backend}")
         generic_c = (self._backend == "c" and type(self)._process_c is Processor._process_c
                      and self.prepared and self._cself is not None)
-        if not generic_c:
-            self._kernel = getattr(self, f"_process_{self._backend}")
-            return
-        c_process, from_buffer, cself = self._c_process, _from_buffer, self._cself
-
-        def kernel(block: np.ndarray) -> None:
-            frames, channels = block.shape
-            c_process(cself, from_buffer("float[]", block), frames, channels)
-        self._kernel = kernel
-        if not self._bypass and type(self).process is Processor.process:
+        if generic_c and not self._bypass and type(self).process is Processor.process:
             self.process = BlockKernel(
                 int(ffi.cast("uintptr_t", ffi.addressof(lib, self.c_process_symbol))),
-                int(ffi.cast("uintptr_t", cself)), self._channels,
+                int(ffi.cast("uintptr_t", self._cself)), self._channels,
                 self._max_block if self.uses_max_block else 0,
-                types.MethodType(Processor.process, self), (cself, lib))
+                types.MethodType(Processor.process, self), (self._cself, lib))
 
     def _load_numba_kernels(self) -> None:
         """Import (and so compile or load from cache) the Numba kernels."""

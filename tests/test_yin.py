@@ -217,15 +217,20 @@ def invariance_signal() -> np.ndarray:
 
 
 @pytest.mark.parametrize("backend", ["c", "numba"])
+@pytest.mark.parametrize("hop, block_path, highs", [(300, False, (7, 511, 513, 4096)),
+                                                     (512, True, (7, 255, 257, 4096))])
 @settings(max_examples=6, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), high=st.sampled_from([7, 511, 513, 4096]))
-def test_block_size_invariance(backend, seed, high):
+@given(seed=st.integers(0, 2**32 - 1), data=st.data())
+def test_block_size_invariance(backend, hop, block_path, highs, seed, data):
+    """Whole-frame FFT path (hop 300) and block path (hop 512, L | hop)."""
+    high = data.draw(st.sampled_from(highs))
     y = invariance_signal()
-    tracker = YinTracker(backend=backend, hop_length=300, result_capacity=1 << 14)
+    tracker = YinTracker(backend=backend, hop_length=hop, result_capacity=1 << 14)
     tracker.prepare(22050, 2, 4096)
+    assert (tracker._config[5] > 0) == block_path
     whole = stream(tracker, y, [len(y)])
     parts = stream(tracker, y, random_partition(len(y), np.random.default_rng(seed), 1, high))
-    assert len(whole) == 2 * (1 + (len(y) - 2048) // 300)
+    assert len(whole) == 2 * (1 + (len(y) - 2048) // hop)
     assert np.array_equal(whole, parts)
 
 
@@ -522,20 +527,6 @@ def test_block_path_equals_librosa(name, backend, N, hop, fmin):
     tracker.prepare(48000, 1)
     assert tracker._config[5] > 0                          # the block path is the one tested
     compare_with_librosa(name, 48000, backend, frame_length=N, hop_length=hop, fmin_hz=fmin)
-
-
-@pytest.mark.parametrize("backend", ["c", "numba"])
-@settings(max_examples=6, deadline=None)
-@given(seed=st.integers(0, 2**32 - 1), high=st.sampled_from([7, 255, 257, 4096]))
-def test_block_path_block_size_invariance(backend, seed, high):
-    y = invariance_signal()
-    tracker = YinTracker(backend=backend, hop_length=512, result_capacity=1 << 14)
-    tracker.prepare(22050, 2, 4096)
-    assert tracker._config[5] > 0
-    whole = stream(tracker, y, [len(y)])
-    parts = stream(tracker, y, random_partition(len(y), np.random.default_rng(seed), 1, high))
-    assert len(whole) == 2 * (1 + (len(y) - 2048) // 512)
-    assert np.array_equal(whole, parts)
 
 
 def test_block_path_backends_agree_and_match_reference():
