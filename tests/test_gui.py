@@ -283,9 +283,10 @@ def test_stalled_gui_does_not_disturb_native_audio_virtual(qtbot):
     thread, so the machine's own scheduling jitter is measured first, over
     an equal interval with the GUI idle, in the same run): a 1 s busy GUI
     stall adds no xrun, late callback or overrun beyond that baseline, give
-    or take 2 (other processes on a shared 2-core VM preempt the clock
-    thread now and then; a stall that reached the audio would cost ~190
-    periods here)."""
+    or take 5, the busy-thread tests' jitter tolerance (the host preempts
+    the clock thread of this shared 2-core VM now and then: a fresh-clone CI
+    run here saw 3 late callbacks in the stall window with 0 overruns; a
+    stall that reached the audio would cost ~190 periods)."""
     window = open_window(qtbot, mode="native", virtual_input=None)
     source = window.source
     qtbot.waitUntil(lambda: source.engine.callbacks > 200, timeout=WAIT_MS)
@@ -298,7 +299,7 @@ def test_stalled_gui_does_not_disturb_native_audio_virtual(qtbot):
     assert stall_s >= 1.0
     assert stall["callbacks"] >= 0.9 * stall_s * RATE / 256
     for key in ("xruns", "late", "overruns", "dropped"):
-        assert stall[key] <= idle[key] + 2, (key, stall, idle)
+        assert stall[key] <= idle[key] + 5, (key, stall, idle)
 
 
 @pytest.mark.jack
