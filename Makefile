@@ -15,7 +15,7 @@ setup: system-deps $(STAMP)
 system-deps:
 	@bash tools/system-deps.sh
 
-$(STAMP): pyproject.toml setup.py native/*.c native/*.h native/python/*.c native/build_rtdsp.py
+$(STAMP): pyproject.toml setup.py native/kernels/*.c native/engine/*.c native/*.h native/python/*.c native/build_rtdsp.py
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip setuptools wheel
 	$(PIP) install -q -e ".[$(EXTRAS)]"

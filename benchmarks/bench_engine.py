@@ -13,8 +13,8 @@ import argparse
 
 from rtaudio import Chain, LowPass, NoiseGate
 from rtaudio.engine import Engine
-from rtaudio.jackserver import JackDummyServer
-from rtaudio.loads import GilLoad, Load, run_under_load
+from rtaudio.bench.jackserver import JackDummyServer
+from rtaudio.bench.loads import GilLoad, Load, run_under_load
 
 RATE = 48000
 

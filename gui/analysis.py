@@ -3,7 +3,7 @@
 Everything here runs in the GUI thread on samples already copied out of
 the engine's tap rings; nothing touches the audio thread. The maths of the
 spectrogram (periodic Hann window, power STFT, Slaney mel filterbank,
-``10 log10``) is :mod:`rtaudio.spectrogram`; this module only chains it for
+``10 log10``) is :mod:`rtaudio.analysis.spectrogram`; this module only chains it for
 a live stream and picks the dB reference.
 """
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Optional
 
 import numpy as np
 
-from rtaudio import spectrogram as sp
+from rtaudio.analysis import spectrogram as sp
 
 #: FFT sizes offered by the viewer (samples)
 FFT_SIZES = (256, 512, 1024, 2048, 4096, 8192)
@@ -69,8 +69,8 @@ class SpectrogramSettings:
 class SpectrogramFeed:
     """Turns a mono sample stream into dB spectrogram columns.
 
-    Uses :class:`rtaudio.spectrogram.StreamingSTFT` (``center=True``, power
-    2), then, for the mel scale, :func:`rtaudio.spectrogram.mel_filterbank`
+    Uses :class:`rtaudio.analysis.spectrogram.StreamingSTFT` (``center=True``, power
+    2), then, for the mel scale, :func:`rtaudio.analysis.spectrogram.mel_filterbank`
     (librosa's Slaney basis). dB values are ``10 log10(max(AMIN, P) / ref)``:
     on the linear scale ``ref = P_fs = (sum(w) / 2)**2``, the power of the
     peak bin of a full-scale sine, so a 0 dBFS sine reads 0 dB; on the mel

@@ -13,7 +13,7 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from rtaudio.chain import Chain
-from rtaudio.monitor import compute_stats
+from rtaudio.engine.monitor import compute_stats
 from .source import ViewerSource
 
 

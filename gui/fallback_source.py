@@ -5,7 +5,7 @@ imported (and by tests that need an exact input signal). A daemon thread
 takes the next block of a looping input signal (the built-in demo voice by
 default) every buffer period, runs the chain on it in place and pushes
 the input and output blocks into two bounded queues for the viewer, plus
-one timing record per block into a :class:`rtaudio.monitor.MonitorRing`,
+one timing record per block into a :class:`rtaudio.engine.monitor.MonitorRing`,
 so the window's meters and counters work as with the real engine.
 
 It is *not* a real-time engine: it runs Python per block and allocates a
@@ -23,8 +23,8 @@ import numpy as np
 
 from rtaudio.chain import Chain
 from rtaudio.demo import demo_signal
-from rtaudio.monitor import Monitor, compute_stats
-from rtaudio.worker import Worker
+from rtaudio.engine.monitor import Monitor, compute_stats
+from rtaudio.engine.worker import Worker
 from .source import ViewerSource
 
 #: seconds of audio each viewer queue keeps before dropping blocks

@@ -16,7 +16,7 @@ import numpy as np
 import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore, QtWidgets
 
-from rtaudio import spectrogram as sp
+from rtaudio.analysis import spectrogram as sp
 from .analysis import SpectrogramFeed, SpectrogramSettings, note_of
 
 #: colormaps offered in the window (all ship with pyqtgraph)

@@ -4,8 +4,10 @@ setuptools runs it at ``pip install`` through ``cffi_modules`` in setup.py;
 ``python native/build_rtdsp.py`` builds the extension in place for
 development (``make build``).
 
-The cdef is the header ``native/rtdsp.h`` read as-is; every ``native/*.c``
-file is one kernel (plus ``common.c``).
+The cdef is the header ``native/rtdsp.h`` read as-is. Sources:
+``native/kernels/*.c`` (one file per kernel, plus ``common.c``) and
+``native/engine/*.c`` (the native callback, the rings, the virtual clock);
+the headers stay in ``native/``.
 """
 from __future__ import annotations
 
@@ -37,7 +39,8 @@ def make_builder(absolute_paths: bool) -> FFI:
     builder.set_source(
         "rtaudio._rtdsp",
         "#include <stdint.h>\n#include \"rtdsp.h\"\n",
-        sources=sorted(path(p) for p in glob.glob(os.path.join(HERE, "*.c"))),
+        sources=sorted(path(p) for sub in ("kernels", "engine")
+                        for p in glob.glob(os.path.join(HERE, sub, "*.c"))),
         include_dirs=[path(HERE)],
         extra_compile_args=COMPILE_ARGS,
         libraries=["m"],

@@ -12,8 +12,11 @@ from rtaudio.processors import LowPass, NoiseGate
 from rtaudio.processors import VCF
 from rtaudio.processors import RingModulator
 from rtaudio.processors import YinTracker
-from rtaudio.pitchtrack import PitchTrack, pitch
+from rtaudio.analysis.pitch import PitchTrack, pitch
 from rtaudio.engine import Engine
+from rtaudio import _moved
+
+_moved.install()
 
 __version__ = "0.1.0"
 

@@ -1,7 +1,7 @@
 """JACK dummy servers for engine tests (no sound card needed).
 
 ``JackServers.use(block)`` makes sure a ``jackd -d dummy -r 48000 -p
-<block>`` server runs (``rtaudio.jackserver.JackDummyServer``: a name unique
+<block>`` server runs (``rtaudio.bench.jackserver.JackDummyServer``: a name unique
 to this process, ``-R`` when the system allows it, otherwise
 ``--no-realtime``) and that PortAudio sees it. One server runs at a time;
 switching block size stops the previous one. Only processes started here
@@ -17,7 +17,7 @@ from typing import Optional
 import pytest
 
 from rtaudio.errors import RtaudioError
-from rtaudio.jackserver import JackDummyServer
+from rtaudio.bench.jackserver import JackDummyServer
 
 RATE = 48000
 BUSY_WAIT_S = 60.0

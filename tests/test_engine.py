@@ -14,9 +14,9 @@ import soundfile as sf
 from rtaudio import Chain, LowPass, NoiseGate, RtaudioError
 from rtaudio.demo import demo_signal
 from rtaudio.engine import Engine
-from rtaudio.loads import GilLoad, Load, run_under_load
-from rtaudio.monitor import MonitorRing
-from rtaudio.pycallback import PythonCallback
+from rtaudio.bench.loads import GilLoad, Load, run_under_load
+from rtaudio.engine.monitor import MonitorRing
+from rtaudio.engine.pycallback import PythonCallback
 
 from _realtime import assert_periods_accounted, callback_never_late_by_itself
 
@@ -242,7 +242,7 @@ def test_full_chain_bit_identical_between_modes():
 def test_recorder_falling_behind_counts_every_dropped_frame(tmp_path, monkeypatch, mode):
     """A writer that falls behind (tiny ring, slow writes): frames are
     dropped, but every frame is either in the file or counted as dropped."""
-    import rtaudio.recorder as recorder
+    import rtaudio.engine.recorder as recorder
     monkeypatch.setattr(recorder, "RING_SECONDS", 0.02)  # ~960 frames of room
     original = recorder.Recorder._write_available
 

@@ -13,7 +13,7 @@ import pytest
 
 from rtaudio import Chain, LowPass, NoiseGate, RtaudioError
 from rtaudio.engine import Engine
-from rtaudio.loads import GilLoad, Load, run_under_load
+from rtaudio.bench.loads import GilLoad, Load, run_under_load
 
 from _realtime import assert_periods_accounted, callback_never_late_by_itself
 
@@ -141,7 +141,7 @@ LOSS_SCRIPT = r"""
 import os, sys, time
 from rtaudio import Chain, LowPass
 from rtaudio.engine import Engine
-from rtaudio.jackserver import JackDummyServer
+from rtaudio.bench.jackserver import JackDummyServer
 server = JackDummyServer(48000, 256, name=f"rtaudiotestloss{os.getpid()}").start()
 eng = Engine(Chain([LowPass()]), blocksize=256, mode=sys.argv[1])
 eng.start()

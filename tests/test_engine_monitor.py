@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from rtaudio._native import ffi, lib
-from rtaudio.monitor import (RECORD_DTYPE, Monitor, MonitorRing, compute_stats,
+from rtaudio.engine.monitor import (RECORD_DTYPE, Monitor, MonitorRing, compute_stats,
                              format_paper_table, late_flags)
 
 RATE = 48000.0

@@ -6,7 +6,7 @@ import math
 import numpy as np
 import pytest
 
-from rtaudio import spectrogram as sp
+from rtaudio.analysis import spectrogram as sp
 from rtaudio.gui.analysis import SpectrogramFeed, SpectrogramSettings, level_dbfs, mel_bands_for, note_of
 
 RATE = 48000.0

@@ -41,7 +41,7 @@ def test_jack_dummy_started_and_stopped_by_the_command(tmp_path, capsys):
     import os
     import subprocess
 
-    from rtaudio.jackserver import JackDummyServer
+    from rtaudio.bench.jackserver import JackDummyServer
     first_new = JackDummyServer._counter + 1  # names of servers this command starts
     out = tmp_path / "rep"
     code, _, err = run_cli(["latency", "--jack-dummy", "--blocksize", "128", "--mode", "native",

@@ -8,7 +8,7 @@ import time
 import numpy as np
 import pytest
 
-from rtaudio.loads import CpuLoad, FileCopyLoad, GcLoad, GilLoad, gc_overlaps, make_load
+from rtaudio.bench.loads import CpuLoad, FileCopyLoad, GcLoad, GilLoad, gc_overlaps, make_load
 
 
 def alive(pid: int) -> bool:

@@ -6,8 +6,8 @@ import json
 import numpy as np
 import pytest
 
-from rtaudio.monitor import RECORD_DTYPE, compute_stats
-from rtaudio.report import machine_info, target_checks, write_report
+from rtaudio.engine.monitor import RECORD_DTYPE, compute_stats
+from rtaudio.bench.report import machine_info, target_checks, write_report
 
 RATE = 48000.0
 BLOCK = 48  # period = 1 ms

@@ -18,8 +18,8 @@ import soundfile as sf
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from rtaudio import spectrogram as sp
-from rtaudio import spectrogram_image as si
+from rtaudio.analysis import spectrogram as sp
+from rtaudio.analysis import images as si
 from _cli import run_cli as run_cli_args
 
 SR = 22050
@@ -207,7 +207,7 @@ def test_area_reducer_equals_dense_area_matrix():
 @pytest.mark.parametrize("width,height", [(512, 512), (64, 37), (1000, 13), (1, 1), (None, None)])
 def test_render_image_exact_size(width, height):
     S_db = sp.power_to_db(sp.melspectrogram(signal(SR * 3), SR))
-    img = sp.render_image(S_db, colormap="viridis", width=width, height=height)
+    img = si.render_image(S_db, colormap="viridis", width=width, height=height)
     assert img.dtype == np.uint8
     assert img.shape == (height or S_db.shape[0], width or S_db.shape[1], 3)
 
@@ -215,7 +215,7 @@ def test_render_image_exact_size(width, height):
 def test_low_frequencies_at_the_bottom():
     t = np.arange(SR * 2) / SR
     y = np.sin(2 * np.pi * 150.0 * t)  # a low tone
-    img = sp.render_image(sp.power_to_db(sp.melspectrogram(y, SR)), colormap="gray", width=100, height=200)
+    img = si.render_image(sp.power_to_db(sp.melspectrogram(y, SR)), colormap="gray", width=100, height=200)
     brightness = img.mean(axis=(1, 2))
     assert brightness[-40:].max() > 200  # near the bottom row
     assert brightness[:100].max() < 60   # upper half dark
@@ -260,7 +260,7 @@ def test_chunked_file_equals_one_shot(tmp_path, monkeypatch, scale, width):
         keep = (freqs >= 100.0) & (freqs <= 9000.0)
         power = sp.stft_power(y, 256, 64)[keep]
     S_db = sp.power_to_db(power)
-    one_shot = sp.render_image(S_db, colormap="inferno", width=width, height=77)
+    one_shot = si.render_image(S_db, colormap="inferno", width=width, height=77)
     for budget in (0, si.MEMORY_BUDGET_BYTES):  # two-pass re-read / cached single pass
         D, vmin, vmax, plan = si.file_db_image(path, settings_, width, memory_budget_bytes=budget)
         assert plan.n_frames == S_db.shape[1] > 5 * sp.CHUNK_FRAMES
@@ -271,7 +271,7 @@ def test_chunked_file_equals_one_shot(tmp_path, monkeypatch, scale, width):
 
 MEMORY_PROBE = """
 import sys, tracemalloc
-from rtaudio import spectrogram as sp, spectrogram_image as si
+from rtaudio.analysis import spectrogram as sp, images as si
 sp.CHUNK_FRAMES = 256
 settings = si.SpectrogramSettings(n_fft=512, hop_length=32, n_mels=64)
 tracemalloc.start()
@@ -300,15 +300,15 @@ def test_save_spectrogram_png_roundtrip_and_jpg(tmp_path):
     import matplotlib.image
     src = tmp_path / "a.wav"
     y = write_wav(src, 1.0)
-    info = sp.save_spectrogram(src, tmp_path / "a.png", width=200, height=100, colormap="viridis")
+    info = si.save_spectrogram(src, tmp_path / "a.png", width=200, height=100, colormap="viridis")
     assert info["size"] == (200, 100)
-    expected = sp.render_image(sp.power_to_db(sp.melspectrogram(y, SR)), "viridis", 200, 100)
+    expected = si.render_image(sp.power_to_db(sp.melspectrogram(y, SR)), "viridis", 200, 100)
     back = (matplotlib.image.imread(tmp_path / "a.png")[..., :3] * 255).round().astype(np.uint8)
     np.testing.assert_array_equal(back, expected)  # PNG is lossless
-    sp.save_spectrogram(src, tmp_path / "a.jpg", width=64, height=32)
+    si.save_spectrogram(src, tmp_path / "a.jpg", width=64, height=32)
     assert (tmp_path / "a.jpg").read_bytes()[:2] == b"\xff\xd8"
     assert matplotlib.image.imread(tmp_path / "a.jpg").shape == (32, 64, 3)
-    sp.save_spectrogram(src, tmp_path / "axes.png", axes=True, width=640, height=300)
+    si.save_spectrogram(src, tmp_path / "axes.png", axes=True, width=640, height=300)
     assert matplotlib.image.imread(tmp_path / "axes.png").shape[:2] == (300, 640)
 
 
@@ -350,7 +350,7 @@ def test_atomic_write_leaves_nothing_on_failure(tmp_path, monkeypatch, suffix):
     monkeypatch.setattr(Image.Image, "save", disk_full)
     monkeypatch.setattr(pathlib.Path, "write_bytes", lambda self, data: disk_full(self, self))
     with pytest.raises(si.RtaudioError, match="No space left"):
-        sp.save_spectrogram(src, tmp_path / f"a{suffix}", width=10, height=10)
+        si.save_spectrogram(src, tmp_path / f"a{suffix}", width=10, height=10)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.wav"]
 
 
@@ -440,9 +440,9 @@ def test_nonfinite_samples_are_zeroed_and_counted(tmp_path, capsys):
     y[[10, 5000, 9000]] = 0.0
     zeroed = tmp_path / "zeroed.wav"
     sf.write(zeroed, y, SR, subtype="FLOAT")
-    info = sp.save_spectrogram(dirty, tmp_path / "d.png", width=50, height=20)
+    info = si.save_spectrogram(dirty, tmp_path / "d.png", width=50, height=20)
     assert info["nonfinite_count"] == 3
-    sp.save_spectrogram(zeroed, tmp_path / "z.png", width=50, height=20)
+    si.save_spectrogram(zeroed, tmp_path / "z.png", width=50, height=20)
     assert (tmp_path / "d.png").read_bytes() == (tmp_path / "z.png").read_bytes()
     code, stdout, _ = run_cli([dirty, tmp_path / "cli.png", "--width", 50, "--height", 20], capsys)
     assert code == 0 and "3 non-finite samples replaced by 0" in stdout

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from rtaudio.devices import list_devices
+from rtaudio.engine.devices import list_devices
 
 
 @click.command("devices")

@@ -3,7 +3,7 @@
 Runs the engine for ``--duration`` seconds per combination of sample
 rate, block size, mode, kernels, audio backend and load, one after
 another, then writes ``report.md``, ``report.json`` and PNG plots (see
-``rtaudio.report``). With ``--jack-dummy`` it starts a JACK dummy server
+``rtaudio.bench.report``). With ``--jack-dummy`` it starts a JACK dummy server
 for each sample rate / block size and stops it afterwards.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ import click
 
 from rtaudio.chain_spec import chain_from_options
 from rtaudio.errors import RtaudioError
-from rtaudio.loads import LOAD_NAMES, GcLoad, gc_overlaps, make_load, run_under_load
+from rtaudio.bench.loads import LOAD_NAMES, GcLoad, gc_overlaps, make_load, run_under_load
 from rtaudio.processor import BACKENDS
 
 DEFAULT_CHAIN = "gate > lowpass > ringmod > vcf > yin"
@@ -72,7 +72,7 @@ def command(device: Optional[str], virtual: bool, jack_dummy: bool, samplerate: 
             out_dir: Optional[str]) -> None:
     """Measure callback timing for every combination and write a report."""
     from rtaudio.commands.options import progress_bar
-    from rtaudio.report import machine_info, write_report
+    from rtaudio.bench.report import machine_info, write_report
 
     if virtual and jack_dummy:
         raise RtaudioError("give either --virtual or --jack-dummy, not both")
@@ -118,7 +118,7 @@ def command(device: Optional[str], virtual: bool, jack_dummy: bool, samplerate: 
 
 
 def _restart_jack(previous, rate: int, block: int):
-    from rtaudio.jackserver import JackDummyServer
+    from rtaudio.bench.jackserver import JackDummyServer
     if previous is not None:
         previous.stop()
     return JackDummyServer(rate, block).start()

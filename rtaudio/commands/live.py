@@ -92,7 +92,7 @@ def _stop_on_sigterm():
 
 def final_report(s: dict[str, Any]) -> str:
     """The end-of-run summary (counters, percentiles, the paper's table)."""
-    from rtaudio.monitor import format_paper_table
+    from rtaudio.engine.monitor import format_paper_table
     lines = [
         f"device: {s['device']} ({s['backend']}, {s['mode']} mode), {s['samplerate']:g} Hz, "
         f"block {s['blocksize']}, latency in {1e3 * s['stream_latency_s']['input']:.1f} ms / "
@@ -137,7 +137,7 @@ def command(device: Optional[str], samplerate: int, blocksize: int, channels: in
             record: Optional[str], duration: Optional[float], force_virtual: bool,
             input_path: Optional[str]) -> None:
     """Process live audio through a chain (Ctrl-C stops and prints the statistics)."""
-    from rtaudio.devices import device_exists
+    from rtaudio.engine.devices import device_exists
     from rtaudio.engine import Engine
 
     chain = chain_from_options(chain_text, preset, DEFAULT_CHAIN, backend)

@@ -101,7 +101,7 @@ def command(in_path: str, fmt: str, out_path: Optional[str], frame_length: int, 
     Prints one row per hop: time_s (frame centre), f0_hz, voiced (1/0),
     confidence; multichannel files get a leading channel column.
     """
-    from rtaudio.pitchtrack import ring_capacity_for
+    from rtaudio.analysis.pitch import ring_capacity_for
     from rtaudio.processors.yin import YinTracker
 
     params = dict(frame_length=frame_length, hop_length=hop_length, fmin_hz=fmin_hz, fmax_hz=fmax_hz,

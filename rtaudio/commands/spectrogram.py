@@ -35,7 +35,7 @@ def _plan_jobs(in_path: Path, out_path: Path, fmt: Optional[str],
         raise RtaudioError(f"input not found: {in_path}")
     if in_path.is_file():
         if out_path.suffix.lower() in IMAGE_SUFFIXES:
-            from rtaudio.spectrogram_image import image_format_for
+            from rtaudio.analysis.images import image_format_for
             try:
                 fmt = image_format_for(out_path, fmt)
             except ValueError as exc:
@@ -89,7 +89,7 @@ def _limit_blas_threads() -> None:
 
 def _render(job: Job, params: dict[str, Any]) -> tuple[bool, str]:
     """Worker: render one file. Returns (ok, message); never raises for a bad file."""
-    from rtaudio.spectrogram_image import save_spectrogram
+    from rtaudio.analysis.images import save_spectrogram
     _limit_blas_threads()
     try:
         info = save_spectrogram(job.in_path, job.out_path, **params)
@@ -184,7 +184,7 @@ def command(in_path: Path, out_path: Path, n_fft: int, hop_length: int, scale: s
     under a temporary name and renamed, so an interrupted batch can simply
     be run again. Unreadable files are reported at the end (exit status 1).
     """
-    from rtaudio.spectrogram_image import SpectrogramSettings, colormap_lut
+    from rtaudio.analysis.images import SpectrogramSettings, colormap_lut
     try:
         SpectrogramSettings(n_fft, hop_length, scale, n_mels, fmin, fmax, top_db, colormap,
                             width, height, axes).check()

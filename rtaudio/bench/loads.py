@@ -33,7 +33,7 @@ from typing import Optional
 
 import numpy as np
 
-from rtaudio.worker import Worker
+from rtaudio.engine.worker import Worker
 
 LOAD_NAMES = ("none", "gui", "filecopy", "cpu", "gil", "gc")
 STOP_TIMEOUT_S = 10.0
@@ -114,7 +114,7 @@ class FileCopyLoad(_ProcessLoad):
 
     def start(self) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="rtaudio-filecopy-", dir=self.directory))
-        self._spawn([sys.executable, "-m", "rtaudio.loads", "filecopy", str(self.workdir), str(self.size_mib)])
+        self._spawn([sys.executable, "-m", "rtaudio.bench.loads", "filecopy", str(self.workdir), str(self.size_mib)])
         # wait until the source file exists so the measurement sees real copying
         deadline = time.monotonic() + 60
         while not (self.workdir / "ready").exists() and time.monotonic() < deadline:

@@ -17,8 +17,8 @@ import numpy as np
 
 from rtaudio._native import ffi, lib
 from rtaudio.chain import Chain
-from rtaudio.monitor import MonitorRing
-from rtaudio.native_engine import FloatRing
+from rtaudio.engine.monitor import MonitorRing
+from rtaudio.engine.native import FloatRing
 
 
 class PythonCallback:

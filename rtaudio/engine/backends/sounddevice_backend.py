@@ -13,8 +13,8 @@ from __future__ import annotations
 import threading
 from typing import Any, Optional, Union
 
-from rtaudio.backends import DeviceChoice
-from rtaudio.devices import check_settings, find_device
+from rtaudio.engine.backends import DeviceChoice
+from rtaudio.engine.devices import check_settings, find_device
 from rtaudio.errors import RtaudioError
 
 STOP_TIMEOUT_S = 3.0

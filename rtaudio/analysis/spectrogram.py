@@ -16,8 +16,7 @@ tolerances); only NumPy is needed here.
   live viewer (spec 6.4).
 
 Image rendering (:func:`render_image`, :func:`save_spectrogram`) lives in
-:mod:`rtaudio.spectrogram_image` and is re-exported here lazily, so
-importing this module never imports matplotlib.
+:mod:`rtaudio.analysis.images`; this module never imports matplotlib.
 """
 from __future__ import annotations
 
@@ -582,13 +581,3 @@ class StreamingSTFT:
         else:
             np.power(out, self.power, out=out)
         self._emitted += 1
-
-
-# --------------------------------------------------------------------------
-# lazy re-exports of the image functions (keeps matplotlib out of imports)
-
-def __getattr__(name: str) -> Any:
-    if name in ("render_image", "save_spectrogram"):
-        from rtaudio import spectrogram_image
-        return getattr(spectrogram_image, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

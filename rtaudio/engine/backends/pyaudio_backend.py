@@ -13,7 +13,7 @@ from typing import Optional, Union
 
 import numpy as np
 
-from rtaudio.backends import DeviceChoice
+from rtaudio.engine.backends import DeviceChoice
 from rtaudio.errors import RtaudioError
 
 STOP_TIMEOUT_S = 3.0
@@ -50,7 +50,7 @@ class PyAudioBackend:
         infos = [pa.get_device_info_by_index(i) for i in range(pa.get_device_count())]
         outs = [d for d in infos if d["maxOutputChannels"] > 0]
         if not outs:
-            from rtaudio.devices import NoAudioDeviceError
+            from rtaudio.engine.devices import NoAudioDeviceError
             raise NoAudioDeviceError("no audio output device found (PyAudio)")
         if device is None:
             try:

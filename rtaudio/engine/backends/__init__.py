@@ -31,13 +31,13 @@ class DeviceChoice:
 def make_backend(name: str, **options: Any):
     """The backend object called ``name`` (options go to its constructor)."""
     if name == "sounddevice":
-        from rtaudio.backends.sounddevice_backend import SoundDeviceBackend
+        from rtaudio.engine.backends.sounddevice_backend import SoundDeviceBackend
         return SoundDeviceBackend(**options)
     if name == "pyaudio":
-        from rtaudio.backends.pyaudio_backend import PyAudioBackend
+        from rtaudio.engine.backends.pyaudio_backend import PyAudioBackend
         return PyAudioBackend(**options)
     if name == "virtual":
-        from rtaudio.backends.virtual import VirtualBackend
+        from rtaudio.engine.backends.virtual import VirtualBackend
         return VirtualBackend(**options)
     raise ValueError(f"backend = {name!r} is not valid: expected one of "
                      f"{', '.join(map(repr, BACKEND_NAMES))}")

@@ -22,13 +22,13 @@ from typing import Any, Optional, Union
 
 import numpy as np
 
-from rtaudio.backends import BACKEND_NAMES, DeviceChoice, make_backend
+from rtaudio.engine.backends import BACKEND_NAMES, DeviceChoice, make_backend
 from rtaudio.chain import Chain
 from rtaudio.errors import RtaudioError
-from rtaudio.monitor import RECORD_DTYPE, Monitor
-from rtaudio.native_engine import NativeEngine, check_native_chain
-from rtaudio.pycallback import PythonCallback
-from rtaudio.recorder import Recorder
+from rtaudio.engine.monitor import RECORD_DTYPE, Monitor
+from rtaudio.engine.native import NativeEngine, check_native_chain
+from rtaudio.engine.pycallback import PythonCallback
+from rtaudio.engine.recorder import Recorder
 
 MODES = ("native", "python")
 SWITCH_INTERVAL_S = 0.0005
@@ -301,7 +301,7 @@ class Engine:
 
     @property
     def monitor(self) -> np.ndarray:
-        """The per-callback records so far (``rtaudio.monitor.RECORD_DTYPE``)."""
+        """The per-callback records so far (``rtaudio.engine.monitor.RECORD_DTYPE``)."""
         if self.monitor_obj is None:
             return np.zeros(0, dtype=RECORD_DTYPE)
         self.monitor_obj.drain()
@@ -354,7 +354,7 @@ class Engine:
         return s
 
     def stats(self) -> dict[str, Any]:
-        """Statistics of this run (see ``rtaudio.monitor.compute_stats``).
+        """Statistics of this run (see ``rtaudio.engine.monitor.compute_stats``).
 
         Keys include ``callbacks``, ``expected_callbacks``, ``xruns``,
         ``dropped``, ``overruns``, ``late``, ``process_us``,

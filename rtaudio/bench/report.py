@@ -17,7 +17,7 @@ from typing import Any, Iterable, Optional
 
 import numpy as np
 
-from rtaudio.monitor import XRUN_FLAGS
+from rtaudio.engine.monitor import XRUN_FLAGS
 
 #: The seed paper's Table C (specs/effects.md 7.3), numbers as printed.
 PAPER_TABLE_C = {

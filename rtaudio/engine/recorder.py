@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Optional, Union
 
 from rtaudio.audiofile import atomic_output
-from rtaudio.native_engine import FloatRing
+from rtaudio.engine.native import FloatRing
 
 RING_SECONDS = 4.0
 

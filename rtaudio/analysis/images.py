@@ -1,6 +1,6 @@
 """Spectrogram images: resampling, colormaps, chunked files, atomic writes.
 
-The maths (STFT, mel, dB) is :mod:`rtaudio.spectrogram`; this module turns
+The maths (STFT, mel, dB) is :mod:`rtaudio.analysis.spectrogram`; this module turns
 a dB spectrogram into an RGB image (low frequencies at the bottom) and
 sound files into PNG/JPEG files.
 
@@ -32,7 +32,7 @@ from typing import Any, Iterator, Optional, Union
 
 import numpy as np
 
-from rtaudio import spectrogram as sp
+from rtaudio.analysis import spectrogram as sp
 from rtaudio.atomicfile import atomic_path
 from rtaudio.errors import RtaudioError
 

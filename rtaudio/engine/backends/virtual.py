@@ -21,7 +21,7 @@ from typing import Optional, Union
 import numpy as np
 
 from rtaudio._native import ffi, lib
-from rtaudio.backends import DeviceChoice
+from rtaudio.engine.backends import DeviceChoice
 from rtaudio.errors import RtaudioError
 
 JOIN_TIMEOUT_S = 5.0

@@ -37,7 +37,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from rtaudio._native import ffi, lib
-from rtaudio.worker import Worker
+from rtaudio.engine.worker import Worker
 
 #: NumPy layout of ``rtd_monitor_record`` (checked against C at import)
 RECORD_DTYPE = np.dtype([
