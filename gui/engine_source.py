@@ -61,8 +61,12 @@ class EngineSource(ViewerSource):
         choice = self.engine.choice
         device = choice.name if choice is not None else (self.device if self.device is not None
                                                          else "default device")
+        opened = f"{self.channels} ch"
+        if choice is not None:
+            source = "file" if self.backend == "virtual" or "play" in choice.extra else "in"
+            opened += f" ({source} {choice.in_channels} / out {choice.out_channels})"
         return (f"{self.mode} mode, {self.backend} backend, {device}, "
-                f"{self.samplerate:g} Hz, block {self.blocksize}, {self.channels} ch")
+                f"{self.samplerate:g} Hz, block {self.blocksize}, {opened}")
 
     # ------------------------------------------------------------- lifecycle
     def start(self) -> None:

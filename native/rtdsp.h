@@ -299,6 +299,34 @@ void rtd_engine_set_chain(rtd_engine *engine, rtd_chain_desc *chain);
 uint64_t rtd_engine_callbacks(rtd_engine *engine);
 void rtd_engine_request_stop(rtd_engine *engine, int stop);
 
+/* A preloaded sound file as the input of an output-only stream (--play).
+ * rtd_player_callback is the stream callback: it fills `scratch` with the
+ * next frames of `data` (looping, or silence past the end, then `finished`
+ * is set with release) and calls `inner` (rtd_engine_callback) with it as
+ * input, at most max_frames at a time.  rtd_player_fill does the filling
+ * alone (Python mode); it returns the frames taken from the file. */
+typedef int (*rtd_inner_callback)(const void *input, void *output, unsigned long frames,
+                                  const PaStreamCallbackTimeInfo *time_info,
+                                  unsigned long status, void *userdata);
+typedef struct {
+    const float *data;          /* frames x channels, interleaved */
+    uint64_t frames;
+    int channels;
+    int out_channels;
+    int loop;
+    int max_frames;             /* scratch capacity in frames */
+    float *scratch;             /* max_frames x channels */
+    uint64_t pos;               /* next frame of data (audio thread only) */
+    uint64_t finished;          /* 1 once the end was passed without loop */
+    rtd_inner_callback inner;
+    void *inner_userdata;
+} rtd_player;
+
+uint64_t rtd_player_fill(rtd_player *player, float *dst, uint64_t frames);
+int rtd_player_callback(const void *input, void *output, unsigned long frames,
+                        const PaStreamCallbackTimeInfo *time_info,
+                        unsigned long status, void *userdata);
+
 /* The virtual device's clock: calls `callback` every period from the
  * calling thread (sleeping to absolute CLOCK_MONOTONIC deadlines), with
  * input frames taken cyclically from `input` and output frames appended

@@ -112,6 +112,8 @@ class Engine:
         self.monitor_obj: Optional[Monitor] = None
         self.recorder: Optional[Recorder] = None
         self.error: Optional[str] = None
+        #: True once a played file (``--play``) reached its end and stopped the engine
+        self.input_finished = False
         self._running = False
         self._stopping = False
         self._lock = threading.RLock()
@@ -145,6 +147,7 @@ class Engine:
             if self._running:
                 return
             self.error = None
+            self.input_finished = False
             self._stopping = False
             self._stopped.clear()
             self._final_stats = None
@@ -243,6 +246,12 @@ class Engine:
             if self.backend_name == "virtual" and getattr(stream, "error", None) is None \
                     and stream.cdata.result == 0:
                 lost = None  # the virtual device reached max_callbacks
+                self.input_finished = not self.choice.extra.get("loop", True)
+        elif stream is not None and getattr(stream, "input_finished", False):
+            self.input_finished = True  # --play: the file is over
+            self._stopping = True
+            threading.Thread(target=self.stop, name="rtaudio-stop", daemon=True).start()
+            return
         elif now - self._last_progress[1] > max(STALL_TIMEOUT_S, 20 * self.blocksize / self.samplerate):
             lost = f"no audio callback for {now - self._last_progress[1]:.1f} s (device lost?)"
         if self.pycallback is not None and self.pycallback.error is not None:

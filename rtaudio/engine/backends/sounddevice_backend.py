@@ -7,10 +7,14 @@ to the Python-allocated ``rtd_engine`` struct as ``userdata``. sounddevice
 keeps no reference to the userdata, so ``SoundDeviceStream`` holds the
 ``NativeEngine`` for the stream's lifetime. Python mode uses an ordinary
 ``sounddevice.Stream`` with a Python callback.
+
+With ``play`` (``--play FILE``) the stream is output-only and a sound file
+is the chain's input (``rtaudio.engine.player``).
 """
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any, Optional, Union
 
 from rtaudio.engine.backends import DeviceChoice
@@ -18,25 +22,52 @@ from rtaudio.engine.devices import check_settings, find_device
 from rtaudio.errors import RtaudioError
 
 STOP_TIMEOUT_S = 3.0
+#: largest block the file player hands to the engine callback at once
+PLAYER_MAX_FRAMES = 8192
 
 
 class SoundDeviceBackend:
-    """PortAudio through sounddevice."""
+    """PortAudio through sounddevice.
+
+    Parameters
+    ----------
+    play : str or Path, optional
+        Play this sound file through the chain to the output device instead
+        of taking the device's input (the stream is then output-only).
+    loop : bool
+        With ``play``: start the file again at its end (otherwise the
+        engine stops when the file is over).
+    """
 
     name = "sounddevice"
+
+    def __init__(self, play: Union[str, Path, None] = None, loop: bool = False) -> None:
+        self.play = play
+        self.loop = bool(loop)
 
     def resolve(self, device: Union[int, str, None], samplerate: float, blocksize: int,
                 channels: int) -> DeviceChoice:
         """Pick the device and the stream's channel counts (a mono input
         feeds every chain channel; output is limited to what the device has)."""
         info = find_device(device)
-        in_channels = min(channels, info.max_input_channels)
         out_channels = min(channels, info.max_output_channels)
-        check_settings(info, samplerate, in_channels, out_channels, blocksize)
+        extra: dict[str, Any] = {"describe": info.describe()}
+        if self.play is not None:
+            from rtaudio.engine.player import load_play_file
+            if out_channels < 1:
+                raise RtaudioError(f"device {info.describe()} has no output channels to play "
+                                   f"{self.play} on")
+            data = load_play_file(self.play, samplerate)
+            check_settings(info, samplerate, 0, out_channels, blocksize)
+            extra.update(play=data, loop=self.loop)
+            in_channels = data.shape[1]
+        else:
+            in_channels = min(channels, info.max_input_channels)
+            check_settings(info, samplerate, in_channels, out_channels, blocksize)
         return DeviceChoice(name=info.name, samplerate=float(samplerate), blocksize=int(blocksize),
                             channels=int(channels), in_channels=in_channels,
                             out_channels=out_channels, input_index=info.index,
-                            output_index=info.index, extra={"describe": info.describe()})
+                            output_index=info.index, extra=extra)
 
     def open(self, choice: DeviceChoice, native=None, pycallback=None) -> "SoundDeviceStream":
         """Open (not start) a stream around the native or the Python callback."""
@@ -52,7 +83,12 @@ class SoundDeviceStream:
         self.native = native          # owns the engine struct userdata points to
         self.pycallback = pycallback
         self.finished = threading.Event()
-        kind = "duplex" if choice.in_channels else "output"
+        self.player = None
+        if "play" in choice.extra:
+            from rtaudio.engine.player import FilePlayer
+            self.player = FilePlayer(choice.extra["play"], choice.extra["loop"], PLAYER_MAX_FRAMES,
+                                     choice.out_channels)
+        kind = "duplex" if choice.in_channels and self.player is None else "output"
         if kind == "duplex":
             common: dict[str, Any] = dict(device=(choice.input_index, choice.output_index),
                                           channels=(choice.in_channels, choice.out_channels))
@@ -62,7 +98,11 @@ class SoundDeviceStream:
                       finished_callback=self.finished.set)
         try:
             if native is not None:
-                self.stream = _NativeStream(kind, native, **common)
+                callback, userdata = native.callback_pointer, native.cdata
+                if self.player is not None:
+                    self.player.attach(callback, userdata)
+                    callback, userdata = self.player.callback_pointer, self.player.cdata
+                self.stream = _NativeStream(kind, callback, userdata, **common)
             else:
                 self.stream = sd.Stream(callback=self._py_duplex, **common) if kind == "duplex" \
                     else sd.OutputStream(callback=self._py_output, **common)
@@ -77,7 +117,8 @@ class SoundDeviceStream:
                         time_info.currentTime, time_info.outputBufferDacTime, status._flags)
 
     def _py_output(self, outdata, frames, time_info, status) -> None:
-        self.pycallback(None, outdata, frames, time_info.inputBufferAdcTime,
+        indata = self.player.fill(frames) if self.player is not None else None
+        self.pycallback(indata, outdata, frames, time_info.inputBufferAdcTime,
                         time_info.currentTime, time_info.outputBufferDacTime, status._flags)
 
     @property
@@ -87,6 +128,11 @@ class SoundDeviceStream:
         if isinstance(lat, (tuple, list)):
             return float(lat[0]), float(lat[1])
         return 0.0, float(lat)
+
+    @property
+    def input_finished(self) -> bool:
+        """With ``play``: True once the file has been played to its end."""
+        return self.player is not None and self.player.finished
 
     @property
     def active(self) -> bool:
@@ -134,18 +180,19 @@ def _native_stream_class():
     import sounddevice as sd
 
     class NativeStream(sd._StreamBase):
-        """A stream whose callback is the C function ``rtd_engine_callback``."""
+        """A stream whose callback is a C function (``rtd_engine_callback``,
+        or ``rtd_player_callback`` in front of it)."""
 
-        def __init__(self, kind: str, native, **kwargs: Any) -> None:
+        def __init__(self, kind: str, callback, userdata, **kwargs: Any) -> None:
             from rtaudio._native import ffi
             # sounddevice casts the function pointer into its own FFI; the
             # userdata is passed to Pa_OpenStream as a plain void *.
-            userdata = sd._ffi.cast("void *", int(ffi.cast("uintptr_t", native.cdata)))
-            super().__init__(kind=kind, callback=native.callback_pointer, userdata=userdata,
+            userdata = sd._ffi.cast("void *", int(ffi.cast("uintptr_t", userdata)))
+            super().__init__(kind=kind, callback=callback, userdata=userdata,
                              wrap_callback=None, **kwargs)
 
     return NativeStream
 
 
-def _NativeStream(kind: str, native, **kwargs: Any):
-    return _native_stream_class()(kind, native, **kwargs)
+def _NativeStream(kind: str, callback, userdata, **kwargs: Any):
+    return _native_stream_class()(kind, callback, userdata, **kwargs)
