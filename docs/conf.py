@@ -53,7 +53,7 @@ html_title = "rtaudio"
 html_static_path: list[str] = []
 
 
-def _escape_stars(ctx, lines: list[str]) -> None:
+def _escape_stars(app, ctx, lines: list[str]) -> None:
     """CLI help is plain text (e.g. ``--pattern '*.wav'``): keep a ``*`` from
     starting reStructuredText emphasis on the generated CLI page."""
     for i, line in enumerate(lines):
