@@ -45,7 +45,9 @@ napoleon_numpy_docstring = True
 napoleon_use_rtype = False
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
-autodoc_default_options = {"members": True, "show-inheritance": True}
+autodoc_default_options = {"members": True, "show-inheritance": True,
+                           # the Parameters section of each processor lists them readably
+                           "exclude-members": "PARAMS"}
 autodoc_mock_imports: list[str] = []
 
 html_theme = "furo"
