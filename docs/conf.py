@@ -63,7 +63,37 @@ def _escape_stars(app, ctx, lines: list[str]) -> None:
             lines[i] = line.replace("*", r"\*")
 
 
+#: Reading order of the pages in the side bar. A page listed here appears only
+#: once it exists (others write some of them); a page not listed still appears,
+#: after these, in alphabetical order. index.md has the placeholders.
+PAGE_ORDER = {
+    "%%MATHS%%": ["maths/conventions", "maths/gate", "maths/lowpass", "maths/ringmod",
+                  "maths/vcf", "maths/yin", "maths/spectrogram", "maths/features",
+                  "maths/everyday-effects"],
+    "%%GUIDES%%": ["usage", "effects-api", "realtime", "batch", "architecture", "paper",
+                   "benchmarks", "latency", "mirrors", "contributing"],
+}
+_GLOB_OF = {"%%MATHS%%": "maths/*.md", "%%GUIDES%%": "*.md"}
+
+
+def _ordered_pages(placeholder: str) -> list[str]:
+    here = Path(__file__).resolve().parent
+    found = sorted(p.relative_to(here).with_suffix("").as_posix()
+                   for p in here.glob(_GLOB_OF[placeholder]) if p.stem != "index")
+    first = [name for name in PAGE_ORDER[placeholder] if name in found]
+    return first + [name for name in found if name not in first]
+
+
+def _fill_toctrees(app, docname: str, source: list[str]) -> None:
+    if docname == "index":
+        for placeholder in PAGE_ORDER:
+            source[0] = source[0].replace(placeholder, "\n".join(_ordered_pages(placeholder)))
+
+
 def setup(app):
+    app.connect("source-read", _fill_toctrees)
+    # index.md lists the pages that exist: re-read it on every build
+    app.connect("env-get-outdated", lambda app, env, added, changed, removed: ["index"])
     for event in ("sphinx-click-process-description", "sphinx-click-process-options",
                   "sphinx-click-process-arguments", "sphinx-click-process-epilog"):
         app.connect(event, _escape_stars)
