@@ -73,13 +73,18 @@ PAGE_ORDER = {
     "%%GUIDES%%": ["usage", "effects-api", "realtime", "batch", "architecture", "paper",
                    "benchmarks", "latency", "mirrors", "contributing"],
 }
-_GLOB_OF = {"%%MATHS%%": "maths/*.md", "%%GUIDES%%": "*.md"}
+#: folders whose pages are listed by a toctree of their own (api/index.md, latency.md)
+_OWN_TOCTREE = ("api/", "latency/", "_build/")
 
 
 def _ordered_pages(placeholder: str) -> list[str]:
+    """Every docs/**/*.md page for this toctree: maths/** for the maths, all
+    others (outside the folders with their own toctree) for the guides."""
     here = Path(__file__).resolve().parent
-    found = sorted(p.relative_to(here).with_suffix("").as_posix()
-                   for p in here.glob(_GLOB_OF[placeholder]) if p.stem != "index")
+    pages = [p.relative_to(here).with_suffix("").as_posix() for p in here.rglob("*.md")]
+    pages = [name for name in pages if name != "index" and not name.startswith(_OWN_TOCTREE)]
+    in_maths = placeholder == "%%MATHS%%"
+    found = sorted(name for name in pages if name.startswith("maths/") == in_maths)
     first = [name for name in PAGE_ORDER[placeholder] if name in found]
     return first + [name for name in found if name not in first]
 
