@@ -112,3 +112,20 @@ def test_docs_build_without_warnings(tmp_path):
     from rtaudio.cli import COMMANDS
     missing = [name for name in COMMANDS if f'id="rtaudio-{name}"' not in cli_page]
     assert not missing, missing
+
+
+def test_documented_modules_export_what_their_all_names():
+    """autodoc silently skips a name in ``__all__`` that the module lacks, so a
+    stale ``__all__`` would drop functions from the API reference unnoticed
+    (and break ``from module import *``)."""
+    import importlib
+    modules = sorted({m for page in (DOCS / "api").glob("*.md")
+                      for m in re.findall(r"^\.\. automodule:: ([\w.]+)", page.read_text(), re.M)})
+    assert "rtaudio.processors.gate" in modules, modules
+    missing = {}
+    for name in modules:
+        module = importlib.import_module(name)
+        absent = [n for n in getattr(module, "__all__", ()) if not hasattr(module, n)]
+        if absent:
+            missing[name] = absent
+    assert not missing, missing

@@ -30,7 +30,7 @@ import numpy as np
 __all__ = [
     "CHUNK_FRAMES", "StreamingSTFT", "empty_mel_bands", "fft_frequencies", "frame_count",
     "hann_window", "hz_to_mel", "iter_mel_chunks", "mel_filterbank", "mel_frequencies",
-    "mel_to_hz", "melspectrogram", "power_to_db", "render_image", "save_spectrogram", "stft_power",
+    "mel_to_hz", "melspectrogram", "power_to_db", "stft_power",
 ]
 
 #: Frames per internal STFT block. Offline STFTs are computed in blocks of
