@@ -29,7 +29,7 @@ run: setup
 test: setup
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-## Kernel benchmarks (prints tables; see README).
+## Kernel benchmarks (prints tables; see docs/benchmarks.md).
 bench: setup
 	$(PY) benchmarks/bench_kernels.py
 
