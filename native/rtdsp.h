@@ -4,7 +4,7 @@
  * CFFI's parser understands: no #include, no #if, no macros with bodies.
  * The .c files include <stdint.h> before this header.
  *
- * Conventions (see ../shared/DESIGN.md, "Kernel conventions"):
+ * Conventions (see docs/contributing.md, "Kernel conventions"):
  *  - every effect has a struct `rtd_<effect>` that Python allocates and
  *    fills with pointers to NumPy-owned arrays (params, state, counters);
  *  - `params` holds *targets* (derived coefficients, float64) that the
@@ -35,7 +35,7 @@ void rtd_restore_fp_mode(unsigned int previous);
 /* 1 when FTZ and DAZ are both set for the calling thread. */
 int rtd_ftz_daz_enabled(void);
 
-/* ---- NoiseGate (specs/effects.md section 1) ------------------------ */
+/* ---- NoiseGate (docs/maths/gate.md) ------------------------ */
 
 /* params: [0] alpha_attack  [1] alpha_release  [2] threshold_lin
  *         [3] hold_samples (integral value stored as double)
@@ -51,9 +51,9 @@ typedef struct {
 void rtd_gate_process(void *self, float *buf, int frames, int channels);
 void rtd_gate_reset(void *self);
 
-/* ---- LowPass, one pole (specs/effects.md section 2) ---------------- */
+/* ---- LowPass, one pole (docs/maths/lowpass.md) ---------------- */
 
-/* params: [0] a_target  [1] smoothing pole s (0.4 of the spec)
+/* params: [0] a_target  [1] smoothing pole s (docs/maths/conventions.md §0.4)
  * smooth: [0] a (current smoothed coefficient, shared by channels)
  * state:  channels x [y1]
  * counters: [0] nonfinite_count */
@@ -68,7 +68,7 @@ typedef struct {
 void rtd_lowpass_process(void *self, float *buf, int frames, int channels);
 void rtd_lowpass_reset(void *self);
 
-/* ---- RingModulator (specs/effects.md section 3) -------------------- */
+/* ---- RingModulator (docs/maths/ringmod.md) -------------------- */
 /* params (targets, read once per block):
  *   [0] carrier_level (V)   [1] input_gain k   [2] output_gain
  *   [3] smoothing pole s (0.4, at the base rate)
@@ -81,7 +81,7 @@ void rtd_lowpass_reset(void *self);
  * interp_hist, decim_acc: channels x 57 (native/polyphase.h)
  * interp_taps: 57 x factor;  decim_taps: factor x 57
  * counters: [0] nonfinite_count [1] solver_failures [2] newton_iterations
- * model: 0 = "stable" (spec 3.4), 1 = "paper" (spec 3.3) */
+ * model: 0 = "stable" (docs/maths/ringmod.md §3.4), 1 = "paper" (docs/maths/ringmod.md §3.3) */
 typedef struct {
     double *params;
     double *smooth;
@@ -99,7 +99,7 @@ typedef struct {
 void rtd_ringmod_process(void *self, float *buf, int frames, int channels);
 void rtd_ringmod_reset(void *self);
 
-/* ---- VCF (specs/effects.md section 4) ------------------------------ */
+/* ---- VCF (docs/maths/vcf.md) ------------------------------ */
 /* params: [0] K target = I0/(2C) [A/F]  [1] gfdbk target  [2] drive target
  *         [3] output_gain target  [4] smoothing pole s (0.4, base rate)
  *         [5] T = 1/(L·fs) of the model [s]
@@ -109,7 +109,7 @@ void rtd_ringmod_reset(void *self);
  *                        xc1 xc2 xc3 xc4]
  * factor L = 1: the paper's model at fs, no resampling (the four
  * polyphase pointers are not used).  L > 1: the model runs at L·fs between
- * the polyphase interpolator and decimator of specs/effects.md 3.5
+ * the polyphase interpolator and decimator of docs/maths/ringmod.md §3.5
  * (native/polyphase.h): interp_hist, decim_acc: channels x 57;
  * interp_taps: 57 x L;  decim_taps: L x 57.
  * counters: [0] nonfinite_count  [1] nonconverged_samples
@@ -131,7 +131,7 @@ typedef struct {
 void rtd_vcf_process(void *self, float *buf, int frames, int channels);
 void rtd_vcf_reset(void *self);
 
-/* ---- YinTracker (specs/effects.md section 5) ----------------------- */
+/* ---- YinTracker (docs/maths/yin.md) ----------------------- */
 /* Lock-free single-producer / single-consumer ring of pitch results,
  * every array allocated by Python (NumPy).  index (int64, 16 entries):
  * [0] head, written only by the producer (release); [1] results dropped
@@ -158,7 +158,7 @@ void rtd_yin_ring_consume(rtd_yin_ring *ring, int64_t tail);
 /* params: [0] trough_threshold  [1] silence_db  (targets, rtd_param_store)
  * config: [0] frame_length N  [1] hop_length  [2] p_min  [3] p_max  [4] n_fft
  *         [5] block length L (0: whole-frame FFT path)  [6] D lag blocks
- *         [7] B = N/L blocks per frame  (block path: see native/yin.c)
+ *         [7] B = N/L blocks per frame  (block path: see native/kernels/yin.c)
  * history: channels x N ring of the last N input samples (float64)
  * n_seen: channels, samples received since reset
  * frame: N doubles;  work: scratch (size from rtaudio/processors/yin.py)
@@ -193,7 +193,7 @@ typedef struct {
 
 void rtd_yin_process(void *self, float *buf, int frames, int channels);
 void rtd_yin_reset(void *self);
-/* Analyse one frame of N float64 samples (spec 5.3): out = [f0_hz,
+/* Analyse one frame of N float64 samples (docs/maths/yin.md §5.3): out = [f0_hz,
  * confidence, voiced, selected cmnd index]; for tests and benchmarks. */
 void rtd_yin_analyse(rtd_yin *self, const double *frame, double *out);
 

@@ -1,4 +1,4 @@
-/* yin.c: streaming YIN pitch tracker, specs/effects.md section 5.
+/* yin.c: streaming YIN pitch tracker, docs/maths/yin.md.
  *
  * Per channel a ring of the last N samples and a count n_seen; whenever
  * n_seen − N is a non-negative multiple of the hop, the last N samples
@@ -213,7 +213,7 @@ static void yin_frame(rtd_yin *self, const double *y, double trough_threshold,
  * Only d < D = min(B, ⌈p_max/L⌉ + 1) reach lags ≤ p_max, and q ≤ p_max/L
  * (e.g. N = 2048, hop 512, p_max = 734: L = 256, 2 forward FFTs of length
  * 512 per hop, D = 4 cross-spectra, 3 inverse FFTs of length 512).
- * Exact maths (spec 5.3.1 allows any exact method);
+ * Exact maths (docs/maths/yin.md §5.3.1 allows any exact method);
  * rounding differs from one long FFT at the 1e-16·r[0] level. */
 
 /* Spectra layout: re[0..L] at 0, im[0..L] at half_stride(L) = L + 8, one

@@ -399,7 +399,7 @@ class _Plan:
     fmax: float
     basis: Optional[np.ndarray]   # mel basis, or None for linear
     bins: slice                   # FFT bins kept for the linear scale
-    nonfinite: int = 0            # NaN/inf input samples replaced by 0.0 (spec 0.5)
+    nonfinite: int = 0            # NaN/inf input samples replaced by 0.0 (docs/maths/conventions.md §0.5)
 
 
 @functools.lru_cache(maxsize=8)
@@ -470,7 +470,7 @@ def _padded_chunks(source: Any, plan: _Plan, settings: SpectrogramSettings,
                 file_done = True
             mono = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1)
             finite = np.isfinite(mono)
-            if not finite.all():  # as the processors do (spec 0.5): replace by 0.0, count
+            if not finite.all():  # as the processors do (docs/maths/conventions.md §0.5): replace by 0.0, count
                 mono = np.where(finite, mono, 0.0)
                 if count_nonfinite:
                     plan.nonfinite += int(np.count_nonzero(~finite))
@@ -494,7 +494,7 @@ def _value_chunks(source: Any, plan: _Plan, settings: SpectrogramSettings,
 
 
 def _db_blocks(blocks: Iterator[np.ndarray], top: float, top_db: Optional[float]) -> Iterator[np.ndarray]:
-    # power_to_db (spec 6.3) block by block, with the global maximum known
+    # power_to_db (docs/maths/spectrogram.md §6.3) block by block, with the global maximum known
     ref_db = 10.0 * np.log10(np.maximum(1e-10, 1.0))
     for block in blocks:
         log_spec = 10.0 * np.log10(np.maximum(1e-10, block))

@@ -3,7 +3,7 @@
 Runs a :class:`~rtaudio.processors.yin.YinTracker` over a whole signal
 (block by block, exactly like the live tracker) and returns the results
 as arrays. The f0 values equal ``librosa.yin(y.astype(np.float64), ...,
-center=False)`` for the float32-rounded signal (specs/effects.md 5.4).
+center=False)`` for the float32-rounded signal (docs/maths/yin.md §5.4).
 """
 from __future__ import annotations
 

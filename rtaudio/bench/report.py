@@ -19,7 +19,7 @@ import numpy as np
 
 from rtaudio.engine.monitor import XRUN_FLAGS
 
-#: The seed paper's Table C (specs/effects.md 7.3), numbers as printed.
+#: The seed paper's Table C (docs/paper.md §7.3), numbers as printed.
 PAPER_TABLE_C = {
     "none": {"idle": (0.005, 36.5, 1.31, 11.0), "process": (0.039, 8.7, 0.14, 0.17), "total": (0.044, 36.8, 1.44, 11.2)},
     "gui": {"idle": (0.005, 33.9, 1.32, 11.0), "process": (0.037, 31.6, 0.13, 0.8), "total": (0.042, 40.9, 1.44, 11.8)},
@@ -33,8 +33,8 @@ Definitions (per callback; the period is frames / sample rate):
 - **Idle**: time from the end of one callback to the start of the next.
 - **Total**: interval between successive callback starts (= Idle + Process).
 - **Violations (%)**: share of callbacks whose value exceeds the period,
-  compared strictly (our reading of the paper's table, specs/effects.md
-  7.3). For Process this is a true overrun. For Idle and Total it is
+  compared strictly (our reading of the paper's table, docs/paper.md
+  §7.3). For Process this is a true overrun. For Idle and Total it is
   dominated by timer jitter: on a clock whose intervals scatter by a few
   microseconds around the period, about half of all intervals are longer
   than the period although no deadline is missed (the paper's 11 % fits a

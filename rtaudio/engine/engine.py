@@ -1,6 +1,6 @@
 """``Engine``: runs a ``Chain`` on a live (or virtual) audio stream.
 
-Two modes (DESIGN.md, "Two engine modes"):
+Two modes (docs/contributing.md, "Two engine modes"):
 
 * ``"native"``: PortAudio calls the C function ``rtd_engine_callback``
   directly; the chain runs as an array of C processor slots and no Python
@@ -268,7 +268,7 @@ class Engine:
 
         The processor publishes its new targets atomically; the callback
         reads them at the start of the next block and smooths them per
-        sample (spec 0.4).
+        sample (docs/maths/conventions.md §0.4).
 
         Parameters
         ----------

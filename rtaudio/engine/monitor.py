@@ -6,7 +6,7 @@ single-producer / single-consumer ring (``rtd_monitor_ring`` in
 drains the ring into a growing NumPy structured array (``Monitor.records``)
 from which ``compute_stats`` derives the statistics.
 
-Definitions (DESIGN.md, "Monitor and deadlines"); the period of a callback
+Definitions (docs/contributing.md, "Monitor and deadlines"); the period of a callback
 is ``frames / samplerate``:
 
 * ``process_ns`` = exit − enter of a callback.
@@ -24,7 +24,7 @@ is ``frames / samplerate``:
 * *dropped*: callbacks missing against the clock,
   ``max(0, round((last enter − first enter) / period) + 1 − callbacks)``.
 * *DSP load*: ``process_ns`` / period (like JACK's DSP load).
-* The paper's table (specs/effects.md 7.3): Idle / Process / Total ×
+* The paper's table (docs/paper.md §7.3): Idle / Process / Total ×
   Min / Max / Average (ms) / Violations (% of callbacks whose value exceeds
   the period).
 """
@@ -342,7 +342,7 @@ def compute_stats(records: np.ndarray, samplerate: float) -> dict[str, Any]:
 
 
 def paper_table(records: np.ndarray, samplerate: float) -> dict[str, dict[str, float]]:
-    """The seed paper's Table C for one run (specs/effects.md 7.3).
+    """The seed paper's Table C for one run (docs/paper.md §7.3).
 
     Returns ``{"idle"|"process"|"total": {"min_ms", "max_ms", "avg_ms",
     "violations_pct"}}``; a violation is a value above the callback period.
