@@ -94,8 +94,8 @@ class ViewerSource:
         """YinTracker results queued since the last call (empty without a tracker)."""
         tracker = find_pitch_tracker(self.chain)
         if tracker is None:
-            from rtaudio.processors.yin_ring import RESULT_DTYPE
-            return np.zeros(0, dtype=RESULT_DTYPE)
+            from rtaudio.engine.rings import PITCH_RESULT
+            return np.zeros(0, dtype=PITCH_RESULT)
         return tracker.read_results()
 
     def stats(self) -> dict[str, Any]:

@@ -36,18 +36,11 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from rtaudio._native import ffi, lib
+from rtaudio.engine.rings import MONITOR_RECORD, MonitorRing
 from rtaudio.engine.worker import Worker
 
-#: NumPy layout of ``rtd_monitor_record`` (checked against C at import)
-RECORD_DTYPE = np.dtype([
-    ("enter_ns", "<i8"), ("exit_ns", "<i8"),
-    ("input_time", "<f8"), ("current_time", "<f8"), ("output_time", "<f8"),
-    ("index", "<u8"), ("frames", "<u4"), ("status", "<u4"),
-    ("nonfinite", "<u4"), ("reserved", "<u4"),
-])
-if RECORD_DTYPE.itemsize != ffi.sizeof("rtd_monitor_record"):  # pragma: no cover
-    raise ImportError("rtd_monitor_record and monitor.RECORD_DTYPE disagree")
+#: NumPy layout of ``rtd_monitor_record`` (checked against C in rtaudio.engine.rings)
+RECORD_DTYPE = MONITOR_RECORD
 
 #: PortAudio status flags (paInputUnderflow ... paOutputOverflow)
 XRUN_FLAGS = 0x1 | 0x2 | 0x4 | 0x8
@@ -55,45 +48,6 @@ PRIMING_OUTPUT = 0x10
 
 DEFAULT_RING_CAPACITY = 1 << 13
 DEFAULT_MAX_RECORDS = 1 << 21
-
-
-def _pow2(n: int) -> int:
-    return 1 << max(0, int(n - 1).bit_length())
-
-
-class MonitorRing:
-    """The C ring of monitor records plus the NumPy array behind it.
-
-    Parameters
-    ----------
-    capacity : int
-        Number of records the ring holds (rounded up to a power of two).
-    """
-
-    def __init__(self, capacity: int = DEFAULT_RING_CAPACITY) -> None:
-        capacity = _pow2(capacity)
-        self.records = np.zeros(capacity, dtype=RECORD_DTYPE)
-        self.cdata = ffi.new("rtd_monitor_ring *")
-        self.cdata.records = ffi.cast("rtd_monitor_record *", ffi.from_buffer(self.records))
-        self.cdata.capacity = capacity
-        self._scratch = np.zeros(capacity, dtype=RECORD_DTYPE)
-        self._cscratch = ffi.cast("rtd_monitor_record *", ffi.from_buffer(self._scratch))
-
-    @property
-    def lost(self) -> int:
-        """Records the producer could not write because the ring was full."""
-        return int(self.cdata.lost)
-
-    def push(self, enter_ns: int, exit_ns: int, input_time: float, current_time: float,
-             output_time: float, index: int, frames: int, status: int, nonfinite: int) -> None:
-        """Write one record (the Python-mode callback's producer side)."""
-        lib.rtd_monitor_push_values(self.cdata, enter_ns, exit_ns, input_time, current_time,
-                                    output_time, index, frames, status, nonfinite)
-
-    def pop(self) -> np.ndarray:
-        """All records available now (a copy), oldest first."""
-        n = lib.rtd_monitor_pop(self.cdata, self._cscratch, len(self._scratch))
-        return self._scratch[:n].copy()
 
 
 class Monitor:

@@ -3,7 +3,7 @@
 Maths: specs/effects.md section 5. Audio passes through unchanged; for
 every completed frame and channel one result ``(channel, frame, time_s,
 f0_hz, confidence, voiced)`` goes to a preallocated lock-free ring
-(:class:`~rtaudio.processors.yin_ring.PitchResultRing`) that readers poll
+(:class:`~rtaudio.engine.rings.PitchResultRing`) that readers poll
 with :meth:`YinTracker.read_results`.
 
 Method (spec 5.3.1 allows any exact method; ``native/yin.c`` has the
@@ -33,7 +33,7 @@ from rtaudio._native import ffi, lib, pointer
 from rtaudio.kernels.fft_tables import fft_length_for_autocorr, make_fft_tables
 from rtaudio.params import Param
 from rtaudio.processor import Processor, validate_sample_rate
-from rtaudio.processors.yin_ring import PitchResultRing
+from rtaudio.engine.rings import PitchResultRing
 
 #: parameters whose change re-allocates the tracker and resets it (5.1)
 STRUCTURAL = ("frame_length", "hop_length", "fmin_hz", "fmax_hz")
