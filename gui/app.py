@@ -21,22 +21,10 @@ from .source import ViewerSource
 VIRTUAL_LABEL = "virtual (demo signal)"
 
 
-def engine_available() -> bool:
-    """True when :class:`rtaudio.engine.Engine` can be imported."""
-    try:
-        import rtaudio.engine  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def make_source_factory(samplerate: float = 48000.0, blocksize: int = 256, channels: int = 1,
-                        virtual_input: Optional[np.ndarray] = None, force_fallback: bool = False):
-    """A ``factory(chain, backend, device, mode)`` for :class:`~rtaudio.gui.window.ViewerWindow`.
-
-    It builds an :class:`~rtaudio.gui.engine_source.EngineSource` (the real
-    engine), or a :class:`~rtaudio.gui.fallback_source.FallbackSource` when
-    the engine cannot be imported or ``force_fallback`` is set.
+                        virtual_input: Optional[np.ndarray] = None):
+    """A ``factory(chain, backend, device, mode)`` for :class:`~rtaudio.gui.window.ViewerWindow`
+    that builds an :class:`~rtaudio.gui.engine_source.EngineSource` (the real engine).
 
     Parameters
     ----------
@@ -44,23 +32,12 @@ def make_source_factory(samplerate: float = 48000.0, blocksize: int = 256, chann
         Stream settings.
     virtual_input : numpy.ndarray, optional
         Input of the virtual device (default: the built-in demo signal).
-    force_fallback : bool
-        Always use the Python-thread stand-in (no audio device at all).
     """
-    use_engine = engine_available() and not force_fallback
-
     def factory(chain: Chain, backend: str, device: Any, mode: str) -> ViewerSource:
-        if use_engine:
-            from .engine_source import EngineSource
-            options = {"input": virtual_input} if backend == "virtual" and virtual_input is not None else None
-            return EngineSource(chain, device=device, samplerate=samplerate, blocksize=blocksize,
-                                channels=channels, mode=mode, backend=backend, backend_options=options)
-        if backend != "virtual":
-            raise RtaudioError("the audio engine (rtaudio.engine) is not available: only the "
-                               "virtual demo device can run")
-        from .fallback_source import FallbackSource
-        return FallbackSource(chain, samplerate=samplerate, blocksize=blocksize, channels=channels,
-                              signal=virtual_input)
+        from .engine_source import EngineSource
+        options = {"input": virtual_input} if backend == "virtual" and virtual_input is not None else None
+        return EngineSource(chain, device=device, samplerate=samplerate, blocksize=blocksize,
+                            channels=channels, mode=mode, backend=backend, backend_options=options)
 
     return factory
 
@@ -97,7 +74,7 @@ def create_window(chain: Chain, *, device: Union[int, str, None] = None, mode: s
                   virtual: bool = False, samplerate: float = 48000.0, blocksize: int = 256,
                   channels: int = 1, virtual_input: Optional[np.ndarray] = None,
                   settings: SpectrogramSettings = SpectrogramSettings(scale="mel"),
-                  autostart: bool = True, force_fallback: bool = False):
+                  autostart: bool = True):
     """Build the main window (a QApplication must exist).
 
     ``virtual=True`` selects the virtual device (demo signal or
@@ -105,8 +82,8 @@ def create_window(chain: Chain, *, device: Union[int, str, None] = None, mode: s
     for the default device) on the sounddevice backend.
     """
     from .window import ViewerWindow
-    factory = make_source_factory(samplerate, blocksize, channels, virtual_input, force_fallback)
-    choices = device_choices(include_hardware=not force_fallback)
+    factory = make_source_factory(samplerate, blocksize, channels, virtual_input)
+    choices = device_choices()
     selected: Any = None
     if not virtual:
         if isinstance(device, str) and not device.isdigit():

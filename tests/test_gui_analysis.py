@@ -110,43 +110,6 @@ def test_slider_ranges_from_params():
     assert structural_params(LowPass()) == set()
 
 
-def test_stats_poller_hands_over_each_result_once():
-    import time
-    from rtaudio.gui.stats_poller import StatsPoller
-    calls = []
-
-    def fetch():
-        calls.append(1)
-        return {"callbacks": len(calls)}
-
-    poller = StatsPoller(fetch, min_interval_s=0.01, max_interval_s=0.05)
-    poller.start()
-    deadline = time.monotonic() + 5.0
-    while len(calls) < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    poller.stop()
-    first = poller.take()
-    assert first is not None and first["callbacks"] == len(calls) >= 3
-    assert poller.take() is None                     # nothing new since
-    count = len(calls)
-    time.sleep(0.1)
-    assert len(calls) == count                       # stopped: no more fetches
-
-
-def test_stats_poller_survives_fetch_errors():
-    import time
-    from rtaudio.gui.stats_poller import StatsPoller
-
-    def fetch():
-        raise RuntimeError("not started")
-
-    poller = StatsPoller(fetch, min_interval_s=0.01, max_interval_s=0.02)
-    poller.start()
-    time.sleep(0.1)
-    poller.stop()
-    assert isinstance(poller.error, RuntimeError) and poller.take() is None
-
-
 def test_preset_save_is_atomic_and_reports_errors(tmp_path):
     from rtaudio import parse_chain_string
     from rtaudio.errors import RtaudioError
