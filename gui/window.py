@@ -76,7 +76,7 @@ class ViewerWindow(QtWidgets.QMainWindow):
     def __init__(self, chain: Chain, source_factory: SourceFactory,
                  devices: Sequence[tuple[str, str, Any]] = (("virtual (demo signal)", "virtual", None),),
                  device: Any = None, mode: str = "native", samplerate: float = 48000.0,
-                 settings: SpectrogramSettings = SpectrogramSettings(), autostart: bool = True,
+                 settings: SpectrogramSettings = SpectrogramSettings(scale="linear"), autostart: bool = True,
                  parent: Optional[QtWidgets.QWidget] = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("rtaudio live viewer")
@@ -222,9 +222,9 @@ class ViewerWindow(QtWidgets.QMainWindow):
             self.source_box.setCurrentText(which)
 
     def _spectrogram_settings_changed(self, *_: Any) -> None:
-        settings = SpectrogramSettings(n_fft=int(self.fft_box.currentText()),
-                                       overlap=float(self.overlap_box.currentData()),
-                                       scale=self.scale_box.currentText())
+        settings = SpectrogramSettings.from_overlap(
+            n_fft=int(self.fft_box.currentText()), overlap=float(self.overlap_box.currentData()),
+            scale=self.scale_box.currentText())
         self.view.configure(settings)
 
     def _db_range_changed(self, *_: Any) -> None:
