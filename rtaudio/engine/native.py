@@ -10,7 +10,7 @@ using it has then returned), or until the stream is closed.
 from __future__ import annotations
 
 import threading
-from typing import Any, Optional
+from typing import Optional
 
 import numpy as np
 

@@ -22,11 +22,10 @@ import inspect
 import threading
 from typing import Any, Optional, Union
 
-from rtaudio.engine.backends import DeviceChoice
+from rtaudio.engine.backends import DeviceChoice, shut_down_within
 from rtaudio.engine.devices import check_settings, find_device
 from rtaudio.errors import RtaudioError
 
-STOP_TIMEOUT_S = 3.0
 #: sounddevice releases whose private names this backend uses: [low, high)
 SUPPORTED_VERSIONS = ((0, 4, 6), (0, 6))
 
@@ -173,18 +172,15 @@ class SoundDeviceStream:
             except Exception:
                 pass
 
-        worker = threading.Thread(target=shut, name="rtaudio-close", daemon=True)
-        worker.start()
-        worker.join(STOP_TIMEOUT_S)
-        if worker.is_alive():
+        error = shut_down_within(shut, self.choice.name)
+        if error is not None:
             # PortAudio is wedged (e.g. its JACK server vanished): Pa_Terminate
             # at exit would block on the same lock, so skip it and let the
             # process end.
             import atexit
             import sounddevice as sd
             atexit.unregister(sd._exit_handler)
-            return f"device {self.choice.name!r} did not stop within {STOP_TIMEOUT_S:g} s; abandoned it"
-        return None
+        return error
 
 
 def _native_stream_class():
