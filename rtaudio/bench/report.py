@@ -13,7 +13,7 @@ import platform
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 import numpy as np
 
@@ -81,11 +81,6 @@ def machine_info(jack_realtime: Optional[bool] = None) -> dict[str, Any]:
     if jack_realtime is not None:
         info["jack_realtime_scheduling"] = bool(jack_realtime)
     return info
-
-
-def run_label(run: dict[str, Any]) -> str:
-    return (f"{run['mode']}/{run['kernels']} {run['blocksize']} fr @ {run['samplerate'] / 1000:g} kHz "
-            f"({run['backend']}), load {run['load']}")
 
 
 def _config_key(run: dict[str, Any]) -> tuple:

@@ -12,7 +12,6 @@ bounded NumPy array (``Monitor.records``). The definitions are in
 from __future__ import annotations
 
 import threading
-import time
 from typing import Any, Callable, Optional
 
 import numpy as np
@@ -137,7 +136,3 @@ class Monitor:
                 except BaseException as exc:  # keep draining; the engine reports it
                     self.poll_error = exc
 
-
-def now_ns() -> int:
-    """The monitor's clock (CLOCK_MONOTONIC, ns) as seen from Python."""
-    return time.monotonic_ns()

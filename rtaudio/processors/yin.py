@@ -87,11 +87,6 @@ def _real_fft_cost(n: int) -> float:
 CROSS_SPECTRUM_COST = 3.0
 
 
-def block_half_stride(block_length: int) -> int:
-    """Offset of the imaginary parts in a block spectrum slot (``native/yin.c``)."""
-    return block_length + 8
-
-
 def block_slot_stride(block_length: int) -> int:
     """Doubles per block spectrum slot (padded off 4 KiB multiples, ``native/yin.c``)."""
     return 2 * block_length + 32
