@@ -244,3 +244,18 @@ def test_incremental_statistics_equal_a_from_scratch_computation():
             assert got[key][name] <= order_stat * BIN_RATIO * (1 + 1e-12), (key, name)
     hist = got["latency_histogram"]["process_us"]
     assert sum(count for _, count in hist) == len(rec)
+
+
+def test_stats_do_no_work_over_the_kept_records():
+    """The viewer refreshes from Monitor.stats() several times a second for
+    hours: it must read the running statistics, not the record store (whose
+    length grows with the run)."""
+    mon = Monitor(RATE, ring_capacity=1 << 12)
+    enter = np.round(np.arange(4000) * PERIOD_NS)
+    for chunk in np.array_split(make_records(enter, 200_000), 4):
+        assert mon.ring.write(chunk)
+        mon.drain()
+    expected = mon.stats()
+    mon._store = None                      # any read of the store would now fail
+    assert mon.stats() == expected
+    assert expected["callbacks"] == 4000
