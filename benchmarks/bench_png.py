@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import io
 import time
+import timeit
 
 import numpy as np
 
@@ -48,12 +49,7 @@ def spectrogram_rgb(width: int, height: int, seconds: float = 30.0, rate: int = 
 
 
 def median_time(fn, rgb, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        fn(rgb)
-        times.append(time.perf_counter() - began)
-    return float(np.median(times))
+    return float(np.median(timeit.repeat(lambda: fn(rgb), number=1, repeat=repeats)))
 
 
 def main() -> None:

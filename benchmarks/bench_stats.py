@@ -15,7 +15,7 @@ Usage: ``.venv/bin/python benchmarks/bench_stats.py``.
 from __future__ import annotations
 
 import argparse
-import time
+import timeit
 
 import numpy as np
 
@@ -36,12 +36,7 @@ def synthetic_run(n: int) -> np.ndarray:
 
 
 def median_s(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        began = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - began)
-    return float(np.median(times))
+    return float(np.median(timeit.repeat(fn, number=1, repeat=repeats)))
 
 
 def main() -> None:
