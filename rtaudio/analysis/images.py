@@ -298,7 +298,7 @@ def png_bytes(rgb: np.ndarray, compress_level: int = PNG_COMPRESS_LEVEL) -> byte
 
     Kept instead of Pillow because it is measurably better on spectrogram
     images: Pillow's PNG writer (``compress_level=1``; its per-row adaptive
-    filtering cannot be turned off) took 2.6-3.0 times as long on 2000 x 512
+    filtering cannot be turned off) took 2.0-3.0 times as long on 2000 x 512
     and 4096 x 1024 spectrograms and wrote files 15-29 % larger
     (``benchmarks/bench_png.py``, docs/architecture.md §Hand-written code).
     Decoded by Pillow and matplotlib in the tests.
