@@ -108,7 +108,9 @@ class Chain(StreamSettings, MutableSequence):
 
     def index(self, name: Union[str, Processor], start: int = 0, stop: Optional[int] = None) -> int:
         """Position of a processor: the object itself, or its name (``"gate"``,
-        ``"gate#2"``, or a class name such as ``"NoiseGate"``)."""
+        ``"gate#2"``, or a class name such as ``"NoiseGate"``), searched in
+        ``[start:stop]`` as ``list.index`` does."""
+        start, stop, _ = slice(start, stop).indices(len(self._procs))
         if isinstance(name, Processor):
             for position, proc in enumerate(self._procs[start:stop], start):
                 if proc is name:
@@ -117,7 +119,7 @@ class Chain(StreamSettings, MutableSequence):
         base, _, nth = name.partition("#")
         wanted = int(nth) if nth.isdigit() else 1
         seen = 0
-        for position, proc in enumerate(self._procs):
+        for position, proc in enumerate(self._procs[start:stop], start):
             names = {proc.chain_name, *proc.aliases, type(proc).__name__.lower()}
             if base.lower() in names:
                 seen += 1

@@ -186,3 +186,16 @@ def test_preset_errors(tmp_path, content, words):
         load_preset(path)
     with pytest.raises(RtaudioError, match="not found"):
         load_preset(tmp_path / "missing.toml")
+
+
+def test_index_searches_a_range_like_list_index():
+    first, gate, second = LowPass(), NoiseGate(), LowPass()
+    chain = Chain([first, gate, second])
+    model = [first, gate, second]
+    assert chain.index("lowpass", 1) == model.index(second, 1) == 2
+    assert chain.index("lowpass", -1) == model.index(second, -1) == 2
+    assert chain.index(gate, 0, 2) == model.index(gate, 0, 2) == 1
+    with pytest.raises(KeyError):
+        chain.index("gate", 2)
+    with pytest.raises(ValueError):
+        chain.index(first, 1)
