@@ -131,34 +131,53 @@ typedef struct {
 void rtd_vcf_process(void *self, float *buf, int frames, int channels);
 void rtd_vcf_reset(void *self);
 
-/* ---- YinTracker (docs/maths/yin.md) ----------------------- */
-/* Lock-free single-producer / single-consumer ring of pitch results,
- * every array allocated by Python (NumPy).  index (int64, 16 entries):
- * [0] head, written only by the producer (release); [1] results dropped
- * because the ring was full (producer); [8] tail, written only by the
- * consumer (release).  Result number q lives in slot q & (capacity − 1)
- * of each column; capacity is a power of two. */
+/* ---- The SPSC ring (native/engine/rings.c, docs/architecture.md) --- */
+/* Single-producer / single-consumer ring of fixed-size items; Python
+ * (rtaudio/engine/rings.py) allocates the struct and `data` (capacity x
+ * item_size bytes, capacity a power of two).  head and tail only grow;
+ * the producer publishes `head` with release, the consumer `tail`.  A
+ * write is all-or-nothing: without room the items are counted in
+ * `dropped` and not written. */
 typedef struct {
-    int64_t *index;
-    int32_t *channel;
-    int64_t *frame;
-    double *time_s;
-    double *f0_hz;
-    double *confidence;
-    uint8_t *voiced;
-    int64_t capacity;
-} rtd_yin_ring;
+    unsigned char *data;
+    uint64_t capacity;      /* items, a power of two */
+    uint64_t item_size;     /* bytes per item */
+    uint64_t head;          /* items written (producer) */
+    uint64_t tail;          /* items read (consumer) */
+    uint64_t dropped;       /* items not written because the ring was full */
+} rtd_ring;
 
-int64_t rtd_yin_ring_head(const rtd_yin_ring *ring);
-int64_t rtd_yin_ring_tail(const rtd_yin_ring *ring);
-int64_t rtd_yin_ring_dropped(const rtd_yin_ring *ring);
-void rtd_yin_ring_publish(rtd_yin_ring *ring, int64_t head, int64_t dropped);
-void rtd_yin_ring_consume(rtd_yin_ring *ring, int64_t tail);
+int rtd_ring_write(rtd_ring *ring, const void *src, uint64_t count);
+/* Copy up to `max` items into `dst`, advance the tail; returns the count. */
+uint64_t rtd_ring_read(rtd_ring *ring, void *dst, uint64_t max);
+uint64_t rtd_ring_available(const rtd_ring *ring);
+uint64_t rtd_ring_head(const rtd_ring *ring);
+uint64_t rtd_ring_tail(const rtd_ring *ring);
+uint64_t rtd_ring_dropped(const rtd_ring *ring);
+/* For a producer that wrote the slots itself: publish head and dropped. */
+void rtd_ring_publish(rtd_ring *ring, uint64_t head, uint64_t dropped);
+
+/* Typed names of the same ring (kept for the callbacks). */
+typedef rtd_ring rtd_monitor_ring;
+typedef rtd_ring rtd_float_ring;
+
+/* ---- YinTracker (docs/maths/yin.md) ----------------------- */
+/* One pitch result, an item of the YinTracker's rtd_ring (40 bytes;
+ * rtaudio/engine/rings.py has the matching NumPy dtype). */
+typedef struct {
+    int64_t frame;
+    double time_s;
+    double f0_hz;
+    double confidence;
+    int32_t channel;
+    uint8_t voiced;
+    uint8_t reserved[3];
+} rtd_pitch_result;
 
 /* params: [0] trough_threshold  [1] silence_db  (targets, rtd_param_store)
  * config: [0] frame_length N  [1] hop_length  [2] p_min  [3] p_max  [4] n_fft
  *         [5] block length L (0: whole-frame FFT path)  [6] D lag blocks
- *         [7] B = N/L blocks per frame  (block path: see native/kernels/yin.c)
+ *         [7] B = N/L blocks per frame  (block path: see native/yin.c)
  * history: channels x N ring of the last N input samples (float64)
  * n_seen: channels, samples received since reset
  * frame: N doubles;  work: scratch (size from rtaudio/processors/yin.py)
@@ -186,7 +205,7 @@ typedef struct {
     double *block_energy;
     double *inv_tau;
     int64_t *counters;
-    rtd_yin_ring *ring;
+    rtd_ring *ring;         /* of rtd_pitch_result */
     double sample_rate;
     int channels;
 } rtd_yin;
@@ -221,17 +240,7 @@ typedef struct {
     uint32_t reserved;
 } rtd_monitor_record;
 
-/* Single-producer / single-consumer ring of monitor records.  Python
- * allocates the struct and the records array (capacity a power of two);
- * the producer publishes `head` with release, the consumer `tail`. */
-typedef struct {
-    rtd_monitor_record *records;
-    uint64_t capacity;
-    uint64_t head;
-    uint64_t tail;
-    uint64_t lost;          /* records dropped because the ring was full */
-} rtd_monitor_ring;
-
+/* The monitor ring is an rtd_ring of rtd_monitor_record. */
 int rtd_monitor_push(rtd_monitor_ring *ring, const rtd_monitor_record *record);
 /* Push from separate values (the Python-mode callback uses this). */
 int rtd_monitor_push_values(rtd_monitor_ring *ring, int64_t enter_ns, int64_t exit_ns,
@@ -240,17 +249,7 @@ int rtd_monitor_push_values(rtd_monitor_ring *ring, int64_t enter_ns, int64_t ex
 /* Copy up to `max` records into `out`, advance the tail; returns the count. */
 uint64_t rtd_monitor_pop(rtd_monitor_ring *ring, rtd_monitor_record *out, uint64_t max);
 
-/* Single-producer / single-consumer ring of float32 samples (audio taps,
- * recording).  A write is all-or-nothing: when the ring lacks room the
- * samples are counted in `dropped` and not written. */
-typedef struct {
-    float *data;
-    uint64_t capacity;      /* in samples, a power of two */
-    uint64_t head;
-    uint64_t tail;
-    uint64_t dropped;
-} rtd_float_ring;
-
+/* Audio taps and the recorder: rtd_rings of float32 samples. */
 int rtd_float_ring_write(rtd_float_ring *ring, const float *src, uint64_t count);
 uint64_t rtd_float_ring_read(rtd_float_ring *ring, float *dst, uint64_t max);
 uint64_t rtd_float_ring_available(rtd_float_ring *ring);

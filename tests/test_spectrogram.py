@@ -249,7 +249,7 @@ def test_chunked_file_equals_one_shot(tmp_path, monkeypatch, scale, width):
     path = tmp_path / "long.wav"
     y = write_wav(path, 2.5)
     settings_ = si.SpectrogramSettings(n_fft=256, hop_length=64, scale=scale, n_mels=40,
-                                       fmin=100.0, fmax=9000.0)
+                                       fmin_hz=100.0, fmax_hz=9000.0)
     if scale == "mel":
         power = sp.melspectrogram(y, SR, n_fft=256, hop_length=64, n_mels=40, fmin=100.0, fmax=9000.0)
         ref = librosa.feature.melspectrogram(y=y, sr=SR, n_fft=256, hop_length=64, n_mels=40,
@@ -316,7 +316,7 @@ def test_save_spectrogram_png_roundtrip_and_jpg(tmp_path):
 def test_axes_figure_has_hz_ticks_time_axis_and_colour_bar(tmp_path, scale):
     src = tmp_path / "a.wav"
     write_wav(src, 1.0)
-    settings_ = si.SpectrogramSettings(scale=scale, fmin=100.0, fmax=8000.0, axes=True)
+    settings_ = si.SpectrogramSettings(scale=scale, fmin_hz=100.0, fmax_hz=8000.0, axes=True)
     D, vmin, vmax, plan = si.file_db_image(src, settings_, si.AXES_MAX_COLUMNS, shrink_only=True)
     assert D.shape[1] == plan.n_frames  # short file: not resampled
     fig = si._axes_figure(D, vmin, vmax, plan, settings_)

@@ -127,8 +127,8 @@ def pitch(audio: np.ndarray, sample_rate: float, *, backend: str = "c", **params
 
 def assemble_track(results: list, channels: int, mono: bool, tracker: YinTracker) -> PitchTrack:
     """Turn result arrays (frame-major, channel-minor) into a :class:`PitchTrack`."""
-    from rtaudio.processors.yin_ring import RESULT_DTYPE
-    res = np.concatenate(results) if results else np.empty(0, dtype=RESULT_DTYPE)
+    from rtaudio.engine.rings import PITCH_RESULT
+    res = np.concatenate(results) if results else np.empty(0, dtype=PITCH_RESULT)
     frames = len(res) // channels
     shape = (frames,) if mono else (channels, frames)
 

@@ -35,13 +35,6 @@ class DeviceInfo:
                 f"{self.max_output_channels} out, default {self.default_samplerate:g} Hz)")
 
 
-def rescan() -> None:
-    """Make PortAudio enumerate devices again (sounddevice caches the list)."""
-    import sounddevice as sd
-    sd._terminate()
-    sd._initialize()
-
-
 def list_devices() -> list[DeviceInfo]:
     """All devices PortAudio reports, with the default input/output marked."""
     import sounddevice as sd

@@ -338,8 +338,7 @@ class Engine:
 
     def _compute_stats(self) -> dict[str, Any]:
         assert self.monitor_obj is not None
-        s = self.monitor_obj.stats()
-        s["totals"] = self.monitor_obj.summary()  # whole run, even beyond max_records
+        s = self.monitor_obj.stats()  # the whole run, O(1) in its length
         stream = self.stream if self.stream is not None else getattr(self, "_stream_kept", None)
         latency = getattr(self, "_latency", (0.0, 0.0))
         holder = self.native or self.pycallback
@@ -363,7 +362,7 @@ class Engine:
         return s
 
     def stats(self) -> dict[str, Any]:
-        """Statistics of this run (see ``rtaudio.engine.monitor.compute_stats``).
+        """Statistics of this run so far (``rtaudio.engine.stats.RunStats.snapshot``).
 
         Keys include ``callbacks``, ``expected_callbacks``, ``xruns``,
         ``dropped``, ``overruns``, ``late``, ``process_us``,

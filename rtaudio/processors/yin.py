@@ -3,7 +3,7 @@
 Maths: docs/maths/yin.md. Audio passes through unchanged; for
 every completed frame and channel one result ``(channel, frame, time_s,
 f0_hz, confidence, voiced)`` goes to a preallocated lock-free ring
-(:class:`~rtaudio.processors.yin_ring.PitchResultRing`) that readers poll
+(:class:`~rtaudio.engine.rings.PitchResultRing`) that readers poll
 with :meth:`YinTracker.read_results`.
 
 Method (docs/maths/yin.md §5.3.1 allows any exact method; ``native/kernels/yin.c`` has the
@@ -33,7 +33,7 @@ from rtaudio._native import ffi, lib, pointer
 from rtaudio.kernels.fft_tables import fft_length_for_autocorr, make_fft_tables
 from rtaudio.params import Param
 from rtaudio.processor import Processor, validate_sample_rate
-from rtaudio.processors.yin_ring import PitchResultRing
+from rtaudio.engine.rings import PitchResultRing
 
 #: parameters whose change re-allocates the tracker and resets it (5.1)
 STRUCTURAL = ("frame_length", "hop_length", "fmin_hz", "fmax_hz")
@@ -85,11 +85,6 @@ def _real_fft_cost(n: int) -> float:
 #: L = 64/128/256/512: 22.6/15.0/12.2/13.8 µs/hop, best of 7 round robin on
 #: the project's 2-core VM; the count picks 256)
 CROSS_SPECTRUM_COST = 3.0
-
-
-def block_half_stride(block_length: int) -> int:
-    """Offset of the imaginary parts in a block spectrum slot (``native/kernels/yin.c``)."""
-    return block_length + 8
 
 
 def block_slot_stride(block_length: int) -> int:

@@ -8,22 +8,77 @@ keeps no reference to the userdata, so ``SoundDeviceStream`` holds the
 ``NativeEngine`` for the stream's lifetime. Python mode uses an ordinary
 ``sounddevice.Stream`` with a Python callback.
 
+That uses sounddevice names that are not public API: ``_StreamBase`` (with
+its ``userdata`` and ``wrap_callback=None`` arguments; CData function
+pointers as callbacks since 0.3.7), ``_ffi``, ``_exit_handler`` and
+``CallbackFlags._flags``. They are unchanged from 0.3.7 to 0.5.6 (checked
+against sounddevice's history); pyproject.toml pins ``SUPPORTED_VERSIONS``
+and :func:`check_sounddevice` refuses any other version, or one that lacks
+a name, with one clear error before PortAudio is touched.
+
 With ``play`` (``--play FILE``) the stream is output-only and a sound file
 is the chain's input (``rtaudio.engine.player``).
 """
 from __future__ import annotations
 
+import inspect
 import threading
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from rtaudio.engine.backends import DeviceChoice
+from rtaudio.engine.backends import DeviceChoice, shut_down_within
 from rtaudio.engine.devices import check_settings, find_device
 from rtaudio.errors import RtaudioError
 
-STOP_TIMEOUT_S = 3.0
 #: largest block the file player hands to the engine callback at once
 PLAYER_MAX_FRAMES = 8192
+#: sounddevice releases whose private names this backend uses: [low, high)
+SUPPORTED_VERSIONS = ((0, 4, 6), (0, 6))
+
+
+def _version_tuple(text: str) -> tuple[int, ...]:
+    parts = []
+    for piece in str(text).split("."):
+        digits = "".join(ch for ch in piece if ch.isdigit())
+        if not digits:
+            break
+        parts.append(int(digits))
+        if len(digits) != len(piece):  # "0rc1": stop after the number
+            break
+    return tuple(parts)
+
+
+def check_sounddevice(sd: Any = None) -> None:
+    """Raise ``RtaudioError`` unless ``sd`` (default: the installed
+    sounddevice) is a version with the private names this backend uses.
+
+    Checks the version against ``SUPPORTED_VERSIONS`` and probes every
+    private name, so an unsupported sounddevice fails with one line instead
+    of misbehaving (or crashing) inside PortAudio.
+    """
+    if sd is None:
+        import sounddevice as sd
+    low, high = SUPPORTED_VERSIONS
+    version = getattr(sd, "__version__", "unknown")
+    fix = (f"install a supported one: pip install 'sounddevice>={'.'.join(map(str, low))},"
+           f"<{'.'.join(map(str, high))}'")
+    if not low <= _version_tuple(version) < high:
+        raise RtaudioError(f"sounddevice {version} is not supported by rtaudio's sounddevice "
+                           f"backend; {fix}")
+    missing = [name for name in ("_StreamBase", "_ffi", "_exit_handler", "CallbackFlags")
+               if not hasattr(sd, name)]
+    if not missing:
+        try:
+            params = inspect.signature(sd._StreamBase.__init__).parameters
+        except (TypeError, ValueError):
+            params = {}
+        missing += [f"_StreamBase({name}=)" for name in ("kind", "callback", "userdata", "wrap_callback")
+                    if name not in params]
+        if not hasattr(sd.CallbackFlags(), "_flags"):
+            missing.append("CallbackFlags._flags")
+    if missing:
+        raise RtaudioError(f"sounddevice {version} lacks {', '.join(missing)}, which rtaudio's "
+                           f"sounddevice backend uses; {fix}")
 
 
 class SoundDeviceBackend:
@@ -79,6 +134,7 @@ class SoundDeviceStream:
 
     def __init__(self, choice: DeviceChoice, native=None, pycallback=None) -> None:
         import sounddevice as sd
+        check_sounddevice(sd)
         self.choice = choice
         self.native = native          # owns the engine struct userdata points to
         self.pycallback = pycallback
@@ -162,18 +218,15 @@ class SoundDeviceStream:
             except Exception:
                 pass
 
-        worker = threading.Thread(target=shut, name="rtaudio-close", daemon=True)
-        worker.start()
-        worker.join(STOP_TIMEOUT_S)
-        if worker.is_alive():
+        error = shut_down_within(shut, self.choice.name)
+        if error is not None:
             # PortAudio is wedged (e.g. its JACK server vanished): Pa_Terminate
             # at exit would block on the same lock, so skip it and let the
             # process end.
             import atexit
             import sounddevice as sd
             atexit.unregister(sd._exit_handler)
-            return f"device {self.choice.name!r} did not stop within {STOP_TIMEOUT_S:g} s; abandoned it"
-        return None
+        return error
 
 
 def _native_stream_class():

@@ -6,7 +6,7 @@ that contain them, cross-spectra of block pairs) and the whole-frame path
 (one FFT of length ``n_fft`` per frame); see ``native/kernels/yin.c``. The FFTs
 are ``rtaudio.kernels.numba.fft`` (Numba cannot call numpy.fft). Results
 are written into the ring columns from ``head`` on; the caller publishes
-the new head with the C release store afterwards (``rtd_yin_ring_publish``).
+the new head with the C release store afterwards (``rtd_ring_publish``).
 """
 from __future__ import annotations
 
