@@ -317,6 +317,21 @@ def late_flags_from(enter_ns: np.ndarray, period_ns: np.ndarray, xrun: np.ndarra
 
 
 _late_kernel = None
+_late_kernel_ready = False
+
+
+def load_late_kernel() -> None:
+    """Compile (or load from Numba's cache) the late-start kernel now; the
+    monitor's reader thread does it when it starts, so that no caller that
+    must not wait (the viewer's GUI thread) ever pays for it."""
+    global _late_kernel_ready
+    late_flags(np.zeros(1, np.int64), np.ones(1), np.zeros(1, bool))
+    _late_kernel_ready = True
+
+
+def late_kernel_ready() -> bool:
+    """True once :func:`load_late_kernel` has run in this process."""
+    return _late_kernel_ready
 
 
 def _late_flags(enter: np.ndarray, period: np.ndarray, xrun: np.ndarray, ideal_next: float,
