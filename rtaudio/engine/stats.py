@@ -35,6 +35,7 @@ Definitions (the period of a callback is ``frames / samplerate``):
 """
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -310,13 +311,16 @@ def late_flags_from(enter_ns: np.ndarray, period_ns: np.ndarray, xrun: np.ndarra
     """
     global _late_kernel
     if _late_kernel is None:  # compiled on first use, so `import rtaudio` stays light
-        from numba import njit
-        _late_kernel = njit(cache=True, nogil=True)(_late_flags)
+        with _late_kernel_lock:   # one dispatcher, even when two threads get here at once
+            if _late_kernel is None:
+                from numba import njit
+                _late_kernel = njit(cache=True, nogil=True)(_late_flags)
     return _late_kernel(enter_ns.astype(np.int64), period_ns.astype(np.float64),
                         xrun.astype(np.bool_), float(ideal_next_ns), bool(anchored))
 
 
 _late_kernel = None
+_late_kernel_lock = threading.Lock()
 _late_kernel_ready = False
 
 
