@@ -93,11 +93,12 @@ class EngineSource(ViewerSource):
         return holder.tap_in.dropped + holder.tap_out.dropped
 
     def stats(self) -> dict[str, Any]:
-        """``Engine.stats()``: the monitor's running statistics (O(1) in the
-        run's length); empty before the first start."""
+        """``Engine.stats(wait=False)``: the monitor's running statistics
+        (O(1) in the run's length), never waiting for the monitor thread;
+        empty before the first start."""
         if self.engine.monitor_obj is None:
             return {}
-        return self.engine.stats()
+        return self.engine.stats(wait=False)
 
     # --------------------------------------------------------------- control
     def set_param(self, key: str, name: str, value: Any) -> None:

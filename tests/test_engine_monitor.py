@@ -259,3 +259,22 @@ def test_stats_do_no_work_over_the_kept_records():
     mon._store = None                      # any read of the store would now fail
     assert mon.stats() == expected
     assert expected["callbacks"] == 4000
+
+
+def test_stats_without_waiting_return_the_previous_result_while_the_monitor_is_busy():
+    """The viewer's GUI thread calls stats(wait=False): it must never block
+    on the reader thread (which may be draining, or loading the kernel)."""
+    from rtaudio.engine.stats import load_late_kernel
+    load_late_kernel()
+    mon = Monitor(RATE, ring_capacity=1 << 10)
+    assert mon.ring.write(make_records(np.round(np.arange(10) * PERIOD_NS), 1000))
+    first = mon.stats(wait=False)
+    assert first["callbacks"] == 10
+    assert mon.ring.write(make_records(np.round(np.arange(10, 15) * PERIOD_NS), 1000))
+    with mon._lock:                              # the reader thread is busy
+        busy = mon.stats(wait=False)
+    assert busy == first                         # previous result, at once
+    assert mon.stats(wait=False)["callbacks"] == 15
+    fresh = Monitor(RATE)
+    with fresh._lock:
+        assert fresh.stats(wait=False) == {}     # busy before any result: empty

@@ -268,12 +268,12 @@ def busy_stall(seconds: float) -> float:
 def counters_over(qtbot, source, action) -> tuple[dict, float]:
     """Counter increases while ``action`` runs inside the Qt event loop."""
     from pyqtgraph.Qt import QtCore
-    before = source.stats()
+    before = source.engine.stats()  # waits for the monitor (the window never does)
     done = []
     QtCore.QTimer.singleShot(0, lambda: done.append(action()))
     qtbot.waitUntil(lambda: bool(done), timeout=WAIT_MS)
     qtbot.wait(100)                       # the monitor thread drains every 20 ms
-    after = source.stats()
+    after = source.engine.stats()
     keys = ("callbacks", "xruns", "late", "overruns", "dropped")
     return {k: after[k] - before[k] for k in keys}, done[0]
 
@@ -290,9 +290,9 @@ def test_stalled_gui_does_not_disturb_native_audio_virtual(qtbot):
     window = open_window(qtbot, mode="native", virtual_input=None)
     source = window.source
     qtbot.waitUntil(lambda: source.engine.callbacks > 200, timeout=WAIT_MS)
-    before = source.stats()
+    before = source.engine.stats()
     qtbot.wait(1100)                      # GUI idle: same length as the stall window
-    after = source.stats()
+    after = source.engine.stats()
     idle = {k: after[k] - before[k] for k in ("callbacks", "xruns", "late", "overruns", "dropped")}
     stall, stall_s = counters_over(qtbot, source, lambda: busy_stall(1.0))
     print(f"idle {idle}, stall {stall}")

@@ -336,9 +336,11 @@ class Engine:
             raise RtaudioError("only the virtual backend captures its output")
         return stream.captured
 
-    def _compute_stats(self) -> dict[str, Any]:
+    def _compute_stats(self, wait: bool = True) -> dict[str, Any]:
         assert self.monitor_obj is not None
-        s = self.monitor_obj.stats()  # the whole run, O(1) in its length
+        s = self.monitor_obj.stats(wait)  # the whole run, O(1) in its length
+        if not s:
+            return {}
         stream = self.stream if self.stream is not None else getattr(self, "_stream_kept", None)
         latency = getattr(self, "_latency", (0.0, 0.0))
         holder = self.native or self.pycallback
@@ -361,7 +363,7 @@ class Engine:
             s["virtual_missed_periods"] = stream.missed_periods
         return s
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self, wait: bool = True) -> dict[str, Any]:
         """Statistics of this run so far (``rtaudio.engine.stats.RunStats.snapshot``).
 
         Keys include ``callbacks``, ``expected_callbacks``, ``xruns``,
@@ -369,9 +371,13 @@ class Engine:
         ``interval_us``, ``dsp_load``, ``nonfinite_samples``, ``mode``,
         ``backend``, ``device``, ``samplerate``, ``blocksize`` and
         ``stream_latency_s``. After ``stop`` the final statistics.
+
+        ``wait=False`` never blocks (for a GUI thread): while the monitor's
+        reader thread is busy it returns its previous result, ``{}`` before
+        the first (see ``Monitor.stats``).
         """
         if not self._running and self._final_stats is not None:
             return self._final_stats
         if self.monitor_obj is None:
             raise RuntimeError("the engine has not run yet")
-        return self._compute_stats()
+        return self._compute_stats(wait)

@@ -17,7 +17,7 @@ from typing import Any, Callable, Optional
 import numpy as np
 
 from rtaudio.engine.rings import MONITOR_RECORD, MonitorRing
-from rtaudio.engine.stats import RunStats
+from rtaudio.engine.stats import RunStats, late_kernel_ready, load_late_kernel
 # the statistics functions lived here; kept importable from this module
 from rtaudio.engine.stats import (XRUN_FLAGS, compute_stats, format_paper_table,  # noqa: F401
                                   late_flags, late_flags_from, paper_table)
@@ -68,29 +68,33 @@ class Monitor:
         self._worker = Worker(self._run, "rtaudio-monitor")
         self._stop = self._worker.stopping
         self.poll_error: Optional[BaseException] = None
+        self._last: dict[str, Any] = {}
 
     # ------------------------------------------------------------ reading
     def drain(self) -> int:
         """Move the records now in the ring into the statistics and
         ``records``; returns the count. Any thread may call it."""
         with self._lock:  # one consumer at a time (reader thread and stats() callers)
-            new = self.ring.read()
-            if len(new) == 0:
-                return 0
-            self._run_stats.add(new)
-            needed = self._count + len(new)
-            if needed > self._max_records:
-                keep = self._max_records // 2
-                self.discarded += self._count - keep
-                self._store[:keep] = self._store[self._count - keep:self._count]
-                self._count = keep
-                needed = keep + len(new)
-            if needed > len(self._store):
-                grown = np.zeros(max(needed, 2 * len(self._store)), dtype=RECORD_DTYPE)
-                grown[:self._count] = self._store[:self._count]
-                self._store = grown
-            self._store[self._count:needed] = new
-            self._count = needed
+            return self._drain_locked()
+
+    def _drain_locked(self) -> int:
+        new = self.ring.read()
+        if len(new) == 0:
+            return 0
+        self._run_stats.add(new)
+        needed = self._count + len(new)
+        if needed > self._max_records:
+            keep = self._max_records // 2
+            self.discarded += self._count - keep
+            self._store[:keep] = self._store[self._count - keep:self._count]
+            self._count = keep
+            needed = keep + len(new)
+        if needed > len(self._store):
+            grown = np.zeros(max(needed, 2 * len(self._store)), dtype=RECORD_DTYPE)
+            grown[:self._count] = self._store[:self._count]
+            self._store = grown
+        self._store[self._count:needed] = new
+        self._count = needed
         return len(new)
 
     @property
@@ -105,17 +109,30 @@ class Monitor:
             self._count = 0
             self.discarded = 0
             self._run_stats.clear()
+            self._last = {}
 
-    def stats(self) -> dict[str, Any]:
+    def stats(self, wait: bool = True) -> dict[str, Any]:
         """Statistics of every record so far (``RunStats.snapshot``), after a
         drain; O(bins + records waiting in the ring), not O(run length).
-        Adds ``lost_records`` (ring full) and ``discarded_records``."""
-        self.drain()
-        with self._lock:
+        Adds ``lost_records`` (ring full) and ``discarded_records``.
+
+        With ``wait=False`` (a GUI thread) it never waits: while the reader
+        thread holds the monitor, or before it has loaded the statistics
+        kernel, it returns the previous result (``{}`` before the first).
+        """
+        if not wait and not late_kernel_ready():
+            return dict(self._last)
+        if not self._lock.acquire(blocking=wait):
+            return dict(self._last)
+        try:
+            self._drain_locked()
             result = self._run_stats.snapshot()
             result["discarded_records"] = self.discarded
+        finally:
+            self._lock.release()
         result["lost_records"] = self.ring.lost
-        return result
+        self._last = result        # one reference assignment: atomic
+        return dict(result)
 
     # ------------------------------------------------------------- thread
     def start(self) -> None:
@@ -128,6 +145,7 @@ class Monitor:
         self.drain()
 
     def _run(self) -> None:
+        load_late_kernel()  # here, not in a caller that must not wait
         while not self._stop.wait(self._poll_s):
             self.drain()
             if self._on_poll is not None:

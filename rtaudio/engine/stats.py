@@ -35,6 +35,7 @@ Definitions (the period of a callback is ``frames / samplerate``):
 """
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import numpy as np
@@ -310,13 +311,31 @@ def late_flags_from(enter_ns: np.ndarray, period_ns: np.ndarray, xrun: np.ndarra
     """
     global _late_kernel
     if _late_kernel is None:  # compiled on first use, so `import rtaudio` stays light
-        from numba import njit
-        _late_kernel = njit(cache=True, nogil=True)(_late_flags)
+        with _late_kernel_lock:   # one dispatcher, even when two threads get here at once
+            if _late_kernel is None:
+                from numba import njit
+                _late_kernel = njit(cache=True, nogil=True)(_late_flags)
     return _late_kernel(enter_ns.astype(np.int64), period_ns.astype(np.float64),
                         xrun.astype(np.bool_), float(ideal_next_ns), bool(anchored))
 
 
 _late_kernel = None
+_late_kernel_lock = threading.Lock()
+_late_kernel_ready = False
+
+
+def load_late_kernel() -> None:
+    """Compile (or load from Numba's cache) the late-start kernel now; the
+    monitor's reader thread does it when it starts, so that no caller that
+    must not wait (the viewer's GUI thread) ever pays for it."""
+    global _late_kernel_ready
+    late_flags(np.zeros(1, np.int64), np.ones(1), np.zeros(1, bool))
+    _late_kernel_ready = True
+
+
+def late_kernel_ready() -> bool:
+    """True once :func:`load_late_kernel` has run in this process."""
+    return _late_kernel_ready
 
 
 def _late_flags(enter: np.ndarray, period: np.ndarray, xrun: np.ndarray, ideal_next: float,
