@@ -5,6 +5,7 @@ safety nets, and the errors for kernels that cannot run in the audio thread."""
 from __future__ import annotations
 
 import math
+import time
 import os
 import subprocess
 import sys
@@ -271,3 +272,44 @@ def test_compiled_kernels_are_cached_on_disk(tmp_path):
     runs = [subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
             for _ in range(2)]
     assert [r.stdout.split() for r in runs] == [["False", "False"], ["True", "True"]], runs[0].stderr
+
+
+# -------------------------------------------------------------- slow kernels
+SLOW_C = r"""
+#include <time.h>
+/* busy-waits `busy_ms` per call: a kernel slower than the period */
+void slow_process(const rtd_effect_block *b, float *buf, int frames, int channels)
+{
+    struct timespec now, until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    long ns = (long)(rtd_param(b, PARAM_busy_ms)[0] * 1e6);
+    until.tv_sec += ns / 1000000000L;
+    until.tv_nsec += ns % 1000000000L;
+    if (until.tv_nsec >= 1000000000L) { until.tv_sec += 1; until.tv_nsec -= 1000000000L; }
+    do clock_gettime(CLOCK_MONOTONIC, &now);
+    while (now.tv_sec < until.tv_sec || (now.tv_sec == until.tv_sec && now.tv_nsec < until.tv_nsec));
+}
+"""
+
+
+def test_slow_user_kernel_shows_as_overruns_and_stop_returns():
+    """A kernel that takes 2 periods per call (a deterministic busy-wait):
+    the monitor counts nearly every callback as an overrun with DSP load
+    about 2, and Engine.stop() returns (run in a thread, joined with a
+    30 s hang guard)."""
+    import threading
+    Slow = rtaudio.c_effect(name="_slow_kernel", params=[Param("busy_ms", "ms", 0.0, 0.0, 100.0, smoothed=False)],
+                            source=SLOW_C, function="slow_process")
+    period_ms = 256 / RATE * 1e3
+    eng = Engine(Chain([Slow(busy_ms=2 * period_ms)]), samplerate=RATE, blocksize=256, channels=2,
+                 mode="native", backend="virtual", backend_options=dict(output_seconds=2.0, speed=1.0))
+    eng.start()
+    time.sleep(1.5)
+    stopper = threading.Thread(target=eng.stop)
+    stopper.start()
+    stopper.join(30.0)
+    assert not stopper.is_alive(), "Engine.stop() hung behind a slow kernel"
+    s = eng.stats()
+    assert s["callbacks"] >= 20
+    assert s["overruns"] >= 0.9 * s["callbacks"], s
+    assert s["dsp_load"]["mean"] > 1.5, s["dsp_load"]
