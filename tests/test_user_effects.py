@@ -404,3 +404,64 @@ def test_readme_example_defines_a_working_effect():
     exec(compile(code, "README.md", "exec"), namespace)
     fx = namespace["tremolo"](rate_hz=3.0, depth=0.8)
     assert check_processor(fx, channels=(1, 2)).ok
+
+
+NAN_SLOT_C = r"""
+/* writes NaN, +Inf and -Inf into the first three samples, whatever `b` is:
+ * used directly as a native-chain slot (same calling convention) */
+void poison(const rtd_effect_block *b, float *buf, int frames, int channels)
+{
+    buf[0] = NAN;
+    if (frames * channels > 2) { buf[1] = INFINITY; buf[2] = -INFINITY; }
+}
+"""
+
+
+def test_native_callback_sanitises_its_output_and_counts_it():
+    """A slot that writes NaN/±Inf without any shim in front of it (its
+    address put straight into the chain's slot array): the callback's
+    output is finite and the engine counts the 3 samples per call."""
+    from rtaudio._native import ffi, lib
+    Poison = rtaudio.c_effect(name="_poison_slot", source=NAN_SLOT_C, function="poison")
+    channels, frames = 2, 64
+    work = np.zeros(frames * channels, np.float32)
+    out = np.full(frames * channels, 7.0, np.float32)
+    engine = ffi.new("rtd_engine *")
+    engine.work = ffi.cast("float *", ffi.from_buffer(work))
+    engine.channels = engine.out_channels = channels
+    engine.in_channels = 0
+    engine.max_block = frames
+    slots = ffi.new("rtd_slot[]", 1)
+    slots[0].process = ffi.cast("rtd_process_fn", Poison._kernel_address)
+    slots[0].self = ffi.NULL
+    desc = ffi.new("rtd_chain_desc *")
+    desc.slots, desc.count = slots, 1
+    lib.rtd_engine_set_chain(engine, desc)
+    fp_mode = lib.rtd_enable_ftz_daz()  # the callback turns FTZ/DAZ on in this thread: restore after
+    try:
+        for _ in range(4):
+            lib.rtd_engine_callback(ffi.NULL, ffi.cast("void *", ffi.from_buffer(out)), frames, ffi.NULL, 0,
+                                    engine)
+            assert np.all(np.isfinite(out)) and np.all(out[:3] == 0.0)
+    finally:
+        lib.rtd_restore_fp_mode(fp_mode)
+    assert engine.nonfinite_total == 4 * 3
+
+
+@rtaudio.effect(name="_subnormal_maker")
+def _subnormal_maker(block, params, state, sample_rate):
+    for n in range(block.shape[0]):
+        for c in range(block.shape[1]):
+            block[n, c] = block[n, c] * 1e-39   # a float32 subnormal unless flushed
+
+
+def test_user_kernels_run_with_ftz_daz_everywhere():
+    """Offline (a Python thread without FTZ/DAZ) the shim turns FTZ/DAZ on
+    for the kernel, as in the native callback: a float32 subnormal result
+    is flushed to 0, and the caller's floating-point mode is restored."""
+    from rtaudio._native import lib
+    assert not lib.rtd_ftz_daz_enabled()  # precondition: this thread keeps subnormals
+    assert np.float32(1.0) * np.float32(1e-39) != 0.0
+    y = _subnormal_maker()(np.ones((64, 1), np.float32), sample_rate=RATE)
+    assert np.all(y == 0.0)
+    assert not lib.rtd_ftz_daz_enabled()  # the caller's mode is restored
