@@ -223,16 +223,19 @@ def test_native_engine_sanitises_and_counts():
 
 # --------------------------------------------------------------------- errors
 def _define(kernel_source: str, name: str):
+    import linecache
     namespace = {"rtaudio": rtaudio, "np": np, "python_helper": lambda block: 1.0}
-    exec(compile(textwrap.dedent(kernel_source), f"<{name}>", "exec"), namespace)
+    filename = f"<{name}>"
+    linecache.cache[filename] = (len(kernel_source), None, kernel_source.splitlines(True), filename)
+    exec(compile(kernel_source, filename, "exec"), namespace)
     return namespace["fx"]
 
 
 @pytest.mark.parametrize("body, words", [
     ("block[0, 0] = python_helper(block)", ["nopython", "python_helper"]),
-    ("print(block[0, 0])", ["GIL", "print"]),
-    ("if block[0, 0] > 1.0:\n    raise ValueError('too loud')", ["raise"]),
-    ("tmp = np.zeros(4)\nblock[0, 0] = tmp[0]", ["allocates"]),
+    ("print(block[0, 0])", ["GIL", "print", "line 3: `print(block[0, 0])`"]),
+    ("if block[0, 0] > 1.0:\n    raise ValueError('too loud')", ["raise", "line 4: `raise ValueError('too loud')`"]),
+    ("tmp = np.zeros(4)\nblock[0, 0] = tmp[0]", ["allocates", "line 3: `np.zeros(4)`"]),
 ])
 def test_kernels_that_cannot_run_in_the_audio_thread_are_refused(body, words):
     src = ('@rtaudio.effect(name="_bad_kernel")\ndef fx(block, params, state, sample_rate):\n'
