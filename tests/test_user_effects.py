@@ -266,7 +266,8 @@ def test_compiled_kernels_are_cached_on_disk(tmp_path):
     script.write_text(textwrap.dedent(f"""
         import importlib.util, sys
         def load(name):
-            spec = importlib.util.spec_from_file_location(name, {str(example('tremolo').__file__)!r}.replace('tremolo', name))
+            path = {str(example('tremolo').__file__)!r}.replace('tremolo', name)
+            spec = importlib.util.spec_from_file_location(name, path)
             m = importlib.util.module_from_spec(spec); sys.modules[name] = m; spec.loader.exec_module(m); return m
         t = load('tremolo').tremolo; s = load('softclip').SoftClip
         print(t.compile_cached, s.compile_cached)
