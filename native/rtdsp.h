@@ -246,10 +246,13 @@ typedef struct {
     double *param_values;
     int64_t *counters;
     int64_t state_total;        /* doubles in block.state */
+    int reset_request;          /* atomic: 1 = reset at the start of the next call */
 } rtd_user_effect;
 
 void rtd_user_effect_process(void *self, float *buf, int frames, int channels);
 void rtd_user_effect_reset(void *self);
+/* Thread-safe: the audio thread resets the effect at the start of its next call. */
+void rtd_user_effect_request_reset(void *self);
 
 /* ---- Engine: native chain, callback, monitor rings ------------------ */
 /* PortAudio's callback time info (three doubles, seconds on the stream

@@ -469,3 +469,23 @@ def test_user_kernels_run_with_ftz_daz_everywhere():
     y = _subnormal_maker()(np.ones((64, 1), np.float32), sample_rate=RATE)
     assert np.all(y == 0.0)
     assert not lib.rtd_ftz_daz_enabled()  # the caller's mode is restored
+
+
+def test_request_reset_is_applied_by_the_processing_thread_at_the_next_block():
+    """request_reset() only raises a flag; the next process() call resets
+    first, so its output equals a fresh processor's (echo: the delay line
+    and the write position are cleared)."""
+    x = noise(4096, 2, seed=9)
+    fx = echo_cls()(time_ms=5.0, feedback=0.7, max_time_ms=20.0)
+    fx.prepare(RATE, 2, 512)
+    for start in range(0, 2048, 512):
+        fx.process(np.array(x[start:start + 512]))
+    fx.request_reset()
+    assert np.any(fx.state["line"] != 0.0)          # not yet: only flagged
+    block = np.array(x[2048:2560])
+    fx.process(block)
+    fresh = echo_cls()(time_ms=5.0, feedback=0.7, max_time_ms=20.0)
+    fresh.prepare(RATE, 2, 512)
+    expected = np.array(x[2048:2560])
+    fresh.process(expected)
+    assert np.array_equal(block, expected)
