@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -489,3 +490,23 @@ def test_request_reset_is_applied_by_the_processing_thread_at_the_next_block():
     expected = np.array(x[2048:2560])
     fresh.process(expected)
     assert np.array_equal(block, expected)
+
+
+def test_unwritable_cache_falls_back_to_compiling_each_run(tmp_path):
+    """With a cache folder that cannot be created, effects still compile
+    (in a temporary folder removed at exit) and work."""
+    script = tmp_path / "prog.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+        import numpy as np
+        from _examples import example
+        t, s = example('tremolo').tremolo, example('softclip').SoftClip
+        y = s()(t(depth=0.0)(np.zeros(16, np.float32), 48000), 48000)
+        print(t.compile_cached, s.compile_cached, float(np.abs(y).max()))
+    """))
+    env = dict(os.environ, RTAUDIO_CACHE_DIR=str(tmp_path / "not-a-folder" / "cache"))
+    (tmp_path / "not-a-folder").write_text("a file, so no folder can be created below it")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["False", "False", "0.0"]

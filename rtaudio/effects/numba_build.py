@@ -21,7 +21,7 @@ import time
 from types import ModuleType
 from typing import Callable, Optional, Sequence
 
-from rtaudio.effects.cache import cache_dir, digest, write_atomically
+from rtaudio.effects.cache import cache_dir, digest, writable_dir, write_atomically
 from rtaudio.effects.spec import StateField
 from rtaudio.errors import EffectDefinitionError
 from rtaudio.params import Param
@@ -180,7 +180,7 @@ def compile_numba_kernel(effect: str, func: Callable, params: Sequence[Param], s
                  None if py_reset is None else (_source_of(py_reset), py_reset.__qualname__),
                  numba.__version__, sys.version_info[:2])[:20]
     slug = re.sub(r"\W", "_", effect)
-    folder = cache_dir() / "numba"
+    folder, persistent = writable_dir(cache_dir() / "numba")
     path = folder / f"rtfx_{slug}_{key}.py"
     module_name = f"rtaudio_user_effect_{slug}_{key}"
     fresh = not path.exists()
@@ -195,7 +195,7 @@ def compile_numba_kernel(effect: str, func: Callable, params: Sequence[Param], s
     # Numba can cache only functions whose module is importable by name
     # (it re-imports it to load the machine code): true for imported
     # modules and for rtaudio's --effects loader; otherwise compile each run.
-    cacheable = all(f is None or f.__module__ in sys.modules for f in (py_func, py_reset))
+    cacheable = persistent and all(f is None or f.__module__ in sys.modules for f in (py_func, py_reset))
 
     def build(cache: bool):
         options = dict(nopython=True, cache=cache, error_model="numpy")
