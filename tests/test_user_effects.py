@@ -114,6 +114,10 @@ def test_chain_string_and_preset_build_user_effects(tmp_path):
     assert load_preset(preset)[0].feedback == 0.6
     with pytest.raises(ValueError, match=r"Echo.feedback = 2.0 is out of range"):
         parse_chain_string("echo(feedback=2.0)")
+    from rtaudio.chain_spec import preset_text
+    saved = tmp_path / "saved.toml"
+    saved.write_text(preset_text(chain))
+    assert [p.get_params() for p in load_preset(saved)] == [p.get_params() for p in chain]
 
 
 # ----------------------------------------------------------------- parameters
