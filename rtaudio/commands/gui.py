@@ -10,6 +10,7 @@ from typing import Optional
 
 import click
 
+from rtaudio.commands.options import effects_option
 from rtaudio.commands.stream_source import resolve_source, source_options
 from rtaudio.errors import RtaudioError
 
@@ -63,6 +64,7 @@ def _has_output_device() -> bool:
               help=f'Chain string (default "{DEFAULT_GUI_CHAIN}").')
 @click.option("--preset", type=click.Path(dir_okay=False), default=None,
               help="TOML preset file describing the chain.")
+@effects_option
 @click.option("--samplerate", type=float, default=48000.0, show_default=True, help="Sample rate in Hz.")
 @click.option("--blocksize", type=click.IntRange(16, 8192), default=256, show_default=True,
               help="Frames per callback.")

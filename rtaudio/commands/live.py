@@ -19,7 +19,7 @@ import click
 import numpy as np
 
 from rtaudio.chain_spec import chain_from_options
-from rtaudio.commands.options import DEFAULT_CHAIN, chain_options
+from rtaudio.commands.options import DEFAULT_CHAIN, chain_options, effects_option
 from rtaudio.commands.stream_source import describe_opened, resolve_source, source_options
 from rtaudio.errors import RtaudioError
 
@@ -127,6 +127,7 @@ def final_report(s: dict[str, Any]) -> str:
 @click.option("--audio-backend", "audio_backend", type=click.Choice(["sounddevice", "pyaudio"]),
               default="sounddevice",
               show_default=True, help="Audio backend for real devices.")
+@effects_option
 @chain_options
 @click.option("--record", type=click.Path(dir_okay=False), default=None,
               help="Write the processed output to this file.")

@@ -1,0 +1,516 @@
+"""User effects (rtaudio.effect / rtaudio.c_effect): the examples against
+independent NumPy/SciPy references, one code path offline, streaming,
+python and native mode, parameter smoothing, structural parameters, the
+safety nets, and the errors for kernels that cannot run in the audio thread."""
+from __future__ import annotations
+
+import math
+import time
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.signal
+
+import rtaudio
+from rtaudio import Chain, LowPass, Param
+from rtaudio.chain_spec import load_preset, parse_chain_string
+from rtaudio.engine import Engine
+from rtaudio.errors import EffectDefinitionError
+from rtaudio.processor import smoothing_pole
+
+from _examples import example
+from _signals import noise
+
+RATE = 48000
+
+
+def tremolo_cls():
+    return example("tremolo").tremolo
+
+
+def echo_cls():
+    return example("echo").echo
+
+
+def softclip_cls():
+    return example("softclip").SoftClip
+
+
+# ---------------------------------------------------------------- references
+def test_tremolo_matches_closed_form():
+    """Constant parameters: y = x·(1 − depth·(1 + sin(2π·rate·n/fs))/2);
+    float64 closed form, tolerance 2e-7 (float32 output, phase accumulated in float64)."""
+    x = noise(RATE, 2, seed=3)
+    y = tremolo_cls()(rate_hz=7.0, depth=0.8)(x, sample_rate=RATE)
+    n = np.arange(RATE)
+    gain = 1.0 - 0.8 * 0.5 * (1.0 + np.sin(2 * np.pi * 7.0 * n / RATE))
+    np.testing.assert_allclose(y, x * gain[:, None], atol=2e-7, rtol=0)
+
+
+def test_echo_matches_recursive_reference():
+    """Integer delay D, constant parameters: v[n] = x[n] + fb·v[n−D],
+    y = (1−mix)·x + mix·v[n−D] (scipy.signal.lfilter), tolerance 1e-6."""
+    x = noise(20000, 2, seed=4)
+    delay = 480  # 10 ms at 48 kHz
+    y = echo_cls()(time_ms=10.0, feedback=0.5, mix=0.3, max_time_ms=50.0)(x, sample_rate=RATE)
+    a = np.zeros(delay + 1)
+    a[0], a[delay] = 1.0, -0.5
+    v = scipy.signal.lfilter([1.0], a, x.astype(np.float64), axis=0)
+    delayed = np.zeros_like(v)
+    delayed[delay:] = v[:-delay]
+    np.testing.assert_allclose(y, 0.7 * x + 0.3 * delayed, atol=1e-6, rtol=0)
+
+
+def test_softclip_matches_numpy_reference():
+    """DC blocker (scipy.signal.lfilter, pole exp(−2π·10/fs)) then
+    tanh(g·y)/tanh(g); tolerance 1e-6."""
+    x = noise(10000, 2, seed=5, level=0.5)
+    y = softclip_cls()(drive_db=20.0, mix=1.0)(x, sample_rate=RATE)
+    r = math.exp(-2 * math.pi * 10.0 / RATE)
+    hp = scipy.signal.lfilter([1.0, -1.0], [1.0, -r], x.astype(np.float64), axis=0)
+    g = 10.0
+    np.testing.assert_allclose(y, np.tanh(g * hp) / np.tanh(g), atol=1e-6, rtol=0)
+
+
+# ----------------------------------------------------- one code path everywhere
+def run_engine(mode, chain, callbacks=300, blocksize=64):
+    eng = Engine(chain, samplerate=RATE, blocksize=blocksize, channels=2, mode=mode, backend="virtual",
+                 backend_options=dict(output_seconds=callbacks * blocksize / RATE, max_callbacks=callbacks,
+                                      speed=0))
+    eng.start()
+    assert eng.wait(60)
+    eng.stop()
+    return eng
+
+
+def user_chain():
+    return Chain([tremolo_cls()(rate_hz=3.0), echo_cls()(time_ms=5.0, max_time_ms=20.0),
+                  softclip_cls()(drive_db=6.0), LowPass(cutoff_hz=3000.0)])
+
+
+def test_native_python_and_offline_give_the_same_bits():
+    """The same chain of three user effects and a built-in: native mode,
+    python mode and offline rendering agree exactly."""
+    from rtaudio.demo import demo_signal
+    out = {mode: run_engine(mode, user_chain()).captured.copy() for mode in ("native", "python")}
+    assert np.abs(out["native"]).max() > 0.01
+    assert np.array_equal(out["native"], out["python"])
+    x = demo_signal(RATE, 8.0, 2)[:len(out["native"])]
+    assert np.array_equal(user_chain()(x, RATE), out["native"])
+
+
+def test_chain_string_and_preset_build_user_effects(tmp_path):
+    echo_cls(), softclip_cls()
+    chain = parse_chain_string("echo(time_ms=20, feedback=0.2) > softclip(drive_db=3)")
+    assert [type(p).__name__ for p in chain] == ["Echo", "Softclip"]
+    assert chain[0].time_ms == 20.0 and chain[1].drive_db == 3.0
+    preset = tmp_path / "p.toml"
+    preset.write_text('[[processor]]\ntype = "echo"\nfeedback = 0.6\n')
+    assert load_preset(preset)[0].feedback == 0.6
+    with pytest.raises(ValueError, match=r"Echo.feedback = 2.0 is out of range"):
+        parse_chain_string("echo(feedback=2.0)")
+    from rtaudio.chain_spec import preset_text
+    saved = tmp_path / "saved.toml"
+    saved.write_text(preset_text(chain))
+    assert [p.get_params() for p in load_preset(saved)] == [p.get_params() for p in chain]
+
+
+# ----------------------------------------------------------------- parameters
+PROBE_PARAMS = [Param("level", "", 0.0, -10.0, 10.0), Param("step", "", 0.0, -10.0, 10.0, smoothed=False),
+                Param("mode", "", "a", choices=("a", "b", "c"))]
+
+
+@rtaudio.effect(name="_probe_params", params=PROBE_PARAMS)
+def _probe(block, params, state, sample_rate):
+    for n in range(block.shape[0]):
+        block[n, 0] = params.level[n]
+        block[n, 1] = params.step[n]
+        block[n, 2] = params.mode[n]
+
+
+def test_parameters_are_smoothed_per_sample_or_constant():
+    """A smoothed parameter follows the one-pole v[n] = t + (v[n−1] − t)·s
+    (s = exp(−1/(0.01·fs))) from the value before the change; an unsmoothed
+    one jumps at the block; a choice arrives as its index."""
+    fx = _probe()
+    fx.prepare(RATE, 3, 512)
+    block = np.zeros((256, 3), np.float32)
+    fx.process(block)
+    assert np.all(block == 0.0)
+    fx.level, fx.step, fx.mode = 1.0, 2.0, "c"
+    block = np.zeros((256, 3), np.float32)
+    fx.process(block)
+    s = smoothing_pole(RATE)
+    expected = 1.0 - s ** np.arange(1, 257)
+    np.testing.assert_allclose(block[:, 0], expected, atol=1e-7, rtol=0)
+    assert np.all(block[:, 1] == 2.0) and np.all(block[:, 2] == 2.0)
+    fx.reset()  # reset snaps the smoother to the target
+    block = np.zeros((4, 3), np.float32)
+    fx.process(block)
+    assert np.all(block[:, 0] == 1.0)
+
+
+def test_structural_parameter_rebuilds_the_state():
+    fx = echo_cls()(max_time_ms=10.0)
+    fx.prepare(RATE, 2, 256)
+    assert fx.state["line"].shape == (2, 482)
+    old_handle = fx.native_handle()
+    fx.max_time_ms = 20.0
+    assert fx.state["line"].shape == (2, 962)
+    assert fx.native_handle() != old_handle
+    block = noise(256, 2)
+    fx.process(block)
+    assert np.all(np.isfinite(block))
+
+
+def test_engine_set_reaches_native_user_effect():
+    """Engine.set on a user effect in native mode: the new target is stored
+    atomically in the struct the native chain uses, and a structural change
+    publishes the new struct."""
+    echo = echo_cls()(max_time_ms=10.0)
+    eng = Engine(Chain([echo]), samplerate=RATE, blocksize=64, channels=2, mode="native", backend="virtual",
+                 backend_options=dict(output_seconds=1.0, max_callbacks=0, speed=1.0))
+    eng.start()
+    try:
+        eng.set("echo", "feedback", 0.7)
+        from rtaudio._native import lib
+        assert lib.rtd_param_load(echo.native_handle().targets, 1) == 0.7
+        eng.set("echo", "max_time_ms", 30.0)
+        assert eng.native._current[1][0].self == echo.native_handle()
+    finally:
+        eng.stop()
+
+
+# ---------------------------------------------------------------- safety nets
+@rtaudio.effect(name="_nan_every_other_block", state={"count": 1, "acc": 1})
+def _nan_kernel(block, params, state, sample_rate):
+    for c in range(block.shape[1]):
+        state.acc[c] += 1.0
+        state.count[c] += 1.0
+        if state.count[c] % 2.0 == 0.0:
+            block[0, c] = np.inf * 0.0
+        for n in range(1, block.shape[0]):
+            block[n, c] = state.acc[c]
+
+
+def test_nonfinite_output_is_zeroed_counted_and_resets_state():
+    """Every second block the kernel writes one NaN: it becomes 0, is
+    counted, the kernel's state is zeroed (so the next block starts over
+    at acc = 1) and the following built-in never sees a non-finite sample."""
+    fx = _nan_kernel()
+    follower = LowPass(alpha=1.0)  # y = x: passes the effect's output through
+    chain = Chain([fx, follower])
+    chain.prepare(RATE, 1, 64)
+    firsts, rests = [], []
+    for i in range(4):
+        block = np.zeros((64, 1), np.float32)
+        chain.process(block)
+        assert np.all(np.isfinite(block))
+        firsts.append(block[0, 0])
+        rests.append(block[1, 0])
+    assert firsts == [0.0, 0.0, 0.0, 0.0]   # block 1: untouched 0; blocks 2, 4: NaN -> 0; block 3: 0
+    assert rests == [1.0, 2.0, 1.0, 2.0]    # the state restarted after each NaN block
+    assert fx.nonfinite_output_count == 2
+    assert fx.state["acc"][0] == 0.0
+    assert follower.nonfinite_count == 0
+
+
+def test_native_engine_sanitises_and_counts():
+    eng = run_engine("native", Chain([_nan_kernel()]), callbacks=50)
+    assert np.all(np.isfinite(eng.captured))
+    assert eng.stats()["nonfinite_samples"] == 0  # the shim already replaced them
+
+
+# --------------------------------------------------------------------- errors
+def _define(kernel_source: str, name: str):
+    import linecache
+    namespace = {"rtaudio": rtaudio, "np": np, "python_helper": lambda block: 1.0}
+    filename = f"<{name}>"
+    linecache.cache[filename] = (len(kernel_source), None, kernel_source.splitlines(True), filename)
+    exec(compile(kernel_source, filename, "exec"), namespace)
+    return namespace["fx"]
+
+
+@pytest.mark.parametrize("body, words", [
+    ("block[0, 0] = python_helper(block)", ["nopython", "python_helper"]),
+    ("print(block[0, 0])", ["GIL", "print", "line 3: `print(block[0, 0])`"]),
+    ("if block[0, 0] > 1.0:\n    raise ValueError('too loud')", ["raise", "line 4: `raise ValueError('too loud')`"]),
+    ("tmp = np.zeros(4)\nblock[0, 0] = tmp[0]", ["allocates", "line 3: `np.zeros(4)`"]),
+])
+def test_kernels_that_cannot_run_in_the_audio_thread_are_refused(body, words):
+    src = ('@rtaudio.effect(name="_bad_kernel")\ndef fx(block, params, state, sample_rate):\n'
+           + textwrap.indent(body, "    ") + "\n")
+    with pytest.raises(EffectDefinitionError) as info:
+        _define(src, "bad")
+    message = str(info.value)
+    assert message.startswith("effect '_bad_kernel': ") and "\n" not in message
+    for word in words:
+        assert word in message, message
+
+
+def test_c_compile_error_quotes_the_compiler_and_line():
+    source = "void f(const rtd_effect_block *b, float *buf, int frames, int channels)\n{\n    undefined_name += 1;\n}\n"
+    with pytest.raises(EffectDefinitionError, match=r"<c_effect source>:3:\d+: error: .*undefined_name"):
+        rtaudio.c_effect(name="_broken_c", source=source, function="f")
+
+
+def test_builtin_names_cannot_be_taken():
+    with pytest.raises(EffectDefinitionError, match="built-in processor LowPass"):
+        rtaudio.effect(name="lowpass")
+
+
+def test_compiled_kernels_are_cached_on_disk(tmp_path):
+    """A second start of the same program loads both kernels from the disk
+    cache (numba's cfunc cache and the CFFI build) instead of compiling."""
+    script = tmp_path / "prog.py"
+    script.write_text(textwrap.dedent(f"""
+        import importlib.util, sys
+        def load(name):
+            path = {str(example('tremolo').__file__)!r}.replace('tremolo', name)
+            spec = importlib.util.spec_from_file_location(name, path)
+            m = importlib.util.module_from_spec(spec); sys.modules[name] = m; spec.loader.exec_module(m); return m
+        t = load('tremolo').tremolo; s = load('softclip').SoftClip
+        print(t.compile_cached, s.compile_cached)
+    """))
+    env = dict(os.environ, RTAUDIO_CACHE_DIR=str(tmp_path / "cache"))
+    runs = [subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+            for _ in range(2)]
+    assert [r.stdout.split() for r in runs] == [["False", "False"], ["True", "True"]], runs[0].stderr
+
+
+# -------------------------------------------------------------- slow kernels
+SLOW_C = r"""
+#include <time.h>
+/* busy-waits `busy_ms` per call: a kernel slower than the period */
+void slow_process(const rtd_effect_block *b, float *buf, int frames, int channels)
+{
+    struct timespec now, until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    long ns = (long)(rtd_param(b, PARAM_busy_ms)[0] * 1e6);
+    until.tv_sec += ns / 1000000000L;
+    until.tv_nsec += ns % 1000000000L;
+    if (until.tv_nsec >= 1000000000L) { until.tv_sec += 1; until.tv_nsec -= 1000000000L; }
+    do clock_gettime(CLOCK_MONOTONIC, &now);
+    while (now.tv_sec < until.tv_sec || (now.tv_sec == until.tv_sec && now.tv_nsec < until.tv_nsec));
+}
+"""
+
+
+def test_slow_user_kernel_shows_as_overruns_and_stop_returns():
+    """A kernel that takes 2 periods per call (a deterministic busy-wait):
+    the monitor counts nearly every callback as an overrun with DSP load
+    about 2, and Engine.stop() returns (run in a thread, joined with a
+    30 s hang guard)."""
+    import threading
+    Slow = rtaudio.c_effect(name="_slow_kernel", params=[Param("busy_ms", "ms", 0.0, 0.0, 100.0, smoothed=False)],
+                            source=SLOW_C, function="slow_process")
+    period_ms = 256 / RATE * 1e3
+    eng = Engine(Chain([Slow(busy_ms=2 * period_ms)]), samplerate=RATE, blocksize=256, channels=2,
+                 mode="native", backend="virtual", backend_options=dict(output_seconds=2.0, speed=1.0))
+    eng.start()
+    time.sleep(1.5)
+    stopper = threading.Thread(target=eng.stop)
+    stopper.start()
+    stopper.join(30.0)
+    assert not stopper.is_alive(), "Engine.stop() hung behind a slow kernel"
+    s = eng.stats()
+    assert s["callbacks"] >= 20
+    assert s["overruns"] >= 0.9 * s["callbacks"], s
+    assert s["dsp_load"]["mean"] > 1.5, s["dsp_load"]
+
+
+# ------------------------------------------------------ ABI, reset, latency
+LAYOUT_C = r"""
+#include <stddef.h>
+/* writes what it sees of the block struct into the first channel */
+void layout_process(const rtd_effect_block *b, float *buf, int frames, int channels)
+{
+    const double seen[] = {b->sample_rate, b->channels, b->frames, b->max_block, b->param_stride,
+                           b->n_params, b->n_state, rtd_param(b, PARAM_second)[0],
+                           (double)rtd_state_size(b, STATE_wide), rtd_state(b, STATE_wide, 1)[2],
+                           (double)offsetof(rtd_effect_block, n_state)};
+    for (int k = 0; k < 11 && k < frames; ++k)
+        buf[k * channels] = (float)seen[k];
+}
+void layout_reset(const rtd_effect_block *b)
+{
+    rtd_state(b, STATE_wide, 1)[2] = 42.0;   /* non-zero initial state */
+}
+"""
+
+
+def test_c_header_struct_matches_the_shim():
+    """A C kernel compiled against rtaudio_effect.h reads the same field
+    values the shim (compiled against native/rtdsp.h) wrote, and its reset
+    function runs after the state is zeroed."""
+    from rtaudio._native import ffi
+    Layout = rtaudio.c_effect(name="_layout", params=[Param("first", "", 1.0, 0, 10),
+                                                      Param("second", "", 7.0, 0, 10)],
+                              state={"narrow": 1, "wide": 5}, source=LAYOUT_C, function="layout_process",
+                              reset_function="layout_reset")
+    fx = Layout()
+    fx.prepare(44100, 3, 128)
+    block = np.zeros((20, 3), np.float32)
+    fx.process(block)
+    expected = [44100, 3, 20, 128, 128, 2, 2, 7.0, 5, 42.0, ffi.offsetof("rtd_effect_block", "n_state")]
+    assert block[:11, 0].tolist() == expected
+
+
+@rtaudio.effect(name="_cosine", params=[Param("freq_hz", "Hz", 1000.0, 1.0, 20000.0)], state={"phase": 1},
+                reset=lambda state, params, sample_rate: None, latency_samples=lambda p, fs: int(fs / p["freq_hz"]))
+def _cosine_unused(block, params, state, sample_rate):
+    pass
+
+
+def _start_at_quarter(state, params, sample_rate):
+    for c in range(state.phase.shape[0]):
+        state.phase[c] = 0.5 * np.pi
+
+
+@rtaudio.effect(name="_oscillator", params=[Param("freq_hz", "Hz", 1000.0, 1.0, 20000.0)], state={"phase": 1},
+                reset=_start_at_quarter)
+def _oscillator(block, params, state, sample_rate):
+    for c in range(block.shape[1]):
+        ph = state.phase[c]
+        for n in range(block.shape[0]):
+            block[n, c] = np.sin(ph)
+            ph += 2.0 * np.pi * params.freq_hz[n] / sample_rate
+        state.phase[c] = ph
+
+
+def test_reset_kernel_sets_initial_state_and_latency_callable():
+    """The reset kernel runs after zeroing (phase π/2: the oscillator starts
+    as a cosine, closed form), at prepare and at every reset; a callable
+    latency_samples sees the parameters and the sample rate."""
+    fx = _oscillator(freq_hz=440.0)
+    y = fx(np.zeros(1000, np.float32), sample_rate=RATE)
+    np.testing.assert_allclose(y, np.cos(2 * np.pi * 440.0 * np.arange(1000) / RATE), atol=1e-6)
+    fx.reset()
+    assert fx.state["phase"][0] == 0.5 * np.pi
+    assert _cosine_unused(freq_hz=480.0).latency_samples == 0  # not prepared: no sample rate yet
+    lat = _cosine_unused(freq_hz=480.0)
+    lat.prepare(RATE, 1)
+    assert lat.latency_samples == 100
+
+
+def test_readme_example_defines_a_working_effect():
+    """The README's "Write your own effect" code compiles as written and
+    the effect it defines passes check_processor (its __main__ part needs
+    a sound card and is not run here)."""
+    import re
+    from pathlib import Path
+    from rtaudio.testing import check_processor
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Write your own effect", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert len(code.strip().splitlines()) <= 25
+    namespace = {"__name__": "readme_example"}
+    exec(compile(code, "README.md", "exec"), namespace)
+    fx = namespace["tremolo"](rate_hz=3.0, depth=0.8)
+    assert check_processor(fx, channels=(1, 2)).ok
+
+
+NAN_SLOT_C = r"""
+/* writes NaN, +Inf and -Inf into the first three samples, whatever `b` is:
+ * used directly as a native-chain slot (same calling convention) */
+void poison(const rtd_effect_block *b, float *buf, int frames, int channels)
+{
+    buf[0] = NAN;
+    if (frames * channels > 2) { buf[1] = INFINITY; buf[2] = -INFINITY; }
+}
+"""
+
+
+def test_native_callback_sanitises_its_output_and_counts_it():
+    """A slot that writes NaN/±Inf without any shim in front of it (its
+    address put straight into the chain's slot array): the callback's
+    output is finite and the engine counts the 3 samples per call."""
+    from rtaudio._native import ffi, lib
+    Poison = rtaudio.c_effect(name="_poison_slot", source=NAN_SLOT_C, function="poison")
+    channels, frames = 2, 64
+    work = np.zeros(frames * channels, np.float32)
+    out = np.full(frames * channels, 7.0, np.float32)
+    engine = ffi.new("rtd_engine *")
+    engine.work = ffi.cast("float *", ffi.from_buffer(work))
+    engine.channels = engine.out_channels = channels
+    engine.in_channels = 0
+    engine.max_block = frames
+    slots = ffi.new("rtd_slot[]", 1)
+    slots[0].process = ffi.cast("rtd_process_fn", Poison._kernel_address)
+    slots[0].self = ffi.NULL
+    desc = ffi.new("rtd_chain_desc *")
+    desc.slots, desc.count = slots, 1
+    lib.rtd_engine_set_chain(engine, desc)
+    fp_mode = lib.rtd_enable_ftz_daz()  # the callback turns FTZ/DAZ on in this thread: restore after
+    try:
+        for _ in range(4):
+            lib.rtd_engine_callback(ffi.NULL, ffi.cast("void *", ffi.from_buffer(out)), frames, ffi.NULL, 0,
+                                    engine)
+            assert np.all(np.isfinite(out)) and np.all(out[:3] == 0.0)
+    finally:
+        lib.rtd_restore_fp_mode(fp_mode)
+    assert engine.nonfinite_total == 4 * 3
+
+
+@rtaudio.effect(name="_subnormal_maker")
+def _subnormal_maker(block, params, state, sample_rate):
+    for n in range(block.shape[0]):
+        for c in range(block.shape[1]):
+            block[n, c] = block[n, c] * 1e-39   # a float32 subnormal unless flushed
+
+
+def test_user_kernels_run_with_ftz_daz_everywhere():
+    """Offline (a Python thread without FTZ/DAZ) the shim turns FTZ/DAZ on
+    for the kernel, as in the native callback: a float32 subnormal result
+    is flushed to 0, and the caller's floating-point mode is restored."""
+    from rtaudio._native import lib
+    assert not lib.rtd_ftz_daz_enabled()  # precondition: this thread keeps subnormals
+    assert np.float32(1.0) * np.float32(1e-39) != 0.0
+    y = _subnormal_maker()(np.ones((64, 1), np.float32), sample_rate=RATE)
+    assert np.all(y == 0.0)
+    assert not lib.rtd_ftz_daz_enabled()  # the caller's mode is restored
+
+
+def test_request_reset_is_applied_by_the_processing_thread_at_the_next_block():
+    """request_reset() only raises a flag; the next process() call resets
+    first, so its output equals a fresh processor's (echo: the delay line
+    and the write position are cleared)."""
+    x = noise(4096, 2, seed=9)
+    fx = echo_cls()(time_ms=5.0, feedback=0.7, max_time_ms=20.0)
+    fx.prepare(RATE, 2, 512)
+    for start in range(0, 2048, 512):
+        fx.process(np.array(x[start:start + 512]))
+    fx.request_reset()
+    assert np.any(fx.state["line"] != 0.0)          # not yet: only flagged
+    block = np.array(x[2048:2560])
+    fx.process(block)
+    fresh = echo_cls()(time_ms=5.0, feedback=0.7, max_time_ms=20.0)
+    fresh.prepare(RATE, 2, 512)
+    expected = np.array(x[2048:2560])
+    fresh.process(expected)
+    assert np.array_equal(block, expected)
+
+
+def test_unwritable_cache_falls_back_to_compiling_each_run(tmp_path):
+    """With a cache folder that cannot be created, effects still compile
+    (in a temporary folder removed at exit) and work."""
+    script = tmp_path / "prog.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+        import numpy as np
+        from _examples import example
+        t, s = example('tremolo').tremolo, example('softclip').SoftClip
+        y = s()(t(depth=0.0)(np.zeros(16, np.float32), 48000), 48000)
+        print(t.compile_cached, s.compile_cached, float(np.abs(y).max()))
+    """))
+    env = dict(os.environ, RTAUDIO_CACHE_DIR=str(tmp_path / "not-a-folder" / "cache"))
+    (tmp_path / "not-a-folder").write_text("a file, so no folder can be created below it")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["False", "False", "0.0"]
