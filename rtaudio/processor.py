@@ -406,6 +406,12 @@ class Processor(StreamSettings):
     def _process_reference(self, block: np.ndarray) -> None:
         raise NotImplementedError
 
+    def native_process_pointer(self):
+        """C function pointer the native chain calls for this processor
+        (``void (*)(void *self, float *buf, int frames, int channels)``):
+        by default the kernel named by ``c_process_symbol``."""
+        return ffi.addressof(lib, self.c_process_symbol)
+
     def native_handle(self):
         """C pointer to this processor's kernel struct (for the native chain)."""
         if not self.prepared:

@@ -1,0 +1,143 @@
+/* rtprobe.c: test-only native helpers, compiled by tests/_rtprobe.py (never
+ * part of the rtaudio package).
+ *
+ * - A SCHED_FIFO canary thread: an independent witness of host stalls. It
+ *   sleeps to absolute deadlines every `period_ns` at a priority above the
+ *   audio threads and records every wake-up gap longer than
+ *   `period_ns + slack_ns`. Nothing rtaudio does in its callback can delay
+ *   it (it preempts the callback thread), so a gap is the host not running
+ *   this process (hypervisor, kernel).  docs/realtime.md §3.
+ * - Mutants for the mutation check (docs/realtime.md §3.3): native chain
+ *   slots with the kernel signature that busy-wait 2 ms in every 20th call
+ *   (5 %), or take the GIL in every call.
+ * - A marker slot for the allocation counter (rtalloc.c): flags the thread
+ *   it runs in as the audio thread.
+ */
+#define _GNU_SOURCE
+#include <Python.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdint.h>
+#include <time.h>
+#include <errno.h>
+
+#define MAX_GAPS 65536
+
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+}
+
+/* ---- canary --------------------------------------------------------- */
+static pthread_t canary_thread;
+static int canary_running;
+static int canary_stop;
+static int64_t canary_period_ns, canary_slack_ns;
+static int64_t gap_start[MAX_GAPS], gap_end[MAX_GAPS];
+static int64_t gap_count;        /* written by the canary, read after join */
+static int64_t canary_wakeups;
+static int canary_policy;
+
+static void *canary_main(void *arg)
+{
+    (void)arg;
+    int policy; struct sched_param sp;
+    pthread_getschedparam(pthread_self(), &policy, &sp);
+    canary_policy = policy;
+    struct timespec next;
+    clock_gettime(CLOCK_MONOTONIC, &next);
+    int64_t last = now_ns();
+    while (!__atomic_load_n(&canary_stop, __ATOMIC_ACQUIRE)) {
+        next.tv_nsec += canary_period_ns;
+        while (next.tv_nsec >= 1000000000L) { next.tv_nsec -= 1000000000L; next.tv_sec++; }
+        while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &next, NULL) == EINTR) {}
+        const int64_t t = now_ns();
+        if (t - last > canary_period_ns + canary_slack_ns && gap_count < MAX_GAPS) {
+            gap_start[gap_count] = last;
+            gap_end[gap_count] = t;
+            gap_count++;
+        }
+        /* after a long gap, restart the schedule instead of catching up */
+        if (t - last > 4 * canary_period_ns)
+            clock_gettime(CLOCK_MONOTONIC, &next);
+        last = t;
+        canary_wakeups++;
+    }
+    return NULL;
+}
+
+/* Start the canary; returns 0, or -1 if SCHED_FIFO at `priority` is refused. */
+int rtp_canary_start(int64_t period_ns, int64_t slack_ns, int priority)
+{
+    if (canary_running)
+        return -2;
+    canary_period_ns = period_ns;
+    canary_slack_ns = slack_ns;
+    gap_count = 0;
+    canary_wakeups = 0;
+    canary_stop = 0;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+    pthread_attr_setschedpolicy(&attr, SCHED_FIFO);
+    struct sched_param sp = { .sched_priority = priority };
+    pthread_attr_setschedparam(&attr, &sp);
+    int err = pthread_create(&canary_thread, &attr, canary_main, NULL);
+    pthread_attr_destroy(&attr);
+    if (err)
+        return -1;
+    canary_running = 1;
+    return 0;
+}
+
+/* Stop the canary; returns the number of gaps recorded. */
+int64_t rtp_canary_stop(void)
+{
+    if (!canary_running)
+        return -1;
+    __atomic_store_n(&canary_stop, 1, __ATOMIC_RELEASE);
+    pthread_join(canary_thread, NULL);
+    canary_running = 0;
+    return gap_count;
+}
+
+int64_t rtp_canary_gaps(int64_t *starts, int64_t *ends, int64_t max)
+{
+    int64_t n = gap_count < max ? gap_count : max;
+    for (int64_t i = 0; i < n; ++i) { starts[i] = gap_start[i]; ends[i] = gap_end[i]; }
+    return n;
+}
+
+int64_t rtp_canary_wakeups(void) { return canary_wakeups; }
+int rtp_canary_policy(void) { return canary_policy; }
+
+/* ---- mutants: slots with the kernel signature ----------------------- */
+static uint64_t stall_calls;
+
+void rtp_stall_process(void *self, float *buf, int frames, int channels)
+{
+    (void)self; (void)buf; (void)frames; (void)channels;
+    if (stall_calls++ % 20 == 19) {           /* 5 % of the blocks */
+        const int64_t until = now_ns() + 2000000;  /* 2 ms busy-wait */
+        while (now_ns() < until) {}
+    }
+}
+
+void rtp_gil_process(void *self, float *buf, int frames, int channels)
+{
+    (void)self; (void)buf; (void)frames; (void)channels;
+    PyGILState_STATE state = PyGILState_Ensure();
+    PyGILState_Release(state);
+}
+
+/* ---- the allocation counter's marker slot --------------------------- */
+void rtalloc_mark_this_thread(void) __attribute__((weak));
+
+void rtp_mark_audio_process(void *self, float *buf, int frames, int channels)
+{
+    (void)self; (void)buf; (void)frames; (void)channels;
+    if (rtalloc_mark_this_thread)
+        rtalloc_mark_this_thread();
+}
