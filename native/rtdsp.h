@@ -197,6 +197,26 @@ void rtd_yin_reset(void *self);
  * confidence, voiced, selected cmnd index]; for tests and benchmarks. */
 void rtd_yin_analyse(rtd_yin *self, const double *frame, double *out);
 
+/* ---- Node: a processor's current state, swapped atomically ---------- */
+/* native/engine/node.c, docs/realtime.md §2. `state` is swapped by
+ * rtd_node_publish; `reset_requested` is consumed by the audio thread at the
+ * start of its next block; `entered`/`finished` number the blocks. */
+typedef struct {
+    void *state;
+    rtd_process_fn process;
+    rtd_reset_fn reset;          /* NULL: the kernel has no reset */
+    int reset_requested;
+    uint64_t entered;
+    uint64_t finished;
+} rtd_node;
+
+void rtd_node_process(void *self, float *buf, int frames, int channels);
+uint64_t rtd_node_publish(rtd_node *node, void *state);
+void rtd_node_request_reset(rtd_node *node);
+int rtd_node_take_reset(rtd_node *node);
+uint64_t rtd_node_finished(const rtd_node *node);
+uint64_t rtd_node_entered(const rtd_node *node);
+
 /* ---- Engine: native chain, callback, monitor rings ------------------ */
 /* PortAudio's callback time info (three doubles, seconds on the stream
  * clock), declared here so no PortAudio header is needed. */

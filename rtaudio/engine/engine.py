@@ -180,6 +180,7 @@ class Engine:
                 sys.setswitchinterval(SWITCH_INTERVAL_S)
             self._last_progress = (0, time.monotonic())
             self._started_at = time.monotonic()
+            self.chain.set_streaming(True)  # resets/structure changes go through the nodes now
             try:
                 stream.start()
             except BaseException:
@@ -202,6 +203,7 @@ class Engine:
         message = self.stream.close() if self.stream is not None else None
         if message and not self.error:
             self.error = message
+        self.chain.set_streaming(False)
         if self.monitor_obj is not None:
             self.monitor_obj.stop()
         if self.recorder is not None:
@@ -225,6 +227,7 @@ class Engine:
         """Runs in the monitor thread: chain edits, device-loss watchdog."""
         if not self._running or self._stopping:
             return
+        self._sync_streaming()
         if self.native is not None:
             try:
                 self.native.sync()
@@ -286,8 +289,19 @@ class Engine:
         The monitor thread also does this every 20 ms; Python mode sees
         edits at the next block by itself.
         """
+        if self._running:
+            self._sync_streaming()
         if self.native is not None and self._running:
             self.native.sync()
+
+    def _sync_streaming(self) -> None:
+        """Processors added while streaming hand their resets to the audio
+        thread too; old state generations are freed once unused."""
+        for proc in self.chain:
+            if not proc._streaming:
+                proc.set_streaming(True)
+            elif proc._retiring:
+                proc.collect_retired()
 
     # ----------------------------------------------------------------- status
     @property
