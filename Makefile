@@ -8,7 +8,7 @@ PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.rtaudio-installed
 EXTRAS ?= all
 
-.PHONY: setup system-deps run test bench build clean
+.PHONY: setup system-deps run test bench build tsan clean
 
 setup: system-deps $(STAMP)
 
@@ -36,6 +36,10 @@ bench: setup
 ## Rebuild the C extensions in place after editing native/ (serialised with flock).
 build:
 	flock /tmp/rtaudio-build.lock $(PY) setup.py -q build_ext --inplace
+
+## ThreadSanitizer build of the native code under build/thread/ (the stress test loads it).
+tsan:
+	flock /tmp/rtaudio-build.lock $(PY) native/build_rtdsp.py --tsan
 
 clean:
 	rm -rf build dist *.egg-info rtaudio/_rtdsp*.so rtaudio/_rtdsp.c rtaudio/_blockcall*.so
