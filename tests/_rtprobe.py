@@ -102,12 +102,14 @@ class Canary:
         return ok & (g0[i] <= end_ns)
 
 
-PROBE_SYMBOLS = {"stall": "rtp_stall_process", "gil": "rtp_gil_process", "mark": "rtp_mark_audio_process"}
+PROBE_SYMBOLS = {"stall": "rtp_stall_process", "gil": "rtp_gil_process", "mark": "rtp_mark_audio_process",
+                 "alloc": "rtp_alloc_process"}
 
 
 class ProbeSlot(Processor):
     """A test double: a native-chain slot running a function of rtprobe.c
-    (``kind`` = "stall", "gil" or "mark"); in python mode it does nothing."""
+    (``kind`` = "stall", "gil", "alloc" (malloc + free every block) or
+    "mark"); in python mode it does nothing."""
 
     def __init__(self, kind: str) -> None:
         super().__init__()

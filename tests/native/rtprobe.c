@@ -141,3 +141,12 @@ void rtp_mark_audio_process(void *self, float *buf, int frames, int channels)
     if (rtalloc_mark_this_thread)
         rtalloc_mark_this_thread();
 }
+
+/* A mutant that allocates in the audio thread (proves the counter sees it). */
+#include <stdlib.h>
+void rtp_alloc_process(void *self, float *buf, int frames, int channels)
+{
+    (void)self; (void)frames; (void)channels;
+    void *volatile p = malloc(64);
+    if (p) { ((char *)p)[0] = (char)buf[0]; free(p); }
+}
