@@ -319,6 +319,13 @@ void rtd_engine_set_chain(rtd_engine *engine, rtd_chain_desc *chain);
 uint64_t rtd_engine_callbacks(rtd_engine *engine);
 void rtd_engine_request_stop(rtd_engine *engine, int stop);
 
+/* Python mode, after chain.process on e->work (native/engine/pyblock.c):
+ * taps (tap_in from `chain_input`), recording ring, and when `last` the
+ * monitor record and the callback count; sets FTZ/DAZ for the thread. */
+void rtd_pyblock_end(rtd_engine *e, const float *chain_input, int frames, int last,
+                     int64_t enter_ns, double input_time, double current_time, double output_time,
+                     uint32_t callback_frames, uint32_t status, uint32_t nonfinite);
+
 /* The virtual device's clock: calls `callback` every period from the
  * calling thread (sleeping to absolute CLOCK_MONOTONIC deadlines), with
  * input frames taken cyclically from `input` and output frames appended

@@ -345,3 +345,36 @@ def test_virtual_input_from_file(tmp_path):
     with pytest.raises(RtaudioError, match="44100 Hz.*48000 Hz"):
         Engine(make_chain(), backend="virtual",
                backend_options=dict(input=str(tmp_path / "in44.wav"))).start()
+
+
+def test_modes_bit_identical_on_signal_decaying_into_denormals(tmp_path):
+    """A sine decaying from full scale through the float32 subnormal range to
+    exact zeros: native and python mode give the same bits (both set FTZ/DAZ
+    in the callback thread, docs/realtime.md §1), equal to offline
+    processing (the kernels flush their own state, spec 0.6)."""
+    from rtaudio import VCF, RingModulator
+    n = 120 * 256
+    t = np.arange(n)
+    x = (np.sin(2 * np.pi * 440.0 * t / RATE) * 0.996 ** t).astype(np.float32)
+    tiny = np.finfo(np.float32).tiny
+    assert np.count_nonzero((x != 0) & (np.abs(x) < tiny)) > 100  # subnormal input samples
+    path = tmp_path / "decay.wav"
+    sf.write(path, x, RATE, subtype="FLOAT")
+
+    def chain():
+        return Chain([LowPass(cutoff_hz=3000.0), VCF(cutoff_hz=1500.0, resonance=2.0),
+                      RingModulator(carrier_hz=300.0, oversampling_factor=2)])
+
+    out = {}
+    for mode in ("native", "python"):
+        eng = Engine(chain(), blocksize=256, channels=1, mode=mode, backend="virtual",
+                     backend_options=dict(input=str(path), output_seconds=n / RATE, max_callbacks=n // 256,
+                                          speed=0))
+        eng.start()
+        assert eng.wait(60)
+        eng.stop()
+        assert eng.stats()["ftz_daz_in_callback"] is True
+        out[mode] = eng.captured.copy()
+    assert out["native"].shape == (n, 1)
+    assert np.array_equal(out["native"], out["python"])
+    assert np.array_equal(chain()(x[:, None], RATE), out["native"])

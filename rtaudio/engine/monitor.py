@@ -274,6 +274,13 @@ def late_flags_from(enter_ns: np.ndarray, period_ns: np.ndarray, xrun: np.ndarra
 _late_kernel = None
 
 
+def warm_up() -> None:
+    """Compile (or load from cache) the statistics kernel now, not on the
+    monitor thread's first drain after the stream started, where compiling
+    holds the GIL for seconds (docs/realtime.md §1)."""
+    late_flags_from(np.zeros(2, np.int64), np.ones(2), np.zeros(2, bool), 0.0, False)
+
+
 def _late_flags(enter: np.ndarray, period: np.ndarray, xrun: np.ndarray, ideal_next: float,
                 anchored: bool) -> tuple[np.ndarray, float]:
     n = len(enter)

@@ -14,6 +14,7 @@ import threading
 from typing import Any, Optional, Union
 
 from rtaudio.engine.backends import DeviceChoice
+from rtaudio.engine.backends.portaudio_exit import install as install_exit_handler
 from rtaudio.engine.devices import check_settings, find_device
 from rtaudio.errors import RtaudioError
 
@@ -24,6 +25,9 @@ class SoundDeviceBackend:
     """PortAudio through sounddevice."""
 
     name = "sounddevice"
+
+    def __init__(self) -> None:
+        install_exit_handler()  # no SIGABRT at exit if the JACK server died meanwhile
 
     def resolve(self, device: Union[int, str, None], samplerate: float, blocksize: int,
                 channels: int) -> DeviceChoice:
