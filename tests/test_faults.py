@@ -26,7 +26,7 @@ CLOSED_SCRIPT = r"""
 import os, signal, sys, time
 from rtaudio import Chain, LowPass
 from rtaudio.engine import Engine
-from rtaudio.bench.jackserver import _die_with_parent
+from rtaudio.bench.jackserver import JackDummyServer
 server = JackDummyServer(48000, 256, name=sys.argv[2]).start()
 eng = Engine(Chain([LowPass()]), blocksize=256, mode=sys.argv[1])
 eng.start(); time.sleep(1.0); eng.stop()
