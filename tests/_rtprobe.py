@@ -60,11 +60,11 @@ def probe_lib() -> ctypes.CDLL:
 
 
 class Canary:
-    """SCHED_FIFO canary thread (context manager).
+    """SCHED_FIFO canary threads, one pinned to each CPU (context manager).
 
-    Wakes every ``period_ns`` at FIFO ``priority`` (above jackd's and its
-    clients' real-time threads, so rtaudio's callback cannot delay it) and
-    records every wake-up gap longer than ``period_ns + slack_ns``:
+    Each wakes every ``period_ns`` at FIFO ``priority`` (above jackd's and
+    its clients' real-time threads, so rtaudio's callback cannot delay it)
+    and records every wake-up gap longer than ``period_ns + slack_ns``:
     ``gaps`` is an ``(n, 2)`` array of ``[start_ns, end_ns]`` in
     CLOCK_MONOTONIC, the clock of the monitor records.
     """
@@ -86,7 +86,8 @@ class Canary:
         starts = np.zeros(max(n, 1), dtype=np.int64)
         ends = np.zeros(max(n, 1), dtype=np.int64)
         n = lib.rtp_canary_gaps(starts.ctypes.data, ends.ctypes.data, n)
-        self.gaps = np.stack([starts[:n], ends[:n]], axis=1)
+        gaps = np.stack([starts[:n], ends[:n]], axis=1)
+        self.gaps = gaps[np.argsort(gaps[:, 1], kind="stable")]
         self.wakeups = lib.rtp_canary_wakeups()
 
     def overlaps(self, start_ns: np.ndarray, end_ns: np.ndarray) -> np.ndarray:
@@ -95,11 +96,13 @@ class Canary:
         if len(self.gaps) == 0:
             return np.zeros(len(start_ns), dtype=bool)
         g0, g1 = self.gaps[:, 0], self.gaps[:, 1]
-        # first gap ending after each interval's start; it overlaps if it starts before the end
-        i = np.searchsorted(g1, start_ns, side="left")
-        ok = i < len(g1)
-        i = np.minimum(i, len(g1) - 1)
-        return ok & (g0[i] <= end_ns)
+        # gaps (from several CPUs) may nest: test every gap ending after the
+        # interval's start (a handful per interval)
+        first = np.searchsorted(g1, start_ns, side="left")
+        out = np.zeros(len(start_ns), dtype=bool)
+        for k, (i, end) in enumerate(zip(first, end_ns)):
+            out[k] = bool((g0[i:] <= end).any())
+        return out
 
 
 PROBE_SYMBOLS = {"stall": "rtp_stall_process", "gil": "rtp_gil_process", "mark": "rtp_mark_audio_process",
