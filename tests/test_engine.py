@@ -355,9 +355,15 @@ def test_modes_bit_identical_on_signal_decaying_into_denormals(tmp_path):
     from rtaudio import VCF, RingModulator
     n = 120 * 256
     t = np.arange(n)
-    x = (np.sin(2 * np.pi * 440.0 * t / RATE) * 0.996 ** t).astype(np.float32)
-    tiny = np.finfo(np.float32).tiny
-    assert np.count_nonzero((x != 0) & (np.abs(x) < tiny)) > 100  # subnormal input samples
+    x64 = np.sin(2 * np.pi * 440.0 * t / RATE) * 0.996 ** t
+    # float32 subnormals built from their bits: this thread may run with
+    # FTZ/DAZ (python-mode callbacks called directly by other tests set it)
+    x = x64.astype(np.float32)
+    small = np.abs(x64) < np.finfo(np.float32).tiny
+    bits = np.rint(np.abs(x64[small]) / 2.0 ** -149).astype(np.uint32)
+    x[small] = (bits | np.where(x64[small] < 0, 0x80000000, 0).astype(np.uint32)).view(np.float32)
+    magnitude = x.view(np.uint32) & 0x7FFFFFFF
+    assert np.count_nonzero((magnitude > 0) & (magnitude < 0x00800000)) > 1000  # subnormal input samples
     path = tmp_path / "decay.wav"
     sf.write(path, x, RATE, subtype="FLOAT")
 
