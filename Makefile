@@ -8,7 +8,7 @@ PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.rtaudio-installed
 EXTRAS ?= all
 
-.PHONY: setup system-deps run test bench build docs clean
+.PHONY: setup system-deps run test bench build docs tsan clean
 
 setup: system-deps $(STAMP)
 
@@ -41,6 +41,9 @@ build:
 docs: setup
 	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
 	@echo "docs: docs/_build/html/index.html"
+## ThreadSanitizer build of the native code under build/thread/ (the stress test loads it).
+tsan:
+	flock /tmp/rtaudio-build.lock $(PY) native/build_rtdsp.py --tsan
 
 clean:
 	rm -rf build dist docs/_build *.egg-info rtaudio/_rtdsp*.so rtaudio/_rtdsp.c rtaudio/_blockcall*.so

@@ -28,7 +28,7 @@ COMPILE_ARGS = ["-O3", "-std=gnu11", "-fno-fast-math", "-ffp-contract=off",
 
 
 
-def make_builder(absolute_paths: bool) -> FFI:
+def make_builder(absolute_paths: bool, sanitize: str = "") -> FFI:
     """FFI builder; setuptools wants source paths relative to the project root."""
     def path(p: str) -> str:
         return p if absolute_paths else os.path.relpath(p, ROOT)
@@ -42,15 +42,27 @@ def make_builder(absolute_paths: bool) -> FFI:
         sources=sorted(path(p) for sub in ("kernels", "engine")
                         for p in glob.glob(os.path.join(HERE, sub, "*.c"))),
         include_dirs=[path(HERE)],
-        extra_compile_args=COMPILE_ARGS,
+        # ifunc resolvers (target_clones) run before the sanitizer runtime is ready
+        extra_compile_args=COMPILE_ARGS + ([f"-fsanitize={sanitize}", "-g", "-DRTD_NO_TARGET_CLONES"]
+                                           if sanitize else []),
+        extra_link_args=[f"-fsanitize={sanitize}"] if sanitize else [],
         libraries=["m"],
     )
     return builder
 
 
+def build_sanitized(sanitize: str = "thread") -> str:
+    """Build the module with ``-fsanitize=<sanitize>`` under build/<sanitize>/
+    (never into the package; ``make tsan``, tests/test_realtime_stress.py)."""
+    out = os.path.join(ROOT, "build", sanitize)
+    return make_builder(absolute_paths=True, sanitize=sanitize).compile(tmpdir=out)
+
+
 ffibuilder = make_builder(absolute_paths=False)
 
-if __name__ == "__main__":
+if __name__ == "__main__" and "--tsan" in sys.argv:
+    print(f"built {os.path.relpath(build_sanitized('thread'), ROOT)}")
+elif __name__ == "__main__":
     target = make_builder(absolute_paths=True).compile(tmpdir=os.path.join(ROOT, "build", "cffi"), verbose="-v" in sys.argv)
     # compile() leaves the module under build/cffi/rtaudio/; put it in the package.
     import shutil

@@ -26,7 +26,7 @@
  * compiled for AVX2 and the best version is picked once at load time (ifunc).  AVX2 alone
  * (no FMA; -ffp-contract=off anyway) does the same IEEE operations on
  * wider vectors, so both versions give identical bits. */
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && !defined(RTD_NO_TARGET_CLONES)
 #define RTD_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define RTD_SIMD_CLONES

@@ -272,6 +272,25 @@ void rtd_user_effect_process(void *self, float *buf, int frames, int channels);
 void rtd_user_effect_reset(void *self);
 /* Thread-safe: the audio thread resets the effect at the start of its next call. */
 void rtd_user_effect_request_reset(void *self);
+/* ---- Node: a processor's current state, swapped atomically ---------- */
+/* native/engine/node.c, docs/realtime.md §2. `state` is swapped by
+ * rtd_node_publish; `reset_requested` is consumed by the audio thread at the
+ * start of its next block; `entered`/`finished` number the blocks. */
+typedef struct {
+    void *state;
+    rtd_process_fn process;
+    rtd_reset_fn reset;          /* NULL: the kernel has no reset */
+    int reset_requested;
+    uint64_t entered;
+    uint64_t finished;
+} rtd_node;
+
+void rtd_node_process(void *self, float *buf, int frames, int channels);
+uint64_t rtd_node_publish(rtd_node *node, void *state);
+void rtd_node_request_reset(rtd_node *node);
+int rtd_node_take_reset(rtd_node *node);
+uint64_t rtd_node_finished(const rtd_node *node);
+uint64_t rtd_node_entered(const rtd_node *node);
 
 /* ---- Engine: native chain, callback, monitor rings ------------------ */
 /* PortAudio's callback time info (three doubles, seconds on the stream
@@ -382,6 +401,12 @@ uint64_t rtd_player_fill(rtd_player *player, float *dst, uint64_t frames);
 int rtd_player_callback(const void *input, void *output, unsigned long frames,
                         const PaStreamCallbackTimeInfo *time_info,
                         unsigned long status, void *userdata);
+/* Python mode, after chain.process on e->work (native/engine/pyblock.c):
+ * taps (tap_in from `chain_input`), recording ring, and when `last` the
+ * monitor record and the callback count; sets FTZ/DAZ for the thread. */
+void rtd_pyblock_end(rtd_engine *e, const float *chain_input, int frames, int last,
+                     int64_t enter_ns, double input_time, double current_time, double output_time,
+                     uint32_t callback_frames, uint32_t status, uint32_t nonfinite);
 
 /* The virtual device's clock: calls `callback` every period from the
  * calling thread (sleeping to absolute CLOCK_MONOTONIC deadlines), with

@@ -193,9 +193,16 @@ class Chain(StreamSettings, MutableSequence):
         self._sample_rate, self._channels, self._max_block = rate, int(channels), int(max_block)
 
     def reset(self) -> None:
-        """Reset every processor's state."""
+        """Reset every processor's state (while an engine streams the chain:
+        at the start of each processor's next block, docs/realtime.md §2)."""
         for proc in self._procs:
             proc.reset()
+
+    def set_streaming(self, streaming: bool) -> None:
+        """Tell every processor whether an audio thread runs it (the engine
+        calls this around a stream's life; see ``Processor.set_streaming``)."""
+        for proc in self._procs:
+            proc.set_streaming(streaming)
 
     def process(self, block: np.ndarray) -> np.ndarray:
         """Run the chain in place on one float32 ``(frames, channels)`` block."""

@@ -8,7 +8,9 @@ declares its parameters (``PARAMS``), allocates its state in
 """
 from __future__ import annotations
 
+import copy
 import math
+import threading
 import types
 from typing import Any, ClassVar, Optional
 
@@ -159,6 +161,12 @@ class Processor(StreamSettings):
         self._channels: Optional[int] = None
         self._max_block = DEFAULT_MAX_BLOCK
         self._bypass = False
+        self._node: Any = None          # rtd_node once prepared (C kernels)
+        self._streaming = False         # an audio thread may be running this processor
+        self._live: Optional["Processor"] = None  # the generation python kernels run, during a swap
+        self._reset_pending = False     # python kernels: reset at the next block
+        self._retiring: list[tuple[int, dict]] = []
+        self._structure_lock = threading.RLock()
         self.backend = backend
         unknown = sorted(set(params) - set(self._values) - set(self._extra_init_names()))
         if unknown:
@@ -193,9 +201,10 @@ class Processor(StreamSettings):
 
     def _set_param(self, name: str, value: Any) -> None:
         param = self.param(name)
-        self._values[name] = param.validate(value, type(self).__name__, self._sample_rate)
-        if self.prepared:
-            self._update_targets()
+        with self._structure_lock:
+            self._values[name] = param.validate(value, type(self).__name__, self._sample_rate)
+            if self.prepared:
+                self._update_targets()
 
     # -------------------------------------------------------------- backend
     @property
@@ -230,11 +239,9 @@ class Processor(StreamSettings):
 
     @_cself.setter
     def _cself(self, value: Any) -> None:
-        # A processor may swap its struct while streaming (e.g. a structural
-        # parameter change): the per-block callable must follow it.
+        # Set by ``_allocate``; once prepared the audio thread reaches the
+        # struct only through the node (``_restructure`` publishes a new one).
         self.__dict__["_native_self"] = value
-        if "_backend" in self.__dict__:
-            self._bind_kernel()
 
     def _bind_kernel(self) -> None:
         """Choose what ``process`` runs per block.
@@ -249,14 +256,15 @@ class Processor(StreamSettings):
         """
         self.__dict__.pop("process", None)
         self._kernel = getattr(self, f"_process_{self._backend}")
+        self._live = None
         generic_c = (self._backend == "c" and type(self)._process_c is Processor._process_c
-                     and self.prepared and self._cself is not None)
+                     and self.prepared and self.__dict__.get("_node") is not None)
         if generic_c and not self._bypass and type(self).process is Processor.process:
             self.process = BlockKernel(
-                int(ffi.cast("uintptr_t", ffi.addressof(lib, self.c_process_symbol))),
-                int(ffi.cast("uintptr_t", self._cself)), self._channels,
+                int(ffi.cast("uintptr_t", ffi.addressof(lib, "rtd_node_process"))),
+                int(ffi.cast("uintptr_t", self._node)), self._channels,
                 self._max_block if self.uses_max_block else 0,
-                types.MethodType(Processor.process, self), (self._cself, lib))
+                types.MethodType(Processor.process, self), (self._node, lib))
 
     def _load_numba_kernels(self) -> None:
         """Import (and so compile or load from cache) the Numba kernels."""
@@ -298,15 +306,105 @@ class Processor(StreamSettings):
         self._sample_rate = rate
         self._channels = int(channels)
         self._max_block = int(max_block)
-        self._allocate(self._channels)
-        self._bind_kernel()
-        self._update_targets()
-        self.reset()
+        with self._structure_lock:
+            self._allocate(self._channels)
+            self._node = self._make_node()
+            self._retiring.clear()
+            self._bind_kernel()
+            self._update_targets()
+            self._reset_state()
 
     def reset(self) -> None:
-        """Return all state to its initial value (docs/maths/conventions.md §0.7); keeps parameters."""
-        if self.prepared:
+        """Return all state to its initial value (docs/maths/conventions.md §0.7); keeps parameters.
+
+        While an engine streams this processor, the reset is a request the
+        audio thread carries out at the start of its next block
+        (docs/realtime.md §2); otherwise it happens now.
+        """
+        if not self.prepared:
+            return
+        if self._streaming:
+            if self._node is not None:
+                lib.rtd_node_request_reset(self._node)
+            self._reset_pending = True  # python kernels (numba/reference), see process()
+        else:
             self._reset_state()
+
+    # ------------------------------------------------------ structural change
+    @classmethod
+    def _c_symbol(cls, suffix: str) -> Optional[str]:
+        name = cls.c_process_symbol[:-len("_process")] + suffix \
+            if cls.c_process_symbol.endswith("_process") else ""
+        return name if name and hasattr(lib, name) else None
+
+    def _make_node(self) -> Any:
+        """The ``rtd_node`` through which the audio thread reaches the C state."""
+        process = self._c_symbol("_process")
+        if process is None or self._cself is None:
+            return None
+        node = ffi.new("rtd_node *")
+        node.process = ffi.addressof(lib, process)
+        reset = self._c_symbol("_reset")
+        node.reset = ffi.addressof(lib, reset) if reset else ffi.NULL
+        node.state = self._cself
+        return node
+
+    def _restructure(self) -> None:
+        """Apply a structural parameter change race-free (docs/realtime.md §2).
+
+        A shallow copy of this processor allocates a new generation of state
+        for the current parameters, configures and resets it, off the audio
+        thread. It is published with one atomic pointer swap for the C kernel
+        (``rtd_node_publish``) and one attribute store for the Python
+        kernels (``_live``); only then does this object take over the new
+        arrays. The old generation is retired once the audio thread has
+        finished every block that may have used it.
+        """
+        if not self.prepared:
+            return
+        with self._structure_lock:
+            shadow = copy.copy(self)
+            for key in ("process", "_live", "_retiring"):
+                shadow.__dict__.pop(key, None)
+            shadow._allocate(self._channels)
+            shadow._update_targets()
+            shadow._reset_state()
+            shadow._kernel = getattr(shadow, f"_process_{self._backend}")
+            old = {k: v for k, v in self.__dict__.items() if k not in ("_retiring", "_live", "process")}
+            epoch = lib.rtd_node_publish(self._node, shadow._cself) if self._node is not None else 0
+            self._live = shadow                  # python kernels switch here
+            self._reset_pending = False
+            for key, value in shadow.__dict__.items():
+                if key not in ("_kernel", "_node", "_structure_lock", "_streaming", "_reset_pending"):
+                    self.__dict__[key] = value
+            self._live = None                    # this object now holds the new generation
+            self._retiring.append((int(epoch), old))
+            self.collect_retired()
+
+    def collect_retired(self) -> int:
+        """Drop old generations the audio thread can no longer use; returns
+        how many are still kept."""
+        with self._structure_lock:
+            if not self._streaming or self._node is None:
+                self._retiring.clear()
+            else:
+                finished = lib.rtd_node_finished(self._node)
+                self._retiring = [(epoch, gen) for epoch, gen in self._retiring if finished < epoch]
+            return len(self._retiring)
+
+    def set_streaming(self, streaming: bool) -> None:
+        """Called by the engine around a stream's life: while True, resets
+        and structural changes are handed to the audio thread."""
+        with self._structure_lock:
+            self._streaming = bool(streaming)
+            if not streaming:
+                pending = self._reset_pending
+                if self._node is not None and lib.rtd_node_take_reset(self._node):
+                    pending = True
+                self._reset_pending = False
+                if pending and self.prepared:
+                    self._reset_state()
+                self.collect_retired()
 
     # ------------------------------------------------------------ processing
     def process(self, block: np.ndarray) -> np.ndarray:
@@ -339,11 +437,16 @@ class Processor(StreamSettings):
         frames = block.shape[0]
         if frames == 0 or self.bypass:
             return block
+        live = self._live or self          # one generation for this whole block
+        kernel = live._kernel
+        if self._reset_pending and self._backend != "c":
+            self._reset_pending = False
+            live._reset_state()
         if self.uses_max_block and frames > self._max_block:
             for start in range(0, frames, self._max_block):
-                self._kernel(block[start:start + self._max_block])
+                kernel(block[start:start + self._max_block])
         else:
-            self._kernel(block)
+            kernel(block)
         return block
 
     def _check_block(self, block: np.ndarray) -> None:
@@ -397,9 +500,12 @@ class Processor(StreamSettings):
         raise NotImplementedError
 
     def _process_c(self, block: np.ndarray) -> None:
-        """Run the C kernel named by ``c_process_symbol`` on the block."""
+        """Run the C kernel named by ``c_process_symbol`` on the block (through the node)."""
         frames, channels = block.shape
-        self._c_process(self._cself, _from_buffer("float[]", block), frames, channels)
+        if self._node is not None:
+            lib.rtd_node_process(self._node, _from_buffer("float[]", block), frames, channels)
+        else:
+            self._c_process(self._cself, _from_buffer("float[]", block), frames, channels)
 
     def _process_numba(self, block: np.ndarray) -> None:
         raise NotImplementedError
@@ -407,11 +513,22 @@ class Processor(StreamSettings):
     def _process_reference(self, block: np.ndarray) -> None:
         raise NotImplementedError
 
+    def native_process_pointer(self):
+        """C function pointer the native chain calls for this processor
+        (``void (*)(void *self, float *buf, int frames, int channels)``):
+        ``rtd_node_process`` (docs/realtime.md §2), or the kernel named by
+        ``c_process_symbol`` for a processor without a node."""
+        if self.__dict__.get("_node") is not None:
+            return ffi.addressof(lib, "rtd_node_process")
+        return ffi.addressof(lib, self.c_process_symbol)
+
     def native_handle(self):
-        """C pointer to this processor's kernel struct (for the native chain)."""
+        """C pointer the native chain passes to ``native_process_pointer()``:
+        the processor's ``rtd_node`` (or its kernel struct without a node)."""
         if not self.prepared:
             raise RuntimeError(f"{type(self).__name__} is not prepared")
-        return self._cself
+        node = self.__dict__.get("_node")
+        return node if node is not None else self._cself
 
     def __repr__(self) -> str:
         params = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())

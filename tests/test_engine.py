@@ -14,11 +14,12 @@ import soundfile as sf
 from rtaudio import Chain, LowPass, NoiseGate, RtaudioError
 from rtaudio.demo import demo_signal
 from rtaudio.engine import Engine
-from rtaudio.bench.loads import GilLoad, Load, run_under_load
+from rtaudio.bench.loads import GilLoad, run_under_load
 from rtaudio.engine.monitor import MonitorRing
 from rtaudio.engine.pycallback import PythonCallback
 
-from _realtime import assert_periods_accounted, callback_never_late_by_itself
+from _realtime import assert_native_realtime, assert_periods_accounted
+from _rtprobe import Canary
 
 RATE = 48000
 
@@ -55,18 +56,20 @@ def test_modes_bit_identical_and_equal_to_offline(blocksize):
 @pytest.mark.parametrize("blocksize", [64, 256])
 def test_virtual_clock_count(mode, blocksize):
     """At the real period the callback count matches the clock within 1 %
-    (periods the clock thread skipped while the VM was not scheduled are
-    accounted for by the device: tests/_realtime.py)."""
+    (periods lost while the canary saw the host stall are excused; native
+    mode: every slow callback overlaps such a stall: tests/_realtime.py)."""
     seconds = 3.0
     eng = Engine(make_chain(), blocksize=blocksize, mode=mode, backend="virtual")
-    with eng:
-        time.sleep(seconds)
+    with Canary() as canary:
+        with eng:
+            time.sleep(seconds)
     s = eng.stats()
     rec = eng.monitor
     period = blocksize / RATE
     stream_clock = (rec["current_time"][-1] - rec["current_time"][0]) / period + 1
-    assert_periods_accounted(s, stream_clock, virtual=True)
-    assert_periods_accounted(s, s["expected_callbacks"], virtual=True)
+    check = assert_native_realtime if mode == "native" else assert_periods_accounted
+    check(s, rec, canary, stream_clock)
+    check(s, rec, canary, s["expected_callbacks"])
     assert s["callbacks"] >= 0.9 * seconds / period
     assert s["interval_us"]["p50"] == pytest.approx(period * 1e6, rel=0.05)
     for key in ("callbacks", "expected_callbacks", "xruns", "dropped", "overruns", "late",
@@ -260,34 +263,22 @@ def test_recorder_falling_behind_counts_every_dropped_frame(tmp_path, monkeypatc
     assert rec["frames"] + rec["dropped_frames"] == 400 * 64
 
 
-def _run_with_busy_thread(mode: str, busy: bool, seconds: float = 2.0) -> dict:
-    eng = Engine(make_chain(), blocksize=64, mode=mode, backend="virtual")
-    run_under_load(eng, GilLoad() if busy else Load(), seconds)  # GilLoad: a pure-Python spinning thread
-    return eng.stats()
-
-
 def test_virtual_busy_python_thread():
-    """Same rule as on JACK: under a busy Python thread native mode has 0
-    overruns and no more xruns/late callbacks than its no-load run in this
-    test, within max(5, 0.5 % of the callbacks) of jitter on a shared VM.
-    Python mode is measured and printed. Extra xruns beyond that are
-    accepted only when the native callback never overran and never ran
-    longer than a period: then the periods were skipped by the clock thread
-    waiting for a CPU (the 2-core VM, the busy thread and the host), which
-    no GIL can cause.
-    """
-    base = _run_with_busy_thread("native", False)
-    busy = _run_with_busy_thread("native", True)
-    py_busy = _run_with_busy_thread("python", True)
-    for label, s in (("native no load", base), ("native busy", busy), ("python busy", py_busy)):
-        print(f"{label:15s} callbacks={s['callbacks']} xruns={s['xruns']} late={s['late']} "
+    """Under a busy Python thread, native mode on the virtual device (64
+    frames) keeps the clock and every callback over half a period overlaps
+    a canary-witnessed host stall (tests/_realtime.py). Python mode is
+    measured under the same load and printed."""
+    results = {}
+    for mode in ("native", "python"):
+        eng = Engine(make_chain(), blocksize=64, mode=mode, backend="virtual")
+        with Canary() as canary:
+            run_under_load(eng, GilLoad(), 2.0)  # GilLoad: a pure-Python spinning thread
+        results[mode] = (eng.stats(), eng.monitor, canary)
+        s = results[mode][0]
+        print(f"{mode:6s} busy callbacks={s['callbacks']} xruns={s['xruns']} late={s['late']} "
               f"overruns={s['overruns']} process max={s['process_us']['max']:.1f} us")
-    tolerance = max(5, 0.005 * base["callbacks"])
-    assert busy["overruns"] == 0
-    assert busy["callbacks"] >= 0.9 * busy["expected_callbacks"]
-    if not callback_never_late_by_itself(busy):
-        assert busy["xruns"] <= base["xruns"] + tolerance
-        assert busy["late"] <= base["late"] + tolerance
+    s, rec, canary = results["native"]
+    print(assert_native_realtime(s, rec, canary, s["expected_callbacks"]))
 
 
 def test_native_rejects_non_c_processor_added_while_running():
@@ -354,3 +345,42 @@ def test_virtual_input_from_file(tmp_path):
     with pytest.raises(RtaudioError, match="44100 Hz.*48000 Hz"):
         Engine(make_chain(), backend="virtual",
                backend_options=dict(input=str(tmp_path / "in44.wav"))).start()
+
+
+def test_modes_bit_identical_on_signal_decaying_into_denormals(tmp_path):
+    """A sine decaying from full scale through the float32 subnormal range to
+    exact zeros: native and python mode give the same bits (both set FTZ/DAZ
+    in the callback thread, docs/realtime.md §1), equal to offline
+    processing (the kernels flush their own state, spec 0.6)."""
+    from rtaudio import VCF, RingModulator
+    n = 120 * 256
+    t = np.arange(n)
+    x64 = np.sin(2 * np.pi * 440.0 * t / RATE) * 0.996 ** t
+    # float32 subnormals built from their bits: this thread may run with
+    # FTZ/DAZ (python-mode callbacks called directly by other tests set it)
+    x = x64.astype(np.float32)
+    small = np.abs(x64) < np.finfo(np.float32).tiny
+    bits = np.rint(np.abs(x64[small]) / 2.0 ** -149).astype(np.uint32)
+    x[small] = (bits | np.where(x64[small] < 0, 0x80000000, 0).astype(np.uint32)).view(np.float32)
+    magnitude = x.view(np.uint32) & 0x7FFFFFFF
+    assert np.count_nonzero((magnitude > 0) & (magnitude < 0x00800000)) > 1000  # subnormal input samples
+    path = tmp_path / "decay.wav"
+    sf.write(path, x, RATE, subtype="FLOAT")
+
+    def chain():
+        return Chain([LowPass(cutoff_hz=3000.0), VCF(cutoff_hz=1500.0, resonance=2.0),
+                      RingModulator(carrier_hz=300.0, oversampling_factor=2)])
+
+    out = {}
+    for mode in ("native", "python"):
+        eng = Engine(chain(), blocksize=256, channels=1, mode=mode, backend="virtual",
+                     backend_options=dict(input=str(path), output_seconds=n / RATE, max_callbacks=n // 256,
+                                          speed=0))
+        eng.start()
+        assert eng.wait(60)
+        eng.stop()
+        assert eng.stats()["ftz_daz_in_callback"] is True
+        out[mode] = eng.captured.copy()
+    assert out["native"].shape == (n, 1)
+    assert np.array_equal(out["native"], out["python"])
+    assert np.array_equal(chain()(x[:, None], RATE), out["native"])

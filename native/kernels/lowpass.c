@@ -17,7 +17,7 @@
 #include "rtdsp.h"
 #include "rtdsp_internal.h"
 
-#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && !defined(RTD_NO_TARGET_CLONES)
 #define RTD_FMA_CLONES __attribute__((target_clones("fma", "default")))
 #else
 #define RTD_FMA_CLONES

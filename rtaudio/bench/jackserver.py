@@ -40,6 +40,8 @@ def _die_with_parent() -> None:
 def rescan_portaudio() -> None:
     """Make PortAudio (through sounddevice) enumerate the devices again."""
     import sounddevice as sd
+    from rtaudio.engine.backends.portaudio_exit import install
+    install()
     sd._terminate()
     sd._initialize()
 

@@ -168,12 +168,16 @@ def command(device: Optional[str], samplerate: int, blocksize: int, channels: Op
     interrupted = False
     previous_term = _stop_on_sigterm()
     try:
-        while eng.running:
+        while eng.running and not eng.error:
             elapsed = time.monotonic() - start
             if duration is not None and elapsed >= duration:
                 break
             status.update(elapsed)
             time.sleep(STATUS_PERIOD_S)
+        if eng.error:  # say so at once: closing a lost device can take seconds
+            status.finish()
+            click.echo(f"device lost: stopping{' and closing ' + str(record) if record else ''}",
+                       err=True)
     except KeyboardInterrupt:
         interrupted = True
     finally:

@@ -25,7 +25,7 @@ import numpy as np
 from rtaudio.engine.backends import BACKEND_NAMES, DeviceChoice, make_backend
 from rtaudio.chain import Chain
 from rtaudio.errors import RtaudioError
-from rtaudio.engine.monitor import RECORD_DTYPE, Monitor
+from rtaudio.engine.monitor import RECORD_DTYPE, Monitor, warm_up as warm_up_monitor
 from rtaudio.engine.native import NativeEngine, check_native_chain
 from rtaudio.engine.pycallback import PythonCallback
 from rtaudio.engine.recorder import Recorder
@@ -34,7 +34,20 @@ MODES = ("native", "python")
 SWITCH_INTERVAL_S = 0.0005
 TAP_SECONDS = 1.0
 #: no callback for this long (and at least 20 periods) means the device is gone
-STALL_TIMEOUT_S = 2.0
+#: (docs/realtime.md §4: a lost device is reported within 2 s)
+STALL_TIMEOUT_S = 1.0
+
+
+def warm_up_chain(chain: Chain, blocksize: int) -> None:
+    """Run every Numba kernel of a prepared chain once on silence, then
+    reset, so no compilation happens in the python-mode callback
+    (docs/realtime.md §1). Pitch results of the warm-up are discarded."""
+    for proc in chain:
+        if proc.backend == "numba" and not proc.bypass:
+            proc.process(np.zeros((blocksize, proc.channels), dtype=np.float32))
+            proc.reset()
+            if hasattr(proc, "read_results"):
+                proc.read_results()
 
 
 class Engine:
@@ -154,6 +167,9 @@ class Engine:
             choice = self._backend.resolve(self.device, self.samplerate, self.blocksize, self.channels)
             self.choice = choice
             self.chain.prepare(self.samplerate, self.channels, self.blocksize)
+            warm_up_monitor()
+            if self.mode == "python":
+                warm_up_chain(self.chain, self.blocksize)
             self.monitor_obj = Monitor(self.samplerate, on_poll=self._poll)
             self.recorder = None
             record_ring = None
@@ -183,6 +199,7 @@ class Engine:
                 sys.setswitchinterval(SWITCH_INTERVAL_S)
             self._last_progress = (0, time.monotonic())
             self._started_at = time.monotonic()
+            self.chain.set_streaming(True)  # resets/structure changes go through the nodes now
             try:
                 stream.start()
             except BaseException:
@@ -205,6 +222,7 @@ class Engine:
         message = self.stream.close() if self.stream is not None else None
         if message and not self.error:
             self.error = message
+        self.chain.set_streaming(False)
         if self.monitor_obj is not None:
             self.monitor_obj.stop()
         if self.recorder is not None:
@@ -228,6 +246,7 @@ class Engine:
         """Runs in the monitor thread: chain edits, device-loss watchdog."""
         if not self._running or self._stopping:
             return
+        self._sync_streaming()
         if self.native is not None:
             try:
                 self.native.sync()
@@ -295,8 +314,19 @@ class Engine:
         The monitor thread also does this every 20 ms; Python mode sees
         edits at the next block by itself.
         """
+        if self._running:
+            self._sync_streaming()
         if self.native is not None and self._running:
             self.native.sync()
+
+    def _sync_streaming(self) -> None:
+        """Processors added while streaming hand their resets to the audio
+        thread too; old state generations are freed once unused."""
+        for proc in self.chain:
+            if not proc._streaming:
+                proc.set_streaming(True)
+            elif proc._retiring:
+                proc.collect_retired()
 
     # ----------------------------------------------------------------- status
     @property
@@ -354,8 +384,8 @@ class Engine:
             "nonfinite_samples": int(holder.nonfinite_total) if holder else s["nonfinite_samples"],
             "error": self.error,
         })
-        if self.native is not None:
-            s["ftz_daz_in_callback"] = self.native.ftz_daz_seen
+        if holder is not None:
+            s["ftz_daz_in_callback"] = holder.ftz_daz_seen
         if self.recorder is not None:
             s["record"] = {"path": str(self.recorder.path), "frames": self.recorder.frames_written,
                            "dropped_frames": self.recorder.dropped_frames}

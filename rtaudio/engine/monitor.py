@@ -154,3 +154,9 @@ class Monitor:
                 except BaseException as exc:  # keep draining; the engine reports it
                     self.poll_error = exc
 
+
+def warm_up() -> None:
+    """Compile (or load from Numba's cache) the statistics kernel now, not on
+    the monitor thread's first drain after the stream started, where
+    compiling holds the GIL for seconds (docs/realtime.md §1)."""
+    load_late_kernel()

@@ -92,7 +92,7 @@ class NativeEngine:
         check_native_chain(self.chain)
         slots = ffi.new("rtd_slot[]", max(1, len(procs)))
         for i, proc in enumerate(procs):
-            slots[i].process = ffi.addressof(lib, proc.c_process_symbol)
+            slots[i].process = proc.native_process_pointer()
             slots[i].self = proc.native_handle()
             slots[i].bypass = int(bool(proc.bypass))
         desc = ffi.new("rtd_chain_desc *")

@@ -3,10 +3,14 @@
 Input channels are mapped onto the chain's channels (channel ``c`` reads
 stream channel ``c mod in_channels``), the chain runs in place on a
 preallocated float32 buffer, output channel ``c`` takes chain channel
-``c mod channels``, and a timing record goes into the monitor ring. Every
-array is allocated once, in ``__init__``; views for the stream's block
-size are cached, so the steady state allocates nothing that outlives a
-callback.
+``c mod channels``, and a timing record goes into the monitor ring. After
+``chain.process`` one C call per block (``rtd_pyblock_end``,
+native/engine/pyblock.c) writes the taps, the recording ring and the monitor
+record through the same ``rtd_engine`` struct the native callback uses;
+FTZ/DAZ are set in the callback thread before its first block, as in native
+mode (docs/realtime.md §1). Every array is allocated once, in ``__init__``;
+views for the stream's block size are cached, so the steady state allocates
+nothing that outlives a callback.
 """
 from __future__ import annotations
 
@@ -55,10 +59,38 @@ class PythonCallback:
         self.tap_in = FloatRing(tap_samples) if tap_samples else None
         self.tap_out = FloatRing(tap_samples) if tap_samples else None
         self.record_ring = record_ring
-        self.callbacks = 0
-        self.nonfinite_total = 0
-        self.record_dropped_frames = 0
+        self._input_copy = np.zeros((max_block, channels), dtype=np.float32)  # for the input tap
+        self._cinput_copy = ffi.cast("float *", ffi.from_buffer(self._input_copy))
+        self._input_copies: dict[int, np.ndarray] = {max_block: self._input_copy}
+        c = self.cdata = ffi.new("rtd_engine *")
+        c.work = self._cwork
+        c.channels, c.in_channels, c.out_channels, c.max_block = channels, in_channels, out_channels, max_block
+        c.monitor = monitor_ring.cdata if monitor_ring is not None else ffi.NULL
+        c.tap_in = self.tap_in.cdata if self.tap_in else ffi.NULL
+        c.tap_out = self.tap_out.cdata if self.tap_out else ffi.NULL
+        c.record = record_ring.cdata if record_ring is not None else ffi.NULL
+        self._ftz_daz_set = False
         self.error: Optional[BaseException] = None
+
+    @property
+    def callbacks(self) -> int:
+        """Callbacks completed so far."""
+        return int(lib.rtd_engine_callbacks(self.cdata))
+
+    @property
+    def nonfinite_total(self) -> int:
+        """Non-finite input samples seen by the callback."""
+        return int(self.cdata.nonfinite_total)
+
+    @property
+    def record_dropped_frames(self) -> int:
+        """Frames the recorder ring had no room for."""
+        return int(self.cdata.record_dropped_frames)
+
+    @property
+    def ftz_daz_seen(self) -> bool:
+        """True once a callback ran with FTZ/DAZ enabled."""
+        return bool(self.cdata.ftz_daz_seen)
 
     def _view(self, frames: int) -> np.ndarray:
         view = self._views.get(frames)
@@ -71,6 +103,9 @@ class PythonCallback:
                  input_time: float, current_time: float, output_time: float, status: int) -> None:
         """Process one callback; ``indata``/``outdata`` are ``(frames, ch)`` float32."""
         enter = time.monotonic_ns()
+        if not self._ftz_daz_set:  # per thread; the stream keeps its callback thread
+            lib.rtd_enable_ftz_daz()
+            self._ftz_daz_set = True
         nonfinite = 0
         done = 0
         while done < frames:
@@ -86,20 +121,16 @@ class PythonCallback:
             np.isfinite(work, out=finite)
             nonfinite += work.size - int(np.count_nonzero(finite))
             if self.tap_in is not None:
-                lib.rtd_float_ring_write(self.tap_in.cdata, self._cwork, n * self.channels)
+                copy = self._input_copies.get(n)
+                if copy is None:
+                    copy = self._input_copies[n] = self._input_copy[:n]
+                np.copyto(copy, work)
             self.chain.process(work)
-            if self.tap_out is not None:
-                lib.rtd_float_ring_write(self.tap_out.cdata, self._cwork, n * self.channels)
-            if self.record_ring is not None:
-                if not lib.rtd_float_ring_write(self.record_ring.cdata, self._cwork, n * self.channels):
-                    self.record_dropped_frames += n
             if outdata is not None:
                 if self._out_identity:
                     np.copyto(outdata[done:done + n] if n != frames else outdata, work)
                 else:
                     np.take(work, self._out_map, axis=1, out=outdata[done:done + n])
             done += n
-        self.nonfinite_total += nonfinite
-        self.monitor_ring.push(enter, time.monotonic_ns(), input_time, current_time, output_time,
-                               self.callbacks, frames, status, nonfinite)
-        self.callbacks += 1
+            lib.rtd_pyblock_end(self.cdata, self._cinput_copy, n, done >= frames, enter, input_time,
+                                current_time, output_time, frames, status, nonfinite)

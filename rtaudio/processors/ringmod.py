@@ -109,11 +109,9 @@ class RingModulator(Processor):
     def _set_param(self, name: str, value: Any) -> None:
         if name in self._STRUCTURAL:
             param = self.param(name)
-            self._values[name] = param.validate(value, type(self).__name__, self._sample_rate)
-            if self.prepared:
-                self._configure_structure()
-                self._update_targets()
-                self.reset()
+            with self._structure_lock:
+                self._values[name] = param.validate(value, type(self).__name__, self._sample_rate)
+                self._restructure()  # new reset state, one pointer swap (docs/realtime.md §2)
             return
         super()._set_param(name, value)
 
@@ -153,12 +151,11 @@ class RingModulator(Processor):
         self._configure_structure()
 
     def _configure_structure(self) -> None:
-        """(Re)build the filter tables for the current factor and model.
-
-        The tables live in buffers sized for the largest factor (allocated
-        with the struct in ``_allocate``), so a running C kernel never sees
-        a pointer to a smaller or freed table. A structural change while
-        streaming still implies a reset and is not click-free.
+        """Build the filter tables of a new struct for the current factor and
+        model (``_allocate``; a structural change allocates a new generation
+        through ``Processor._restructure``, so a running kernel never sees
+        these tables change). A structural change implies a reset and is not
+        click-free.
         """
         factor = self.oversampling_factor
         hist = polyphase.history_length()

@@ -137,13 +137,15 @@ class VCF(Processor):
             self._check_cutoff(number, old_factor, name, value)
         elif name == "oversampling_factor":
             self._check_cutoff(self._values["cutoff_hz"], number, name, value)
-        self._values[name] = number
-        if self.prepared:
-            if name == "oversampling_factor" and number != old_factor:
-                # structural change => reset (4.4): a new, reset bundle
-                self._install(self._build(self._channels))
-            else:
-                self._update_targets()
+        with self._structure_lock:
+            self._values[name] = number
+            if self.prepared:
+                if name == "oversampling_factor" and number != old_factor:
+                    # structural change => reset (4.4): a new, reset generation
+                    # published by one pointer swap (docs/realtime.md §2)
+                    self._restructure()
+                else:
+                    self._update_targets()
 
     def prepare(self, sample_rate: float, channels: int, max_block: int = 8192) -> None:
         """Allocate state for streaming and reset it (see ``Processor.prepare``).
@@ -165,12 +167,8 @@ class VCF(Processor):
 
     # ---------------------------------------------------------------- state
     # All arrays and the C struct of one configuration live in one
-    # ``_Arrays`` bundle. A change of oversampling_factor while streaming
-    # builds, configures and resets a new bundle, then swaps it in with one
-    # attribute assignment, so a concurrent ``process`` (python mode) sees
-    # either the old or the new configuration, never a mix. The previous
-    # bundles stay referenced (``_retired``, last two) because the native
-    # engine's callback may run on the old C struct until it republishes.
+    # ``_Arrays`` bundle; a change of oversampling_factor builds a new one
+    # through ``Processor._restructure`` (docs/realtime.md §2).
     def _build(self, channels: int) -> "_Arrays":
         arrays = _Arrays(channels, self._values["oversampling_factor"])
         self._store_targets(arrays.cparams)
@@ -178,9 +176,6 @@ class VCF(Processor):
         return arrays
 
     def _install(self, arrays: "_Arrays") -> None:
-        old = getattr(self, "_arrays", None)
-        if old is not None:
-            self._retired = (getattr(self, "_retired", []) + [old])[-2:]
         self._arrays = arrays          # the kernels read only this bundle
         self._cself = arrays.cself     # generic C dispatch of Processor
         self._cparams = arrays.cparams

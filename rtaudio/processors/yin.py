@@ -217,14 +217,13 @@ class YinTracker(Processor):
             cand = dict(self._values, **{name: new})
             check_yin_config(cand["frame_length"], cand["fmin_hz"], cand["fmax_hz"],
                              self._sample_rate, owner)
-        self._values[name] = new
-        if self.prepared:
-            if name in STRUCTURAL:        # 5.1: structural change -> re-allocate and reset
-                self._allocate(self._channels)
-                self._update_targets()
-                self.reset()
-            else:
-                self._update_targets()
+        with self._structure_lock:
+            self._values[name] = new
+            if self.prepared:
+                if name in STRUCTURAL:    # 5.1: structural change -> new, reset state
+                    self._restructure()   # one pointer swap (docs/realtime.md §2)
+                else:
+                    self._update_targets()
 
     def prepare(self, sample_rate: float, channels: int, max_block: int = 8192) -> None:
         """Allocate state for streaming and reset it (see ``Processor.prepare``).
@@ -274,12 +273,6 @@ class YinTracker(Processor):
 
     # ------------------------------------------------------------ kernels
     def _allocate(self, channels: int) -> None:
-        # A structural change re-allocates while another thread may be inside
-        # the C kernel with the old struct: keep the previous generation alive.
-        if getattr(self, "_cself", None) is not None:
-            self._retired = (self._cself, self._tables, self._params, self._config, self._history,
-                             self._n_seen, self._frame, self._work, self._out4, self._counters,
-                             self._spectra, self._block_energy, self._inv_tau)
         N, hop = self.frame_length, self.hop_length
         p_min, p_max = yin_periods(N, self.fmin_hz, self.fmax_hz, self._sample_rate)
         n_fft = fft_length_for_autocorr(N)

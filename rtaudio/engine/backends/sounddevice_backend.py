@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 from rtaudio.engine.backends import DeviceChoice, shut_down_within
+from rtaudio.engine.backends.portaudio_exit import install as install_exit_handler
 from rtaudio.engine.devices import check_settings, find_device
 from rtaudio.errors import RtaudioError
 
@@ -97,6 +98,7 @@ class SoundDeviceBackend:
     name = "sounddevice"
 
     def __init__(self, play: Union[str, Path, None] = None, loop: bool = False) -> None:
+        install_exit_handler()  # no SIGABRT at exit if the JACK server died meanwhile
         self.play = play
         self.loop = bool(loop)
 
@@ -223,9 +225,8 @@ class SoundDeviceStream:
             # PortAudio is wedged (e.g. its JACK server vanished): Pa_Terminate
             # at exit would block on the same lock, so skip it and let the
             # process end.
-            import atexit
-            import sounddevice as sd
-            atexit.unregister(sd._exit_handler)
+            from rtaudio.engine.backends.portaudio_exit import skip_terminate
+            skip_terminate()
         return error
 
 

@@ -1,0 +1,121 @@
+"""Faults around a live engine (docs/realtime.md §4), in subprocesses.
+
+The JACK server is killed with SIGKILL (what a crash looks like). A
+killed jackd keeps its server slot in JACK's shared registry until a server
+of the same name starts again, so these tests use one fixed server name:
+each run reuses the slot the previous run left.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from rtaudio.bench.jackserver import _die_with_parent
+
+KILL_SERVER_NAME = "rtaudio_killtest"
+RATE = 48000
+
+CLOSED_SCRIPT = r"""
+import os, signal, sys, time
+from rtaudio import Chain, LowPass
+from rtaudio.engine import Engine
+from rtaudio.bench.jackserver import JackDummyServer
+server = JackDummyServer(48000, 256, name=sys.argv[2]).start()
+eng = Engine(Chain([LowPass()]), blocksize=256, mode=sys.argv[1])
+eng.start(); time.sleep(1.0); eng.stop()
+assert eng.error is None and eng.stats()["callbacks"] > 50
+os.kill(server.proc.pid, signal.SIGKILL)
+server.proc.wait(10)
+print("KILLED", flush=True)
+"""
+
+
+@pytest.mark.parametrize("mode", ["native", "python"])
+def test_server_killed_after_stream_closed_exits_cleanly(jack_servers, mode):
+    """Engine on JACK for 1 s, stopped, then jackd SIGKILLed before the
+    process exits: the exit is clean (status 0, no SIGABRT from
+    PortAudio's pa_jack.c Terminate assertion, no core dump)."""
+    jack_servers.close()
+    proc = subprocess.run([sys.executable, "-c", CLOSED_SCRIPT, mode, KILL_SERVER_NAME],
+                          capture_output=True, text=True, timeout=90)
+    assert "KILLED" in proc.stdout, proc.stdout + proc.stderr
+    assert "Assertion" not in proc.stderr, proc.stderr
+    assert proc.returncode == 0, (proc.returncode, proc.stderr[-2000:])
+
+
+def start_killable_jackd(name: str, period: int) -> subprocess.Popen:
+    """jackd for a child process to use; this process never opens a JACK
+    client of it (PortAudio here would abort at exit once it is killed)."""
+    env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1", JACK_DEFAULT_SERVER=name)
+    proc = subprocess.Popen(["jackd", "-n", name, "-R", "-d", "dummy", "-r", str(RATE), "-p", str(period)],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=env, preexec_fn=_die_with_parent)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:  # slot busy (a concurrent run): try again
+            time.sleep(1.0)
+            proc = subprocess.Popen(proc.args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                    stderr=subprocess.DEVNULL, env=env, preexec_fn=_die_with_parent)
+            continue
+        ready = subprocess.run(["jack_wait", "-c", "-s", name], env=env, capture_output=True, text=True)
+        if "running" in ready.stdout:
+            return proc
+        time.sleep(0.2)
+    proc.terminate()
+    pytest.fail(f"jackd -n {name} did not start")
+
+
+def _timestamped_lines(stream, lines: list) -> None:
+    for line in stream:
+        lines.append((time.monotonic(), line.rstrip("\n")))
+
+
+@pytest.mark.parametrize("mode", ["native", "python"])
+def test_server_killed_during_live_record(jack_servers, tmp_path, mode):
+    """`rtaudio live --record take.wav` on JACK, jackd SIGKILLed after ~1.5 s
+    of streaming: "device lost" within 2 s of the kill, exit status 1 with one
+    clear error line naming the device (no traceback, no abort); the WAV is
+    readable and holds the audio up to the loss (its length matches the time
+    the stream ran, within 0.5 s)."""
+    import threading
+    jack_servers.close()
+    take = tmp_path / "take.wav"
+    err_lines: list = []
+    server = start_killable_jackd(KILL_SERVER_NAME, 256)
+    if True:
+        live = subprocess.Popen([sys.executable, "-m", "rtaudio", "live", "--record", str(take),
+                                 "--mode", mode, "--blocksize", "256", "--duration", "60",
+                                 "--chain", "gate > lowpass"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                env=dict(os.environ, JACK_DEFAULT_SERVER=KILL_SERVER_NAME))
+        reader = threading.Thread(target=_timestamped_lines, args=(live.stderr, err_lines), daemon=True)
+        reader.start()
+        deadline = time.monotonic() + 30
+        while not any(line.startswith("live:") for _, line in err_lines) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        streaming_since = time.monotonic()
+        time.sleep(1.5)
+        os.kill(server.pid, signal.SIGKILL)
+        killed_at = time.monotonic()
+        server.wait(10)
+        out = live.stdout.read()
+        live.wait(60)
+        reader.join(10)
+    err = "\n".join(line for _, line in err_lines)
+    lost = [t - killed_at for t, line in err_lines if line.startswith("device lost")]
+    print(f"exit {live.returncode}; 'device lost' {lost} s after the kill; stderr:\n{err[-800:]}")
+    assert live.returncode == 1, (live.returncode, err[-2000:])
+    assert "Traceback" not in err and "Assertion" not in err, err
+    assert lost and lost[0] < 2.0, lost
+    assert any("device 'system'" in line and "engine stopped" in line for _, line in err_lines), err
+    data, rate = sf.read(take, dtype="float32")
+    ran_s = killed_at - streaming_since
+    assert rate == RATE and data.ndim == 2 and data.shape[1] == 2 and np.isfinite(data).all()
+    assert abs(data.shape[0] / RATE - ran_s) < 0.5, (data.shape[0] / RATE, ran_s)
