@@ -104,6 +104,7 @@ void rtd_ringmod_reset(void *self);
  *         [3] output_gain target  [4] smoothing pole s (0.4, base rate)
  *         [5] T = 1/(L·fs) of the model [s]
  *         [6] solver: 0 = Newton, 1 = the paper's fixed point (docs/maths/vcf.md)
+ *         [7] relative tolerance of the fixed point (the paper: 1e-3)
  * smooth: [0] K  [1] gfdbk  [2] drive  [3] output_gain (current, shared,
  *         stepped once per base-rate sample)
  * state:  channels x 16 [s1 s2 s3 s4 vout vc1 vc2 vc3 vc11 vc21 vc31 vc41

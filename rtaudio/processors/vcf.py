@@ -29,6 +29,8 @@ CAPACITANCE_F = 0.01e-6
 CUTOFF_LIMIT_RATIO = 0.068
 #: docs/maths/vcf.md §3: Newton converges up to 0.45 * fs (any L)
 NEWTON_CUTOFF_RATIO = 0.45
+#: the paper's relative tolerance on vc4 (written 10e-4), params[7]
+FIXED_POINT_REL_ERR = 10e-4
 #: solver names, in the order of params[6] (native/rtdsp.h)
 SOLVERS = ("newton", "fixed_point")
 N_STATE = 16
@@ -240,6 +242,7 @@ class VCF(Processor):
         lib.rtd_param_store(cparams, 4, smoothing_pole(self._sample_rate))
         lib.rtd_param_store(cparams, 5, 1.0 / (factor * self._sample_rate))
         lib.rtd_param_store(cparams, 6, float(SOLVERS.index(self._values["solver"])))
+        lib.rtd_param_store(cparams, 7, FIXED_POINT_REL_ERR)
 
     def _update_targets(self) -> None:
         self._store_targets(self._cparams)
@@ -309,7 +312,7 @@ class _Arrays:
     """
 
     def __init__(self, channels: int, factor: int) -> None:
-        self.params = np.zeros(7, dtype=np.float64)
+        self.params = np.zeros(8, dtype=np.float64)
         self.smooth = np.zeros(4, dtype=np.float64)
         self.state = np.zeros((channels, N_STATE), dtype=np.float64)
         self.counters = np.zeros(N_COUNTERS, dtype=np.int64)

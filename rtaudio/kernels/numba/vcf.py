@@ -190,6 +190,7 @@ def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
     half_T = params[5] / 2.0
     inv_half_T = 1.0 / half_T
     newton = params[6] == 0.0
+    rel_err = params[7]
     frames, channels = buf.shape
     factor = interp_taps.shape[1]
     vin = scratch[0]
@@ -272,7 +273,7 @@ def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
                 vc4 = 0.0
                 vc4_prev = 1.0
                 iters = 0
-                while abs(vc4 - vc4_prev) > REL_ERR * abs(vc4_prev):
+                while abs(vc4 - vc4_prev) > rel_err * abs(vc4_prev):
                     vc4_prev = vc4
                     vin1 = math.tanh((xin - vout) / TWO_VT)
                     xc1 = K * (vin1 + vc11)

@@ -35,7 +35,7 @@ N_STATE = 16  # s1 s2 s3 s4 vout vc1 vc2 vc3 vc11 vc21 vc31 vc41 xc1 xc2 xc3 xc4
 def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
                 counters: np.ndarray, buf: np.ndarray,
                 tanh: Callable[[float], float] = math.tanh,
-                oversampling: Optional[tuple] = None, rel_err: float = REL_ERR,
+                oversampling: Optional[tuple] = None, rel_err: Optional[float] = None,
                 max_iter: int = MAX_ITER, newton_tol: float = NEWTON_TOL,
                 newton_max_iter: int = NEWTON_MAX_ITER) -> None:
     """Process ``buf`` (frames x channels) in place.
@@ -53,13 +53,15 @@ def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
     L = 1 (one column in ``interp_taps``) no filter is applied.
 
     ``params[6]`` selects the solver (0 Newton, 1 fixed point);
-    ``rel_err``/``max_iter`` are the fixed point's relative tolerance and
+    ``rel_err`` (default ``params[7]``)/``max_iter`` are the fixed point's relative tolerance and
     cap, ``newton_tol``/``newton_max_iter`` Newton's stop rule (volts) and
     cap. Both caps count into ``counters[1]``.
     """
     k_t, g_t, d_t, o_t, s = (float(v) for v in params[:5])
     half_T = float(params[5]) / 2.0
-    newton = float(params[6]) == 0.0 if len(params) > 6 else False
+    newton = float(params[6]) == 0.0
+    if rel_err is None:
+        rel_err = float(params[7])
     two_vt = 2.0 * VT
     two_gamma = 2.0 * GAMMA
     six_gamma = 6.0 * GAMMA
