@@ -63,7 +63,7 @@ def stream(proc, x, sizes, fs=FS, events=()):
 def test_parameters_defaults_validation_and_latency():
     rm = RingModulator()
     assert rm.get_params() == {"carrier_hz": 440.0, "carrier_level": 0.8, "input_gain": 0.8,
-                               "output_gain": 1.0, "oversampling_factor": 8, "model": "stable"}
+                               "output_gain": 1.0, "oversampling_factor": 4, "model": "stable"}
     assert rm.latency_samples == 56
     rm.prepare(FS, 1)
     for name, bad in [("carrier_hz", 0.45 * FS + 1), ("carrier_hz", -1.0), ("carrier_level", 4.5),
@@ -72,7 +72,7 @@ def test_parameters_defaults_validation_and_latency():
                       ("oversampling_factor", 2.5), ("model", "euler")]:
         with pytest.raises(ValueError, match=name):
             setattr(rm, name, bad)
-    assert rm.get_params()["oversampling_factor"] == 8  # old value kept
+    assert rm.get_params()["oversampling_factor"] == 4  # old value kept
     rm.oversampling_factor = 30
     assert rm.latency_samples == 56
 
