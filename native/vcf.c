@@ -50,7 +50,7 @@ typedef struct {
     double s1, s2, s3, s4, vout, vc1, vc2, vc3, vc11, vc21, vc31, vc41, xc1, xc2, xc3, xc4;
 } vcf_channel;
 
-/* One pass of 4.2 step 2 (2.1 to 2.7) in Gauss-Seidel order. */
+/* One sweep of the fixed-point iteration (docs/maths/vcf.md §5), Gauss-Seidel order. */
 static inline void vcf_iterate(vcf_channel *c, double x, double K, double gfdbk, double half_T,
                                double *vc4, double *vc4_prev)
 {
@@ -74,8 +74,8 @@ static inline void vcf_iterate(vcf_channel *c, double x, double K, double gfdbk,
     c->vout = *vc4 / 2.0 + *vc4 * gfdbk;
 }
 
-/* After pass number `iters`: 0 when the cap of step 2.8 is reached (and
- * the sample is counted as non-converged) or the relative test of step 2
+/* After pass number `iters`: 0 when the cap of 100 sweeps is reached (and
+ * the sample is counted as non-converged) or the relative test on vc4
  * (with fabs, not the repo C's integer abs) is met; 1 to iterate again. */
 static inline int vcf_pending(double vc4, double vc4_prev, int iters, double rel_err,
                               int64_t *nonconverged)
@@ -87,7 +87,7 @@ static inline int vcf_pending(double vc4, double vc4_prev, int iters, double rel
     return fabs(vc4 - vc4_prev) > rel_err * fabs(vc4_prev);
 }
 
-/* Step 4: trapezoidal update of the integrator states, flushed (0.6). */
+/* Trapezoidal update of the integrator states, flushed. */
 static inline void vcf_finish(vcf_channel *c, double vc4, double half_T)
 {
     c->s1 = rtd_flush(half_T * c->xc1 + c->vc1);
@@ -96,9 +96,9 @@ static inline void vcf_finish(vcf_channel *c, double vc4, double half_T)
     c->s4 = rtd_flush(half_T * c->xc4 + vc4);
 }
 
-/* One sample of 4.2 for one channel: the fixed-point loop (step 2, with
- * the initial guess of step 1 and the cap of step 2.8), then the
- * trapezoidal state update of step 4.  Returns the iteration count. */
+/* One sample of the fixed point for one channel: the sweeps (with
+ * the paper's initial guess vc4 = 0 and the cap), then the
+ * trapezoidal state update.  Returns the iteration count. */
 static inline int vcf_step(vcf_channel *c, double x, double K, double gfdbk, double half_T,
                            double rel_err, int64_t *nonconverged)
 {
@@ -547,7 +547,7 @@ void rtd_vcf_process(void *self_, float *buf, int frames, int channels)
             gain = rtd_smooth_step(gain, o_target, s);
             double x = (double)*p;
             const int bad = !isfinite(x);
-            if (bad) {                   /* spec 0.5: 0.0 in, 0.0 out, counted */
+            if (bad) {                   /* non-finite: 0.0 in, 0.0 out, counted */
                 x = 0.0;
                 ++nonfinite;
             }
@@ -560,9 +560,9 @@ void rtd_vcf_process(void *self_, float *buf, int frames, int channels)
                 total_iters += iters;
                 if (iters > max_iters)
                     max_iters = iters;
-                y = c.vout * gain;                            /* step 3 */
+                y = c.vout * gain;
                 vcf_flush_channel(&c);
-            } else {                     /* model at L·fs between 3.5 filters */
+            } else {                     /* model at L·fs between the polyphase filters */
                 rtd_pp_interp(self->interp_taps, L, hist, x, vin);
                 for (int j = 0; j < L; ++j) {
                     const int iters = newton

@@ -6,7 +6,7 @@ feedback, trapezoidal integration and a per-sample solve of the
 delay-free loop, by Newton's method (default, §3) or by the paper's
 fixed-point iteration (``solver="fixed_point"``, §5). ``cutoff_hz`` sets
 the bias current ``I0`` through the linearised characteristic frequency
-of §2.3.
+of §2.
 """
 from __future__ import annotations
 
@@ -36,12 +36,12 @@ SOLVERS = ("newton", "fixed_point")
 N_STATE = 16
 N_COUNTERS = 5
 
-#: highest oversampling factor (spec 4.4)
+#: highest oversampling factor (docs/maths/vcf.md §6)
 MAX_OVERSAMPLING = 16
 
 
 def cutoff_to_current(cutoff_hz: float) -> float:
-    """Bias current ``I0 = 8π·eta·VT·C·cutoff_hz`` in ampere (spec 4.3)."""
+    """Bias current ``I0 = 8π·eta·VT·C·cutoff_hz`` in ampere (docs/maths/vcf.md §2)."""
     return 8.0 * math.pi * ETA * VT_V * CAPACITANCE_F * cutoff_hz
 
 
@@ -62,7 +62,7 @@ def max_cutoff_hz(sample_rate: float, oversampling_factor: int = 1,
 
 
 class VCF(Processor):
-    """EMS VCS3 diode-ladder low-pass filter (virtual analog, spec 4).
+    """EMS VCS3 diode-ladder low-pass filter (virtual analog, docs/maths/vcf.md).
 
     Parameters
     ----------
@@ -71,7 +71,7 @@ class VCF(Processor):
         [20, 0.45·fs] (with ``solver="fixed_point"`` at most 0.068·L·fs,
         L = ``oversampling_factor``: 3.26 kHz at 48 kHz).
         It is not the −3 dB point of the ladder: with ``resonance=0`` the
-        small-signal response is about −20 dB at ``f_c`` (spec 4.3).
+        small-signal response is about −20 dB at ``f_c`` (docs/maths/vcf.md §2).
         Default 2500 (the repo's I0 = 30 µA).
     resonance : float
         Global feedback gain ``gfdbk`` in [0, 10]. Default 1.5 (the repo's
@@ -111,7 +111,7 @@ class VCF(Processor):
     published C code's integer ``abs`` bug is not reproduced, see
     docs/maths/vcf.md §5). ``K = I0/(2C)``,
     ``resonance``, ``drive`` and ``output_gain`` are smoothed per sample
-    (10 ms, spec 0.4), once per base-rate sample (held over the L model
+    (10 ms), once per base-rate sample (held over the L model
     steps when oversampling, as in the ring modulator).
 
     Solver statistics: ``nonconverged_samples``, ``max_iterations_last_block``,
@@ -125,7 +125,7 @@ class VCF(Processor):
 
     A non-finite input sample is replaced by 0.0 for the model, 0.0 is
     written to the output at that position and ``nonfinite_count`` counts
-    it (spec 0.5).
+    it.
     """
 
     chain_name = "vcf"

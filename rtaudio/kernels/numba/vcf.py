@@ -231,7 +231,7 @@ def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
             gain = smooth_step(gain, o_t, s)
             x = np.float64(buf[n, ch])
             bad = not math.isfinite(x)
-            if bad:  # spec 0.5: 0.0 in, 0.0 out, counted
+            if bad:  # non-finite: 0.0 in, 0.0 out, counted
                 x = 0.0
                 nonfinite += 1
             x = x * drive

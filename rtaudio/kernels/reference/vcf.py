@@ -20,7 +20,7 @@ import numpy as np
 from rtaudio.kernels.reference import polyphase as pp
 from rtaudio.kernels.reference.common import flush, sanitize, smooth_step
 
-# 4.1 constants
+# constants (docs/maths/vcf.md §1)
 VT = 0.026
 ETA = 1.836
 GAMMA = ETA * VT
@@ -106,11 +106,11 @@ def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
                     vout, vc1, vc2, vc3 = flush(vout), flush(vc1), flush(vc2), flush(vc3)
                     vc11, vc21, vc31, vc41 = flush(vc11), flush(vc21), flush(vc31), flush(vc41)
                     continue
-                # 4.2 step 1: the repo's initial guess, at least one iteration
+                # fixed point (docs/maths/vcf.md §5): the paper's initial guess, >= 1 sweep
                 vc4 = 0.0
                 vc4_prev = 1.0
                 iters = 0
-                while abs(vc4 - vc4_prev) > rel_err * abs(vc4_prev):   # step 2
+                while abs(vc4 - vc4_prev) > rel_err * abs(vc4_prev):
                     vc4_prev = vc4
                     vin1 = tanh((xin - vout) / two_vt)
                     xc1 = K * (vin1 + vc11)
@@ -125,15 +125,15 @@ def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
                     xc4 = K * (-vc41 - vc31)
                     vc4 = half_T * xc4 + s4
                     vc41 = tanh(vc4 / six_gamma)
-                    vout = vc4 / 2.0 + vc4 * g                        # step 2.7
+                    vout = vc4 / 2.0 + vc4 * g
                     iters += 1
-                    if iters == max_iter:                             # step 2.8
+                    if iters == max_iter:
                         nonconverged += 1
                         break
                 total += iters
                 max_iters = max(max_iters, iters)
-                outputs.append(vout)                                  # step 3
-                # step 4: trapezoidal update, then flush everything (0.6)
+                outputs.append(vout)
+                # trapezoidal update, then flush everything
                 s1 = flush(half_T * xc1 + vc1)
                 s2 = flush(half_T * xc2 + vc2)
                 s3 = flush(half_T * xc3 + vc3)
