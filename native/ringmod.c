@@ -1,14 +1,14 @@
 /* ringmod.c: diode ring modulator (docs/maths/ringmod.md).
  *
  * Per base-rate sample n (all arithmetic in double):
- *   1. smoothers (0.4, one step per base sample, shared by channels):
+ *   1. smoothers (one step per base sample, shared by channels):
  *      carrier_level, input_gain k, output_gain;
- *   2. carrier (3.6): vc[j] = level*sin(2*pi*phi), phi += inc, wrap,
+ *   2. carrier (§1): vc[j] = level*sin(2*pi*phi), phi += inc, wrap,
  *      for the L high-rate steps j = 0..L-1 (phase shared by channels);
- *   3. per channel: x -> 0 if non-finite (0.5); polyphase interpolation
- *      of k*x (3.5) -> vin[0..L-1]; L model steps (3.4 "stable" Newton /
- *      3.3 "paper" explicit) -> v[0..L-1]; transposed polyphase
- *      decimation (3.5) -> y; out = (float)(output_gain*y).
+ *   3. per channel: x -> 0 if non-finite (counted); polyphase interpolation
+ *      of k*x (§4) -> vin[0..L-1]; L model steps (§3 "stable" Newton /
+ *      §2 "paper" explicit) -> v[0..L-1]; transposed polyphase
+ *      decimation (§4) -> y; out = (float)(output_gain*y).
  * The Numba kernel (rtaudio/kernels/numba/ringmod.py) and the reference
  * (rtaudio/kernels/reference/ringmod.py) compute every value with the same
  * operations in the same order.  For speed the C kernel of model "stable"
@@ -36,9 +36,9 @@ typedef struct {
     double S, Dd, Dd2;   /* D1 + D2, D1 - D2, (D1 - D2)^2 */
 } rm_consts;
 
-/* 3.4.3 in the coordinates of the diode voltages: y = (a, b, s) =
+/* Newton (docs/maths/ringmod.md §3.2) in the diode-voltage coordinates: y = (a, b, s) =
  * ((u1 - u2)/2, (u1 + u2)/2, u3 + vc), so that u4 = a - s, u5 = -(a + s),
- * u6 = b + s, u7 = s - b (3.1).  Newton's iterates are invariant under
+ * u6 = b + s, u7 = s - b (§1).  Newton's iterates are invariant under
  * this affine change of variables (they equal the u-iterates up to
  * rounding), but each iteration's dependency chain is shorter: the diode
  * voltages are one add away from the iterate, and with P = dU/dy the
@@ -83,7 +83,7 @@ static inline void rm_newton_start(const rm_consts *c, rm_newton *z, const doubl
     z->done = 0;
 }
 
-/* One Newton iteration (3.4.3, coordinates above); sets z->done on
+/* One Newton iteration (§3.2-3.3, coordinates above); sets z->done on
  * convergence or at the cap (then counts a failure). */
 static inline void rm_newton_iterate(const rm_consts *c, rm_newton *z, int64_t *failures)
 {
@@ -126,7 +126,7 @@ static inline void rm_newton_iterate(const rm_consts *c, rm_newton *z, int64_t *
     }
 }
 
-/* 3.4.4: store the new state (u back from y, currents from the new
+/* Store the new state (u back from y, currents from the new
  * voltages, 0.6 flush); returns u2. */
 static inline double rm_newton_finish(const rm_consts *c, const rm_newton *z, double *st,
                                       int64_t *iterations)
@@ -144,7 +144,7 @@ static inline double rm_newton_finish(const rm_consts *c, const rm_newton *z, do
     return st[1];
 }
 
-/* The Newton loop after its first iteration (always done, 3.4.3), for one
+/* The Newton loop after its first iteration (always done), for one
  * channel or for two whose iterations alternate in program order (the CPU
  * overlaps the two dependency chains; each channel's arithmetic and stop
  * decision stay its own). */
@@ -164,7 +164,7 @@ static inline void rm_newton_complete(const rm_consts *c, rm_newton *z0, rm_newt
     }
 }
 
-/* 3.3: the paper's explicit step (even diode law), exact order.
+/* §2: the paper's explicit step (even diode law), exact order.
  * st = [u1 u2 u3 i1 i2 u4 u5 u6 u7]; returns u2. */
 static inline double rm_paper_step(const rm_consts *c, double *st, double vin, double vc)
 {
@@ -189,7 +189,7 @@ static inline double rm_paper_step(const rm_consts *c, double *st, double vin, d
     return st[1];
 }
 
-/* Smoothed parameters (0.4) and carrier phase (3.6), shared by all channels. */
+/* Smoothed parameters and carrier phase (§1), shared by all channels. */
 typedef struct {
     double level, k, og, phi;
 } rm_osc;
@@ -205,7 +205,7 @@ static inline void rm_osc_step(rm_osc *o, const rm_targets *t)
     o->og = rtd_smooth_step(o->og, t->og, t->s);
 }
 
-/* 3.6: the carrier at the current phase, then the phase advanced. */
+/* The carrier at the current phase, then the phase advanced. */
 static inline double rm_carrier(rm_osc *o, double inc)
 {
     const double vc = o->level * sin(RM_TWO_PI * o->phi);
@@ -347,7 +347,7 @@ static inline void rm_stable_group(const rtd_ringmod *self, const rm_consts *c,
     rm_decim_pending(self, z, nch, &q, buf, channels, ch);
 }
 
-/* Model "paper" (3.3) for all channels, in the plain per-sample order. */
+/* Model "paper" (§2) for all channels, in the plain per-sample order. */
 static void rm_paper_block(const rtd_ringmod *self, const rm_consts *c, const rm_targets *t,
                            rm_osc *osc, float *buf, int frames, int channels, int64_t *nonfinite)
 {

@@ -20,7 +20,7 @@ NEWTON_TOL_V = 1e-6   # stop rule on the update size in volts (docs/maths/ringmo
 
 @njit(nogil=True, cache=True, fastmath=False, inline="always")
 def _stable_step(params, st, vin, vc, counters):
-    """Spec 3.4: backward Euler + Newton in the diode-voltage coordinates
+    """docs/maths/ringmod.md §3: backward Euler + Newton in the diode-voltage coordinates
     y = (a, b, s) of the reference's ``stable_step``; returns u2
     (counters[1] failures, [2] iterations)."""
     D1 = params[5]
@@ -117,7 +117,7 @@ def _stable_step(params, st, vin, vc, counters):
 
 @njit(nogil=True, cache=True, fastmath=False, inline="always")
 def _paper_step(params, st, vin, vc):
-    """Spec 3.3: the paper's explicit step (even diode law); returns u2."""
+    """docs/maths/ringmod.md §2: the paper's explicit step (even diode law); returns u2."""
     tC = params[14]
     u1 = st[0]
     u2 = st[1]

@@ -1,9 +1,9 @@
 """RingModulator float64 reference (docs/maths/ringmod.md) line by line.
 
-Plain Python floats. Per base-rate sample: smoothers (0.4, once per base
-sample), carrier at the high rate (3.6), direct-form polyphase
-interpolation of ``input_gain·x`` (3.5), ``L`` model steps (3.4 "stable"
-or 3.3 "paper"), direct-form decimation with the ``56·L`` history (3.5),
+Plain Python floats. Per base-rate sample: smoothers (once per base
+sample), carrier at the high rate (§1), direct-form polyphase
+interpolation of ``input_gain·x`` (§4), ``L`` model steps (§3 "stable"
+or §2 "paper"), direct-form decimation with the ``56·L`` history (§4),
 ``output_gain`` applied to the decimated output. Operation order matches
 native/ringmod.c so the backends agree far below the 1e-6 tolerance of
 their tests.
@@ -22,7 +22,7 @@ NEWTON_TOL_V = 1e-6    # stop rule: update size in volts (docs/maths/ringmod.md 
 
 
 def diode_rectified(v: float) -> tuple[float, float]:
-    """Spec 3.4.1: ``g(v) = 0.17·v⁴``, ``g'(v) = 0.68·v³`` for ``v > 0``, else 0."""
+    """docs/maths/ringmod.md §3: ``g(v) = 0.17·v⁴``, ``g'(v) = 0.68·v³`` for ``v > 0``, else 0."""
     p = v if v > 0.0 else 0.0
     q = p * p
     return (0.17 * q) * q, (0.68 * q) * p
@@ -30,16 +30,16 @@ def diode_rectified(v: float) -> tuple[float, float]:
 
 def stable_step(c: dict, st: list, vin: float, vc: float, counters: np.ndarray,
                 tol: float = NEWTON_TOL_V, max_iter: int = NEWTON_MAX_ITER) -> float:
-    """Spec 3.4: one backward-Euler step solved by Newton; returns u2.
+    """docs/maths/ringmod.md §3: one backward-Euler step solved by Newton; returns u2.
 
     ``st = [u1, u2, u3, i1, i2, ...]`` is updated in place;
     ``counters[1]`` counts solver failures, ``counters[2]`` iterations.
 
     Newton runs in the coordinates of the diode voltages,
     ``y = (a, b, s) = ((u1 − u2)/2, (u1 + u2)/2, u3 + vc)`` (then
-    ``u4 = a − s``, ``u5 = −(a + s)``, ``u6 = b + s``, ``u7 = s − b``, 3.1).
+    ``u4 = a − s``, ``u5 = −(a + s)``, ``u6 = b + s``, ``u7 = s − b``, §1).
     Newton's iterates are invariant under this affine change of variables
-    (equal to the u-iterates of 3.4.3 up to rounding); the solve is
+    (equal to the u-iterates up to rounding); the solve is
     ``K·δy = G`` with ``K = Pᵀ·J·P``, ``G = Pᵀ·F`` (``P = ∂u/∂y``), and the
     stop rule on the update in volts reads, with
     ``|δu1| + |δu2| = 2·max(|δa|, |δb|)``: ``2·max(|δa|, |δb|) + |δs| ≤ tol``.
@@ -97,7 +97,7 @@ def stable_step(c: dict, st: list, vin: float, vc: float, counters: np.ndarray,
 
 
 def paper_step(c: dict, st: list, vin: float, vc: float) -> float:
-    """Spec 3.3: the paper's explicit step, even diode law; returns u2.
+    """docs/maths/ringmod.md §2: the paper's explicit step, even diode law; returns u2.
 
     ``st = [u1, u2, u3, i1, i2, u4, u5, u6, u7]`` is updated in place.
     """
@@ -135,7 +135,7 @@ def ringmod_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
     """Process ``buf`` (float32, frames x channels) in place.
 
     ``decim_hist`` is (channels, 56·L): the last 56·L model outputs, newest
-    first (the spec's direct-form decimator state).
+    first (the direct-form decimator state).
     """
     level_t, k_t, og_t, s, inc = (float(v) for v in params[:5])
     c = derived_constants(params)
@@ -150,7 +150,7 @@ def ringmod_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
         k = smooth_step(k, k_t, s)
         og = smooth_step(og, og_t, s)
         vc = []
-        for _ in range(factor):                       # 3.6
+        for _ in range(factor):                
             vc.append(level * math.sin(6.283185307179586 * phi))
             phi += inc
             if phi >= 1.0:
@@ -159,13 +159,13 @@ def ringmod_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
         for ch in range(channels):
             x, bad = sanitize(row[ch])
             counters[0] += bad
-            vin = pp.interp(interp_taps, factor, ihist[ch], k * x)   # 3.5 up
+            vin = pp.interp(interp_taps, factor, ihist[ch], k * x)   # §4 up
             st = states[ch]
             if model == 1:
                 v = [paper_step(c, st, vin[j], vc[j]) for j in range(factor)]
             else:
                 v = [stable_step(c, st, vin[j], vc[j], counters) for j in range(factor)]
-            y = pp.decim(h, factor, dhist[ch], v)                      # 3.5 down
+            y = pp.decim(h, factor, dhist[ch], v)                      # §4 down
             row[ch] = og * y
     buf[...] = np.asarray(rows, dtype=np.float64).reshape(frames, channels).astype(np.float32)
     state[...] = states
