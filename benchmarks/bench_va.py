@@ -1,7 +1,9 @@
 #!/usr/bin/env python
-"""Virtual-analog benchmark, ring modulator part: the paper's Table A
-(docs/paper.md §7.1) re-measured in one run, plus the real-time cost at
-the engine's defaults. (The VCF part is benchmarks/bench_vcf.py.)
+"""Virtual-analog benchmark, ring modulator part: the paper's ring
+modulator table re-measured in one run, plus the real-time cost at the
+engine's defaults against the VA-solvers target (<= 300 ns per sample per
+channel, C, 48 kHz, 64-frame blocks). (The VCF part is
+benchmarks/bench_vcf.py.)
 
 Usage::
 
@@ -15,8 +17,13 @@ Settings
   The paper model runs at 0.05 FS with a 0.02 V carrier, where it stays
   stable (docs/maths/ringmod.md §3.3; at full scale it diverges to NaN); the stable model at
   0.5 FS with the default 0.8 V carrier.
-- *default*: 48 kHz, L = 8, model "stable", 256-frame blocks; gives the
-  CPU share of one core per channel in real time.
+- *default*: 48 kHz, the default L (4), model "stable", 64-frame blocks;
+  gives the CPU share of one core per channel in real time. The same at
+  L = 8 (the previous default) for the ratio.
+- Newton (model "stable", docs/maths/ringmod.md §3): start from the
+  extrapolation of the last two steps, stop when the update is <= 1e-6 V.
+  The ×300-over-Python goal is withdrawn; the ratio is printed for the
+  paper comparison only.
 
 Times: CPU time of the calling thread (``time.thread_time_ns``, so
 preemption by other jobs on a shared machine is not counted), best of
@@ -39,7 +46,7 @@ import numpy as np
 
 from rtaudio import RingModulator
 
-#: Table A of the paper (docs/paper.md §7.1), µs per base-rate sample (our reading of "s/sample", docs/paper.md §7.1)
+#: the paper's ring modulator table, µs per base-rate sample (its "s/sample" read as µs)
 PAPER_US = {"pure Python": 630.2, "Cython annotations": 1.98, "Cython + native C": 1.98, "Numba": 1.93}
 BACKEND_PAPER_ROW = {"reference": "pure Python", "repo-style": "pure Python", "numba": "Numba",
                      "c": "Cython + native C"}
@@ -121,7 +128,8 @@ def ringmod_rows(seconds: float, repeats: int, python_blocks: int) -> list[dict]
     settings = [
         ("paper", 44100.0, 512, 30, "paper", dict(input_gain=0.4, carrier_level=0.02), 0.05),
         ("paper", 44100.0, 512, 30, "stable", dict(input_gain=0.4), 0.5),
-        ("default", 48000.0, 256, 8, "stable", {}, 0.5),
+        ("default", 48000.0, 64, RingModulator().oversampling_factor, "stable", {}, 0.5),
+        ("old default", 48000.0, 64, 8, "stable", {}, 0.5),
     ]
     for setting, fs, block, factor, model, params, amplitude in settings:
         x = test_signal(seconds, fs, amplitude)
@@ -144,15 +152,15 @@ def ringmod_rows(seconds: float, repeats: int, python_blocks: int) -> list[dict]
 
 
 def stereo_cost(seconds: float, repeats: int) -> dict[str, float]:
-    """ns per channel-sample at the default settings (48 kHz, L = 8, 256-frame
-    blocks) for a stereo stream, C and Numba (the C kernel runs channel
-    pairs with interleaved Newton iterations)."""
+    """ns per channel-sample at the default settings (48 kHz, default L,
+    64-frame blocks) for a stereo stream, C and Numba (the C kernel runs
+    channel pairs with interleaved Newton iterations)."""
     fs = 48000.0
     x = np.repeat(test_signal(seconds, fs, 0.5), 2, axis=1).copy()
     out = {}
     for backend in ("numba", "c"):
         proc = RingModulator(backend=backend)
-        ns, _, _ = time_processor(proc, x, fs, 256, repeats)
+        ns, _, _ = time_processor(proc, x, fs, 64, repeats)
         out[backend] = ns
     return out
 
@@ -181,20 +189,25 @@ def ringmod_summary(rows: list[dict], stereo: dict[str, float]) -> str:
     """The issue's targets, checked on the measured numbers."""
     by = {(r["setting"], r["model"], r["backend"]): r["ns"] for r in rows}
     out = []
-    for setting, model in (("paper", "paper"), ("paper", "stable"), ("default", "stable")):
+    for setting, model in (("paper", "paper"), ("paper", "stable"), ("default", "stable"),
+                           ("old default", "stable")):
         c, nb, py = (by[(setting, model, b)] for b in ("c", "numba", "reference"))
-        out.append(f"- {setting}/{model}: C is {py / c:.0f}x faster than pure Python (target >= 300x), "
-                   f"C/Numba time ratio {c / nb:.2f} (target <= 1.5)")
+        out.append(f"- {setting}/{model}: C is {py / c:.0f}x faster than pure Python (no target), "
+                   f"C/Numba time ratio {c / nb:.2f}")
     repo = by[("paper", "paper", "repo-style")]
     out.append(f"- paper/paper: C is {repo / by[('paper', 'paper', 'c')]:.0f}x faster than the NumPy-scalar "
                f"repo-style loop (the paper: {PAPER_US['pure Python'] / PAPER_US['Cython + native C']:.0f}x)")
     default_c = by[("default", "stable", "c")]
     default_nb = by[("default", "stable", "numba")]
-    out.append(f"- default (L=8, 48 kHz, stable): C {default_c * 48000 / 1e9 * 100:.2f} % of one core per "
-               f"channel, Numba {default_nb * 48000 / 1e9 * 100:.2f} % (target < 2 %)")
-    out.append(f"- default, stereo stream: C {stereo['c']:.0f} ns per channel-sample = "
-               f"{stereo['c'] * 48000 / 1e9 * 100:.2f} % of one core per channel, Numba {stereo['numba']:.0f} ns "
-               f"= {stereo['numba'] * 48000 / 1e9 * 100:.2f} %")
+    old_c = by[("old default", "stable", "c")]
+    out.append(f"- default (L={RingModulator().oversampling_factor}, 48 kHz, stable), mono: C "
+               f"{default_c:.0f} ns = {default_c * 48000 / 1e9 * 100:.2f} % of one core per channel, "
+               f"Numba {default_nb * 48000 / 1e9 * 100:.2f} %; L = 8: C {old_c:.0f} ns "
+               f"({old_c / default_c:.2f}x the default)")
+    verdict = "met" if stereo["c"] <= 300.0 else "NOT met"
+    out.append(f"- default, stereo stream: C {stereo['c']:.0f} ns per channel-sample "
+               f"(target <= 300 ns: {verdict}) = {stereo['c'] * 48000 / 1e9 * 100:.2f} % of one core per "
+               f"channel, Numba {stereo['numba']:.0f} ns = {stereo['numba'] * 48000 / 1e9 * 100:.2f} %")
     return "\n".join(out)
 
 

@@ -103,6 +103,8 @@ void rtd_ringmod_reset(void *self);
 /* params: [0] K target = I0/(2C) [A/F]  [1] gfdbk target  [2] drive target
  *         [3] output_gain target  [4] smoothing pole s (0.4, base rate)
  *         [5] T = 1/(L·fs) of the model [s]
+ *         [6] solver: 0 = Newton, 1 = the paper's fixed point (docs/maths/vcf.md)
+ *         [7] relative tolerance of the fixed point (the paper: 1e-3)
  * smooth: [0] K  [1] gfdbk  [2] drive  [3] output_gain (current, shared,
  *         stepped once per base-rate sample)
  * state:  channels x 16 [s1 s2 s3 s4 vout vc1 vc2 vc3 vc11 vc21 vc31 vc41
@@ -130,6 +132,8 @@ typedef struct {
 
 void rtd_vcf_process(void *self, float *buf, int frames, int channels);
 void rtd_vcf_reset(void *self);
+/* The VCF's tanh (docs/maths/vcf.md §4), exported for its accuracy test. */
+double rtd_vcf_tanh(double x);
 
 /* ---- The SPSC ring (native/engine/rings.c, docs/architecture.md) --- */
 /* Single-producer / single-consumer ring of fixed-size items; Python

@@ -1,14 +1,14 @@
-/* ringmod.c: diode ring modulator, specs/effects.md section 3.
+/* ringmod.c: diode ring modulator (docs/maths/ringmod.md).
  *
  * Per base-rate sample n (all arithmetic in double):
- *   1. smoothers (0.4, one step per base sample, shared by channels):
+ *   1. smoothers (one step per base sample, shared by channels):
  *      carrier_level, input_gain k, output_gain;
- *   2. carrier (3.6): vc[j] = level*sin(2*pi*phi), phi += inc, wrap,
+ *   2. carrier (§1): vc[j] = level*sin(2*pi*phi), phi += inc, wrap,
  *      for the L high-rate steps j = 0..L-1 (phase shared by channels);
- *   3. per channel: x -> 0 if non-finite (0.5); polyphase interpolation
- *      of k*x (3.5) -> vin[0..L-1]; L model steps (3.4 "stable" Newton /
- *      3.3 "paper" explicit) -> v[0..L-1]; transposed polyphase
- *      decimation (3.5) -> y; out = (float)(output_gain*y).
+ *   3. per channel: x -> 0 if non-finite (counted); polyphase interpolation
+ *      of k*x (§4) -> vin[0..L-1]; L model steps (§3 "stable" Newton /
+ *      §2 "paper" explicit) -> v[0..L-1]; transposed polyphase
+ *      decimation (§4) -> y; out = (float)(output_gain*y).
  * The Numba kernel (rtaudio/kernels/numba/ringmod.py) and the reference
  * (rtaudio/kernels/reference/ringmod.py) compute every value with the same
  * operations in the same order.  For speed the C kernel of model "stable"
@@ -25,16 +25,20 @@
 
 #define RM_TWO_PI 6.283185307179586
 #define RM_NEWTON_MAX_ITER 16
-#define RM_NEWTON_TOL 1e-12
+/* Stop rule (docs/maths/ringmod.md §3.3): |du1| + |du2| + |du3| of the
+ * last Newton update <= this many volts; the convergence is quadratic
+ * there, so the remaining error is ~1e-10 V or less (tests/test_ringmod.py
+ * checks 1e-9 V against a float64 solve to 1e-13 V). */
+#define RM_NEWTON_TOL_V 1e-6
 
 typedef struct {
     double D1, D2, D3, cT, cpT, tLh, invRm, invRa, invRi, tC, tCp;
     double S, Dd, Dd2;   /* D1 + D2, D1 - D2, (D1 - D2)^2 */
 } rm_consts;
 
-/* 3.4.3 in the coordinates of the diode voltages: y = (a, b, s) =
+/* Newton (docs/maths/ringmod.md §3.2) in the diode-voltage coordinates: y = (a, b, s) =
  * ((u1 - u2)/2, (u1 + u2)/2, u3 + vc), so that u4 = a - s, u5 = -(a + s),
- * u6 = b + s, u7 = s - b (3.1).  Newton's iterates are invariant under
+ * u6 = b + s, u7 = s - b (§1).  Newton's iterates are invariant under
  * this affine change of variables (they equal the u-iterates up to
  * rounding), but each iteration's dependency chain is shorter: the diode
  * voltages are one add away from the iterate, and with P = dU/dy the
@@ -43,9 +47,10 @@ typedef struct {
  *        [d5 - d4, d6 - d7, D3 + d4 + d5 + d6 + d7]],   S = D1 + D2, Dd = D1 - D2,
  *   G = (S a + Dd b - (r1 - r2) + g4 - g5,  Dd a + S b - (r1 + r2) + g6 - g7,
  *        D3 s - (r3 + D3 vc) + (g6 + g7) - (g4 + g5)),
- * with dk = g'(uk).  The stop rule of 3.4.3 in these coordinates
- * (|du1| + |du2| = 2 max(|da|, |db|), |u1| + |u2| = 2 max(|a|, |b|)):
- *   2 max(|da|, |db|) + |ds| <= 1e-12 (1 + 2 max(|a|, |b|) + |s - vc|). */
+ * with dk = g'(uk).  The stop rule in these coordinates
+ * (|du1| + |du2| = 2 max(|da|, |db|)):  2 max(|da|, |db|) + |ds| <= 1e-6 V.
+ * Start point: the linear extrapolation 2 u[m-1] - u[m-2] of the last two
+ * solutions (u[m-2] kept in st[5..7], unused by model "stable"). */
 typedef struct {
     double a, b, s;
     double ra, rb, rs;
@@ -55,7 +60,8 @@ typedef struct {
     int done;
 } rm_newton;
 
-/* Start point u_old (3.4.3), r of 3.4.2 folded into G's constants. */
+/* Start point: extrapolated from the last two steps; r (docs/maths/
+ * ringmod.md §3.1) folded into G's constants. */
 static inline void rm_newton_start(const rm_consts *c, rm_newton *z, const double *st,
                                    double vin, double vc)
 {
@@ -65,9 +71,10 @@ static inline void rm_newton_start(const rm_consts *c, rm_newton *z, const doubl
     const double r1 = (c->cT * u1 + z->i1o) + vin * c->invRm;
     const double r2 = c->cT * u2 + z->i2o;
     const double r3 = c->cpT * u3;
-    z->a = 0.5 * (u1 - u2);
-    z->b = 0.5 * (u1 + u2);
-    z->s = u3 + vc;
+    const double p1 = 2.0 * u1 - st[5], p2 = 2.0 * u2 - st[6], p3 = 2.0 * u3 - st[7];
+    z->a = 0.5 * (p1 - p2);
+    z->b = 0.5 * (p1 + p2);
+    z->s = p3 + vc;
     z->ra = r1 - r2;
     z->rb = r1 + r2;
     z->rs = r3 + c->D3 * vc;
@@ -76,7 +83,7 @@ static inline void rm_newton_start(const rm_consts *c, rm_newton *z, const doubl
     z->done = 0;
 }
 
-/* One Newton iteration (3.4.3, coordinates above); sets z->done on
+/* One Newton iteration (§3.2-3.3, coordinates above); sets z->done on
  * convergence or at the cap (then counts a failure). */
 static inline void rm_newton_iterate(const rm_consts *c, rm_newton *z, int64_t *failures)
 {
@@ -102,17 +109,16 @@ static inline void rm_newton_iterate(const rm_consts *c, rm_newton *z, int64_t *
     const double cbb = kaa * kss - kas * kas;
     const double cbs = kab * kas - kaa * kbs;
     const double css = kaa * kbb - c->Dd2;
-    const double det = (kaa * caa + kab * cab) + kas * cas;
-    const double ea = ((caa * Ga + cab * Gb) + cas * Gs) / det;
-    const double eb = ((cab * Ga + cbb * Gb) + cbs * Gs) / det;
-    const double es = ((cas * Ga + cbs * Gb) + css * Gs) / det;
+    const double inv_det = 1.0 / ((kaa * caa + kab * cab) + kas * cas);
+    const double ea = ((caa * Ga + cab * Gb) + cas * Gs) * inv_det;
+    const double eb = ((cab * Ga + cbb * Gb) + cbs * Gs) * inv_det;
+    const double es = ((cas * Ga + cbs * Gb) + css * Gs) * inv_det;
     z->a = a - ea;
     z->b = b - eb;
     z->s = s - es;
     ++z->it;
-    const double fa = fabs(ea), fb = fabs(eb), na = fabs(z->a), nb = fabs(z->b);
-    if (2.0 * (fa > fb ? fa : fb) + fabs(es)
-            <= RM_NEWTON_TOL * ((1.0 + 2.0 * (na > nb ? na : nb)) + fabs(z->s - z->vc))) {
+    const double fa = fabs(ea), fb = fabs(eb);
+    if (2.0 * (fa > fb ? fa : fb) + fabs(es) <= RM_NEWTON_TOL_V) {
         z->done = 1;
     } else if (z->it == RM_NEWTON_MAX_ITER) {
         ++*failures;
@@ -120,13 +126,16 @@ static inline void rm_newton_iterate(const rm_consts *c, rm_newton *z, int64_t *
     }
 }
 
-/* 3.4.4: store the new state (u back from y, currents from the new
+/* Store the new state (u back from y, currents from the new
  * voltages, 0.6 flush); returns u2. */
 static inline double rm_newton_finish(const rm_consts *c, const rm_newton *z, double *st,
                                       int64_t *iterations)
 {
     *iterations += z->it;
     const double u1 = z->a + z->b, u2 = z->b - z->a, u3 = z->s - z->vc;
+    st[5] = st[0];                                  /* u[m-1] for the next prediction */
+    st[6] = st[1];
+    st[7] = st[2];
     st[0] = rtd_flush(u1);
     st[1] = rtd_flush(u2);
     st[2] = rtd_flush(u3);
@@ -135,7 +144,7 @@ static inline double rm_newton_finish(const rm_consts *c, const rm_newton *z, do
     return st[1];
 }
 
-/* The Newton loop after its first iteration (always done, 3.4.3), for one
+/* The Newton loop after its first iteration (always done), for one
  * channel or for two whose iterations alternate in program order (the CPU
  * overlaps the two dependency chains; each channel's arithmetic and stop
  * decision stay its own). */
@@ -155,7 +164,7 @@ static inline void rm_newton_complete(const rm_consts *c, rm_newton *z0, rm_newt
     }
 }
 
-/* 3.3: the paper's explicit step (even diode law), exact order.
+/* §2: the paper's explicit step (even diode law), exact order.
  * st = [u1 u2 u3 i1 i2 u4 u5 u6 u7]; returns u2. */
 static inline double rm_paper_step(const rm_consts *c, double *st, double vin, double vc)
 {
@@ -180,7 +189,7 @@ static inline double rm_paper_step(const rm_consts *c, double *st, double vin, d
     return st[1];
 }
 
-/* Smoothed parameters (0.4) and carrier phase (3.6), shared by all channels. */
+/* Smoothed parameters and carrier phase (§1), shared by all channels. */
 typedef struct {
     double level, k, og, phi;
 } rm_osc;
@@ -196,7 +205,7 @@ static inline void rm_osc_step(rm_osc *o, const rm_targets *t)
     o->og = rtd_smooth_step(o->og, t->og, t->s);
 }
 
-/* 3.6: the carrier at the current phase, then the phase advanced. */
+/* The carrier at the current phase, then the phase advanced. */
 static inline double rm_carrier(rm_osc *o, double inc)
 {
     const double vc = o->level * sin(RM_TWO_PI * o->phi);
@@ -338,7 +347,7 @@ static inline void rm_stable_group(const rtd_ringmod *self, const rm_consts *c,
     rm_decim_pending(self, z, nch, &q, buf, channels, ch);
 }
 
-/* Model "paper" (3.3) for all channels, in the plain per-sample order. */
+/* Model "paper" (§2) for all channels, in the plain per-sample order. */
 static void rm_paper_block(const rtd_ringmod *self, const rm_consts *c, const rm_targets *t,
                            rm_osc *osc, float *buf, int frames, int channels, int64_t *nonfinite)
 {

@@ -1,24 +1,35 @@
-/* vcf.c: EMS VCS3 diode-ladder VCF, specs/effects.md section 4.
+/* vcf.c: EMS VCS3 diode-ladder VCF (docs/maths/vcf.md).
  *
  * Four trapezoidal integrator stages coupled by tanh differential pairs,
- * global feedback vout = (gfdbk + 1/2)·vc4, and the delay-free loop solved
- * per sample by the repo's Gauss-Seidel fixed-point iteration (4.2):
- * initial guess vc4 = 0, vc4_prev = 1, relative tolerance 1e-3 on vc4,
- * at most 100 iterations.  Unlike the published C code (4.6) this uses
- * fabs (not the integer abs) and double everywhere.
+ * global feedback vout = (gfdbk + 1/2)·vc4, and a delay-free loop solved
+ * per sample by one of two solvers (params[6]):
  *
- * oversampling_factor L > 1 (spec 4.4): the input (times drive) goes
- * through the polyphase interpolator of 3.5, the model runs L steps at
+ * - solver 0, "newton" (default, docs/maths/vcf.md §3): Newton's method on
+ *   the four stage voltages with the analytic Jacobian (a tridiagonal matrix
+ *   plus the feedback entry, eliminated in 4x4 closed form), started from
+ *   the forward-Euler prediction vc + T·xc of the previous sample, with a
+ *   backtracking line search on the largest residual, stopped when the
+ *   largest update is <= VCF_NEWTON_TOL volts.  Converges for every cutoff
+ *   up to 0.45·fs.  tanh is vcf_tanh (a Padé/exp form within 2 ulp of
+ *   libm, docs/maths/vcf.md §4), written with the same operations in
+ *   rtaudio/kernels/numba/vcf.py so C and Numba agree bit for bit.
+ * - solver 1, "fixed_point" (docs/maths/vcf.md §5): the paper's
+ *   Gauss-Seidel fixed-point iteration: initial guess vc4 = 0,
+ *   vc4_prev = 1, relative tolerance 1e-3 on vc4, at most 100 iterations,
+ *   with fabs (not the published C code's integer abs) and double
+ *   everywhere; libm tanh.  Converges only for cutoff <= 0.068·L·fs.
+ *
+ * oversampling_factor L > 1: the input (times drive) goes through the
+ * polyphase interpolator (native/polyphase.h), the model runs L steps at
  * T = 1/(L·fs), and the decimator returns one base-rate sample (latency 56
  * base samples).  Smoothers step once per base sample (as in the ring
  * modulator).  L = 1 bypasses both filters: the paper's model at fs.
  *
- * The same operation order is used by rtaudio/kernels/numba/vcf.py and
- * rtaudio/kernels/reference/vcf.py (spec 0.8).  Channels are processed one
- * after the other (at L = 1 two at a time, see vcf_step2) with the state
- * in locals; the parameter smoothers (spec 0.4) are shared by all
- * channels, so every channel replays the same deterministic smoother
- * trajectory from the block-start values.
+ * The same operation order is used by rtaudio/kernels/numba/vcf.py; the
+ * float64 reference rtaudio/kernels/reference/vcf.py runs the same solvers
+ * with libm tanh.  The parameter smoothers are shared by all channels, so
+ * every channel replays the same deterministic smoother trajectory from
+ * the block-start values.
  */
 #include <stdint.h>
 #include <math.h>
@@ -29,7 +40,8 @@
 /* Constants of 4.1; the products are folded exactly as Python computes them. */
 static const double VCF_VT = 0.026;
 static const double VCF_ETA = 1.836;
-static const double VCF_REL_ERR = 10e-4;
+/* The paper's relative tolerance (written 10e-4) is params[7], set to
+ * 1e-3 by the processor; tests tighten it to reach the loop's solution. */
 enum { VCF_MAX_ITER = 100 };
 
 /* Per-channel state of 4.5, stored as st[0..15] in this order:
@@ -38,7 +50,7 @@ typedef struct {
     double s1, s2, s3, s4, vout, vc1, vc2, vc3, vc11, vc21, vc31, vc41, xc1, xc2, xc3, xc4;
 } vcf_channel;
 
-/* One pass of 4.2 step 2 (2.1 to 2.7) in Gauss-Seidel order. */
+/* One sweep of the fixed-point iteration (docs/maths/vcf.md §5), Gauss-Seidel order. */
 static inline void vcf_iterate(vcf_channel *c, double x, double K, double gfdbk, double half_T,
                                double *vc4, double *vc4_prev)
 {
@@ -62,19 +74,20 @@ static inline void vcf_iterate(vcf_channel *c, double x, double K, double gfdbk,
     c->vout = *vc4 / 2.0 + *vc4 * gfdbk;
 }
 
-/* After pass number `iters`: 0 when the cap of step 2.8 is reached (and
- * the sample is counted as non-converged) or the relative test of step 2
+/* After pass number `iters`: 0 when the cap of 100 sweeps is reached (and
+ * the sample is counted as non-converged) or the relative test on vc4
  * (with fabs, not the repo C's integer abs) is met; 1 to iterate again. */
-static inline int vcf_pending(double vc4, double vc4_prev, int iters, int64_t *nonconverged)
+static inline int vcf_pending(double vc4, double vc4_prev, int iters, double rel_err,
+                              int64_t *nonconverged)
 {
     if (iters == VCF_MAX_ITER) {
         ++*nonconverged;
         return 0;
     }
-    return fabs(vc4 - vc4_prev) > VCF_REL_ERR * fabs(vc4_prev);
+    return fabs(vc4 - vc4_prev) > rel_err * fabs(vc4_prev);
 }
 
-/* Step 4: trapezoidal update of the integrator states, flushed (0.6). */
+/* Trapezoidal update of the integrator states, flushed. */
 static inline void vcf_finish(vcf_channel *c, double vc4, double half_T)
 {
     c->s1 = rtd_flush(half_T * c->xc1 + c->vc1);
@@ -83,17 +96,17 @@ static inline void vcf_finish(vcf_channel *c, double vc4, double half_T)
     c->s4 = rtd_flush(half_T * c->xc4 + vc4);
 }
 
-/* One sample of 4.2 for one channel: the fixed-point loop (step 2, with
- * the initial guess of step 1 and the cap of step 2.8), then the
- * trapezoidal state update of step 4.  Returns the iteration count. */
+/* One sample of the fixed point for one channel: the sweeps (with
+ * the paper's initial guess vc4 = 0 and the cap), then the
+ * trapezoidal state update.  Returns the iteration count. */
 static inline int vcf_step(vcf_channel *c, double x, double K, double gfdbk, double half_T,
-                           int64_t *nonconverged)
+                           double rel_err, int64_t *nonconverged)
 {
     double vc4 = 0.0, vc4_prev = 1.0;     /* step 1: the repo's initial guess */
     int iters = 0, pending = 1;           /* |0 - 1| > 1e-3·1: one pass at least */
     while (pending) {
         vcf_iterate(c, x, K, gfdbk, half_T, &vc4, &vc4_prev);
-        pending = vcf_pending(vc4, vc4_prev, ++iters, nonconverged);
+        pending = vcf_pending(vc4, vc4_prev, ++iters, rel_err, nonconverged);
     }
     vcf_finish(c, vc4, half_T);
     return iters;
@@ -105,7 +118,8 @@ static inline int vcf_step(vcf_channel *c, double x, double K, double gfdbk, dou
  * CPU overlaps their tanh latencies.  While both still iterate they share
  * the loop; the one that needs more iterations then finishes alone. */
 static inline void vcf_step2(vcf_channel *a, vcf_channel *b, double xa, double xb, double K,
-                             double gfdbk, double half_T, int64_t *nonconverged, int *ia, int *ib)
+                             double gfdbk, double half_T, double rel_err, int64_t *nonconverged,
+                             int *ia, int *ib)
 {
     double a4 = 0.0, a4p = 1.0, b4 = 0.0, b4p = 1.0;
     int na = 0, nb = 0, pa = 1, pb = 1;
@@ -143,21 +157,277 @@ static inline void vcf_step2(vcf_channel *a, vcf_channel *b, double xa, double x
         b->vc41 = tanh(b4 / six_gamma);
         a->vout = a4 / 2.0 + a4 * gfdbk;
         b->vout = b4 / 2.0 + b4 * gfdbk;
-        pa = vcf_pending(a4, a4p, ++na, nonconverged);
-        pb = vcf_pending(b4, b4p, ++nb, nonconverged);
+        pa = vcf_pending(a4, a4p, ++na, rel_err, nonconverged);
+        pb = vcf_pending(b4, b4p, ++nb, rel_err, nonconverged);
     }
     while (pa) {
         vcf_iterate(a, xa, K, gfdbk, half_T, &a4, &a4p);
-        pa = vcf_pending(a4, a4p, ++na, nonconverged);
+        pa = vcf_pending(a4, a4p, ++na, rel_err, nonconverged);
     }
     while (pb) {
         vcf_iterate(b, xb, K, gfdbk, half_T, &b4, &b4p);
-        pb = vcf_pending(b4, b4p, ++nb, nonconverged);
+        pb = vcf_pending(b4, b4p, ++nb, rel_err, nonconverged);
     }
     vcf_finish(a, a4, half_T);
     vcf_finish(b, b4, half_T);
     *ia = na;
     *ib = nb;
+}
+
+/* ---- Newton solver (docs/maths/vcf.md §3) ------------------------------ */
+
+/* Stop when the largest Newton update is at most this many volts; the
+ * convergence is quadratic there, so the remaining error is far smaller
+ * (docs/maths/vcf.md §3.3). */
+static const double VCF_NEWTON_TOL = 1e-7;
+/* Newton steps per sample before giving up (counted as non-converged). */
+enum { VCF_NEWTON_MAX_ITER = 50 };
+/* Smallest line-search step (the step is halved down to this). */
+static const double VCF_LAMBDA_MIN = 1.0 / 1024.0;
+/* Reciprocals of the tanh argument scales 2·VT, 2·gamma, 6·gamma. */
+static const double VCF_INV_2VT = 1.0 / (2.0 * 0.026);
+static const double VCF_INV_2GAMMA = 1.0 / (2.0 * (1.836 * 0.026));
+static const double VCF_INV_6GAMMA = 1.0 / (6.0 * (1.836 * 0.026));
+
+/* tanh within 2 ulp of libm (docs/maths/vcf.md §4); the same operations in
+ * rtaudio/kernels/numba/vcf.py (vcf_tanh).  |x| < 0.55: x + x·y·N(y)/Q(y),
+ * y = x², the [7/8] Padé approximant of Lambert's continued fraction
+ * (relative error < 1e-18 there); 0.55 <= |x| <= 20: 1 - 2/(e^{2|x|} + 1)
+ * with e^z = 2^k·(1 + p(r)), z = k·ln2 + r (Cody-Waite), p the degree-13
+ * Taylor polynomial of expm1 (Estrin's scheme); |x| > 20 (and NaN): ±1. */
+static const double VCF_LN2_HI = 6.93147180369123816490e-01;
+static const double VCF_LN2_LO = 1.90821492927058770002e-10;
+static const double VCF_INV_LN2 = 1.44269504088896338700e+00;
+static const double VCF_POW2[59] = {
+    0x1p0, 0x1p1, 0x1p2, 0x1p3, 0x1p4, 0x1p5, 0x1p6, 0x1p7, 0x1p8, 0x1p9, 0x1p10, 0x1p11,
+    0x1p12, 0x1p13, 0x1p14, 0x1p15, 0x1p16, 0x1p17, 0x1p18, 0x1p19, 0x1p20, 0x1p21, 0x1p22,
+    0x1p23, 0x1p24, 0x1p25, 0x1p26, 0x1p27, 0x1p28, 0x1p29, 0x1p30, 0x1p31, 0x1p32, 0x1p33,
+    0x1p34, 0x1p35, 0x1p36, 0x1p37, 0x1p38, 0x1p39, 0x1p40, 0x1p41, 0x1p42, 0x1p43, 0x1p44,
+    0x1p45, 0x1p46, 0x1p47, 0x1p48, 0x1p49, 0x1p50, 0x1p51, 0x1p52, 0x1p53, 0x1p54, 0x1p55,
+    0x1p56, 0x1p57, 0x1p58};
+
+static inline double vcf_tanh(double x)
+{
+    const double ax = fabs(x);
+    if (ax < 0.55) {
+        const double y = x * x;
+        const double n = -675675.0 + y * (-45045.0 + y * (-594.0 + y * -1.0));
+        const double q = 2027025.0 + y * (945945.0 + y * (51975.0 + y * (630.0 + y)));
+        return x + x * (y * n / q);
+    }
+    if (!(ax <= 20.0))
+        return x < 0.0 ? -1.0 : 1.0;
+    const double z = 2.0 * ax;
+    const double kf = floor(z * VCF_INV_LN2 + 0.5);
+    const double r = (z - kf * VCF_LN2_HI) - kf * VCF_LN2_LO;
+    const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;   /* Estrin: short chains */
+    const double a0 = 1.0 / 2.0 + r * (1.0 / 6.0);
+    const double a1 = 1.0 / 24.0 + r * (1.0 / 120.0);
+    const double a2 = 1.0 / 720.0 + r * (1.0 / 5040.0);
+    const double a3 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
+    const double a4 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
+    const double a5 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
+    const double q = (a0 + r2 * a1) + r4 * (a2 + r2 * a3) + r8 * (a4 + r2 * a5);
+    const double p = r * (1.0 + r * q);                  /* expm1(r), degree 13 */
+    const double s = VCF_POW2[(int)kf];
+    const double e = s + s * p;
+    const double t = 1.0 - 2.0 / (e + 1.0);
+    return x < 0.0 ? -t : t;
+}
+
+double rtd_vcf_tanh(double x)
+{
+    return vcf_tanh(x);
+}
+
+/* Residual F(v) of the loop equations at the stage voltages v, and the
+ * five tanh values (docs/maths/vcf.md §3.1); a = (T/2)·K, G = gfdbk + 1/2. */
+static inline double vcf_residual(const double v[4], const double s[4], double x, double a,
+                                  double G, double t[5], double F[4])
+{
+    t[0] = vcf_tanh((x - G * v[3]) * VCF_INV_2VT);
+    t[1] = vcf_tanh((v[1] - v[0]) * VCF_INV_2GAMMA);
+    t[2] = vcf_tanh((v[2] - v[1]) * VCF_INV_2GAMMA);
+    t[3] = vcf_tanh((v[3] - v[2]) * VCF_INV_2GAMMA);
+    t[4] = vcf_tanh(v[3] * VCF_INV_6GAMMA);
+    F[0] = (v[0] - s[0]) - a * (t[0] + t[1]);
+    F[1] = (v[1] - s[1]) - a * (t[2] - t[1]);
+    F[2] = (v[2] - s[2]) - a * (t[3] - t[2]);
+    F[3] = (v[3] - s[3]) + a * (t[4] + t[3]);
+    double m = fabs(F[0]);
+    for (int i = 1; i < 4; ++i)
+        m = fabs(F[i]) > m ? fabs(F[i]) : m;
+    return m;
+}
+
+/* Newton update d = J^-1 F for the Jacobian at the tanh values t
+ * (docs/maths/vcf.md §3.2): J is symmetric tridiagonal plus the feedback
+ * entry J[0][3] = e.  Rows 1 and 4 are eliminated into rows 2 and 3 at
+ * once, the remaining 2x2 system is solved by Cramer's rule: two
+ * divisions on the dependency chain instead of four (every pivot >= 1,
+ * the 2x2 determinant > 1).  Returns max |d_i|. */
+static inline double vcf_newton_update(const double t[5], const double F[4], double a, double G,
+                                       double d[4])
+{
+    const double e = (a * G * VCF_INV_2VT) * (1.0 - t[0] * t[0]);
+    const double d1 = (a * VCF_INV_2GAMMA) * (1.0 - t[1] * t[1]);
+    const double d2 = (a * VCF_INV_2GAMMA) * (1.0 - t[2] * t[2]);
+    const double d3 = (a * VCF_INV_2GAMMA) * (1.0 - t[3] * t[3]);
+    const double d4 = (a * VCF_INV_6GAMMA) * (1.0 - t[4] * t[4]);
+    const double i1 = 1.0 / (1.0 + d1);
+    const double i4 = 1.0 / ((1.0 + d3) + d4);
+    const double q = (d1 * e) * i1;                      /* row 2, column 4 */
+    const double P = ((1.0 + d1) + d2) - (d1 * d1) * i1;
+    const double Q = q * (d3 * i4) - d2;
+    const double S = ((1.0 + d2) + d3) - (d3 * d3) * i4;
+    const double r2 = (F[1] + (d1 * F[0]) * i1) - q * (F[3] * i4);
+    const double r3 = F[2] + (d3 * F[3]) * i4;
+    const double idet = 1.0 / (P * S + Q * d2);
+    d[1] = (r2 * S - Q * r3) * idet;
+    d[2] = (P * r3 + d2 * r2) * idet;
+    d[3] = (F[3] + d3 * d[2]) * i4;
+    d[0] = (F[0] + d1 * d[1] - e * d[3]) * i1;
+    double m = fabs(d[0]);
+    for (int i = 1; i < 4; ++i)
+        m = fabs(d[i]) > m ? fabs(d[i]) : m;
+    return m;
+}
+
+/* One channel's Newton solve of one sample (docs/maths/vcf.md §3). */
+typedef struct {
+    double s[4], v[4], t[5], F[4], d[4], vt[4], tt[5], Ft[4];
+    double x, norm, nt;
+    int iters, done;
+} vcf_lane;
+
+/* Start: the forward-Euler prediction vc + T·xc and its residual. */
+static inline void vcf_lane_start(vcf_lane *l, const vcf_channel *c, double x, double a,
+                                  double G, double half_T)
+{
+    l->s[0] = c->s1; l->s[1] = c->s2; l->s[2] = c->s3; l->s[3] = c->s4;
+    l->v[0] = l->s[0] + half_T * c->xc1;
+    l->v[1] = l->s[1] + half_T * c->xc2;
+    l->v[2] = l->s[2] + half_T * c->xc3;
+    l->v[3] = l->s[3] + half_T * c->xc4;
+    l->x = x;
+    l->norm = vcf_residual(l->v, l->s, x, a, G, l->t, l->F);
+    l->iters = 0;
+    l->done = 0;
+}
+
+/* Newton update; done when it is <= VCF_NEWTON_TOL (or at the cap, then
+ * counted as non-converged): the update is applied without a new residual. */
+static inline void vcf_lane_update(vcf_lane *l, double a, double G, int64_t *nonconverged)
+{
+    const double step = vcf_newton_update(l->t, l->F, a, G, l->d);
+    ++l->iters;
+    if (step <= VCF_NEWTON_TOL || l->iters == VCF_NEWTON_MAX_ITER) {
+        if (step > VCF_NEWTON_TOL)
+            ++*nonconverged;
+        for (int i = 0; i < 4; ++i)
+            l->v[i] -= l->d[i];
+        l->done = 1;
+    }
+}
+
+/* The full step v - d and its residual. */
+static inline void vcf_lane_trial(vcf_lane *l, double a, double G)
+{
+    for (int i = 0; i < 4; ++i)
+        l->vt[i] = l->v[i] - 1.0 * l->d[i];
+    l->nt = vcf_residual(l->vt, l->s, l->x, a, G, l->tt, l->Ft);
+}
+
+/* Backtracking line search (the step is halved while the largest residual
+ * grows, down to VCF_LAMBDA_MIN), then accept the trial point. */
+static inline void vcf_lane_accept(vcf_lane *l, double a, double G)
+{
+    double lambda = 1.0;
+    while (!(l->nt <= l->norm || lambda <= VCF_LAMBDA_MIN)) {
+        lambda *= 0.5;
+        for (int i = 0; i < 4; ++i)
+            l->vt[i] = l->v[i] - lambda * l->d[i];
+        l->nt = vcf_residual(l->vt, l->s, l->x, a, G, l->tt, l->Ft);
+    }
+    for (int i = 0; i < 4; ++i) {
+        l->v[i] = l->vt[i];
+        l->F[i] = l->Ft[i];
+    }
+    for (int i = 0; i < 5; ++i)
+        l->t[i] = l->tt[i];
+    l->norm = l->nt;
+}
+
+/* Write the solution back: stage voltages, vout, the last tanh values,
+ * the derivatives xc_k and the trapezoidal states (s_k <- 2·vc_k - s_k). */
+static inline int vcf_lane_finish(const vcf_lane *l, vcf_channel *c, double G, double inv_half_T)
+{
+    const double *v = l->v, *s = l->s;
+    c->vc1 = v[0];
+    c->vc2 = v[1];
+    c->vc3 = v[2];
+    c->vout = G * v[3];
+    c->vc11 = l->t[1];
+    c->vc21 = l->t[2];
+    c->vc31 = l->t[3];
+    c->vc41 = l->t[4];
+    c->xc1 = rtd_flush((v[0] - s[0]) * inv_half_T);
+    c->xc2 = rtd_flush((v[1] - s[1]) * inv_half_T);
+    c->xc3 = rtd_flush((v[2] - s[2]) * inv_half_T);
+    c->xc4 = rtd_flush((v[3] - s[3]) * inv_half_T);
+    c->s1 = rtd_flush(2.0 * v[0] - s[0]);          /* trapezoidal rule */
+    c->s2 = rtd_flush(2.0 * v[1] - s[1]);
+    c->s3 = rtd_flush(2.0 * v[2] - s[2]);
+    c->s4 = rtd_flush(2.0 * v[3] - s[3]);
+    return l->iters;
+}
+
+/* One sample of one channel by Newton's method.  Returns the steps. */
+static inline int vcf_newton_step(vcf_channel *c, double x, double K, double gfdbk,
+                                  double half_T, double inv_half_T, int64_t *nonconverged)
+{
+    const double a = half_T * K, G = gfdbk + 0.5;
+    vcf_lane l;
+    vcf_lane_start(&l, c, x, a, G, half_T);
+    for (;;) {
+        vcf_lane_update(&l, a, G, nonconverged);
+        if (l.done)
+            break;
+        vcf_lane_trial(&l, a, G);
+        vcf_lane_accept(&l, a, G);
+    }
+    return vcf_lane_finish(&l, c, G, inv_half_T);
+}
+
+/* Two channels of one sample: each lane runs exactly the operations of
+ * vcf_newton_step, phase by phase side by side, so the core overlaps the
+ * two dependency chains; a lane that is done waits for the other. */
+static inline void vcf_newton_step2(vcf_channel *ca, vcf_channel *cb, double xa, double xb,
+                                    double K, double gfdbk, double half_T, double inv_half_T,
+                                    int64_t *nonconverged, int *ia, int *ib)
+{
+    const double a = half_T * K, G = gfdbk + 0.5;
+    vcf_lane A, B;
+    vcf_lane_start(&A, ca, xa, a, G, half_T);
+    vcf_lane_start(&B, cb, xb, a, G, half_T);
+    for (;;) {
+        if (!A.done)
+            vcf_lane_update(&A, a, G, nonconverged);
+        if (!B.done)
+            vcf_lane_update(&B, a, G, nonconverged);
+        if (A.done && B.done)
+            break;
+        if (!A.done)
+            vcf_lane_trial(&A, a, G);
+        if (!B.done)
+            vcf_lane_trial(&B, a, G);
+        if (!A.done)
+            vcf_lane_accept(&A, a, G);
+        if (!B.done)
+            vcf_lane_accept(&B, a, G);
+    }
+    *ia = vcf_lane_finish(&A, ca, G, inv_half_T);
+    *ib = vcf_lane_finish(&B, cb, G, inv_half_T);
 }
 
 static inline void vcf_flush_channel(vcf_channel *c)
@@ -201,6 +471,9 @@ void rtd_vcf_process(void *self_, float *buf, int frames, int channels)
     const double o_target = rtd_load(self->params, 3);
     const double s = rtd_load(self->params, 4);
     const double half_T = rtd_load(self->params, 5) / 2.0;
+    const double inv_half_T = 1.0 / half_T;
+    const int newton = rtd_load(self->params, 6) == 0.0;   /* else fixed point */
+    const double rel_err = rtd_load(self->params, 7);
     const int L = self->factor;
     int64_t nonfinite = 0, nonconverged = 0, total_iters = 0;
     int max_iters = 0;
@@ -236,7 +509,12 @@ void rtd_vcf_process(void *self_, float *buf, int frames, int channels)
                 xa = xa * drive;
                 xb = xb * drive;
                 int ia, ib;
-                vcf_step2(&a, &b, xa, xb, K, gfdbk, half_T, &nonconverged, &ia, &ib);
+                if (newton) {
+                    vcf_newton_step2(&a, &b, xa, xb, K, gfdbk, half_T, inv_half_T,
+                                     &nonconverged, &ia, &ib);
+                } else {
+                    vcf_step2(&a, &b, xa, xb, K, gfdbk, half_T, rel_err, &nonconverged, &ia, &ib);
+                }
                 total_iters += ia + ib;
                 if (ia > max_iters)
                     max_iters = ia;
@@ -269,23 +547,27 @@ void rtd_vcf_process(void *self_, float *buf, int frames, int channels)
             gain = rtd_smooth_step(gain, o_target, s);
             double x = (double)*p;
             const int bad = !isfinite(x);
-            if (bad) {                   /* spec 0.5: 0.0 in, 0.0 out, counted */
+            if (bad) {                   /* non-finite: 0.0 in, 0.0 out, counted */
                 x = 0.0;
                 ++nonfinite;
             }
             x = x * drive;
             double y;
             if (L == 1) {                /* the paper's setting: model at fs */
-                const int iters = vcf_step(&c, x, K, gfdbk, half_T, &nonconverged);
+                const int iters = newton
+                    ? vcf_newton_step(&c, x, K, gfdbk, half_T, inv_half_T, &nonconverged)
+                    : vcf_step(&c, x, K, gfdbk, half_T, rel_err, &nonconverged);
                 total_iters += iters;
                 if (iters > max_iters)
                     max_iters = iters;
-                y = c.vout * gain;                            /* step 3 */
+                y = c.vout * gain;
                 vcf_flush_channel(&c);
-            } else {                     /* model at L·fs between 3.5 filters */
+            } else {                     /* model at L·fs between the polyphase filters */
                 rtd_pp_interp(self->interp_taps, L, hist, x, vin);
                 for (int j = 0; j < L; ++j) {
-                    const int iters = vcf_step(&c, vin[j], K, gfdbk, half_T, &nonconverged);
+                    const int iters = newton
+                        ? vcf_newton_step(&c, vin[j], K, gfdbk, half_T, inv_half_T, &nonconverged)
+                        : vcf_step(&c, vin[j], K, gfdbk, half_T, rel_err, &nonconverged);
                     total_iters += iters;
                     if (iters > max_iters)
                         max_iters = iters;

@@ -1,12 +1,12 @@
 """RingModulator: the seed paper's diode ring modulator (virtual analog).
 
-Maths: specs/effects.md section 3. The circuit (3.1–3.2) runs at
+Maths: docs/maths/ringmod.md. The circuit (§1) runs at
 ``L = oversampling_factor`` times the sample rate between the polyphase
-interpolator and decimator of 3.5 (rtaudio/kernels/polyphase.py); the
-carrier is synthesised at the high rate (3.6). Model ``"stable"`` (default)
-is the passive backward-Euler/Newton scheme of 3.4; ``"paper"`` is the
-authors' explicit scheme of 3.3, kept for regression tests and the
-paper's benchmark (it diverges at ordinary levels, see 3.3).
+interpolator and decimator of §4 (rtaudio/kernels/polyphase.py); the
+carrier is synthesised at the high rate. Model ``"stable"`` (default)
+is the passive backward-Euler/Newton scheme of §3; ``"paper"`` is the
+authors' explicit scheme of §2, kept for regression tests and the
+paper's benchmark (it diverges at ordinary levels).
 
 Smoothing (0.4): ``carrier_level``, ``input_gain`` and ``output_gain`` are
 smoothed once per **base-rate** sample (10 ms one-pole at ``fs``) and held
@@ -25,7 +25,7 @@ from rtaudio.kernels import polyphase
 from rtaudio.params import Param
 from rtaudio.processor import Processor, smoothing_pole
 
-# Circuit constants, spec 3.1.
+# Circuit constants, docs/maths/ringmod.md §1.
 C_F = 10e-9        # C, input/output winding capacitance (F)
 CP_F = 10e-9       # Cp, centre-tap capacitance (F)
 LH_H = 0.8         # Lh, winding inductance (H)
@@ -42,7 +42,7 @@ def circuit_constants(oversampling_factor: int, sample_rate: float) -> tuple[flo
     """Step-size dependent constants, in the layout of params[5:16] (native/rtdsp.h).
 
     ``(D1, D2, D3, C/T, Cp/T, T/Lh, 1/Rm, 1/Ra, 1/Ri, T/C, T/Cp)`` with
-    ``T = 1/(L·fs)`` and ``D`` the diagonal of spec 3.4.2.
+    ``T = 1/(L·fs)`` and ``D`` the diagonal of docs/maths/ringmod.md §3.1.
     """
     T = 1.0 / (oversampling_factor * sample_rate)
     cT, cpT, tLh = C_F / T, CP_F / T, T / LH_H
@@ -71,10 +71,11 @@ class RingModulator(Processor):
         Smoothed. Default 1.
     oversampling_factor : int
         Internal rate ``L·fs``, [1, 128]. Changing it resets the state.
-        Default 8.
+        Default 4 (was 8: the aliasing measurement of docs/maths/ringmod.md
+        §4 is not worse at 4, and it costs about half).
     model : {"stable", "paper"}
-        ``"stable"``: passive diodes, backward Euler, Newton (spec 3.4).
-        ``"paper"``: the paper's explicit scheme (spec 3.3), unstable at
+        ``"stable"``: passive diodes, backward Euler, Newton (§3).
+        ``"paper"``: the paper's explicit scheme (§2), unstable at
         ordinary levels; for regression tests. Changing it resets.
     backend : {"c", "numba", "reference"}
         Kernel implementation.
@@ -82,7 +83,7 @@ class RingModulator(Processor):
     Notes
     -----
     ``latency_samples`` is 56 at any ``oversampling_factor`` (two
-    linear-phase FIRs of ``56·L + 1`` taps, spec 3.5). ``solver_failures``
+    linear-phase FIRs of ``56·L + 1`` taps, §4). ``solver_failures``
     counts Newton solves that hit the 16-iteration cap;
     ``newton_iterations`` the total iterations (both reset by ``reset()``).
     The reference backend keeps the decimator in direct form (its own
@@ -99,7 +100,7 @@ class RingModulator(Processor):
         Param("carrier_level", "V", 0.8, 0.0, 4.0, doc="carrier amplitude"),
         Param("input_gain", "V/FS", 0.8, 0.0, 4.0, doc="input scaling k (volts per full scale)"),
         Param("output_gain", "FS/V", 1.0, 0.0, 16.0, doc="output scaling (full scale per volt)"),
-        Param("oversampling_factor", "", 8, 1, polyphase.MAX_FACTOR, integer=True,
+        Param("oversampling_factor", "", 4, 1, polyphase.MAX_FACTOR, integer=True,
               doc="internal oversampling factor L (change resets)"),
         Param("model", "", "stable", choices=MODELS, doc="circuit discretisation (change resets)"),
     )
@@ -117,7 +118,7 @@ class RingModulator(Processor):
 
     @property
     def latency_samples(self) -> int:
-        """Delay at the base rate: 56 samples (spec 3.5)."""
+        """Delay at the base rate: 56 samples (docs/maths/ringmod.md §4)."""
         return polyphase.LATENCY_SAMPLES
 
     @property

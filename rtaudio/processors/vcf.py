@@ -1,10 +1,12 @@
 """VCF: the EMS VCS3 diode-ladder voltage-controlled filter of the paper.
 
-Maths: specs/effects.md section 4 (Fontana & Civolani's model as
-implemented in the seed repo): four tanh-coupled capacitor stages with
-global feedback, trapezoidal integration and a per-sample fixed-point
-solve of the delay-free loop (4.2). ``cutoff_hz`` sets the bias current
-``I0`` through the linearised characteristic frequency of 4.3.
+Maths: docs/maths/vcf.md (Fontana & Civolani's model as implemented in
+the paper's code): four tanh-coupled capacitor stages with global
+feedback, trapezoidal integration and a per-sample solve of the
+delay-free loop, by Newton's method (default, §3) or by the paper's
+fixed-point iteration (``solver="fixed_point"``, §5). ``cutoff_hz`` sets
+the bias current ``I0`` through the linearised characteristic frequency
+of §2.
 """
 from __future__ import annotations
 
@@ -22,17 +24,24 @@ from rtaudio.processor import Processor, smoothing_pole, validate_sample_rate
 VT_V = 0.026
 ETA = 1.836
 CAPACITANCE_F = 0.01e-6
-#: 4.4: the fixed-point iteration converges for cutoff_hz <= 0.068 * L * fs
+#: docs/maths/vcf.md §5: the fixed-point iteration converges for
+#: cutoff_hz <= 0.068 * L * fs
 CUTOFF_LIMIT_RATIO = 0.068
+#: docs/maths/vcf.md §3: Newton converges up to 0.45 * fs (any L)
+NEWTON_CUTOFF_RATIO = 0.45
+#: the paper's relative tolerance on vc4 (written 10e-4), params[7]
+FIXED_POINT_REL_ERR = 10e-4
+#: solver names, in the order of params[6] (native/rtdsp.h)
+SOLVERS = ("newton", "fixed_point")
 N_STATE = 16
 N_COUNTERS = 5
 
-#: highest oversampling factor (spec 4.4)
+#: highest oversampling factor (docs/maths/vcf.md §6)
 MAX_OVERSAMPLING = 16
 
 
 def cutoff_to_current(cutoff_hz: float) -> float:
-    """Bias current ``I0 = 8π·eta·VT·C·cutoff_hz`` in ampere (spec 4.3)."""
+    """Bias current ``I0 = 8π·eta·VT·C·cutoff_hz`` in ampere (docs/maths/vcf.md §2)."""
     return 8.0 * math.pi * ETA * VT_V * CAPACITANCE_F * cutoff_hz
 
 
@@ -41,21 +50,28 @@ def cutoff_to_k(cutoff_hz: float) -> float:
     return cutoff_to_current(cutoff_hz) / (2.0 * CAPACITANCE_F)
 
 
-def max_cutoff_hz(sample_rate: float, oversampling_factor: int = 1) -> float:
-    """Highest ``cutoff_hz`` at which the solver converges: ``0.068·L·fs`` (4.4)."""
-    return CUTOFF_LIMIT_RATIO * oversampling_factor * sample_rate
+def max_cutoff_hz(sample_rate: float, oversampling_factor: int = 1,
+                  solver: str = "newton") -> float:
+    """Highest valid ``cutoff_hz``: ``0.45·fs`` for Newton, and for the
+    fixed-point solver also at most ``0.068·L·fs``, where it still converges
+    (docs/maths/vcf.md §5)."""
+    limit = NEWTON_CUTOFF_RATIO * sample_rate
+    if solver == "fixed_point":
+        limit = min(limit, CUTOFF_LIMIT_RATIO * oversampling_factor * sample_rate)
+    return limit
 
 
 class VCF(Processor):
-    """EMS VCS3 diode-ladder low-pass filter (virtual analog, spec 4).
+    """EMS VCS3 diode-ladder low-pass filter (virtual analog, docs/maths/vcf.md).
 
     Parameters
     ----------
     cutoff_hz : float
         Characteristic frequency ``f_c = I0/(8π·eta·VT·C)`` in Hz, in
-        [20, 0.068·L·fs] (L = ``oversampling_factor``; 3.0 kHz at 44.1 kHz).
+        [20, 0.45·fs] (with ``solver="fixed_point"`` at most 0.068·L·fs,
+        L = ``oversampling_factor``: 3.26 kHz at 48 kHz).
         It is not the −3 dB point of the ladder: with ``resonance=0`` the
-        small-signal response is about −20 dB at ``f_c`` (spec 4.3).
+        small-signal response is about −20 dB at ``f_c`` (docs/maths/vcf.md §2).
         Default 2500 (the repo's I0 = 30 µA).
     resonance : float
         Global feedback gain ``gfdbk`` in [0, 10]. Default 1.5 (the repo's
@@ -72,76 +88,92 @@ class VCF(Processor):
         Internal oversampling L in [1, 16]. Default 1: the paper's setting,
         the model runs at fs with no resampling and no latency. With L > 1
         the model runs at ``L·fs`` between the polyphase interpolator and
-        decimator shared with the ring modulator (spec 3.5), which allows
-        cutoffs up to ``0.068·L·fs`` and adds ``latency_samples`` = 56.
-        Costs about L times as much. Changing it resets the state.
+        decimator shared with the ring modulator (docs/maths/ringmod.md
+        §4), which reduces aliasing of the nonlinear stages (and lets the
+        fixed-point solver reach ``0.068·L·fs``) and adds
+        ``latency_samples`` = 56. Costs about L times as much. Changing it
+        resets the state.
+    solver : {"newton", "fixed_point"}
+        ``"newton"`` (default): Newton's method on the four stage voltages,
+        converged to 1e-7 V updates (docs/maths/vcf.md §3), any cutoff up
+        to 0.45·fs. ``"fixed_point"``: the paper's iteration (relative
+        tolerance 1e-3 on the last stage, at most 100 iterations, §5), kept
+        to reproduce the paper's results; it stops far from the solution
+        on loud signals and diverges above 0.068·L·fs. Switching keeps the
+        state.
     backend : {"c", "numba", "reference"}
         Kernel implementation.
 
     Notes
     -----
-    Per sample, the delay-free loop is solved by the repo's Gauss–Seidel
-    fixed-point iteration (spec 4.2: initial guess 0, relative tolerance
-    1e-3 on the last stage voltage, at most 100 iterations), with ``fabs``
-    and double precision everywhere (the published C code's integer
-    ``abs`` bug, spec 4.6, is not reproduced). ``K = I0/(2C)``,
+    Per sample, the delay-free loop is solved by ``solver``. The
+    fixed-point solver uses ``fabs`` and double precision everywhere (the
+    published C code's integer ``abs`` bug is not reproduced, see
+    docs/maths/vcf.md §5). ``K = I0/(2C)``,
     ``resonance``, ``drive`` and ``output_gain`` are smoothed per sample
-    (10 ms, spec 0.4), once per base-rate sample (held over the L model
+    (10 ms), once per base-rate sample (held over the L model
     steps when oversampling, as in the ring modulator).
 
     Solver statistics: ``nonconverged_samples``, ``max_iterations_last_block``,
-    ``total_iterations`` and ``mean_iterations_per_sample`` (about 10–12
-    iterations per sample at 2.5 kHz, 44.1 kHz). ``nonconverged_samples``
-    stays 0 within the spec's conditions (4.7), with one known exception of
-    the spec's relative stopping rule: when a decaying tail crosses the
-    1e-30 flush threshold (0.6) the fixed point is exactly 0 and that one
-    sample runs the 100-iteration cap (its output is below 1e-30).
+    ``total_iterations`` and ``mean_iterations_per_sample`` (Newton steps:
+    about 2–3 per sample at 2.5 kHz, 4–5 at 15 kHz; fixed point: about
+    10–12 at 2.5 kHz, 44.1 kHz). With Newton ``nonconverged_samples`` stays
+    0. With the fixed point it stays 0 for cutoff <= 0.068·L·fs, with one
+    known exception of the paper's relative stopping rule: when a decaying
+    tail crosses the 1e-30 flush threshold the fixed point is exactly 0 and
+    that one sample runs the 100-iteration cap (its output is below 1e-30).
 
     A non-finite input sample is replaced by 0.0 for the model, 0.0 is
     written to the output at that position and ``nonfinite_count`` counts
-    it (spec 0.5).
+    it.
     """
 
     chain_name = "vcf"
     aliases = ("vcs3",)
     c_process_symbol = "rtd_vcf_process"
     PARAMS = (
-        Param("cutoff_hz", "Hz", 2500.0, 20.0, lambda fs: max_cutoff_hz(fs, MAX_OVERSAMPLING),
+        Param("cutoff_hz", "Hz", 2500.0, 20.0, lambda fs: NEWTON_CUTOFF_RATIO * fs,
               log_scale=True, doc="characteristic frequency f_c (sets I0)"),
         Param("resonance", "", 1.5, 0.0, 10.0, doc="feedback gain gfdbk (self-oscillates above ~5)"),
         Param("drive", "V/FS", 1.0, 0.0, 10.0, doc="input scaling (volts per full scale)"),
         Param("output_gain", "FS/V", 1.0, 0.0, 16.0, doc="output scaling (full scale per volt)"),
         Param("oversampling_factor", "", 1, 1.0, float(MAX_OVERSAMPLING), integer=True,
               doc="internal oversampling L (change resets the state)"),
+        Param("solver", "", "newton", choices=SOLVERS,
+              doc="loop solver: Newton (default) or the paper's fixed point"),
     )
 
     # ------------------------------------------------------------ validation
-    def _check_cutoff(self, cutoff_hz: float, factor: int, changed: str, value: Any) -> None:
-        """Enforce ``cutoff_hz <= 0.068·L·fs`` once the sample rate is known."""
-        if self._sample_rate is None:
+    def _check_cutoff(self, cutoff_hz: float, factor: int, solver: str, changed: str,
+                      value: Any) -> None:
+        """Enforce ``cutoff_hz <= 0.068·L·fs`` for the fixed-point solver once
+        the sample rate is known (Newton's 0.45·fs is the Param range)."""
+        if self._sample_rate is None or solver != "fixed_point":
             return
-        limit = max_cutoff_hz(self._sample_rate, factor)
+        limit = max_cutoff_hz(self._sample_rate, factor, solver)
         if cutoff_hz > limit:
             if changed == "cutoff_hz":
-                raise ValueError(f"VCF.cutoff_hz = {value!r} is out of range; valid range is "
-                                 f"[20, {limit:g}] Hz at sample_rate {self._sample_rate:g} Hz "
-                                 f"and oversampling_factor {factor} (0.068·L·fs)")
-            raise ValueError(f"VCF.oversampling_factor = {value!r} is not valid with cutoff_hz = "
-                             f"{cutoff_hz:g} Hz: it needs cutoff_hz <= 0.068·L·fs = {limit:g} Hz")
+                raise ValueError(f"VCF.cutoff_hz = {value!r} is out of range for "
+                                 f"solver='fixed_point'; valid range is [20, {limit:g}] Hz at "
+                                 f"sample_rate {self._sample_rate:g} Hz and oversampling_factor "
+                                 f"{factor} (0.068·L·fs; solver='newton' allows up to 0.45·fs)")
+            raise ValueError(f"VCF.{changed} = {value!r} is not valid with cutoff_hz = "
+                             f"{cutoff_hz:g} Hz: solver='fixed_point' needs cutoff_hz <= "
+                             f"0.068·L·fs = {limit:g} Hz")
 
     def _set_param(self, name: str, value: Any) -> None:
         param = self.param(name)
         number = param.validate(value, type(self).__name__, self._sample_rate)
         old_factor = self._values["oversampling_factor"]
-        if name == "cutoff_hz":
-            self._check_cutoff(number, old_factor, name, value)
-        elif name == "oversampling_factor":
-            self._check_cutoff(self._values["cutoff_hz"], number, name, value)
+        proposed = dict(self._values)
+        proposed[name] = number
+        self._check_cutoff(proposed["cutoff_hz"], proposed["oversampling_factor"],
+                           proposed["solver"], name, value)
         with self._structure_lock:
             self._values[name] = number
             if self.prepared:
                 if name == "oversampling_factor" and number != old_factor:
-                    # structural change => reset (4.4): a new, reset generation
+                    # structural change => reset: a new, reset generation
                     # published by one pointer swap (docs/realtime.md §2)
                     self._restructure()
                 else:
@@ -153,16 +185,19 @@ class VCF(Processor):
         Raises
         ------
         ValueError
-            Also when ``cutoff_hz`` exceeds ``0.068·L·fs`` at this rate.
+            Also when ``cutoff_hz`` exceeds ``0.45·fs`` (or, with
+            ``solver="fixed_point"``, ``0.068·L·fs``) at this rate.
         """
         rate = validate_sample_rate(sample_rate)
         cutoff = self._values["cutoff_hz"]
         factor = self._values["oversampling_factor"]
-        limit = max_cutoff_hz(rate, factor)
+        solver = self._values["solver"]
+        limit = max_cutoff_hz(rate, factor, solver)
         if cutoff > limit:
+            rule = "0.068·L·fs" if solver == "fixed_point" else "0.45·fs"
             raise ValueError(f"VCF.cutoff_hz = {cutoff!r} is out of range; valid range is "
-                             f"[20, {limit:g}] Hz at sample_rate {rate:g} Hz and "
-                             f"oversampling_factor {factor} (0.068·L·fs)")
+                             f"[20, {limit:g}] Hz at sample_rate {rate:g} Hz, "
+                             f"oversampling_factor {factor} and solver {solver!r} ({rule})")
         super().prepare(sample_rate, channels, max_block)
 
     # ---------------------------------------------------------------- state
@@ -201,6 +236,8 @@ class VCF(Processor):
         lib.rtd_param_store(cparams, 3, self._values["output_gain"])
         lib.rtd_param_store(cparams, 4, smoothing_pole(self._sample_rate))
         lib.rtd_param_store(cparams, 5, 1.0 / (factor * self._sample_rate))
+        lib.rtd_param_store(cparams, 6, float(SOLVERS.index(self._values["solver"])))
+        lib.rtd_param_store(cparams, 7, FIXED_POINT_REL_ERR)
 
     def _update_targets(self) -> None:
         self._store_targets(self._cparams)
@@ -219,17 +256,18 @@ class VCF(Processor):
 
     @property
     def nonconverged_samples(self) -> int:
-        """Samples (per channel, summed) where the solver hit 100 iterations since reset."""
+        """Model samples (all channels) where the solver hit its iteration cap
+        since reset (100 fixed-point iterations, 50 Newton steps)."""
         return int(self._counters[1]) if self.prepared else 0
 
     @property
     def max_iterations_last_block(self) -> int:
-        """Largest per-sample iteration count in the last processed block."""
+        """Largest per-sample iteration (Newton step) count in the last block."""
         return int(self._counters[2]) if self.prepared else 0
 
     @property
     def total_iterations(self) -> int:
-        """Fixed-point iterations run since reset (all channels)."""
+        """Fixed-point iterations or Newton steps run since reset (all channels)."""
         return int(self._counters[3]) if self.prepared else 0
 
     @property
@@ -269,7 +307,7 @@ class _Arrays:
     """
 
     def __init__(self, channels: int, factor: int) -> None:
-        self.params = np.zeros(6, dtype=np.float64)
+        self.params = np.zeros(8, dtype=np.float64)
         self.smooth = np.zeros(4, dtype=np.float64)
         self.state = np.zeros((channels, N_STATE), dtype=np.float64)
         self.counters = np.zeros(N_COUNTERS, dtype=np.int64)

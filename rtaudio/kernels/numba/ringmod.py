@@ -1,4 +1,4 @@
-"""RingModulator Numba kernel (specs/effects.md 3), mirror of native/ringmod.c.
+"""RingModulator Numba kernel (docs/maths/ringmod.md), mirror of native/ringmod.c.
 
 Same arrays and the same operation order as the C kernel; see the
 comment at the top of native/ringmod.c for the per-sample algorithm.
@@ -15,12 +15,12 @@ from rtaudio.kernels.numba.polyphase import pp_decim, pp_interp
 
 TWO_PI = 6.283185307179586
 NEWTON_MAX_ITER = 16
-NEWTON_TOL = 1e-12
+NEWTON_TOL_V = 1e-6   # stop rule on the update size in volts (docs/maths/ringmod.md §3.3)
 
 
 @njit(nogil=True, cache=True, fastmath=False, inline="always")
 def _stable_step(params, st, vin, vc, counters):
-    """Spec 3.4: backward Euler + Newton in the diode-voltage coordinates
+    """docs/maths/ringmod.md §3: backward Euler + Newton in the diode-voltage coordinates
     y = (a, b, s) of the reference's ``stable_step``; returns u2
     (counters[1] failures, [2] iterations)."""
     D1 = params[5]
@@ -40,9 +40,12 @@ def _stable_step(params, st, vin, vc, counters):
     ra = r1 - r2
     rb = r1 + r2
     rs = r3 + D3 * vc
-    a = 0.5 * (u1o - u2o)
-    b = 0.5 * (u1o + u2o)
-    s = u3o + vc
+    p1 = 2.0 * u1o - st[5]     # start: extrapolation of the last two steps
+    p2 = 2.0 * u2o - st[6]
+    p3 = 2.0 * u3o - st[7]
+    a = 0.5 * (p1 - p2)
+    b = 0.5 * (p1 + p2)
+    s = p3 + vc
     it = 1
     while True:
         w4 = a - s
@@ -82,19 +85,16 @@ def _stable_step(params, st, vin, vc, counters):
         cbb = kaa * kss - kas * kas
         cbs = kab * kas - kaa * kbs
         css = kaa * kbb - Dd2
-        det = (kaa * caa + kab * cab) + kas * cas
-        ea = ((caa * Ga + cab * Gb) + cas * Gs) / det
-        eb = ((cab * Ga + cbb * Gb) + cbs * Gs) / det
-        es = ((cas * Ga + cbs * Gb) + css * Gs) / det
+        inv_det = 1.0 / ((kaa * caa + kab * cab) + kas * cas)
+        ea = ((caa * Ga + cab * Gb) + cas * Gs) * inv_det
+        eb = ((cab * Ga + cbb * Gb) + cbs * Gs) * inv_det
+        es = ((cas * Ga + cbs * Gb) + css * Gs) * inv_det
         a -= ea
         b -= eb
         s -= es
         fa = abs(ea)
         fb = abs(eb)
-        na = abs(a)
-        nb = abs(b)
-        if 2.0 * (fa if fa > fb else fb) + abs(es) <= NEWTON_TOL * ((1.0 + 2.0 * (na if na > nb else nb))
-                                                                   + abs(s - vc)):
+        if 2.0 * (fa if fa > fb else fb) + abs(es) <= NEWTON_TOL_V:
             break
         if it == NEWTON_MAX_ITER:
             counters[1] += 1
@@ -104,6 +104,9 @@ def _stable_step(params, st, vin, vc, counters):
     u1 = a + b
     u2 = b - a
     u3 = s - vc
+    st[5] = st[0]
+    st[6] = st[1]
+    st[7] = st[2]
     st[0] = flush(u1)
     st[1] = flush(u2)
     st[2] = flush(u3)
@@ -114,7 +117,7 @@ def _stable_step(params, st, vin, vc, counters):
 
 @njit(nogil=True, cache=True, fastmath=False, inline="always")
 def _paper_step(params, st, vin, vc):
-    """Spec 3.3: the paper's explicit step (even diode law); returns u2."""
+    """docs/maths/ringmod.md §2: the paper's explicit step (even diode law); returns u2."""
     tC = params[14]
     u1 = st[0]
     u2 = st[1]

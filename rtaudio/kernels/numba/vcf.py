@@ -1,8 +1,12 @@
-"""VCF Numba kernel (specs/effects.md 4.2 + 0.4–0.6), mirror of native/vcf.c.
+"""VCF Numba kernel (docs/maths/vcf.md), mirror of native/vcf.c.
 
-With an oversampling factor L > 1 (4.4) the model runs L steps per base
-sample between the polyphase filters of rtaudio/kernels/numba/polyphase.py
-(spec 3.5); L = 1 is the paper's model at fs with no filtering.
+Two loop solvers: Newton's method (``params[6] == 0``, docs/maths/vcf.md
+§3) with ``vcf_tanh`` (§4), and the paper's fixed-point iteration (§5)
+with libm ``tanh``. Every operation is written in the order of
+native/vcf.c, so the two agree bit for bit. With an oversampling factor
+L > 1 the model runs L steps per base sample between the polyphase filters
+of rtaudio/kernels/numba/polyphase.py; L = 1 is the paper's model at fs
+with no filtering.
 """
 from __future__ import annotations
 
@@ -23,6 +27,150 @@ SIX_GAMMA = 6.0 * GAMMA
 REL_ERR = 10e-4
 MAX_ITER = 100
 
+# Newton solver constants (native/vcf.c, docs/maths/vcf.md §3)
+NEWTON_TOL = 1e-7
+NEWTON_MAX_ITER = 50
+LAMBDA_MIN = 1.0 / 1024.0
+INV_2VT = 1.0 / (2.0 * 0.026)
+INV_2GAMMA = 1.0 / (2.0 * (1.836 * 0.026))
+INV_6GAMMA = 1.0 / (6.0 * (1.836 * 0.026))
+
+# vcf_tanh constants (docs/maths/vcf.md §4)
+LN2_HI = 6.93147180369123816490e-01
+LN2_LO = 1.90821492927058770002e-10
+INV_LN2 = 1.44269504088896338700e+00
+POW2 = np.array([2.0 ** k for k in range(59)])
+
+
+@njit(nogil=True, cache=True, fastmath=False)
+def vcf_tanh(x: float) -> float:
+    """tanh within 2 ulp of libm, the operations of native/vcf.c's vcf_tanh
+    (docs/maths/vcf.md §4)."""
+    ax = abs(x)
+    if ax < 0.55:
+        y = x * x
+        n = -675675.0 + y * (-45045.0 + y * (-594.0 + y * -1.0))
+        q = 2027025.0 + y * (945945.0 + y * (51975.0 + y * (630.0 + y)))
+        return x + x * (y * n / q)
+    if not ax <= 20.0:
+        return -1.0 if x < 0.0 else 1.0
+    z = 2.0 * ax
+    kf = math.floor(z * INV_LN2 + 0.5)
+    r = (z - kf * LN2_HI) - kf * LN2_LO
+    r2 = r * r
+    r4 = r2 * r2
+    r8 = r4 * r4
+    a0 = 1.0 / 2.0 + r * (1.0 / 6.0)
+    a1 = 1.0 / 24.0 + r * (1.0 / 120.0)
+    a2 = 1.0 / 720.0 + r * (1.0 / 5040.0)
+    a3 = 1.0 / 40320.0 + r * (1.0 / 362880.0)
+    a4 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0)
+    a5 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0)
+    q = (a0 + r2 * a1) + r4 * (a2 + r2 * a3) + r8 * (a4 + r2 * a5)
+    p = r * (1.0 + r * q)
+    sc = POW2[int(kf)]
+    e = sc + sc * p
+    t = 1.0 - 2.0 / (e + 1.0)
+    return -t if x < 0.0 else t
+
+
+@njit(nogil=True, cache=True, fastmath=False, inline="always")
+def _residual(v0, v1, v2, v3, s0, s1, s2, s3, x, a, G):
+    """native/vcf.c vcf_residual: (max |F|, t0..t4, F0..F3)."""
+    t0 = vcf_tanh((x - G * v3) * INV_2VT)
+    t1 = vcf_tanh((v1 - v0) * INV_2GAMMA)
+    t2 = vcf_tanh((v2 - v1) * INV_2GAMMA)
+    t3 = vcf_tanh((v3 - v2) * INV_2GAMMA)
+    t4 = vcf_tanh(v3 * INV_6GAMMA)
+    F0 = (v0 - s0) - a * (t0 + t1)
+    F1 = (v1 - s1) - a * (t2 - t1)
+    F2 = (v2 - s2) - a * (t3 - t2)
+    F3 = (v3 - s3) + a * (t4 + t3)
+    m = abs(F0)
+    m = abs(F1) if abs(F1) > m else m
+    m = abs(F2) if abs(F2) > m else m
+    m = abs(F3) if abs(F3) > m else m
+    return m, t0, t1, t2, t3, t4, F0, F1, F2, F3
+
+
+@njit(nogil=True, cache=True, fastmath=False, inline="always")
+def _newton_update(t0, t1, t2, t3, t4, F0, F1, F2, F3, a, G):
+    """native/vcf.c vcf_newton_update: (max |d|, d0..d3) with J d = F
+    (rows 1 and 4 eliminated, the middle 2x2 by Cramer's rule)."""
+    e = (a * G * INV_2VT) * (1.0 - t0 * t0)
+    d1 = (a * INV_2GAMMA) * (1.0 - t1 * t1)
+    d2 = (a * INV_2GAMMA) * (1.0 - t2 * t2)
+    d3 = (a * INV_2GAMMA) * (1.0 - t3 * t3)
+    d4 = (a * INV_6GAMMA) * (1.0 - t4 * t4)
+    i1 = 1.0 / (1.0 + d1)
+    i4 = 1.0 / ((1.0 + d3) + d4)
+    q = (d1 * e) * i1
+    P = ((1.0 + d1) + d2) - (d1 * d1) * i1
+    Q = q * (d3 * i4) - d2
+    S = ((1.0 + d2) + d3) - (d3 * d3) * i4
+    r2 = (F1 + (d1 * F0) * i1) - q * (F3 * i4)
+    r3 = F2 + (d3 * F3) * i4
+    idet = 1.0 / (P * S + Q * d2)
+    x1 = (r2 * S - Q * r3) * idet
+    x2 = (P * r3 + d2 * r2) * idet
+    x3 = (F3 + d3 * x2) * i4
+    x0 = (F0 + d1 * x1 - e * x3) * i1
+    m = abs(x0)
+    m = abs(x1) if abs(x1) > m else m
+    m = abs(x2) if abs(x2) > m else m
+    m = abs(x3) if abs(x3) > m else m
+    return m, x0, x1, x2, x3
+
+
+@njit(nogil=True, cache=True, fastmath=False)
+def newton_solve(s0, s1, s2, s3, xc1, xc2, xc3, xc4, x, a, G, half_T):
+    """native/vcf.c vcf_newton_step without the state write-back: returns
+    (steps, converged, v0..v3, t1..t4)."""
+    v0 = s0 + half_T * xc1
+    v1 = s1 + half_T * xc2
+    v2 = s2 + half_T * xc3
+    v3 = s3 + half_T * xc4
+    norm, t0, t1, t2, t3, t4, F0, F1, F2, F3 = _residual(v0, v1, v2, v3, s0, s1, s2, s3,
+                                                         x, a, G)
+    iters = 0
+    converged = True
+    for _ in range(NEWTON_MAX_ITER):
+        step, d0, d1, d2, d3 = _newton_update(t0, t1, t2, t3, t4, F0, F1, F2, F3, a, G)
+        iters += 1
+        if step <= NEWTON_TOL or iters == NEWTON_MAX_ITER:
+            converged = step <= NEWTON_TOL
+            v0 = v0 - d0
+            v1 = v1 - d1
+            v2 = v2 - d2
+            v3 = v3 - d3
+            break
+        lam = 1.0
+        for _k in range(11):                     # backtracking line search, down to 1/1024
+            w0 = v0 - lam * d0
+            w1 = v1 - lam * d1
+            w2 = v2 - lam * d2
+            w3 = v3 - lam * d3
+            nt, u0, u1, u2, u3, u4, Fw0, Fw1, Fw2, Fw3 = _residual(w0, w1, w2, w3, s0, s1, s2,
+                                                                   s3, x, a, G)
+            if nt <= norm or lam <= LAMBDA_MIN:
+                break
+            lam *= 0.5
+        v0 = w0
+        v1 = w1
+        v2 = w2
+        v3 = w3
+        F0 = Fw0
+        F1 = Fw1
+        F2 = Fw2
+        F3 = Fw3
+        t0 = u0
+        t1 = u1
+        t2 = u2
+        t3 = u3
+        t4 = u4
+        norm = nt
+    return iters, converged, v0, v1, v2, v3, t1, t2, t3, t4
+
 
 @njit(nogil=True, cache=True, fastmath=False)
 def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
@@ -40,6 +188,9 @@ def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
     o_t = params[3]
     s = params[4]
     half_T = params[5] / 2.0
+    inv_half_T = 1.0 / half_T
+    newton = params[6] == 0.0
+    rel_err = params[7]
     frames, channels = buf.shape
     factor = interp_taps.shape[1]
     vin = scratch[0]
@@ -80,7 +231,7 @@ def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
             gain = smooth_step(gain, o_t, s)
             x = np.float64(buf[n, ch])
             bad = not math.isfinite(x)
-            if bad:  # spec 0.5: 0.0 in, 0.0 out, counted
+            if bad:  # non-finite: 0.0 in, 0.0 out, counted
                 x = 0.0
                 nonfinite += 1
             x = x * drive
@@ -88,10 +239,41 @@ def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
                 pp_interp(interp_taps, factor, interp_hist[ch], x, vin)
             for j in range(factor):
                 xin = x if factor == 1 else vin[j]
+                if newton:
+                    G = g + 0.5
+                    iters, ok, v0, v1, v2, v3, vc11, vc21, vc31, vc41 = newton_solve(
+                        s1, s2, s3, s4, xc1, xc2, xc3, xc4, xin, half_T * K, G, half_T)
+                    if not ok:
+                        nonconverged += 1
+                    total += iters
+                    if iters > max_iters:
+                        max_iters = iters
+                    vc1 = v0
+                    vc2 = v1
+                    vc3 = v2
+                    vout = G * v3
+                    v[j] = vout
+                    xc1 = flush((v0 - s1) * inv_half_T)
+                    xc2 = flush((v1 - s2) * inv_half_T)
+                    xc3 = flush((v2 - s3) * inv_half_T)
+                    xc4 = flush((v3 - s4) * inv_half_T)
+                    s1 = flush(2.0 * v0 - s1)
+                    s2 = flush(2.0 * v1 - s2)
+                    s3 = flush(2.0 * v2 - s3)
+                    s4 = flush(2.0 * v3 - s4)
+                    vout = flush(vout)
+                    vc1 = flush(vc1)
+                    vc2 = flush(vc2)
+                    vc3 = flush(vc3)
+                    vc11 = flush(vc11)
+                    vc21 = flush(vc21)
+                    vc31 = flush(vc31)
+                    vc41 = flush(vc41)
+                    continue
                 vc4 = 0.0
                 vc4_prev = 1.0
                 iters = 0
-                while abs(vc4 - vc4_prev) > REL_ERR * abs(vc4_prev):
+                while abs(vc4 - vc4_prev) > rel_err * abs(vc4_prev):
                     vc4_prev = vc4
                     vin1 = math.tanh((xin - vout) / TWO_VT)
                     xc1 = K * (vin1 + vc11)

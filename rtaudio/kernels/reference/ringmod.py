@@ -1,12 +1,12 @@
-"""RingModulator float64 reference: specs/effects.md 3.3–3.6 line by line.
+"""RingModulator float64 reference (docs/maths/ringmod.md) line by line.
 
-Plain Python floats. Per base-rate sample: smoothers (0.4, once per base
-sample), carrier at the high rate (3.6), direct-form polyphase
-interpolation of ``input_gain·x`` (3.5), ``L`` model steps (3.4 "stable"
-or 3.3 "paper"), direct-form decimation with the ``56·L`` history (3.5),
+Plain Python floats. Per base-rate sample: smoothers (once per base
+sample), carrier at the high rate (§1), direct-form polyphase
+interpolation of ``input_gain·x`` (§4), ``L`` model steps (§3 "stable"
+or §2 "paper"), direct-form decimation with the ``56·L`` history (§4),
 ``output_gain`` applied to the decimated output. Operation order matches
 native/ringmod.c so the backends agree far below the 1e-6 tolerance of
-spec 3.9.
+their tests.
 """
 from __future__ import annotations
 
@@ -17,32 +17,34 @@ import numpy as np
 from rtaudio.kernels.reference import polyphase as pp
 from rtaudio.kernels.reference.common import flush, sanitize, smooth_step
 
-NEWTON_MAX_ITER = 16   # spec 3.4.3
-NEWTON_TOL = 1e-12
+NEWTON_MAX_ITER = 16
+NEWTON_TOL_V = 1e-6    # stop rule: update size in volts (docs/maths/ringmod.md §3.3)
 
 
 def diode_rectified(v: float) -> tuple[float, float]:
-    """Spec 3.4.1: ``g(v) = 0.17·v⁴``, ``g'(v) = 0.68·v³`` for ``v > 0``, else 0."""
+    """docs/maths/ringmod.md §3: ``g(v) = 0.17·v⁴``, ``g'(v) = 0.68·v³`` for ``v > 0``, else 0."""
     p = v if v > 0.0 else 0.0
     q = p * p
     return (0.17 * q) * q, (0.68 * q) * p
 
 
-def stable_step(c: dict, st: list, vin: float, vc: float, counters: np.ndarray) -> float:
-    """Spec 3.4: one backward-Euler step solved by Newton; returns u2.
+def stable_step(c: dict, st: list, vin: float, vc: float, counters: np.ndarray,
+                tol: float = NEWTON_TOL_V, max_iter: int = NEWTON_MAX_ITER) -> float:
+    """docs/maths/ringmod.md §3: one backward-Euler step solved by Newton; returns u2.
 
     ``st = [u1, u2, u3, i1, i2, ...]`` is updated in place;
     ``counters[1]`` counts solver failures, ``counters[2]`` iterations.
 
     Newton runs in the coordinates of the diode voltages,
     ``y = (a, b, s) = ((u1 − u2)/2, (u1 + u2)/2, u3 + vc)`` (then
-    ``u4 = a − s``, ``u5 = −(a + s)``, ``u6 = b + s``, ``u7 = s − b``, 3.1).
+    ``u4 = a − s``, ``u5 = −(a + s)``, ``u6 = b + s``, ``u7 = s − b``, §1).
     Newton's iterates are invariant under this affine change of variables
-    (equal to the u-iterates of 3.4.3 up to rounding); the solve is
+    (equal to the u-iterates up to rounding); the solve is
     ``K·δy = G`` with ``K = Pᵀ·J·P``, ``G = Pᵀ·F`` (``P = ∂u/∂y``), and the
-    stop rule of 3.4.3 reads, with ``|δu1| + |δu2| = 2·max(|δa|, |δb|)``
-    and ``|u1| + |u2| = 2·max(|a|, |b|)``:
-    ``2·max(|δa|, |δb|) + |δs| ≤ 1e-12·(1 + 2·max(|a|, |b|) + |s − vc|)``.
+    stop rule on the update in volts reads, with
+    ``|δu1| + |δu2| = 2·max(|δa|, |δb|)``: ``2·max(|δa|, |δb|) + |δs| ≤ tol``.
+    The start point extrapolates the last two solutions,
+    ``2·u[m−1] − u[m−2]`` (``u[m−2]`` kept in ``st[5:8]``).
     The C kernel's header comment (native/ringmod.c) writes K and G out.
     """
     u1o, u2o, u3o, i1o, i2o = st[0], st[1], st[2], st[3], st[4]
@@ -52,7 +54,8 @@ def stable_step(c: dict, st: list, vin: float, vc: float, counters: np.ndarray) 
     r2 = c["cT"] * u2o + i2o
     r3 = c["cpT"] * u3o
     ra, rb, rs = r1 - r2, r1 + r2, r3 + D3 * vc
-    a, b, s = 0.5 * (u1o - u2o), 0.5 * (u1o + u2o), u3o + vc   # start point u_old
+    p1, p2, p3 = 2.0 * u1o - st[5], 2.0 * u2o - st[6], 2.0 * u3o - st[7]   # start point
+    a, b, s = 0.5 * (p1 - p2), 0.5 * (p1 + p2), p3 + vc
     it = 1
     while True:
         g4, d4 = diode_rectified(a - s)
@@ -73,20 +76,20 @@ def stable_step(c: dict, st: list, vin: float, vc: float, counters: np.ndarray) 
         cbb = kaa * kss - kas * kas
         cbs = kab * kas - kaa * kbs
         css = kaa * kbb - Dd2
-        det = (kaa * caa + kab * cab) + kas * cas
-        ea = ((caa * Ga + cab * Gb) + cas * Gs) / det
-        eb = ((cab * Ga + cbb * Gb) + cbs * Gs) / det
-        es = ((cas * Ga + cbs * Gb) + css * Gs) / det
+        inv_det = 1.0 / ((kaa * caa + kab * cab) + kas * cas)
+        ea = ((caa * Ga + cab * Gb) + cas * Gs) * inv_det
+        eb = ((cab * Ga + cbb * Gb) + cbs * Gs) * inv_det
+        es = ((cas * Ga + cbs * Gb) + css * Gs) * inv_det
         a, b, s = a - ea, b - eb, s - es
-        if (2.0 * max(abs(ea), abs(eb)) + abs(es)
-                <= NEWTON_TOL * ((1.0 + 2.0 * max(abs(a), abs(b))) + abs(s - vc))):
+        if 2.0 * max(abs(ea), abs(eb)) + abs(es) <= tol:
             break
-        if it == NEWTON_MAX_ITER:
+        if it == max_iter:
             counters[1] += 1
             break
         it += 1
     counters[2] += it
     u1, u2, u3 = a + b, b - a, s - vc
+    st[5], st[6], st[7] = st[0], st[1], st[2]
     st[0], st[1], st[2] = flush(u1), flush(u2), flush(u3)
     st[3] = flush(i1o - c["tLh"] * u1)   # i_new = i_old − (T/Lh)·u_new
     st[4] = flush(i2o - c["tLh"] * u2)
@@ -94,7 +97,7 @@ def stable_step(c: dict, st: list, vin: float, vc: float, counters: np.ndarray) 
 
 
 def paper_step(c: dict, st: list, vin: float, vc: float) -> float:
-    """Spec 3.3: the paper's explicit step, even diode law; returns u2.
+    """docs/maths/ringmod.md §2: the paper's explicit step, even diode law; returns u2.
 
     ``st = [u1, u2, u3, i1, i2, u4, u5, u6, u7]`` is updated in place.
     """
@@ -132,7 +135,7 @@ def ringmod_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
     """Process ``buf`` (float32, frames x channels) in place.
 
     ``decim_hist`` is (channels, 56·L): the last 56·L model outputs, newest
-    first (the spec's direct-form decimator state).
+    first (the direct-form decimator state).
     """
     level_t, k_t, og_t, s, inc = (float(v) for v in params[:5])
     c = derived_constants(params)
@@ -147,7 +150,7 @@ def ringmod_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
         k = smooth_step(k, k_t, s)
         og = smooth_step(og, og_t, s)
         vc = []
-        for _ in range(factor):                       # 3.6
+        for _ in range(factor):                
             vc.append(level * math.sin(6.283185307179586 * phi))
             phi += inc
             if phi >= 1.0:
@@ -156,13 +159,13 @@ def ringmod_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
         for ch in range(channels):
             x, bad = sanitize(row[ch])
             counters[0] += bad
-            vin = pp.interp(interp_taps, factor, ihist[ch], k * x)   # 3.5 up
+            vin = pp.interp(interp_taps, factor, ihist[ch], k * x)   # §4 up
             st = states[ch]
             if model == 1:
                 v = [paper_step(c, st, vin[j], vc[j]) for j in range(factor)]
             else:
                 v = [stable_step(c, st, vin[j], vc[j], counters) for j in range(factor)]
-            y = pp.decim(h, factor, dhist[ch], v)                      # 3.5 down
+            y = pp.decim(h, factor, dhist[ch], v)                      # §4 down
             row[ch] = og * y
     buf[...] = np.asarray(rows, dtype=np.float64).reshape(frames, channels).astype(np.float32)
     state[...] = states
