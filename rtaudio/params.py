@@ -38,6 +38,12 @@ class Param:
     label : str, optional
         Display name for GUIs when the bare name could mislead (default:
         the name), e.g. "attack_ms (closing)" for the gate.
+    smoothed : bool
+        Numeric parameters of user effects (``rtaudio.effect``): True to
+        reach a new value through the 10 ms one-pole smoother, per sample;
+        False for a value that jumps at the next block (steps, modes, and
+        structural parameters that size the state). See
+        docs/effects-api.md §Parameters.
     """
 
     name: str
@@ -52,6 +58,7 @@ class Param:
     log_scale: bool = False
     doc: str = ""
     label: str = ""
+    smoothed: bool = True
 
     @property
     def display_name(self) -> str:

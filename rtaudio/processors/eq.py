@@ -1,0 +1,73 @@
+"""Five-band equaliser: low shelf, three peaks, high shelf (docs/maths/everyday-effects.md §4).
+
+The five cookbook sections of ``biquad`` (rtaudio/processors/biquad.py) in
+series; shelves use Q = 1/√2 (the cookbook's shelf slope S = 1).
+"""
+from __future__ import annotations
+
+import math
+
+from rtaudio.params import Param
+from rtaudio.processors.biquad import FLUSH, HIGHSHELF, LOWSHELF, PEAK, freq_param, refresh_section
+
+SHELF_Q = 1.0 / math.sqrt(2.0)
+BANDS = 5
+
+
+def _gain(name: str) -> Param:
+    return Param(name, "dB", 0.0, -24.0, 24.0, doc="band gain (0 dB = flat)")
+
+
+def _q(name: str) -> Param:
+    return Param(name, "", 1.0, 0.1, 20.0, log_scale=True, doc="peak quality factor Q")
+
+
+PARAMS = [
+    freq_param("low_freq_hz", 100.0, "low-shelf corner"), _gain("low_gain_db"),
+    freq_param("mid1_freq_hz", 300.0, "peak 1 centre"), _gain("mid1_gain_db"), _q("mid1_q"),
+    freq_param("mid2_freq_hz", 1000.0, "peak 2 centre"), _gain("mid2_gain_db"), _q("mid2_q"),
+    freq_param("mid3_freq_hz", 3500.0, "peak 3 centre"), _gain("mid3_gain_db"), _q("mid3_q"),
+    freq_param("high_freq_hz", 8000.0, "high-shelf corner"), _gain("high_gain_db"),
+]
+# z: 2 TDF-II states per band and channel; cache (row 0): 10 values per band (see biquad.STATE)
+STATE = {"z": 2 * BANDS, "cache": 10 * BANDS}
+LATENCY_SAMPLES = 0
+
+
+def eq_kernel(block, params, state, sample_rate):
+    """Low shelf → peak 1 → peak 2 → peak 3 → high shelf, each a TDF-II section (§4)."""
+    frames = block.shape[0]
+    channels = block.shape[1]
+    cache = state.cache[0]
+    z = state.z
+    for n in range(frames):
+        refresh_section(cache, 0, float(LOWSHELF), params.low_freq_hz[n], SHELF_Q, params.low_gain_db[n],
+                        sample_rate)
+        refresh_section(cache, 10, float(PEAK), params.mid1_freq_hz[n], params.mid1_q[n], params.mid1_gain_db[n],
+                        sample_rate)
+        refresh_section(cache, 20, float(PEAK), params.mid2_freq_hz[n], params.mid2_q[n], params.mid2_gain_db[n],
+                        sample_rate)
+        refresh_section(cache, 30, float(PEAK), params.mid3_freq_hz[n], params.mid3_q[n], params.mid3_gain_db[n],
+                        sample_rate)
+        refresh_section(cache, 40, float(HIGHSHELF), params.high_freq_hz[n], SHELF_Q, params.high_gain_db[n],
+                        sample_rate)
+        for c in range(channels):
+            x = float(block[n, c])
+            for band in range(BANDS):
+                base = 10 * band
+                b0 = cache[base + 5]
+                b1 = cache[base + 6]
+                b2 = cache[base + 7]
+                a1 = cache[base + 8]
+                a2 = cache[base + 9]
+                y = b0 * x + z[c, 2 * band]
+                z1 = b1 * x - a1 * y + z[c, 2 * band + 1]
+                z2 = b2 * x - a2 * y
+                if abs(z1) < FLUSH:
+                    z1 = 0.0
+                if abs(z2) < FLUSH:
+                    z2 = 0.0
+                z[c, 2 * band] = z1
+                z[c, 2 * band + 1] = z2
+                x = y
+            block[n, c] = x
