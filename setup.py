@@ -19,4 +19,6 @@ BLOCKCALL = Extension(
 )
 
 setup(cffi_modules=["native/build_rtdsp.py:ffibuilder"], ext_modules=[BLOCKCALL],
-      packages=PACKAGES, package_dir={"rtaudio.gui": "gui"})
+      packages=PACKAGES, package_dir={"rtaudio.gui": "gui"},
+      # the C header of user effects (rtaudio.effects.include_dir())
+      package_data={"rtaudio.effects": ["include/*.h"]})

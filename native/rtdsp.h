@@ -197,6 +197,60 @@ void rtd_yin_reset(void *self);
  * confidence, voiced, selected cmnd index]; for tests and benchmarks. */
 void rtd_yin_analyse(rtd_yin *self, const double *frame, double *out);
 
+/* ---- User effects (rtaudio.effect / rtaudio.c_effect) --------------- */
+
+/* What a user kernel sees; the same struct as rtaudio/effects/include/
+ * rtaudio_effect.h (the documented C header; docs/effects-api.md §ABI). */
+typedef struct rtd_effect_block {
+    const double *params;
+    double *state;
+    const int64_t *state_offset;
+    const int64_t *state_size;
+    double sample_rate;
+    int32_t channels;
+    int32_t frames;
+    int32_t max_block;
+    int32_t param_stride;
+    int32_t n_params;
+    int32_t n_state;
+} rtd_effect_block;
+
+/* A C user kernel (rtaudio.c_effect). */
+typedef void (*rtd_effect_c_fn)(const rtd_effect_block *b, float *buf, int frames, int channels);
+/* A Numba user kernel (numba.cfunc of the generated wrapper). */
+typedef void (*rtd_effect_numba_fn)(float *buf, int32_t frames, int32_t channels,
+                                    const double *params, int32_t param_stride,
+                                    double *state, const int64_t *state_offset,
+                                    const int64_t *state_size, double sample_rate);
+typedef void (*rtd_effect_reset_c_fn)(const rtd_effect_block *b);
+typedef void (*rtd_effect_reset_numba_fn)(const double *params, int32_t param_stride,
+                                          double *state, const int64_t *state_offset,
+                                          const int64_t *state_size, int32_t channels,
+                                          double sample_rate);
+
+/* The shim in front of a user kernel (native/kernels/user_effect.c).
+ * targets: n_params atomic parameter targets (rtd_param_store), then the
+ *          smoothing pole s at [n_params]
+ * current: n_params smoothed values; smoothed[i] = 1 for per-sample smoothing
+ * params:  n_params x param_stride per-sample values handed to the kernel
+ * counters: [0] non-finite input samples, [1] non-finite output samples,
+ *           [2] blocks whose output was non-finite (state was reset) */
+typedef struct {
+    rtd_effect_block block;
+    void *kernel;
+    void *reset_kernel;         /* NULL: none */
+    int kind;                   /* 0: Numba ABI, 1: C ABI */
+    double *targets;
+    double *current;
+    const int32_t *smoothed;
+    double *param_values;
+    int64_t *counters;
+    int64_t state_total;        /* doubles in block.state */
+} rtd_user_effect;
+
+void rtd_user_effect_process(void *self, float *buf, int frames, int channels);
+void rtd_user_effect_reset(void *self);
+
 /* ---- Engine: native chain, callback, monitor rings ------------------ */
 /* PortAudio's callback time info (three doubles, seconds on the stream
  * clock), declared here so no PortAudio header is needed. */

@@ -14,6 +14,8 @@ from rtaudio.processors import RingModulator
 from rtaudio.processors import YinTracker
 from rtaudio.analysis.pitch import PitchTrack, pitch
 from rtaudio.engine import Engine
+from rtaudio.params import Param
+from rtaudio.effects import c_effect, effect
 from rtaudio import _moved
 
 _moved.install()
@@ -28,4 +30,5 @@ __all__ = [
     "YinTracker",
     "PitchTrack", "pitch",
     "Engine",
+    "Param", "effect", "c_effect",
 ]

@@ -18,3 +18,9 @@ class ChainConfigError(RtaudioError, ValueError):
     """A chain cannot run with the requested settings (e.g. a cutoff above
     Nyquist at this sample rate). A ``ValueError`` for API users; one line
     for CLI users."""
+
+
+class EffectDefinitionError(RtaudioError, ValueError):
+    """A user effect (``rtaudio.effect``, ``rtaudio.c_effect``) is declared
+    wrongly, cannot be compiled (the message quotes Numba's or the C
+    compiler's reason and line) or its module cannot be loaded."""

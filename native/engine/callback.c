@@ -69,6 +69,21 @@ static uint32_t load_input(const rtd_engine *e, const float *in, float *work, in
     return nonfinite;
 }
 
+/* Whatever the kernels wrote (user kernels included), no NaN/Inf reaches
+ * the device, the taps or the recorder: non-finite samples become 0.0 and
+ * are counted with the input's (docs/effects-api.md §Safety nets). */
+static uint32_t sanitise_output(float *work, int count)
+{
+    uint32_t nonfinite = 0;
+    for (int k = 0; k < count; ++k) {
+        if (__builtin_expect(!isfinite(work[k]), 0)) {
+            work[k] = 0.0f;
+            ++nonfinite;
+        }
+    }
+    return nonfinite;
+}
+
 /* Output channel c takes chain channel c mod channels. */
 static void store_output(const rtd_engine *e, const float *work, float *out, int frames)
 {
@@ -112,6 +127,7 @@ int rtd_engine_callback(const void *input, void *output, unsigned long frames,
                     slot->process(slot->self, e->work, n, ch);
             }
         }
+        nonfinite += sanitise_output(e->work, n * ch);
         if (e->tap_out)
             rtd_float_ring_write(e->tap_out, e->work, (uint64_t)n * (uint64_t)ch);
         if (e->record && !rtd_float_ring_write(e->record, e->work, (uint64_t)n * (uint64_t)ch))

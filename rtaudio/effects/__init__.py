@@ -1,0 +1,18 @@
+"""User effects: kernels written in Python (Numba) or C that run in the
+native audio callback without Python or the GIL.
+
+- ``rtaudio.effect`` (``effects.effect``): decorate a Numba-compilable
+  block function;
+- ``rtaudio.c_effect``: compile C source against ``rtaudio_effect.h``
+  (``include_dir()``);
+- ``load_effects_file``: import a module of effects (the CLI's ``--effects``).
+
+Guide: docs/effects-api.md.
+"""
+from rtaudio.effects.api import c_effect, effect
+from rtaudio.effects.c_build import include_dir
+from rtaudio.effects.cache import cache_dir
+from rtaudio.effects.loader import load_effects_file
+from rtaudio.effects.user_processor import UserEffect
+
+__all__ = ["effect", "c_effect", "include_dir", "cache_dir", "load_effects_file", "UserEffect"]

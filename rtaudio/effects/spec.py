@@ -1,0 +1,120 @@
+"""The declaration of a user effect: parameters, state fields, latency.
+
+Shared by the Numba (``rtaudio.effect``) and C (``rtaudio.c_effect``)
+front ends; docs/effects-api.md §Declaring an effect.
+"""
+from __future__ import annotations
+
+import keyword
+import math
+import re
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping, Optional, Sequence, Union
+
+from rtaudio.errors import EffectDefinitionError
+from rtaudio.params import Param
+
+StateSize = Union[int, Callable[[float, int, dict], int]]
+Latency = Union[int, Callable[[dict, float], int]]
+
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+@dataclass(frozen=True)
+class StateField:
+    """One per-channel float64 state field.
+
+    ``size`` is an int (values per channel) or a callable
+    ``(sample_rate, max_block, params) -> int``. An int 1 gives the kernel
+    an array of shape ``(channels,)``; anything else ``(channels, size)``.
+    """
+
+    name: str
+    size: StateSize
+
+    @property
+    def per_channel_scalar(self) -> bool:
+        """True when the kernel sees shape ``(channels,)``."""
+        return not callable(self.size) and int(self.size) == 1
+
+    def resolve(self, sample_rate: float, max_block: int, params: dict, effect: str) -> int:
+        """Values per channel for these settings (validated)."""
+        size = self.size(sample_rate, max_block, dict(params)) if callable(self.size) else self.size
+        if isinstance(size, float) and size.is_integer():
+            size = int(size)
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
+            raise EffectDefinitionError(f"effect {effect!r}: state field {self.name!r} has size {size!r}; "
+                                        f"a size must be an integer >= 1")
+        return size
+
+
+def check_name(name: Any, what: str) -> str:
+    """Return ``name`` if it is a valid identifier, else raise."""
+    if not isinstance(name, str) or not _NAME.match(name) or keyword.iskeyword(name):
+        raise EffectDefinitionError(f"{what} {name!r} must be a Python identifier (letters, digits, _)")
+    return name
+
+
+def check_params(effect: str, params: Optional[Sequence[Param]]) -> tuple[Param, ...]:
+    """Validate the ``params`` list of an effect declaration."""
+    params = tuple(params or ())
+    seen = set()
+    for p in params:
+        if not isinstance(p, Param):
+            raise EffectDefinitionError(f"effect {effect!r}: params must be rtaudio.Param objects, got {p!r}")
+        check_name(p.name, f"effect {effect!r}: parameter name")
+        if p.name in seen:
+            raise EffectDefinitionError(f"effect {effect!r}: parameter {p.name!r} declared twice")
+        seen.add(p.name)
+        if p.name in ("backend", "bypass", "process", "prepare", "reset"):
+            raise EffectDefinitionError(f"effect {effect!r}: parameter name {p.name!r} is reserved")
+        if p.choices is None:
+            if p.default is None or isinstance(p.default, str):
+                raise EffectDefinitionError(f"effect {effect!r}: parameter {p.name!r} needs a numeric default "
+                                            f"(or choices=... for a string parameter)")
+            p.validate(p.default, effect, None)
+        elif p.default not in p.choices:
+            raise EffectDefinitionError(f"effect {effect!r}: default {p.default!r} of {p.name!r} is not one of "
+                                        f"its choices {p.choices!r}")
+    return params
+
+
+def check_state(effect: str, state: Optional[Mapping[str, StateSize]]) -> tuple[StateField, ...]:
+    """Validate the ``state`` mapping of an effect declaration."""
+    if state is None:
+        return ()
+    if not isinstance(state, Mapping):
+        raise EffectDefinitionError(f"effect {effect!r}: state must be a dict name -> size, got {state!r}")
+    fields = []
+    for name, size in state.items():
+        check_name(name, f"effect {effect!r}: state field")
+        if not callable(size) and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
+            raise EffectDefinitionError(f"effect {effect!r}: state field {name!r} has size {size!r}; use an "
+                                        f"integer >= 1 or a callable (sample_rate, max_block, params) -> int")
+        fields.append(StateField(name, size))
+    return tuple(fields)
+
+
+def check_latency(effect: str, latency: Latency) -> Latency:
+    """Validate ``latency_samples`` (an int >= 0 or a callable)."""
+    if callable(latency):
+        return latency
+    if isinstance(latency, bool) or not isinstance(latency, int) or latency < 0:
+        raise EffectDefinitionError(f"effect {effect!r}: latency_samples = {latency!r} must be an integer >= 0 "
+                                    f"or a callable (params, sample_rate) -> int")
+    return latency
+
+
+def class_name(name: str) -> str:
+    """``"one_pole"`` -> ``"OnePole"``: the generated Processor subclass's name."""
+    return "".join(part[:1].upper() + part[1:] for part in name.split("_") if part) or "Effect"
+
+
+def numeric_value(param: Param, value: Any) -> float:
+    """The float64 a kernel sees for a parameter value (a choice's index)."""
+    if param.choices is not None:
+        return float(param.choices.index(value))
+    number = float(value)
+    if not math.isfinite(number):
+        raise ValueError(f"{param.name} = {value!r} is not finite")
+    return number

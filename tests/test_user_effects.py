@@ -1,0 +1,273 @@
+"""User effects (rtaudio.effect / rtaudio.c_effect): the examples against
+independent NumPy/SciPy references, one code path offline, streaming,
+python and native mode, parameter smoothing, structural parameters, the
+safety nets, and the errors for kernels that cannot run in the audio thread."""
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import scipy.signal
+
+import rtaudio
+from rtaudio import Chain, LowPass, Param
+from rtaudio.chain_spec import load_preset, parse_chain_string
+from rtaudio.engine import Engine
+from rtaudio.errors import EffectDefinitionError
+from rtaudio.processor import smoothing_pole
+
+from _examples import example
+from _signals import noise
+
+RATE = 48000
+
+
+def tremolo_cls():
+    return example("tremolo").tremolo
+
+
+def echo_cls():
+    return example("echo").echo
+
+
+def softclip_cls():
+    return example("softclip").SoftClip
+
+
+# ---------------------------------------------------------------- references
+def test_tremolo_matches_closed_form():
+    """Constant parameters: y = x·(1 − depth·(1 + sin(2π·rate·n/fs))/2);
+    float64 closed form, tolerance 2e-7 (float32 output, phase accumulated in float64)."""
+    x = noise(RATE, 2, seed=3)
+    y = tremolo_cls()(rate_hz=7.0, depth=0.8)(x, sample_rate=RATE)
+    n = np.arange(RATE)
+    gain = 1.0 - 0.8 * 0.5 * (1.0 + np.sin(2 * np.pi * 7.0 * n / RATE))
+    np.testing.assert_allclose(y, x * gain[:, None], atol=2e-7, rtol=0)
+
+
+def test_echo_matches_recursive_reference():
+    """Integer delay D, constant parameters: v[n] = x[n] + fb·v[n−D],
+    y = (1−mix)·x + mix·v[n−D] (scipy.signal.lfilter), tolerance 1e-6."""
+    x = noise(20000, 2, seed=4)
+    delay = 480  # 10 ms at 48 kHz
+    y = echo_cls()(time_ms=10.0, feedback=0.5, mix=0.3, max_time_ms=50.0)(x, sample_rate=RATE)
+    a = np.zeros(delay + 1)
+    a[0], a[delay] = 1.0, -0.5
+    v = scipy.signal.lfilter([1.0], a, x.astype(np.float64), axis=0)
+    delayed = np.zeros_like(v)
+    delayed[delay:] = v[:-delay]
+    np.testing.assert_allclose(y, 0.7 * x + 0.3 * delayed, atol=1e-6, rtol=0)
+
+
+def test_softclip_matches_numpy_reference():
+    """DC blocker (scipy.signal.lfilter, pole exp(−2π·10/fs)) then
+    tanh(g·y)/tanh(g); tolerance 1e-6."""
+    x = noise(10000, 2, seed=5, level=0.5)
+    y = softclip_cls()(drive_db=20.0, mix=1.0)(x, sample_rate=RATE)
+    r = math.exp(-2 * math.pi * 10.0 / RATE)
+    hp = scipy.signal.lfilter([1.0, -1.0], [1.0, -r], x.astype(np.float64), axis=0)
+    g = 10.0
+    np.testing.assert_allclose(y, np.tanh(g * hp) / np.tanh(g), atol=1e-6, rtol=0)
+
+
+# ----------------------------------------------------- one code path everywhere
+def run_engine(mode, chain, callbacks=300, blocksize=64):
+    eng = Engine(chain, samplerate=RATE, blocksize=blocksize, channels=2, mode=mode, backend="virtual",
+                 backend_options=dict(output_seconds=callbacks * blocksize / RATE, max_callbacks=callbacks,
+                                      speed=0))
+    eng.start()
+    assert eng.wait(60)
+    eng.stop()
+    return eng
+
+
+def user_chain():
+    return Chain([tremolo_cls()(rate_hz=3.0), echo_cls()(time_ms=5.0, max_time_ms=20.0),
+                  softclip_cls()(drive_db=6.0), LowPass(cutoff_hz=3000.0)])
+
+
+def test_native_python_and_offline_give_the_same_bits():
+    """The same chain of three user effects and a built-in: native mode,
+    python mode and offline rendering agree exactly."""
+    from rtaudio.demo import demo_signal
+    out = {mode: run_engine(mode, user_chain()).captured.copy() for mode in ("native", "python")}
+    assert np.abs(out["native"]).max() > 0.01
+    assert np.array_equal(out["native"], out["python"])
+    x = demo_signal(RATE, 8.0, 2)[:len(out["native"])]
+    assert np.array_equal(user_chain()(x, RATE), out["native"])
+
+
+def test_chain_string_and_preset_build_user_effects(tmp_path):
+    echo_cls(), softclip_cls()
+    chain = parse_chain_string("echo(time_ms=20, feedback=0.2) > softclip(drive_db=3)")
+    assert [type(p).__name__ for p in chain] == ["Echo", "Softclip"]
+    assert chain[0].time_ms == 20.0 and chain[1].drive_db == 3.0
+    preset = tmp_path / "p.toml"
+    preset.write_text('[[processor]]\ntype = "echo"\nfeedback = 0.6\n')
+    assert load_preset(preset)[0].feedback == 0.6
+    with pytest.raises(ValueError, match=r"Echo.feedback = 2.0 is out of range"):
+        parse_chain_string("echo(feedback=2.0)")
+
+
+# ----------------------------------------------------------------- parameters
+PROBE_PARAMS = [Param("level", "", 0.0, -10.0, 10.0), Param("step", "", 0.0, -10.0, 10.0, smoothed=False),
+                Param("mode", "", "a", choices=("a", "b", "c"))]
+
+
+@rtaudio.effect(name="_probe_params", params=PROBE_PARAMS)
+def _probe(block, params, state, sample_rate):
+    for n in range(block.shape[0]):
+        block[n, 0] = params.level[n]
+        block[n, 1] = params.step[n]
+        block[n, 2] = params.mode[n]
+
+
+def test_parameters_are_smoothed_per_sample_or_constant():
+    """A smoothed parameter follows the one-pole v[n] = t + (v[n−1] − t)·s
+    (s = exp(−1/(0.01·fs))) from the value before the change; an unsmoothed
+    one jumps at the block; a choice arrives as its index."""
+    fx = _probe()
+    fx.prepare(RATE, 3, 512)
+    block = np.zeros((256, 3), np.float32)
+    fx.process(block)
+    assert np.all(block == 0.0)
+    fx.level, fx.step, fx.mode = 1.0, 2.0, "c"
+    block = np.zeros((256, 3), np.float32)
+    fx.process(block)
+    s = smoothing_pole(RATE)
+    expected = 1.0 - s ** np.arange(1, 257)
+    np.testing.assert_allclose(block[:, 0], expected, atol=1e-7, rtol=0)
+    assert np.all(block[:, 1] == 2.0) and np.all(block[:, 2] == 2.0)
+    fx.reset()  # reset snaps the smoother to the target
+    block = np.zeros((4, 3), np.float32)
+    fx.process(block)
+    assert np.all(block[:, 0] == 1.0)
+
+
+def test_structural_parameter_rebuilds_the_state():
+    fx = echo_cls()(max_time_ms=10.0)
+    fx.prepare(RATE, 2, 256)
+    assert fx.state["line"].shape == (2, 482)
+    old_handle = fx.native_handle()
+    fx.max_time_ms = 20.0
+    assert fx.state["line"].shape == (2, 962)
+    assert fx.native_handle() != old_handle
+    block = noise(256, 2)
+    fx.process(block)
+    assert np.all(np.isfinite(block))
+
+
+def test_engine_set_reaches_native_user_effect():
+    """Engine.set on a user effect in native mode: the new target is stored
+    atomically in the struct the native chain uses, and a structural change
+    publishes the new struct."""
+    echo = echo_cls()(max_time_ms=10.0)
+    eng = Engine(Chain([echo]), samplerate=RATE, blocksize=64, channels=2, mode="native", backend="virtual",
+                 backend_options=dict(output_seconds=1.0, max_callbacks=0, speed=1.0))
+    eng.start()
+    try:
+        eng.set("echo", "feedback", 0.7)
+        from rtaudio._native import lib
+        assert lib.rtd_param_load(echo.native_handle().targets, 1) == 0.7
+        eng.set("echo", "max_time_ms", 30.0)
+        assert eng.native._current[1][0].self == echo.native_handle()
+    finally:
+        eng.stop()
+
+
+# ---------------------------------------------------------------- safety nets
+@rtaudio.effect(name="_nan_every_other_block", state={"count": 1, "acc": 1})
+def _nan_kernel(block, params, state, sample_rate):
+    for c in range(block.shape[1]):
+        state.acc[c] += 1.0
+        state.count[c] += 1.0
+        if state.count[c] % 2.0 == 0.0:
+            block[0, c] = np.inf * 0.0
+        for n in range(1, block.shape[0]):
+            block[n, c] = state.acc[c]
+
+
+def test_nonfinite_output_is_zeroed_counted_and_resets_state():
+    """Every second block the kernel writes one NaN: it becomes 0, is
+    counted, the kernel's state is zeroed (so the next block starts over
+    at acc = 1) and the following built-in never sees a non-finite sample."""
+    fx = _nan_kernel()
+    follower = LowPass(alpha=1.0)  # y = x: passes the effect's output through
+    chain = Chain([fx, follower])
+    chain.prepare(RATE, 1, 64)
+    firsts, rests = [], []
+    for i in range(4):
+        block = np.zeros((64, 1), np.float32)
+        chain.process(block)
+        assert np.all(np.isfinite(block))
+        firsts.append(block[0, 0])
+        rests.append(block[1, 0])
+    assert firsts == [0.0, 0.0, 0.0, 0.0]   # block 1: untouched 0; blocks 2, 4: NaN -> 0; block 3: 0
+    assert rests == [1.0, 2.0, 1.0, 2.0]    # the state restarted after each NaN block
+    assert fx.nonfinite_output_count == 2
+    assert fx.state["acc"][0] == 0.0
+    assert follower.nonfinite_count == 0
+
+
+def test_native_engine_sanitises_and_counts():
+    eng = run_engine("native", Chain([_nan_kernel()]), callbacks=50)
+    assert np.all(np.isfinite(eng.captured))
+    assert eng.stats()["nonfinite_samples"] == 0  # the shim already replaced them
+
+
+# --------------------------------------------------------------------- errors
+def _define(kernel_source: str, name: str):
+    namespace = {"rtaudio": rtaudio, "np": np, "python_helper": lambda block: 1.0}
+    exec(compile(textwrap.dedent(kernel_source), f"<{name}>", "exec"), namespace)
+    return namespace["fx"]
+
+
+@pytest.mark.parametrize("body, words", [
+    ("block[0, 0] = python_helper(block)", ["nopython", "python_helper"]),
+    ("print(block[0, 0])", ["GIL", "print"]),
+    ("if block[0, 0] > 1.0:\n    raise ValueError('too loud')", ["raise"]),
+    ("tmp = np.zeros(4)\nblock[0, 0] = tmp[0]", ["allocates"]),
+])
+def test_kernels_that_cannot_run_in_the_audio_thread_are_refused(body, words):
+    src = ('@rtaudio.effect(name="_bad_kernel")\ndef fx(block, params, state, sample_rate):\n'
+           + textwrap.indent(body, "    ") + "\n")
+    with pytest.raises(EffectDefinitionError) as info:
+        _define(src, "bad")
+    message = str(info.value)
+    assert message.startswith("effect '_bad_kernel': ") and "\n" not in message
+    for word in words:
+        assert word in message, message
+
+
+def test_c_compile_error_quotes_the_compiler_and_line():
+    source = "void f(const rtd_effect_block *b, float *buf, int frames, int channels)\n{\n    undefined_name += 1;\n}\n"
+    with pytest.raises(EffectDefinitionError, match=r"<c_effect source>:3:\d+: error: .*undefined_name"):
+        rtaudio.c_effect(name="_broken_c", source=source, function="f")
+
+
+def test_builtin_names_cannot_be_taken():
+    with pytest.raises(EffectDefinitionError, match="built-in processor LowPass"):
+        rtaudio.effect(name="lowpass")
+
+
+def test_compiled_kernels_are_cached_on_disk(tmp_path):
+    """A second start of the same program loads both kernels from the disk
+    cache (numba's cfunc cache and the CFFI build) instead of compiling."""
+    script = tmp_path / "prog.py"
+    script.write_text(textwrap.dedent(f"""
+        import importlib.util, sys
+        def load(name):
+            spec = importlib.util.spec_from_file_location(name, {str(example('tremolo').__file__)!r}.replace('tremolo', name))
+            m = importlib.util.module_from_spec(spec); sys.modules[name] = m; spec.loader.exec_module(m); return m
+        t = load('tremolo').tremolo; s = load('softclip').SoftClip
+        print(t.compile_cached, s.compile_cached)
+    """))
+    env = dict(os.environ, RTAUDIO_CACHE_DIR=str(tmp_path / "cache"))
+    runs = [subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+            for _ in range(2)]
+    assert [r.stdout.split() for r in runs] == [["False", "False"], ["True", "True"]], runs[0].stderr
