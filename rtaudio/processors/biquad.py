@@ -11,6 +11,7 @@ import math
 
 from numba import njit
 
+from rtaudio.effects.api import effect
 from rtaudio.params import Param
 
 TYPES = ("lowpass", "highpass", "bandpass", "notch", "peak", "lowshelf", "highshelf", "allpass")
@@ -38,7 +39,7 @@ STATE = {"z": 2, "cache": 10}
 LATENCY_SAMPLES = 0
 
 
-@njit(nogil=True, cache=True, fastmath=False)
+@njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
 def rbj_coefficients(kind, freq_hz, q, gain_db, sample_rate, out):
     """Write (b0, b1, b2, a1, a2) / a0 of the cookbook filter ``kind`` into ``out[0:5]`` (§3.1)."""
     w0 = 2.0 * math.pi * freq_hz / sample_rate
@@ -110,7 +111,7 @@ def rbj_coefficients(kind, freq_hz, q, gain_db, sample_rate, out):
     out[4] = a2 / a0
 
 
-@njit(nogil=True, cache=True, fastmath=False)
+@njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
 def refresh_section(cache, base, kind, freq_hz, q, gain_db, sample_rate):
     """Recompute the cached coefficients at ``cache[base:base+10]`` if a value changed (§3.2)."""
     if (cache[base] == 0.0 or cache[base + 1] != kind or cache[base + 2] != freq_hz
@@ -149,3 +150,7 @@ def biquad_kernel(block, params, state, sample_rate):
             z[c, 0] = z1
             z[c, 1] = z2
             block[n, c] = y
+
+
+#: the ``biquad`` processor, built with the public effect API (docs/effects-api.md)
+Biquad = effect(name="biquad", params=PARAMS, state=STATE, latency_samples=LATENCY_SAMPLES)(biquad_kernel)

@@ -9,6 +9,7 @@ import math
 
 from numba import njit
 
+from rtaudio.effects.api import effect
 from rtaudio.params import Param
 
 #: level (dBFS) used for an all-zero sample instead of -inf
@@ -31,7 +32,7 @@ STATE = {"env": 1, "cache": 11}
 LATENCY_SAMPLES = 0
 
 
-@njit(nogil=True, cache=True, fastmath=False)
+@njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
 def static_curve_db(x_db, threshold_db, ratio, knee_db):
     """Output level in dB of the soft-knee gain computer for input level ``x_db`` (§6.1)."""
     over = x_db - threshold_db
@@ -43,7 +44,7 @@ def static_curve_db(x_db, threshold_db, ratio, knee_db):
     return threshold_db + over / ratio
 
 
-@njit(nogil=True, cache=True, fastmath=False)
+@njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
 def time_coefficient(time_ms, sample_rate):
     """One-pole coefficient exp(−1/(τ·fs)) for the time constant τ = time_ms (§6.2)."""
     return math.exp(-1000.0 / (time_ms * sample_rate))
@@ -96,3 +97,7 @@ def compressor_kernel(block, params, state, sample_rate):
         for c in range(channels):
             block[n, c] = block[n, c] * g
     state.env[0] = env
+
+
+#: the ``compressor`` processor, built with the public effect API (docs/effects-api.md)
+Compressor = effect(name="compressor", params=PARAMS, state=STATE, latency_samples=LATENCY_SAMPLES)(compressor_kernel)

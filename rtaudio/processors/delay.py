@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 
+from rtaudio.effects.api import effect
 from rtaudio.params import Param
 
 FLUSH = 1e-30
@@ -66,3 +67,7 @@ def delay_kernel(block, params, state, sample_rate):
             pos = 0
     for c in range(channels):
         state.pos[c] = pos
+
+
+#: the ``delay`` processor, built with the public effect API (docs/effects-api.md)
+Delay = effect(name="delay", params=PARAMS, state=STATE, latency_samples=LATENCY_SAMPLES)(delay_kernel)

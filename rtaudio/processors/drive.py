@@ -12,6 +12,7 @@ import math
 from rtaudio.kernels.numba.polyphase import pp_decim, pp_interp
 from rtaudio.kernels.polyphase import LATENCY_SAMPLES as PP_LATENCY
 from rtaudio.kernels.polyphase import SPAN, decim_table, history_length, interp_table
+from rtaudio.effects.api import effect
 from rtaudio.params import Param
 
 SHAPES = ("tanh", "hard", "asym")
@@ -91,3 +92,7 @@ def drive_kernel(block, params, state, sample_rate):
                 y = yb
             dry = hist[SPAN]
             block[n, c] = og * (dry + mix * (y - dry))
+
+
+#: the ``drive`` processor, built with the public effect API (docs/effects-api.md)
+Drive = effect(name="drive", params=PARAMS, state=STATE, latency_samples=LATENCY_SAMPLES)(drive_kernel)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+from rtaudio.effects.api import effect
 from rtaudio.params import Param
 from rtaudio.processors.biquad import FLUSH, HIGHSHELF, LOWSHELF, PEAK, freq_param, refresh_section
 
@@ -71,3 +72,7 @@ def eq_kernel(block, params, state, sample_rate):
                 z[c, 2 * band + 1] = z2
                 x = y
             block[n, c] = x
+
+
+#: the ``eq`` processor, built with the public effect API (docs/effects-api.md)
+EQ = effect(name="eq", params=PARAMS, state=STATE, latency_samples=LATENCY_SAMPLES)(eq_kernel)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+from rtaudio.effects.api import effect
 from rtaudio.params import Param
 
 PARAMS = [
@@ -37,3 +38,7 @@ def gain_kernel(block, params, state, sample_rate):
     cache[0, 0] = valid
     cache[0, 1] = last_db
     cache[0, 2] = g
+
+
+#: the ``gain`` processor, built with the public effect API (docs/effects-api.md)
+Gain = effect(name="gain", params=PARAMS, state=STATE, latency_samples=LATENCY_SAMPLES)(gain_kernel)

@@ -7,8 +7,10 @@ gain before it is output. Stereo-linked.
 """
 from __future__ import annotations
 
+import functools
 import math
 
+from rtaudio.effects.api import effect
 from rtaudio.params import Param
 
 #: look-ahead window misc slots (row 0 of ``misc``)
@@ -42,7 +44,8 @@ def _line(sample_rate: float, max_block: int, params: dict) -> int:
 # line: L delayed pre-gained samples per channel; row 0 of the others:
 # minq_val/minq_t = monotonic deque of the sliding minimum, box = moving-average ring, misc (above)
 STATE = {"line": _line, "minq_val": _window, "minq_t": _window, "box": _window, "misc": 14}
-LATENCY_SAMPLES = lookahead_samples
+# a partial, not the bare function: a function stored on the generated class would be bound as a method
+LATENCY_SAMPLES = functools.partial(lookahead_samples)
 
 
 def limiter_kernel(block, params, state, sample_rate):
@@ -148,3 +151,7 @@ def limiter_kernel(block, params, state, sample_rate):
     k[_REL] = r
     k[_BOX] = bp
     k[_LINE] = lp
+
+
+#: the ``limiter`` processor, built with the public effect API (docs/effects-api.md)
+Limiter = effect(name="limiter", params=PARAMS, state=STATE, latency_samples=LATENCY_SAMPLES)(limiter_kernel)

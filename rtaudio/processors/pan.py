@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import math
 
+from rtaudio.effects.api import effect
 from rtaudio.params import Param
 
 PARAMS = [
@@ -45,3 +46,7 @@ def pan_kernel(block, params, state, sample_rate):
     cache[0, 1] = last
     cache[0, 2] = gl
     cache[0, 3] = gr
+
+
+#: the ``pan`` processor, built with the public effect API (docs/effects-api.md)
+Pan = effect(name="pan", params=PARAMS, state=STATE, latency_samples=LATENCY_SAMPLES)(pan_kernel)

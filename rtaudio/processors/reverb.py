@@ -13,6 +13,7 @@ import math
 import numpy as np
 from numba import njit
 
+from rtaudio.effects.api import effect
 from rtaudio.params import Param
 
 #: Freeverb's comb and all-pass lengths in samples at 44.1 kHz, and the right-channel spread
@@ -65,7 +66,7 @@ STATE = {"buf": _buffer_size, "pos": _LINES, "store": _COMBS, "length": _LINES, 
 LATENCY_SAMPLES = 0
 
 
-@njit(nogil=True, cache=True, fastmath=False)
+@njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
 def _tank(x, buf, pos, store, length, cache, damp):
     """One sample through the combs and all-passes of one channel (§9.1)."""
     acc = 0.0
@@ -146,3 +147,7 @@ def reverb_kernel(block, params, state, sample_rate):
                 c = channels - 1
                 t0 = _tank(x, state.buf[c], state.pos[c], state.store[c], state.length[c], state.cache[c], damp)
                 block[n, c] = wet * t0 + dry * block[n, c]
+
+
+#: the ``reverb`` processor, built with the public effect API (docs/effects-api.md)
+Reverb = effect(name="reverb", params=PARAMS, state=STATE, latency_samples=LATENCY_SAMPLES)(reverb_kernel)

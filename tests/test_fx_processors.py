@@ -1,0 +1,97 @@
+"""The everyday effects as processors built with the public effect API: chain
+strings and presets, offline = kernel, latency, python/native/offline agree
+(docs/maths/everyday-effects.md)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import scipy.signal
+
+from rtaudio import Chain
+from rtaudio.chain_spec import load_preset, parse_chain_string
+from rtaudio.engine import Engine
+from rtaudio.processors import (EQ, Biquad, Compressor, Delay, Drive, Gain, Limiter, Pan, Reverb, biquad,
+                                compressor, delay, drive, eq, gain, limiter, pan, reverb)
+
+from _fx import run_kernel
+from _signals import bursts, noise
+
+RATE = 48000
+VOCAL = "gate > biquad(type=highpass, freq_hz=80) > compressor > eq > reverb"
+
+EFFECTS = [(Gain, gain, gain.gain_kernel, dict(gain_db=-7.5)),
+           (Pan, pan, pan.pan_kernel, dict(pan=0.4)),
+           (Biquad, biquad, biquad.biquad_kernel, dict(type="peak", freq_hz=900.0, q=2.0, gain_db=5.0)),
+           (EQ, eq, eq.eq_kernel, dict(low_gain_db=3.0, mid2_gain_db=-4.0, high_gain_db=2.0)),
+           (Delay, delay, delay.delay_kernel, dict(time_ms=12.3, feedback=0.4, max_time_ms=50.0)),
+           (Compressor, compressor, compressor.compressor_kernel, dict(threshold_db=-30.0)),
+           (Limiter, limiter, limiter.limiter_kernel, dict(threshold_db=-10.0, lookahead_ms=1.0)),
+           (Drive, drive, drive.drive_kernel, dict(drive_db=18.0, shape="asym", mix=0.8)),
+           (Reverb, reverb, reverb.reverb_kernel, dict(room_size=0.6))]
+
+
+@pytest.mark.parametrize("cls,module,kernel,settings", EFFECTS, ids=lambda v: getattr(v, "__name__", ""))
+def test_processor_offline_equals_the_kernel(cls, module, kernel, settings):
+    """The processor (C shim + cfunc) gives the bits of the same kernel run directly."""
+    x = bursts(9000, 2, seed=1)
+    y = cls(**settings)(x, sample_rate=RATE)
+    np.testing.assert_array_equal(y, run_kernel(module, kernel, x, float(RATE), **settings))
+
+
+def test_vocal_chain_string_and_preset(tmp_path):
+    chain = parse_chain_string(VOCAL)
+    assert [p.chain_name for p in chain] == ["gate", "biquad", "compressor", "eq", "reverb"]
+    assert chain[1].type == "highpass" and chain[1].freq_hz == 80.0
+    names = ("gain", "pan", "biquad", "eq", "delay", "compressor", "limiter", "drive", "reverb")
+    every = parse_chain_string(" > ".join(names))
+    assert [p.chain_name for p in every] == list(names)
+    preset = tmp_path / "p.toml"
+    preset.write_text('[[processor]]\ntype = "limiter"\nceiling_db = -3.0\n\n'
+                      '[[processor]]\ntype = "biquad"\ntype_ = 1\n'.replace('type_ = 1\n', ''))
+    loaded = load_preset(preset)
+    assert loaded[0].ceiling_db == -3.0 and loaded[1].chain_name == "biquad"
+    with pytest.raises(ValueError, match="Biquad.type"):
+        parse_chain_string("biquad(type=bandstop)")
+
+
+def test_biquad_processor_matches_lfilter():
+    x = noise(20000, 2, seed=3)
+    y = Biquad(type="highpass", freq_hz=80.0, q=0.7071)(x, sample_rate=RATE)
+    w0 = 2 * np.pi * 80.0 / RATE
+    al = np.sin(w0) / (2 * 0.7071)
+    b = [(1 + np.cos(w0)) / 2, -(1 + np.cos(w0)), (1 + np.cos(w0)) / 2]
+    a = [1 + al, -2 * np.cos(w0), 1 - al]
+    ref = scipy.signal.lfilter(b, a, x.astype(np.float64), axis=0)
+    assert np.sqrt(np.mean((y - ref) ** 2) / np.mean(ref ** 2)) <= 1e-5
+
+
+def test_latency_is_reported_and_summed():
+    lim = Limiter(lookahead_ms=2.0)
+    lim.prepare(RATE, 2, 64)
+    assert lim.latency_samples == 96
+    chain = Chain([Gain(), lim, Drive(), Reverb()])
+    chain.prepare(RATE, 2, 64)
+    assert chain.latency_samples == 96 + 56
+    lim.lookahead_ms = 5.0
+    assert chain.latency_samples == 240 + 56
+
+
+def run_engine(mode, chain, callbacks=300, blocksize=64):
+    eng = Engine(chain, samplerate=RATE, blocksize=blocksize, channels=2, mode=mode, backend="virtual",
+                 backend_options=dict(output_seconds=callbacks * blocksize / RATE, max_callbacks=callbacks,
+                                      speed=0))
+    eng.start()
+    assert eng.wait(60)
+    eng.stop()
+    return eng
+
+
+@pytest.mark.parametrize("text", [VOCAL, "gain(gain_db=3) > pan(pan=-0.5) > delay(time_ms=7.5) > "
+                                         "drive(drive_db=20) > limiter(threshold_db=-6)"])
+def test_native_python_and_offline_give_the_same_bits(text):
+    from rtaudio.demo import demo_signal
+    out = {mode: run_engine(mode, parse_chain_string(text)).captured.copy() for mode in ("native", "python")}
+    assert np.abs(out["native"]).max() > 0.01
+    assert np.array_equal(out["native"], out["python"])
+    x = demo_signal(RATE, 8.0, 2)[:len(out["native"])]
+    assert np.array_equal(parse_chain_string(text)(x, RATE), out["native"])
