@@ -95,3 +95,16 @@ def test_native_python_and_offline_give_the_same_bits(text):
     assert np.array_equal(out["native"], out["python"])
     x = demo_signal(RATE, 8.0, 2)[:len(out["native"])]
     assert np.array_equal(parse_chain_string(text)(x, RATE), out["native"])
+
+
+@pytest.mark.parametrize("cls,module,kernel,settings", EFFECTS, ids=lambda v: getattr(v, "__name__", ""))
+def test_check_processor(cls, module, kernel, settings):
+    """Block-size invariance, reset, NaN/Inf bursts and smooth parameter sweeps (rtaudio.testing)."""
+    from rtaudio.testing import check_processor
+    check_processor(cls(**settings))
+
+
+@pytest.mark.parametrize("kind", biquad.TYPES)
+def test_check_processor_every_biquad_type(kind):
+    from rtaudio.testing import check_processor
+    check_processor(Biquad(type=kind, gain_db=6.0), channels=(2,))
