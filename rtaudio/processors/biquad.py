@@ -125,19 +125,79 @@ def refresh_section(cache, base, kind, freq_hz, q, gain_db, sample_rate):
 
 
 def biquad_kernel(block, params, state, sample_rate):
-    """y = b0·x + z1;  z1 = b1·x − a1·y + z2;  z2 = b2·x − a2·y (§3.2)."""
+    """y = b0·x + z1;  z1 = b1·x − a1·y + z2;  z2 = b2·x − a2·y (§3.2).
+
+    Coefficients and (for one or two channels) the states live in locals;
+    the coefficients are refreshed only on samples whose parameter values
+    differ from the previous sample's.
+    """
     frames = block.shape[0]
     channels = block.shape[1]
     cache = state.cache[0]
     z = state.z
     kind = params.type[0]
+    if frames > 0:  # a new type (unsmoothed: changes only between blocks) is picked up here
+        refresh_section(cache, 0, kind, params.freq_hz[0], params.q[0], params.gain_db[0], sample_rate)
+    f = cache[2]
+    q = cache[3]
+    g = cache[4]
+    b0 = cache[5]
+    b1 = cache[6]
+    b2 = cache[7]
+    a1 = cache[8]
+    a2 = cache[9]
+    if channels <= 2:
+        s1 = z[0, 0]
+        s2 = z[0, 1]
+        t1 = z[channels - 1, 0]
+        t2 = z[channels - 1, 1]
+        for n in range(frames):
+            if params.freq_hz[n] != f or params.q[n] != q or params.gain_db[n] != g:
+                refresh_section(cache, 0, kind, params.freq_hz[n], params.q[n], params.gain_db[n], sample_rate)
+                f = cache[2]
+                q = cache[3]
+                g = cache[4]
+                b0 = cache[5]
+                b1 = cache[6]
+                b2 = cache[7]
+                a1 = cache[8]
+                a2 = cache[9]
+            x = float(block[n, 0])
+            y = b0 * x + s1
+            s1 = b1 * x - a1 * y + s2
+            s2 = b2 * x - a2 * y
+            if abs(s1) < FLUSH:
+                s1 = 0.0
+            if abs(s2) < FLUSH:
+                s2 = 0.0
+            block[n, 0] = y
+            if channels == 2:
+                x = float(block[n, 1])
+                y = b0 * x + t1
+                t1 = b1 * x - a1 * y + t2
+                t2 = b2 * x - a2 * y
+                if abs(t1) < FLUSH:
+                    t1 = 0.0
+                if abs(t2) < FLUSH:
+                    t2 = 0.0
+                block[n, 1] = y
+        z[0, 0] = s1
+        z[0, 1] = s2
+        if channels == 2:
+            z[1, 0] = t1
+            z[1, 1] = t2
+        return
     for n in range(frames):
-        refresh_section(cache, 0, kind, params.freq_hz[n], params.q[n], params.gain_db[n], sample_rate)
-        b0 = cache[5]
-        b1 = cache[6]
-        b2 = cache[7]
-        a1 = cache[8]
-        a2 = cache[9]
+        if params.freq_hz[n] != f or params.q[n] != q or params.gain_db[n] != g:
+            refresh_section(cache, 0, kind, params.freq_hz[n], params.q[n], params.gain_db[n], sample_rate)
+            f = cache[2]
+            q = cache[3]
+            g = cache[4]
+            b0 = cache[5]
+            b1 = cache[6]
+            b2 = cache[7]
+            a1 = cache[8]
+            a2 = cache[9]
         for c in range(channels):
             x = float(block[n, c])
             y = b0 * x + z[c, 0]
