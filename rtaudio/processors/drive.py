@@ -1,13 +1,17 @@
 """Oversampled waveshaping distortion (docs/maths/everyday-effects.md §8).
 
-The input is interpolated to OVERSAMPLING·fs with the shared polyphase
-filters (rtaudio/kernels/polyphase.py), shaped there, and decimated back;
+The input is interpolated to L·fs (L = ``oversampling``, 8 by default) with
+the shared polyphase filters (rtaudio/kernels/polyphase.py,
+rtaudio/kernels/numba/polyphase.py), shaped there, and decimated back;
 the dry signal is taken from the interpolator's history so it lines up
 with the 56-sample filter latency.
 """
 from __future__ import annotations
 
+import functools
 import math
+
+from numba import njit
 
 from rtaudio.kernels.numba.polyphase import pp_decim, pp_interp
 from rtaudio.kernels.polyphase import LATENCY_SAMPLES as PP_LATENCY
@@ -17,19 +21,20 @@ from rtaudio.params import Param
 
 SHAPES = ("tanh", "hard", "asym")
 TANH, HARD, ASYM = range(3)
-#: oversampling factor L of the shaper (§8.2)
-OVERSAMPLING = 8
+#: oversampling factors offered (§8.2); 8 is the default and the one the aliasing claim is made for
+FACTORS = ("8", "4", "2", "1")
 #: bias of the asymmetric shape (§8.1)
 ASYM_BIAS = 0.5
 #: corner of the DC blocker after the asymmetric shape (§8.1)
 DC_BLOCK_HZ = 10.0
 FLUSH = 1e-30
-
+HIST = history_length()
 #: −6 dB point of the drive's filters as a fraction of Nyquist: 0.9 → 21.6 kHz at 48 kHz, stop band
 #: (≥ 80 dB) from just below Nyquist, so harmonics just above Nyquist do not fold back (§8.2)
 FILTER_BAND = 0.9
-UP_TAPS = interp_table(OVERSAMPLING, FILTER_BAND)
-DOWN_TAPS = decim_table(OVERSAMPLING, FILTER_BAND)
+UP8, DOWN8 = interp_table(8, FILTER_BAND), decim_table(8, FILTER_BAND)
+UP4, DOWN4 = interp_table(4, FILTER_BAND), decim_table(4, FILTER_BAND)
+UP2, DOWN2 = interp_table(2, FILTER_BAND), decim_table(2, FILTER_BAND)
 _ASYM_OFFSET = math.tanh(ASYM_BIAS)
 
 PARAMS = [
@@ -38,22 +43,54 @@ PARAMS = [
           doc="tanh = soft, hard = clip at ±1, asym = biased tanh (even harmonics)"),
     Param("mix", "", 1.0, 0.0, 1.0, doc="0 = dry only, 1 = shaped only"),
     Param("output_db", "dB", 0.0, -48.0, 12.0, doc="gain after the mix"),
+    Param("oversampling", "", "8", choices=FACTORS, smoothed=False,
+          doc="shaper rate / sample rate; 1 = no filters and no latency (aliases like a plain waveshaper)"),
 ]
-# hist / acc: polyphase interpolator history and decimator partial sums; up / shaped: per-sample
-# scratch of L high-rate values; dc: [x1, y1] of the DC blocker; cache (row 0): [valid, drive_db,
-# g, output_db, og]
-STATE = {"hist": history_length(), "acc": history_length(), "up": OVERSAMPLING, "shaped": OVERSAMPLING,
-         "dc": 2, "cache": 5}
-LATENCY_SAMPLES = PP_LATENCY
+
+
+def factor_of(params: dict) -> int:
+    """The oversampling factor L of a parameter dict (§8.2)."""
+    return int(params["oversampling"])
+
+
+def latency_of(params: dict, sample_rate: float) -> int:
+    """56 samples with oversampling (the polyphase pair), 0 without (§8.2)."""
+    return 0 if factor_of(params) == 1 else PP_LATENCY
+
+
+def _scratch(sample_rate: float, max_block: int, params: dict) -> int:
+    return factor_of(params)  # sized by the factor: changing it rebuilds (clears) the state
+
+
+# hist / acc: polyphase interpolator history (newest first) and decimator partial sums;
+# up / shaped: the L high-rate values of one sample; dc: [x1, y1] of the DC blocker;
+# misc (row 0): [valid, drive_db, g, output_db, og]
+STATE = {"hist": HIST, "acc": HIST, "up": _scratch, "shaped": _scratch, "dc": 2, "misc": 5}
+LATENCY_SAMPLES = functools.partial(latency_of)
+
+
+@njit(nogil=True, cache=True, fastmath=False, error_model="numpy", inline="always")
+def _shape(kind, g, up, v, factor):
+    if kind == TANH:
+        for j in range(factor):
+            v[j] = math.tanh(g * up[j])
+    elif kind == HARD:
+        for j in range(factor):
+            u = g * up[j]
+            v[j] = 1.0 if u > 1.0 else (-1.0 if u < -1.0 else u)
+    else:
+        for j in range(factor):
+            v[j] = math.tanh(g * up[j] + ASYM_BIAS) - _ASYM_OFFSET
 
 
 def drive_kernel(block, params, state, sample_rate):
     """u = g·interp(x); v = shape(u); y = decim(v) (+ DC block for asym);
-    out = og·(dry + mix·(y − dry)) with dry = x[n − 56] (§8)."""
+    out = og·(dry + mix·(y − dry)) with dry = x[n − 56] (x[n] without oversampling) (§8)."""
     frames = block.shape[0]
     channels = block.shape[1]
-    k = state.cache[0]
-    shape = int(params.shape[0])
+    k = state.misc[0]
+    kind = int(params.shape[0])
+    factor = state.up.shape[1]
     r_dc = math.exp(-2.0 * math.pi * DC_BLOCK_HZ / sample_rate)
     for n in range(frames):
         drive_db = params.drive_db[n]
@@ -72,25 +109,33 @@ def drive_kernel(block, params, state, sample_rate):
             hist = state.hist[c]
             up = state.up[c]
             v = state.shaped[c]
-            pp_interp(UP_TAPS, OVERSAMPLING, hist, float(block[n, c]), up)
-            if shape == TANH:
-                for j in range(OVERSAMPLING):
-                    v[j] = math.tanh(g * up[j])
-            elif shape == HARD:
-                for j in range(OVERSAMPLING):
-                    u = g * up[j]
-                    v[j] = 1.0 if u > 1.0 else (-1.0 if u < -1.0 else u)
+            x = float(block[n, c])
+            if factor == 8:
+                pp_interp(UP8, 8, hist, x, up)
+                _shape(kind, g, up, v, 8)
+                y = pp_decim(DOWN8, 8, state.acc[c], v)
+                dry = hist[SPAN]
+            elif factor == 4:
+                pp_interp(UP4, 4, hist, x, up)
+                _shape(kind, g, up, v, 4)
+                y = pp_decim(DOWN4, 4, state.acc[c], v)
+                dry = hist[SPAN]
+            elif factor == 2:
+                pp_interp(UP2, 2, hist, x, up)
+                _shape(kind, g, up, v, 2)
+                y = pp_decim(DOWN2, 2, state.acc[c], v)
+                dry = hist[SPAN]
             else:
-                for j in range(OVERSAMPLING):
-                    v[j] = math.tanh(g * up[j] + ASYM_BIAS) - _ASYM_OFFSET
-            y = pp_decim(DOWN_TAPS, OVERSAMPLING, state.acc[c], v)
-            if shape == ASYM:
+                up[0] = x
+                dry = x
+                _shape(kind, g, up, v, 1)
+                y = v[0]
+            if kind == ASYM:
                 dc = state.dc[c]
                 yb = y - dc[0] + r_dc * dc[1]
                 dc[0] = y
                 dc[1] = yb if abs(yb) >= FLUSH else 0.0
                 y = yb
-            dry = hist[SPAN]
             block[n, c] = og * (dry + mix * (y - dry))
 
 
