@@ -39,7 +39,7 @@ def test_drive_aliasing_below_minus_60_db(shape):
 def test_drive_latency_and_dry_path():
     x = noise(2000, 2, seed=3)
     y = run_kernel(drive, drive.drive_kernel, x, mix=0.0, output_db=0.0)
-    assert drive.latency_of({"oversampling": "8"}, FS) == 56
+    assert drive.latency_of({"oversampling": 8}, FS) == 56
     np.testing.assert_array_equal(y[56:], x[:-56])
     np.testing.assert_array_equal(y[:56], 0.0)
 
@@ -47,14 +47,14 @@ def test_drive_latency_and_dry_path():
 def test_drive_without_oversampling_is_the_plain_shaper():
     """oversampling = 1: no filters, no latency, y = og·(x + mix·(tanh(g·x) − x))."""
     x = noise(3000, 2, seed=8, level=0.5)
-    y = run_kernel(drive, drive.drive_kernel, x, oversampling="1", drive_db=10.0, mix=0.6, output_db=-3.0)
+    y = run_kernel(drive, drive.drive_kernel, x, oversampling=1, drive_db=10.0, mix=0.6, output_db=-3.0)
     xd = x.astype(np.float64)
     expected = 10 ** (-3 / 20) * (xd + 0.6 * (np.tanh(10 ** 0.5 * xd) - xd))
     np.testing.assert_allclose(y, expected, atol=1e-6, rtol=0)
-    assert drive.latency_of({"oversampling": "1"}, FS) == 0
+    assert drive.latency_of({"oversampling": 1}, FS) == 0
 
 
-@pytest.mark.parametrize("factor", ["2", "4"])
+@pytest.mark.parametrize("factor", [2, 4])
 def test_drive_lower_factors_alias_more_but_stay_usable(factor):
     """Moderate drive (12 dB, tanh): 4x and 2x still keep aliases below -50 dB."""
     t = np.arange(96000) / FS

@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import math
 
+import numpy as np
 from numba import njit
 
 from rtaudio.kernels.numba.polyphase import pp_decim, pp_interp
@@ -21,8 +22,8 @@ from rtaudio.params import Param
 
 SHAPES = ("tanh", "hard", "asym")
 TANH, HARD, ASYM = range(3)
-#: oversampling factors offered (§8.2); 8 is the default and the one the aliasing claim is made for
-FACTORS = ("8", "4", "2", "1")
+#: largest oversampling factor (§8.2); the default, and the one the aliasing claim is made for
+MAX_FACTOR = 8
 #: bias of the asymmetric shape (§8.1)
 ASYM_BIAS = 0.5
 #: corner of the DC blocker after the asymmetric shape (§8.1)
@@ -32,9 +33,18 @@ HIST = history_length()
 #: −6 dB point of the drive's filters as a fraction of Nyquist: 0.9 → 21.6 kHz at 48 kHz, stop band
 #: (≥ 80 dB) from just below Nyquist, so harmonics just above Nyquist do not fold back (§8.2)
 FILTER_BAND = 0.9
-UP8, DOWN8 = interp_table(8, FILTER_BAND), decim_table(8, FILTER_BAND)
-UP4, DOWN4 = interp_table(4, FILTER_BAND), decim_table(4, FILTER_BAND)
-UP2, DOWN2 = interp_table(2, FILTER_BAND), decim_table(2, FILTER_BAND)
+
+def _padded_tables():
+    """Tap tables of every factor 1..8, zero-padded to the largest: UP[L][:, :L], DOWN[L][:L, :]."""
+    up = np.zeros((MAX_FACTOR + 1, HIST, MAX_FACTOR))
+    down = np.zeros((MAX_FACTOR + 1, MAX_FACTOR, HIST))
+    for factor in range(2, MAX_FACTOR + 1):
+        up[factor, :, :factor] = interp_table(factor, FILTER_BAND)
+        down[factor, :factor, :] = decim_table(factor, FILTER_BAND)
+    return up, down
+
+
+UP, DOWN = _padded_tables()
 _ASYM_OFFSET = math.tanh(ASYM_BIAS)
 
 PARAMS = [
@@ -43,7 +53,7 @@ PARAMS = [
           doc="tanh = soft, hard = clip at ±1, asym = biased tanh (even harmonics)"),
     Param("mix", "", 1.0, 0.0, 1.0, doc="0 = dry only, 1 = shaped only"),
     Param("output_db", "dB", 0.0, -48.0, 12.0, doc="gain after the mix"),
-    Param("oversampling", "", "8", choices=FACTORS, smoothed=False,
+    Param("oversampling", "", MAX_FACTOR, 1, MAX_FACTOR, integer=True, smoothed=False,
           doc="shaper rate / sample rate; 1 = no filters and no latency (aliases like a plain waveshaper)"),
 ]
 
@@ -110,20 +120,10 @@ def drive_kernel(block, params, state, sample_rate):
             up = state.up[c]
             v = state.shaped[c]
             x = float(block[n, c])
-            if factor == 8:
-                pp_interp(UP8, 8, hist, x, up)
-                _shape(kind, g, up, v, 8)
-                y = pp_decim(DOWN8, 8, state.acc[c], v)
-                dry = hist[SPAN]
-            elif factor == 4:
-                pp_interp(UP4, 4, hist, x, up)
-                _shape(kind, g, up, v, 4)
-                y = pp_decim(DOWN4, 4, state.acc[c], v)
-                dry = hist[SPAN]
-            elif factor == 2:
-                pp_interp(UP2, 2, hist, x, up)
-                _shape(kind, g, up, v, 2)
-                y = pp_decim(DOWN2, 2, state.acc[c], v)
+            if factor > 1:
+                pp_interp(UP[factor], factor, hist, x, up)
+                _shape(kind, g, up, v, factor)
+                y = pp_decim(DOWN[factor], factor, state.acc[c], v)
                 dry = hist[SPAN]
             else:
                 up[0] = x
