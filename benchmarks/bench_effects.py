@@ -21,6 +21,7 @@ from typing import Callable
 
 import numpy as np
 
+from rtaudio.chain_spec import parse_chain_string
 from rtaudio.processors import EQ, Biquad, Compressor, Delay, Drive, Gain, Limiter, Pan, Reverb
 
 FS = 48000.0
@@ -58,8 +59,15 @@ def pairs():
          lambda: pb.Compressor(threshold_db=-24.0, ratio=4.0, attack_ms=5.0, release_ms=100.0), 1.0),
         ("limiter", lambda: Limiter(threshold_db=-10.0, release_ms=100.0),
          lambda: pb.Limiter(threshold_db=-10.0, release_ms=100.0), 1.0),
-        ("drive (8x oversampled)", lambda: Drive(drive_db=20.0), lambda: pb.Distortion(drive_db=20.0), 1.0),
+        ("drive (8x oversampled, default)", lambda: Drive(drive_db=20.0), lambda: pb.Distortion(drive_db=20.0),
+         1.0),
+        ("drive (oversampling=1)", lambda: Drive(drive_db=20.0, oversampling=1),
+         lambda: pb.Distortion(drive_db=20.0), 1.0),
         ("reverb", lambda: Reverb(), lambda: pb.Reverb(), 1.0),
+        ("vocal chain: gate > biquad hp > compressor > eq > reverb",
+         lambda: parse_chain_string("gate > biquad(type=highpass, freq_hz=80) > compressor > eq > reverb"),
+         lambda: pb.Pedalboard([pb.NoiseGate(threshold_db=-10.0), pb.HighpassFilter(80.0), pb.Compressor(),
+                                pb_eq(), pb.Reverb()]), 1.0),
     ]
 
 
