@@ -95,48 +95,57 @@ def _shape(kind, g, up, v, factor):
 
 def drive_kernel(block, params, state, sample_rate):
     """u = g·interp(x); v = shape(u); y = decim(v) (+ DC block for asym);
-    out = og·(dry + mix·(y − dry)) with dry = x[n − 56] (x[n] without oversampling) (§8)."""
+    out = og·(dry + mix·(y − dry)) with dry = x[n − 56] (x[n] without oversampling) (§8).
+
+    Channels are independent, so the loop runs channel by channel (the state
+    views are made once per channel, not per sample).
+    """
     frames = block.shape[0]
     channels = block.shape[1]
     k = state.misc[0]
     kind = int(params.shape[0])
     factor = state.up.shape[1]
     r_dc = math.exp(-2.0 * math.pi * DC_BLOCK_HZ / sample_rate)
-    for n in range(frames):
-        drive_db = params.drive_db[n]
-        output_db = params.output_db[n]
-        if k[0] == 0.0 or drive_db != k[1]:
-            k[1] = drive_db
-            k[2] = math.pow(10.0, drive_db / 20.0)
-        if k[0] == 0.0 or output_db != k[3]:
-            k[3] = output_db
-            k[4] = math.pow(10.0, output_db / 20.0)
-        k[0] = 1.0
-        g = k[2]
-        og = k[4]
-        mix = params.mix[n]
-        for c in range(channels):
-            hist = state.hist[c]
-            up = state.up[c]
-            v = state.shaped[c]
+    up_taps = UP[factor]
+    down_taps = DOWN[factor]
+    for c in range(channels):
+        hist = state.hist[c]
+        acc = state.acc[c]
+        up = state.up[c]
+        v = state.shaped[c]
+        dc = state.dc[c]
+        for n in range(frames):
+            drive_db = params.drive_db[n]
+            output_db = params.output_db[n]
+            if k[0] == 0.0 or drive_db != k[1]:
+                k[1] = drive_db
+                k[2] = math.pow(10.0, drive_db / 20.0)
+            if k[0] == 0.0 or output_db != k[3]:
+                k[3] = output_db
+                k[4] = math.pow(10.0, output_db / 20.0)
+            k[0] = 1.0
+            g = k[2]
             x = float(block[n, c])
             if factor > 1:
-                pp_interp(UP[factor], factor, hist, x, up)
+                pp_interp(up_taps, factor, hist, x, up)
                 _shape(kind, g, up, v, factor)
-                y = pp_decim(DOWN[factor], factor, state.acc[c], v)
+                y = pp_decim(down_taps, factor, acc, v)
                 dry = hist[SPAN]
             else:
-                up[0] = x
                 dry = x
-                _shape(kind, g, up, v, 1)
-                y = v[0]
+                if kind == TANH:
+                    y = math.tanh(g * x)
+                elif kind == HARD:
+                    u = g * x
+                    y = 1.0 if u > 1.0 else (-1.0 if u < -1.0 else u)
+                else:
+                    y = math.tanh(g * x + ASYM_BIAS) - _ASYM_OFFSET
             if kind == ASYM:
-                dc = state.dc[c]
                 yb = y - dc[0] + r_dc * dc[1]
                 dc[0] = y
                 dc[1] = yb if abs(yb) >= FLUSH else 0.0
                 y = yb
-            block[n, c] = og * (dry + mix * (y - dry))
+            block[n, c] = k[4] * (dry + params.mix[n] * (y - dry))
 
 
 #: the ``drive`` processor, built with the public effect API (docs/effects-api.md)

@@ -36,34 +36,46 @@ LATENCY_SAMPLES = 0
 
 
 def eq_kernel(block, params, state, sample_rate):
-    """Low shelf → peak 1 → peak 2 → peak 3 → high shelf, each a TDF-II section (§4)."""
+    """Low shelf → peak 1 → peak 2 → peak 3 → high shelf, each a TDF-II section (§4).
+
+    The five sections' parameters are compared with their cached values per
+    sample (a refresh only where one changed, §0).
+    """
     frames = block.shape[0]
     channels = block.shape[1]
     cache = state.cache[0]
     z = state.z
     for n in range(frames):
-        refresh_section(cache, 0, float(LOWSHELF), params.low_freq_hz[n], SHELF_Q, params.low_gain_db[n],
-                        sample_rate)
-        refresh_section(cache, 10, float(PEAK), params.mid1_freq_hz[n], params.mid1_q[n], params.mid1_gain_db[n],
-                        sample_rate)
-        refresh_section(cache, 20, float(PEAK), params.mid2_freq_hz[n], params.mid2_q[n], params.mid2_gain_db[n],
-                        sample_rate)
-        refresh_section(cache, 30, float(PEAK), params.mid3_freq_hz[n], params.mid3_q[n], params.mid3_gain_db[n],
-                        sample_rate)
-        refresh_section(cache, 40, float(HIGHSHELF), params.high_freq_hz[n], SHELF_Q, params.high_gain_db[n],
-                        sample_rate)
+        lf = params.low_freq_hz[n]
+        lg = params.low_gain_db[n]
+        if cache[2] != lf or cache[4] != lg or cache[0] == 0.0:
+            refresh_section(cache, 0, float(LOWSHELF), lf, SHELF_Q, lg, sample_rate)
+        f1 = params.mid1_freq_hz[n]
+        q1 = params.mid1_q[n]
+        g1 = params.mid1_gain_db[n]
+        if cache[12] != f1 or cache[13] != q1 or cache[14] != g1 or cache[10] == 0.0:
+            refresh_section(cache, 10, float(PEAK), f1, q1, g1, sample_rate)
+        f2 = params.mid2_freq_hz[n]
+        q2 = params.mid2_q[n]
+        g2 = params.mid2_gain_db[n]
+        if cache[22] != f2 or cache[23] != q2 or cache[24] != g2 or cache[20] == 0.0:
+            refresh_section(cache, 20, float(PEAK), f2, q2, g2, sample_rate)
+        f3 = params.mid3_freq_hz[n]
+        q3 = params.mid3_q[n]
+        g3 = params.mid3_gain_db[n]
+        if cache[32] != f3 or cache[33] != q3 or cache[34] != g3 or cache[30] == 0.0:
+            refresh_section(cache, 30, float(PEAK), f3, q3, g3, sample_rate)
+        hf = params.high_freq_hz[n]
+        hg = params.high_gain_db[n]
+        if cache[42] != hf or cache[44] != hg or cache[40] == 0.0:
+            refresh_section(cache, 40, float(HIGHSHELF), hf, SHELF_Q, hg, sample_rate)
         for c in range(channels):
             x = float(block[n, c])
             for band in range(BANDS):
                 base = 10 * band
-                b0 = cache[base + 5]
-                b1 = cache[base + 6]
-                b2 = cache[base + 7]
-                a1 = cache[base + 8]
-                a2 = cache[base + 9]
-                y = b0 * x + z[c, 2 * band]
-                z1 = b1 * x - a1 * y + z[c, 2 * band + 1]
-                z2 = b2 * x - a2 * y
+                y = cache[base + 5] * x + z[c, 2 * band]
+                z1 = cache[base + 6] * x - cache[base + 8] * y + z[c, 2 * band + 1]
+                z2 = cache[base + 7] * x - cache[base + 9] * y
                 if abs(z1) < FLUSH:
                     z1 = 0.0
                 if abs(z2) < FLUSH:
