@@ -5,6 +5,7 @@ safety nets, and the errors for kernels that cannot run in the audio thread."""
 from __future__ import annotations
 
 import math
+import time
 import os
 import subprocess
 import sys
@@ -271,3 +272,135 @@ def test_compiled_kernels_are_cached_on_disk(tmp_path):
     runs = [subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
             for _ in range(2)]
     assert [r.stdout.split() for r in runs] == [["False", "False"], ["True", "True"]], runs[0].stderr
+
+
+# -------------------------------------------------------------- slow kernels
+SLOW_C = r"""
+#include <time.h>
+/* busy-waits `busy_ms` per call: a kernel slower than the period */
+void slow_process(const rtd_effect_block *b, float *buf, int frames, int channels)
+{
+    struct timespec now, until;
+    clock_gettime(CLOCK_MONOTONIC, &until);
+    long ns = (long)(rtd_param(b, PARAM_busy_ms)[0] * 1e6);
+    until.tv_sec += ns / 1000000000L;
+    until.tv_nsec += ns % 1000000000L;
+    if (until.tv_nsec >= 1000000000L) { until.tv_sec += 1; until.tv_nsec -= 1000000000L; }
+    do clock_gettime(CLOCK_MONOTONIC, &now);
+    while (now.tv_sec < until.tv_sec || (now.tv_sec == until.tv_sec && now.tv_nsec < until.tv_nsec));
+}
+"""
+
+
+def test_slow_user_kernel_shows_as_overruns_and_stop_returns():
+    """A kernel that takes 2 periods per call (a deterministic busy-wait):
+    the monitor counts nearly every callback as an overrun with DSP load
+    about 2, and Engine.stop() returns (run in a thread, joined with a
+    30 s hang guard)."""
+    import threading
+    Slow = rtaudio.c_effect(name="_slow_kernel", params=[Param("busy_ms", "ms", 0.0, 0.0, 100.0, smoothed=False)],
+                            source=SLOW_C, function="slow_process")
+    period_ms = 256 / RATE * 1e3
+    eng = Engine(Chain([Slow(busy_ms=2 * period_ms)]), samplerate=RATE, blocksize=256, channels=2,
+                 mode="native", backend="virtual", backend_options=dict(output_seconds=2.0, speed=1.0))
+    eng.start()
+    time.sleep(1.5)
+    stopper = threading.Thread(target=eng.stop)
+    stopper.start()
+    stopper.join(30.0)
+    assert not stopper.is_alive(), "Engine.stop() hung behind a slow kernel"
+    s = eng.stats()
+    assert s["callbacks"] >= 20
+    assert s["overruns"] >= 0.9 * s["callbacks"], s
+    assert s["dsp_load"]["mean"] > 1.5, s["dsp_load"]
+
+
+# ------------------------------------------------------ ABI, reset, latency
+LAYOUT_C = r"""
+#include <stddef.h>
+/* writes what it sees of the block struct into the first channel */
+void layout_process(const rtd_effect_block *b, float *buf, int frames, int channels)
+{
+    const double seen[] = {b->sample_rate, b->channels, b->frames, b->max_block, b->param_stride,
+                           b->n_params, b->n_state, rtd_param(b, PARAM_second)[0],
+                           (double)rtd_state_size(b, STATE_wide), rtd_state(b, STATE_wide, 1)[2],
+                           (double)offsetof(rtd_effect_block, n_state)};
+    for (int k = 0; k < 11 && k < frames; ++k)
+        buf[k * channels] = (float)seen[k];
+}
+void layout_reset(const rtd_effect_block *b)
+{
+    rtd_state(b, STATE_wide, 1)[2] = 42.0;   /* non-zero initial state */
+}
+"""
+
+
+def test_c_header_struct_matches_the_shim():
+    """A C kernel compiled against rtaudio_effect.h reads the same field
+    values the shim (compiled against native/rtdsp.h) wrote, and its reset
+    function runs after the state is zeroed."""
+    from rtaudio._native import ffi
+    Layout = rtaudio.c_effect(name="_layout", params=[Param("first", "", 1.0, 0, 10),
+                                                      Param("second", "", 7.0, 0, 10)],
+                              state={"narrow": 1, "wide": 5}, source=LAYOUT_C, function="layout_process",
+                              reset_function="layout_reset")
+    fx = Layout()
+    fx.prepare(44100, 3, 128)
+    block = np.zeros((20, 3), np.float32)
+    fx.process(block)
+    expected = [44100, 3, 20, 128, 128, 2, 2, 7.0, 5, 42.0, ffi.offsetof("rtd_effect_block", "n_state")]
+    assert block[:11, 0].tolist() == expected
+
+
+@rtaudio.effect(name="_cosine", params=[Param("freq_hz", "Hz", 1000.0, 1.0, 20000.0)], state={"phase": 1},
+                reset=lambda state, params, sample_rate: None, latency_samples=lambda p, fs: int(fs / p["freq_hz"]))
+def _cosine_unused(block, params, state, sample_rate):
+    pass
+
+
+def _start_at_quarter(state, params, sample_rate):
+    for c in range(state.phase.shape[0]):
+        state.phase[c] = 0.5 * np.pi
+
+
+@rtaudio.effect(name="_oscillator", params=[Param("freq_hz", "Hz", 1000.0, 1.0, 20000.0)], state={"phase": 1},
+                reset=_start_at_quarter)
+def _oscillator(block, params, state, sample_rate):
+    for c in range(block.shape[1]):
+        ph = state.phase[c]
+        for n in range(block.shape[0]):
+            block[n, c] = np.sin(ph)
+            ph += 2.0 * np.pi * params.freq_hz[n] / sample_rate
+        state.phase[c] = ph
+
+
+def test_reset_kernel_sets_initial_state_and_latency_callable():
+    """The reset kernel runs after zeroing (phase π/2: the oscillator starts
+    as a cosine, closed form), at prepare and at every reset; a callable
+    latency_samples sees the parameters and the sample rate."""
+    fx = _oscillator(freq_hz=440.0)
+    y = fx(np.zeros(1000, np.float32), sample_rate=RATE)
+    np.testing.assert_allclose(y, np.cos(2 * np.pi * 440.0 * np.arange(1000) / RATE), atol=1e-6)
+    fx.reset()
+    assert fx.state["phase"][0] == 0.5 * np.pi
+    assert _cosine_unused(freq_hz=480.0).latency_samples == 0  # not prepared: no sample rate yet
+    lat = _cosine_unused(freq_hz=480.0)
+    lat.prepare(RATE, 1)
+    assert lat.latency_samples == 100
+
+
+def test_readme_example_defines_a_working_effect():
+    """The README's "Write your own effect" code compiles as written and
+    the effect it defines passes check_processor (its __main__ part needs
+    a sound card and is not run here)."""
+    import re
+    from pathlib import Path
+    from rtaudio.testing import check_processor
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Write your own effect", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    assert len(code.strip().splitlines()) <= 25
+    namespace = {"__name__": "readme_example"}
+    exec(compile(code, "README.md", "exec"), namespace)
+    fx = namespace["tremolo"](rate_hz=3.0, depth=0.8)
+    assert check_processor(fx, channels=(1, 2)).ok

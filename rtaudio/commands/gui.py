@@ -5,6 +5,7 @@ from typing import Optional
 
 import click
 
+from rtaudio.commands.options import effects_option
 from rtaudio.errors import RtaudioError
 
 DEFAULT_GUI_CHAIN = "gate(threshold_db=-45) > lowpass(cutoff_hz=3000) > yin"
@@ -55,6 +56,7 @@ def _has_output_device() -> bool:
               help=f'Chain string (default "{DEFAULT_GUI_CHAIN}").')
 @click.option("--preset", type=click.Path(dir_okay=False), default=None,
               help="TOML preset file describing the chain.")
+@effects_option
 @click.option("--virtual", is_flag=True,
               help="Use the virtual device playing the built-in demo voice (no sound card).")
 @click.option("--samplerate", type=float, default=48000.0, show_default=True, help="Sample rate in Hz.")

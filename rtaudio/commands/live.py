@@ -17,7 +17,7 @@ import click
 import numpy as np
 
 from rtaudio.chain_spec import chain_from_options
-from rtaudio.commands.options import DEFAULT_CHAIN, chain_options
+from rtaudio.commands.options import DEFAULT_CHAIN, chain_options, effects_option
 from rtaudio.errors import RtaudioError
 
 STATUS_PERIOD_S = 0.25
@@ -123,6 +123,7 @@ def final_report(s: dict[str, Any]) -> str:
 @click.option("--audio-backend", "audio_backend", type=click.Choice(["sounddevice", "pyaudio"]),
               default="sounddevice",
               show_default=True, help="Audio backend for real devices.")
+@effects_option
 @chain_options
 @click.option("--record", type=click.Path(dir_okay=False), default=None,
               help="Write the processed output to this file.")

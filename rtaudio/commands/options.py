@@ -22,6 +22,21 @@ def chain_options(func: Callable) -> Callable:
     return func
 
 
+def _load_effects(ctx: click.Context, param: click.Parameter, paths: tuple[str, ...]) -> tuple[str, ...]:
+    from rtaudio.effects import load_effects_file
+    for path in paths:
+        load_effects_file(path)  # RtaudioError: one line, exit 1 (rtaudio.cli.main)
+    return paths
+
+
+def effects_option(func: Callable) -> Callable:
+    """``--effects FILE`` (repeatable): import user effects before the chain is built."""
+    return click.option("--effects", "effects_files", multiple=True, type=click.Path(dir_okay=False),
+                        callback=_load_effects, expose_value=False, metavar="FILE.py",
+                        help="Python file defining user effects (rtaudio.effect / rtaudio.c_effect); "
+                             "their names can then be used in --chain and presets. Repeatable.")(func)
+
+
 def progress_bar(description: str, total: float, unit: str = "s") -> Progress:
     """A rich progress bar on stderr (hidden automatically when not a terminal)."""
     from rich.console import Console

@@ -6,7 +6,7 @@ import numpy as np
 
 from rtaudio.audiofile import atomic_output, open_input, output_subtype
 from rtaudio.chain_spec import chain_from_options
-from rtaudio.commands.options import DEFAULT_CHAIN, chain_options, progress_bar
+from rtaudio.commands.options import DEFAULT_CHAIN, chain_options, effects_option, progress_bar
 from rtaudio.errors import RtaudioError
 
 READ_BLOCK = 65536
@@ -15,6 +15,7 @@ READ_BLOCK = 65536
 @click.command("render")
 @click.argument("in_path", metavar="IN")
 @click.argument("out_path", metavar="OUT")
+@effects_option
 @chain_options
 @click.option("--compensate-latency/--no-compensate-latency", default=True, show_default=True,
               help="Shift the output back by the chain's latency so it lines up with the input.")

@@ -5,7 +5,9 @@ native audio callback without Python or the GIL.
   block function;
 - ``rtaudio.c_effect``: compile C source against ``rtaudio_effect.h``
   (``include_dir()``);
-- ``load_effects_file``: import a module of effects (the CLI's ``--effects``).
+- ``load_effects_file``: import a module of effects (the CLI's ``--effects``);
+- ``fma(a, b, c)``: ``a*b + c`` rounded once, for Numba kernels (a recursive
+  filter's loop-carried chain is then one instruction; what the built-ins use).
 
 Guide: docs/effects-api.md.
 """
@@ -14,5 +16,6 @@ from rtaudio.effects.c_build import include_dir
 from rtaudio.effects.cache import cache_dir
 from rtaudio.effects.loader import load_effects_file
 from rtaudio.effects.user_processor import UserEffect
+from rtaudio.kernels.numba.common import fma
 
-__all__ = ["effect", "c_effect", "include_dir", "cache_dir", "load_effects_file", "UserEffect"]
+__all__ = ["effect", "c_effect", "include_dir", "cache_dir", "load_effects_file", "UserEffect", "fma"]

@@ -27,7 +27,8 @@ def _make_class(name: str, params: tuple, state: tuple, latency: Latency, compil
                 address: int, reset_address: int, doc: str, module: str, language: str) -> type[UserEffect]:
     namespace = {
         "__doc__": doc, "__module__": module, "chain_name": name, "PARAMS": params, "STATE": state,
-        "_latency": latency, "_compiled": compiled, "_kind": kind, "_kernel_address": address,
+        "_latency": staticmethod(latency) if callable(latency) else latency,  # not a method
+        "_compiled": compiled, "_kind": kind, "_kernel_address": address,
         "_reset_address": reset_address, "compile_seconds": compiled.seconds,
         "compile_cached": compiled.cached, "language": language,
     }

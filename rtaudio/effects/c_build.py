@@ -79,7 +79,8 @@ def _check_syntax(effect: str, text: str, origin: str, flags: Sequence[str]) -> 
         src.write_text(text, encoding="utf-8")
         cmd = [*_compiler(), *flags, "-I", include_dir(), "-fsyntax-only", str(src)]
         try:
-            result = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+            result = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
+                                    env=dict(os.environ, LC_ALL="C"))  # plain ASCII quotes
         except FileNotFoundError:
             raise EffectDefinitionError(f"effect {effect!r}: no C compiler found ({cmd[0]!r}); install one "
                                         f"(e.g. gcc) or set CC") from None
