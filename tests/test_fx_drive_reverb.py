@@ -150,3 +150,12 @@ def test_reverb_matches_sample_by_sample_reference(channels):
     y = run_kernel(reverb, reverb.reverb_kernel, x, **settings)
     ref = reverb_reference(x, FS, **settings)
     np.testing.assert_allclose(y, ref, rtol=0, atol=1e-7)
+
+
+@pytest.mark.parametrize("factor", [2, 8])
+def test_drive_filter_design_is_scipy_firwin(factor):
+    """The lowered band edge is SciPy's firwin(56·L + 1, 0.9/L, window=('kaiser', 8))."""
+    import scipy.signal
+    from rtaudio.kernels.polyphase import design_prototype
+    expected = scipy.signal.firwin(56 * factor + 1, drive.FILTER_BAND / factor, window=("kaiser", 8.0))
+    np.testing.assert_allclose(design_prototype(factor, drive.FILTER_BAND), expected, rtol=0, atol=1e-15)

@@ -72,7 +72,8 @@ def design_prototype(factor: int, band: float = 1.0) -> np.ndarray:
     """The prototype low-pass ``firwin(56·L + 1, band/L, window=('kaiser', 8.0))``.
 
     Windowed-sinc design, identical to SciPy's ``firwin`` with
-    ``scale=True`` (unit gain at DC): ``h[n] = w[n]·(1/L)·sinc((n − M)/L)``
+    ``scale=True`` (unit gain at DC): ``h[n] = w[n]·(b/L)·sinc(b·(n − M)/L)``
+    (``b`` = ``band``)
     with ``M = 28·L`` and ``w`` the symmetric Kaiser window (β = 8),
     then ``h /= Σ h``.
 
@@ -82,8 +83,8 @@ def design_prototype(factor: int, band: float = 1.0) -> np.ndarray:
         Oversampling factor ``L`` in [1, 128].
     band : float
         −6 dB point as a fraction of the base-rate Nyquist frequency
-        (1.0, the default, is the design of spec 3.5; the drive effect uses
-        a lower one so that its harmonics just above Nyquist are stopped
+        (1.0, the default, is the design the ring modulator and the VCF
+        use; the drive effect uses a lower one so that its harmonics just above Nyquist are stopped
         too, docs/maths/everyday-effects.md §8.2).
 
     Returns
