@@ -23,7 +23,7 @@ from typing import Callable
 import numpy as np
 
 from rtaudio.chain_spec import parse_chain_string
-from rtaudio.processors import EQ, Biquad, Compressor, Delay, Drive, Gain, Limiter, Pan, Reverb
+from rtaudio.processors import Eq, Biquad, Compressor, Delay, Drive, Gain, Limiter, Pan, Reverb
 
 FS = 48000.0
 
@@ -54,7 +54,7 @@ def pairs():
          lambda: pb.PeakFilter(cutoff_frequency_hz=1000.0, gain_db=6.0, q=1.0), 3.0),
         ("biquad lowshelf", lambda: Biquad(type="lowshelf", freq_hz=200.0, gain_db=6.0),
          lambda: pb.LowShelfFilter(cutoff_frequency_hz=200.0, gain_db=6.0), 3.0),
-        ("eq (5 bands)", lambda: EQ(**eq_settings), pb_eq, 1.0),
+        ("eq (5 bands)", lambda: Eq(**eq_settings), pb_eq, 1.0),
         ("delay", lambda: Delay(time_ms=250.0, feedback=0.4, mix=0.5), lambda: pb.Delay(0.25, 0.4, 0.5), 1.0),
         ("compressor", lambda: Compressor(threshold_db=-24.0, ratio=4.0, attack_ms=5.0, release_ms=100.0),
          lambda: pb.Compressor(threshold_db=-24.0, ratio=4.0, attack_ms=5.0, release_ms=100.0), 1.0),

@@ -16,6 +16,7 @@ from rtaudio.analysis.pitch import PitchTrack, pitch
 from rtaudio.engine import Engine
 from rtaudio.params import Param
 from rtaudio.effects import c_effect, effect
+from rtaudio.processors import Biquad, Compressor, Delay, Drive, Eq, Gain, Limiter, Pan, Reverb
 from rtaudio import _moved
 
 _moved.install()
@@ -32,3 +33,6 @@ __all__ = [
     "Engine",
     "Param", "effect", "c_effect",
 ]
+
+# everyday effects (docs/maths/everyday-effects.md)
+__all__ += ["Gain", "Pan", "Biquad", "Eq", "Delay", "Compressor", "Limiter", "Drive", "Reverb"]

@@ -1,4 +1,4 @@
-"""biquad and eq kernels against the RBJ Audio-EQ-Cookbook and scipy.signal
+"""biquad and eq kernels against the RBJ Audio-Eq-Cookbook and scipy.signal
 (docs/maths/everyday-effects.md §3, §4)."""
 from __future__ import annotations
 

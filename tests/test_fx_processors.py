@@ -10,7 +10,7 @@ import scipy.signal
 from rtaudio import Chain
 from rtaudio.chain_spec import load_preset, parse_chain_string
 from rtaudio.engine import Engine
-from rtaudio.processors import (EQ, Biquad, Compressor, Delay, Drive, Gain, Limiter, Pan, Reverb, biquad,
+from rtaudio.processors import (Eq, Biquad, Compressor, Delay, Drive, Gain, Limiter, Pan, Reverb, biquad,
                                 compressor, delay, drive, eq, gain, limiter, pan, reverb)
 
 from _fx import run_kernel
@@ -22,7 +22,7 @@ VOCAL = "gate > biquad(type=highpass, freq_hz=80) > compressor > eq > reverb"
 EFFECTS = [(Gain, gain, gain.gain_kernel, dict(gain_db=-7.5)),
            (Pan, pan, pan.pan_kernel, dict(pan=0.4)),
            (Biquad, biquad, biquad.biquad_kernel, dict(type="peak", freq_hz=900.0, q=2.0, gain_db=5.0)),
-           (EQ, eq, eq.eq_kernel, dict(low_gain_db=3.0, mid2_gain_db=-4.0, high_gain_db=2.0)),
+           (Eq, eq, eq.eq_kernel, dict(low_gain_db=3.0, mid2_gain_db=-4.0, high_gain_db=2.0)),
            (Delay, delay, delay.delay_kernel, dict(time_ms=12.3, feedback=0.4, max_time_ms=50.0)),
            (Compressor, compressor, compressor.compressor_kernel, dict(threshold_db=-30.0)),
            (Limiter, limiter, limiter.limiter_kernel, dict(threshold_db=-10.0, lookahead_ms=1.0)),

@@ -8,7 +8,7 @@ from rtaudio.processors.yin import YinTracker
 from rtaudio.processors.gain import Gain
 from rtaudio.processors.pan import Pan
 from rtaudio.processors.biquad import Biquad
-from rtaudio.processors.eq import EQ
+from rtaudio.processors.eq import Eq
 from rtaudio.processors.delay import Delay
 from rtaudio.processors.compressor import Compressor
 from rtaudio.processors.limiter import Limiter
@@ -16,4 +16,4 @@ from rtaudio.processors.drive import Drive
 from rtaudio.processors.reverb import Reverb
 
 __all__ = ["NoiseGate", "LowPass", "RingModulator", "VCF", "YinTracker",
-           "Gain", "Pan", "Biquad", "EQ", "Delay", "Compressor", "Limiter", "Drive", "Reverb"]
+           "Gain", "Pan", "Biquad", "Eq", "Delay", "Compressor", "Limiter", "Drive", "Reverb"]

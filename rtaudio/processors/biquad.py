@@ -1,4 +1,4 @@
-"""Biquad filters of the RBJ Audio-EQ-Cookbook (docs/maths/everyday-effects.md §3).
+"""Biquad filters of the RBJ Audio-Eq-Cookbook (docs/maths/everyday-effects.md §3).
 
 One second-order section in transposed direct form II, float64 state.
 The coefficients are recomputed only on samples where a (smoothed)

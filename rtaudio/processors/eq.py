@@ -87,4 +87,4 @@ def eq_kernel(block, params, state, sample_rate):
 
 
 #: the ``eq`` processor, built with the public effect API (docs/effects-api.md)
-EQ = effect(name="eq", params=PARAMS, state=STATE, latency_samples=LATENCY_SAMPLES)(eq_kernel)
+Eq = effect(name="eq", params=PARAMS, state=STATE, latency_samples=LATENCY_SAMPLES)(eq_kernel)
