@@ -16,7 +16,6 @@ from rtaudio.analysis.pitch import PitchTrack, pitch
 from rtaudio.engine import Engine
 from rtaudio.params import Param
 from rtaudio.effects import c_effect, effect
-from rtaudio.processors import Biquad, Compressor, Delay, Drive, Eq, Gain, Limiter, Pan, Reverb
 from rtaudio import _moved
 
 _moved.install()
@@ -34,5 +33,12 @@ __all__ = [
     "Param", "effect", "c_effect",
 ]
 
-# everyday effects (docs/maths/everyday-effects.md)
+# everyday effects (docs/maths/everyday-effects.md): compiled on first use
 __all__ += ["Gain", "Pan", "Biquad", "Eq", "Delay", "Compressor", "Limiter", "Drive", "Reverb"]
+
+
+def __getattr__(name: str):
+    from rtaudio import processors
+    if name in processors.__all__:
+        return getattr(processors, name)
+    raise AttributeError(f"module 'rtaudio' has no attribute {name!r}")

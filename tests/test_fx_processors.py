@@ -108,3 +108,17 @@ def test_check_processor(cls, module, kernel, settings):
 def test_check_processor_every_biquad_type(kind):
     from rtaudio.testing import check_processor
     check_processor(Biquad(type=kind, gain_db=6.0), channels=(2,))
+
+
+def test_import_rtaudio_compiles_no_everyday_effect_until_used():
+    """``import rtaudio`` stays fast: an everyday effect is compiled (or loaded from the disk
+    cache) when a chain string, a preset or an attribute first names it."""
+    import subprocess
+    import sys
+    code = ("import sys, rtaudio\n"
+            "assert 'rtaudio.processors.reverb' not in sys.modules\n"
+            "rtaudio.parse_chain_string('reverb')\n"
+            "assert 'rtaudio.processors.reverb' in sys.modules\n"
+            "assert 'rtaudio.processors.drive' not in sys.modules\n"
+            "assert rtaudio.Drive.chain_name == 'drive'\n")
+    subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
