@@ -8,7 +8,7 @@ PIP    := $(VENV)/bin/pip
 STAMP  := $(VENV)/.rtaudio-installed
 EXTRAS ?= all
 
-.PHONY: setup system-deps run test bench build clean
+.PHONY: setup system-deps run test bench build docs clean
 
 setup: system-deps $(STAMP)
 
@@ -29,7 +29,7 @@ run: setup
 test: setup
 	$(PY) -m pytest -q $(PYTEST_ARGS)
 
-## Kernel benchmarks (prints tables; see README).
+## Kernel benchmarks (prints tables; see docs/benchmarks.md).
 bench: setup
 	$(PY) benchmarks/bench_kernels.py
 
@@ -37,5 +37,10 @@ bench: setup
 build:
 	flock /tmp/rtaudio-build.lock $(PY) setup.py -q build_ext --inplace
 
+## The documentation (Sphinx + MyST): HTML in docs/_build/html; any warning is an error.
+docs: setup
+	$(VENV)/bin/sphinx-build -W --keep-going -q -b html docs docs/_build/html
+	@echo "docs: docs/_build/html/index.html"
+
 clean:
-	rm -rf build dist *.egg-info rtaudio/_rtdsp*.so rtaudio/_rtdsp.c rtaudio/_blockcall*.so
+	rm -rf build dist docs/_build *.egg-info rtaudio/_rtdsp*.so rtaudio/_rtdsp.c rtaudio/_blockcall*.so

@@ -103,7 +103,7 @@ def measure(seconds: float, repeats: int) -> dict[tuple[str, str], dict[Optional
 def recursion_floor_ns(seconds: float, repeats: int) -> dict[str, float]:
     """Latency of the one-pole recursion ``y = a*x + b*y`` alone (Numba, ns/sample).
 
-    ``"mul+add"`` is the arithmetic spec 0.8 prescribes (no FMA
+    ``"mul+add"`` is the arithmetic docs/maths/conventions.md §0.8 prescribes (no FMA
     contraction); ``"fma"`` lets LLVM fuse ``b*y`` and the add into one
     FMA, which is what the issue's 1.2 ns/sample (about 4 cycles) assumes.
     """
@@ -151,8 +151,8 @@ def print_report(results, floors: dict[str, float], seconds: float, repeats: int
           f"| {lp / floors['fma']:.2f}x | |")
     print("\nThe bare recursion is y = a*x + b*y alone in a Numba loop, measured in this run: "
           "its latency per sample is the floor for a one-pole kernel on this CPU, with the "
-          "multiply and the add rounded separately (what spec 0.8 asks by default) or fused. "
-          "The LowPass C and Numba kernels use one explicit fma() (native/lowpass.c).")
+          "multiply and the add rounded separately (what docs/maths/conventions.md §0.8 asks by default) or fused. "
+          "The LowPass C and Numba kernels use one explicit fma() (native/kernels/lowpass.c).")
 
 
 def main() -> None:

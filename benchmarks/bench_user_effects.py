@@ -16,7 +16,8 @@ Usage::
    callbacks, the best of ``--repeats`` runs, minus the same median for an
    empty chain, divided by ``COPIES``:
 
-   - a one-pole low-pass written as a user Numba effect (``y = fma(1 − a, y, a·x)``, LowPass's eq. 2.1 as LowPass evaluates it,
+   - a one-pole low-pass written as a user Numba effect
+     (``y = fma(1 − a, y, a·x)``, LowPass's eq. 2.1 as LowPass evaluates it,
      with the coefficient smoothed per sample by the shim) against the
      built-in C ``LowPass`` (same equation, same smoothing);
    - an empty user effect (no parameters, no state, a kernel that returns):
@@ -80,14 +81,15 @@ def best(make_chain, callbacks: int, repeats: int) -> float:
 
 
 COMPILE_SCRIPT = textwrap.dedent("""
-    import importlib.util, sys, time
+    import importlib.util, sys
+    from rtaudio.effects import UserEffect
     for name in ("tremolo", "echo", "softclip"):
         spec = importlib.util.spec_from_file_location("ex_" + name, sys.argv[1] + "/" + name + ".py")
         module = importlib.util.module_from_spec(spec)
         sys.modules[spec.name] = module
         spec.loader.exec_module(module)
-        cls = [v for v in vars(module).values() if isinstance(v, type) and issubclass(v, __import__("rtaudio").Processor)
-               and getattr(v, "language", "")][0]
+        cls = [v for v in vars(module).values()
+               if isinstance(v, type) and issubclass(v, UserEffect) and v is not UserEffect][0]
         print(name, cls.language, round(cls.compile_seconds, 3), cls.compile_cached)
 """)
 

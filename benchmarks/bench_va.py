@@ -1,6 +1,6 @@
 #!/usr/bin/env python
 """Virtual-analog benchmark, ring modulator part: the paper's Table A
-(specs/effects.md 7.1) re-measured in one run, plus the real-time cost at
+(docs/paper.md §7.1) re-measured in one run, plus the real-time cost at
 the engine's defaults. (The VCF part is benchmarks/bench_vcf.py.)
 
 Usage::
@@ -13,7 +13,7 @@ Settings
   (the repo's speed test). Rows for our ``model="paper"`` (the paper's
   explicit scheme) and ``model="stable"`` (the engine's Newton scheme).
   The paper model runs at 0.05 FS with a 0.02 V carrier, where it stays
-  stable (spec 3.3; at full scale it diverges to NaN); the stable model at
+  stable (docs/maths/ringmod.md §3.3; at full scale it diverges to NaN); the stable model at
   0.5 FS with the default 0.8 V carrier.
 - *default*: 48 kHz, L = 8, model "stable", 256-frame blocks; gives the
   CPU share of one core per channel in real time.
@@ -39,7 +39,7 @@ import numpy as np
 
 from rtaudio import RingModulator
 
-#: Table A of the paper (spec 7.1), µs per base-rate sample (spec's reading of "s/sample")
+#: Table A of the paper (docs/paper.md §7.1), µs per base-rate sample (our reading of "s/sample", docs/paper.md §7.1)
 PAPER_US = {"pure Python": 630.2, "Cython annotations": 1.98, "Cython + native C": 1.98, "Numba": 1.93}
 BACKEND_PAPER_ROW = {"reference": "pure Python", "repo-style": "pure Python", "numba": "Numba",
                      "c": "Cython + native C"}
@@ -74,10 +74,10 @@ def time_processor(proc: RingModulator, x: np.ndarray, fs: float, block: int,
 
 def repo_style_paper_block(x: np.ndarray, carrier: np.ndarray, factor: int, k: float,
                            st: np.ndarray, T: float) -> np.ndarray:
-    """The paper's explicit loop (spec 3.3) in the seed repo's style: NumPy
+    """The paper's explicit loop (docs/maths/ringmod.md §3.3) in the seed repo's style: NumPy
     arrays, zero-stuffed inputs, per-element indexing (NumPy scalars).
 
-    Written for this benchmark from the spec; it omits the repo's output
+    Written for this benchmark from the maths page; it omits the repo's output
     Butterworth filter (one ``lfilter`` call per block, negligible next to
     the loop) and decimates by slicing. ``st`` holds u1..u7, i1, i2.
     """
@@ -204,7 +204,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=7, help="runs per C/Numba measurement (best is kept)")
     parser.add_argument("--python-blocks", type=int, default=2, help="blocks timed for pure Python")
     args = parser.parse_args()
-    print(f"# Ring modulator (spec 3), {platform.processor() or platform.machine()}, "
+    print(f"# Ring modulator (docs/maths/ringmod.md), {platform.processor() or platform.machine()}, "
           f"Python {platform.python_version()}")
     rows = ringmod_rows(args.seconds, args.repeats, args.python_blocks)
     print(format_ringmod_table(rows))

@@ -1,5 +1,5 @@
 #!/usr/bin/env python
-"""VCF benchmark: the paper's Table B (spec 7.2) re-measured in one run.
+"""VCF benchmark: the paper's Table B (docs/paper.md §7.2) re-measured in one run.
 
 Usage::
 
@@ -39,7 +39,7 @@ from rtaudio.demo import music_signal
 FS = 44100.0
 BLOCK = 512
 CUTOFF_HZ = 2500.0
-#: Table B of the paper (spec 7.2), µs per sample [unit: spec's reading]
+#: Table B of the paper (docs/paper.md §7.2), µs per sample [unit: our reading, docs/paper.md §7.2]
 PAPER_US = {"pure Python": 199.3, "Cython annotations": 6.5, "Cython + native C": 0.14, "Numba": 1.36}
 
 
@@ -225,8 +225,8 @@ def main() -> None:
           f"{python['ns'] / chain_floor_ns:.1f}x faster than pure Python; 300x needs "
           f"{needed_ns:.2f} ns per fixed-point iteration, i.e. 5 dependent tanh evaluations in "
           f"{needed_ns / 5:.2f} ns each, below the latency of a single floating-point add "
-          f"(about 1 ns at 3-4 cycles): not reachable with the fixed-point iteration the spec "
-          f"prescribes (4.6), whatever the tanh.")
+          f"(about 1 ns at 3-4 cycles): not reachable with the fixed-point iteration that "
+          f"docs/maths/vcf.md §4.6 prescribes, whatever the tanh.")
     print(f"\nC at resonance 5.175 uses {c['ns'] / (1e9 / FS) * 100:.3f} % of one core per channel "
           f"at {FS:g} Hz.")
 

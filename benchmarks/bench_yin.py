@@ -18,7 +18,7 @@ Each row is the best of ``--repeats`` runs. Two clocks: CPU time of the
 calling thread (``time.thread_time``, little affected by other processes
 on a shared machine) and wall time. The ``≡ librosa`` column counts
 frames whose f0 is within 1e-4 relative of librosa.yin (aubio uses other
-maths and frame alignment, spec 5.5, so it is not compared).
+maths and frame alignment, docs/maths/yin.md §5.5, so it is not compared).
 """
 from __future__ import annotations
 

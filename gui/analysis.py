@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
 
 from rtaudio.analysis import spectrogram as sp
+from rtaudio.analysis.settings import SpectrogramSettings
 
 #: FFT sizes offered by the viewer (samples)
 FFT_SIZES = (256, 512, 1024, 2048, 4096, 8192)
@@ -26,44 +26,12 @@ AMIN = 1e-10
 NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 
 
-@dataclass(frozen=True)
-class SpectrogramSettings:
-    """Live spectrogram settings.
-
-    Parameters
-    ----------
-    n_fft : int
-        FFT size in samples.
-    overlap : float
-        Fraction of overlap between frames, in [0, 1); ``hop = round(n_fft (1 - overlap))``.
-    scale : {"linear", "mel"}
-        Frequency axis.
-    n_mels : int
-        Mel bands (``scale="mel"``).
-    fmin_hz : float
-        Lowest mel band edge in Hz.
-    """
-
-    n_fft: int = 2048
-    overlap: float = 0.75
-    scale: str = "linear"
-    n_mels: int = 128
-    fmin_hz: float = 0.0
-
-    @property
-    def hop_length(self) -> int:
-        """Frame advance in samples."""
-        return max(1, int(round(self.n_fft * (1.0 - self.overlap))))
-
-    def validate(self) -> "SpectrogramSettings":
-        """Return self or raise ``ValueError`` naming the bad setting."""
-        if self.n_fft not in FFT_SIZES:
-            raise ValueError(f"n_fft = {self.n_fft!r} is not valid: expected one of {FFT_SIZES}")
-        if not 0.0 <= self.overlap < 1.0:
-            raise ValueError(f"overlap = {self.overlap!r} is out of range; valid range is [0, 1)")
-        if self.scale not in ("linear", "mel"):
-            raise ValueError(f"scale = {self.scale!r} is not valid: expected 'linear' or 'mel'")
-        return self
+def check_live_settings(settings: SpectrogramSettings) -> SpectrogramSettings:
+    """Return ``settings`` if the live view can use them, else raise
+    ``ValueError`` naming the bad setting (the viewer offers ``FFT_SIZES``)."""
+    if settings.n_fft not in FFT_SIZES:
+        raise ValueError(f"n_fft = {settings.n_fft!r} is not valid: expected one of {FFT_SIZES}")
+    return settings.check()
 
 
 class SpectrogramFeed:
@@ -91,7 +59,7 @@ class SpectrogramFeed:
     def __init__(self, sample_rate: float, settings: SpectrogramSettings,
                  max_block: int = 8192) -> None:
         self.sample_rate = float(sample_rate)
-        self.settings = settings.validate()
+        self.settings = check_live_settings(settings)
         self._stft = sp.StreamingSTFT(n_fft=settings.n_fft, hop_length=settings.hop_length,
                                       center=True, power=2.0, max_block=max_block)
         window = sp.hann_window(settings.n_fft)

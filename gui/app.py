@@ -21,22 +21,11 @@ from .source import ViewerSource
 VIRTUAL_LABEL = "virtual (demo signal)"
 
 
-def engine_available() -> bool:
-    """True when :class:`rtaudio.engine.Engine` can be imported."""
-    try:
-        import rtaudio.engine  # noqa: F401
-    except ImportError:
-        return False
-    return True
-
-
 def make_source_factory(samplerate: float = 48000.0, blocksize: int = 256, channels: int = 1,
-                        virtual_input: Optional[np.ndarray] = None, force_fallback: bool = False):
-    """A ``factory(chain, backend, device, mode)`` for :class:`~rtaudio.gui.window.ViewerWindow`.
-
-    It builds an :class:`~rtaudio.gui.engine_source.EngineSource` (the real
-    engine), or a :class:`~rtaudio.gui.fallback_source.FallbackSource` when
-    the engine cannot be imported or ``force_fallback`` is set.
+                        virtual_input: Optional[np.ndarray] = None,
+                        backend_options: Optional[dict[str, Any]] = None):
+    """A ``factory(chain, backend, device, mode)`` for :class:`~rtaudio.gui.window.ViewerWindow`
+    that builds an :class:`~rtaudio.gui.engine_source.EngineSource` (the real engine).
 
     Parameters
     ----------
@@ -44,31 +33,33 @@ def make_source_factory(samplerate: float = 48000.0, blocksize: int = 256, chann
         Stream settings.
     virtual_input : numpy.ndarray, optional
         Input of the virtual device (default: the built-in demo signal).
-    force_fallback : bool
-        Always use the Python-thread stand-in (no audio device at all).
+    backend_options : dict, optional
+        Options of the backend chosen on the command line (``rtaudio gui
+        --input/--play/--loop``): the virtual device's ``input``/``loop``,
+        or the sound card's ``play``/``loop``. They apply to that kind of
+        device only.
     """
-    use_engine = engine_available() and not force_fallback
+    given = dict(backend_options or {})
+    virtual_options = {k: v for k, v in given.items() if k in ("input", "loop")} \
+        if "play" not in given else {}
+    device_options = given if "play" in given else {}
+    if virtual_input is not None:
+        virtual_options["input"] = virtual_input
 
     def factory(chain: Chain, backend: str, device: Any, mode: str) -> ViewerSource:
-        if use_engine:
-            from .engine_source import EngineSource
-            options = {"input": virtual_input} if backend == "virtual" and virtual_input is not None else None
-            return EngineSource(chain, device=device, samplerate=samplerate, blocksize=blocksize,
-                                channels=channels, mode=mode, backend=backend, backend_options=options)
-        if backend != "virtual":
-            raise RtaudioError("the audio engine (rtaudio.engine) is not available: only the "
-                               "virtual demo device can run")
-        from .fallback_source import FallbackSource
-        return FallbackSource(chain, samplerate=samplerate, blocksize=blocksize, channels=channels,
-                              signal=virtual_input)
+        from .engine_source import EngineSource
+        options = (virtual_options if backend == "virtual" else device_options) or None
+        return EngineSource(chain, device=device, samplerate=samplerate, blocksize=blocksize,
+                            channels=channels, mode=mode, backend=backend, backend_options=options)
 
     return factory
 
 
-def device_choices(include_hardware: bool = True) -> list[tuple[str, str, Any]]:
+def device_choices(include_hardware: bool = True,
+                   virtual_label: str = VIRTUAL_LABEL) -> list[tuple[str, str, Any]]:
     """``(label, backend, device)`` entries of the device box: the virtual
-    demo device first, then every PortAudio device with outputs."""
-    choices: list[tuple[str, str, Any]] = [(VIRTUAL_LABEL, "virtual", None)]
+    device first, then every PortAudio device with outputs."""
+    choices: list[tuple[str, str, Any]] = [(virtual_label, "virtual", None)]
     if not include_hardware:
         return choices
     try:
@@ -97,16 +88,21 @@ def create_window(chain: Chain, *, device: Union[int, str, None] = None, mode: s
                   virtual: bool = False, samplerate: float = 48000.0, blocksize: int = 256,
                   channels: int = 1, virtual_input: Optional[np.ndarray] = None,
                   settings: SpectrogramSettings = SpectrogramSettings(scale="mel"),
-                  autostart: bool = True, force_fallback: bool = False):
+                  autostart: bool = True,
+                  backend_options: Optional[dict[str, Any]] = None):
     """Build the main window (a QApplication must exist).
 
     ``virtual=True`` selects the virtual device (demo signal or
     ``virtual_input``); otherwise ``device`` (index or name substring, None
-    for the default device) on the sounddevice backend.
+    for the default device) on the sounddevice backend. ``backend_options``
+    as in :func:`make_source_factory`.
     """
     from .window import ViewerWindow
-    factory = make_source_factory(samplerate, blocksize, channels, virtual_input, force_fallback)
-    choices = device_choices(include_hardware=not force_fallback)
+    factory = make_source_factory(samplerate, blocksize, channels, virtual_input, backend_options)
+    virtual_file = (backend_options or {}).get("input")
+    label = f"virtual ({Path(virtual_file).name})" if isinstance(virtual_file, (str, Path)) \
+        else VIRTUAL_LABEL
+    choices = device_choices(virtual_label=label)
     selected: Any = None
     if not virtual:
         if isinstance(device, str) and not device.isdigit():
@@ -141,14 +137,15 @@ def save_screenshot(window, path: Union[str, Path]) -> Path:
 
 def run(chain: Chain, *, device: Union[int, str, None] = None, mode: str = "native",
         virtual: bool = False, samplerate: float = 48000.0, blocksize: int = 256, channels: int = 1,
-        screenshot: Union[str, Path, None] = None, duration: Optional[float] = None) -> int:
+        screenshot: Union[str, Path, None] = None, duration: Optional[float] = None,
+        backend_options: Optional[dict[str, Any]] = None) -> int:
     """Open the viewer and run the Qt event loop.
 
     Parameters
     ----------
     chain : Chain
         The processors.
-    device, mode, virtual, samplerate, blocksize, channels
+    device, mode, virtual, samplerate, blocksize, channels, backend_options
         See :func:`create_window`.
     screenshot : path, optional
         Save a PNG of the window after ``duration`` seconds (default 5) and quit.
@@ -163,7 +160,7 @@ def run(chain: Chain, *, device: Union[int, str, None] = None, mode: str = "nati
     from pyqtgraph.Qt import QtCore
     app = ensure_qapp()
     window = create_window(chain, device=device, mode=mode, virtual=virtual, samplerate=samplerate,
-                           blocksize=blocksize, channels=channels)
+                           blocksize=blocksize, channels=channels, backend_options=backend_options)
     window.show()
     failure: list[BaseException] = []
     if screenshot is not None and duration is None:

@@ -13,7 +13,6 @@ from typing import Any, Optional, Union
 import numpy as np
 
 from rtaudio.chain import Chain
-from rtaudio.engine.monitor import compute_stats
 from .source import ViewerSource
 
 
@@ -61,8 +60,12 @@ class EngineSource(ViewerSource):
         choice = self.engine.choice
         device = choice.name if choice is not None else (self.device if self.device is not None
                                                          else "default device")
+        opened = f"{self.channels} ch"
+        if choice is not None:
+            source = "file" if self.backend == "virtual" or "play" in choice.extra else "in"
+            opened += f" ({source} {choice.in_channels} / out {choice.out_channels})"
         return (f"{self.mode} mode, {self.backend} backend, {device}, "
-                f"{self.samplerate:g} Hz, block {self.blocksize}, {self.channels} ch")
+                f"{self.samplerate:g} Hz, block {self.blocksize}, {opened}")
 
     # ------------------------------------------------------------- lifecycle
     def start(self) -> None:
@@ -90,23 +93,11 @@ class EngineSource(ViewerSource):
         return holder.tap_in.dropped + holder.tap_out.dropped
 
     def stats(self) -> dict[str, Any]:
-        """Monitor statistics without draining the monitor ring.
-
-        While the engine runs, the records its monitor thread has drained
-        (at most one poll, 20 ms, old) are summarised here, because
-        ``Engine.stats()`` drains the single-consumer ring itself and would
-        race with that thread. After ``stop`` it is ``Engine.stats()``.
-        """
-        engine = self.engine
-        monitor = engine.monitor_obj
-        if monitor is None:
+        """``Engine.stats()``: the monitor's running statistics (O(1) in the
+        run's length); empty before the first start."""
+        if self.engine.monitor_obj is None:
             return {}
-        if not engine.running:
-            return engine.stats()
-        stats = compute_stats(monitor.records, engine.samplerate)
-        stats.update(mode=engine.mode, backend=engine.backend_name, samplerate=engine.samplerate,
-                     blocksize=engine.blocksize, channels=engine.channels)
-        return stats
+        return self.engine.stats()
 
     # --------------------------------------------------------------- control
     def set_param(self, key: str, name: str, value: Any) -> None:

@@ -4,8 +4,9 @@ The window never touches the audio thread: it reads the input/output
 audio taps, the YinTracker's result ring and the monitor statistics, and
 sends parameter changes through the engine's thread-safe set path. A
 ``ViewerSource`` bundles exactly those operations, so the window works
-the same on the real :class:`rtaudio.engine.Engine` (:mod:`gui.engine_source`)
-and on the stand-in Python thread of :mod:`gui.fallback_source`.
+the same whatever produces the audio; :mod:`rtaudio.gui.engine_source`
+implements it on the real :class:`rtaudio.engine.Engine` (the virtual
+device included).
 """
 from __future__ import annotations
 
@@ -94,8 +95,8 @@ class ViewerSource:
         """YinTracker results queued since the last call (empty without a tracker)."""
         tracker = find_pitch_tracker(self.chain)
         if tracker is None:
-            from rtaudio.processors.yin_ring import RESULT_DTYPE
-            return np.zeros(0, dtype=RESULT_DTYPE)
+            from rtaudio.engine.rings import PITCH_RESULT
+            return np.zeros(0, dtype=PITCH_RESULT)
         return tracker.read_results()
 
     def stats(self) -> dict[str, Any]:

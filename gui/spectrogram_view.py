@@ -17,7 +17,7 @@ import pyqtgraph as pg
 from pyqtgraph.Qt import QtCore, QtWidgets
 
 from rtaudio.analysis import spectrogram as sp
-from .analysis import SpectrogramFeed, SpectrogramSettings, note_of
+from .analysis import SpectrogramFeed, SpectrogramSettings, check_live_settings, note_of
 
 #: colormaps offered in the window (all ship with pyqtgraph)
 COLORMAPS = ("inferno", "magma", "viridis", "plasma", "cividis", "turbo", "CET-L1")
@@ -49,7 +49,7 @@ class SpectrogramView(QtWidgets.QWidget):
     parent : QWidget, optional
     """
 
-    def __init__(self, sample_rate: float, settings: SpectrogramSettings = SpectrogramSettings(),
+    def __init__(self, sample_rate: float, settings: SpectrogramSettings = SpectrogramSettings(scale="linear"),
                  history_s: float = 6.0, parent: Optional[QtWidgets.QWidget] = None) -> None:
         super().__init__(parent)
         self.sample_rate = float(sample_rate)
@@ -88,7 +88,7 @@ class SpectrogramView(QtWidgets.QWidget):
         if sample_rate is not None:
             self.sample_rate = float(sample_rate)
         origin = getattr(self, "_stream_frames", 0)
-        self.settings = settings.validate()
+        self.settings = check_live_settings(settings)
         self.feed = SpectrogramFeed(self.sample_rate, settings)
         self._feed_origin = origin        # stream frame at which the feed started
         self._stream_frames = origin

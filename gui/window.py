@@ -2,9 +2,9 @@
 
 A ``QTimer`` (``FPS`` per second) drives every update: it drains the
 engine's audio taps and the pitch ring, scrolls the spectrogram, sets the
-meters and shows the newest monitor statistics, which a background
-:class:`~rtaudio.gui.stats_poller.StatsPoller` fetches (their cost grows
-with the run's length, so the display never waits for them).
+meters and, every ``STATS_EVERY`` ticks, shows the monitor's running
+statistics (O(1) in the run's length: totals and a latency histogram kept
+as the monitor drains its ring).
 Reading a ring never waits for the audio thread, so a slow or stalled
 window only makes the taps drop samples for the display; the audio itself
 is untouched.
@@ -24,10 +24,11 @@ from .meters import HealthPanel, LevelMeter
 from .presets import PRESET_FILTER, open_preset, save_preset
 from .source import ViewerSource
 from .spectrogram_view import COLORMAPS, SpectrogramView
-from .stats_poller import StatsPoller
 
 #: display refresh rate (timer ticks per second)
 FPS = 40
+#: the health panel's statistics are refreshed every this many ticks (4 Hz)
+STATS_EVERY = 10
 
 #: factory(chain, backend, device, mode) -> ViewerSource
 SourceFactory = Callable[[Chain, str, Any, str], ViewerSource]
@@ -35,16 +36,13 @@ SourceFactory = Callable[[Chain, str, Any, str], ViewerSource]
 
 class _Running:
     """What must be stopped if the window goes away without a close event
-    (its Python wrapper collected, e.g. after a test): the source and the
-    stats poller. Called by ``weakref.finalize``; stopping twice is harmless."""
+    (its Python wrapper collected, e.g. after a test): the source. Called
+    by ``weakref.finalize``; stopping twice is harmless."""
 
     def __init__(self) -> None:
         self.source: Optional[ViewerSource] = None
-        self.poller: Optional[StatsPoller] = None
 
     def stop(self, *_: Any) -> None:
-        if self.poller is not None:
-            self.poller.stop()
         if self.source is not None:
             self.source.close()
 
@@ -78,7 +76,7 @@ class ViewerWindow(QtWidgets.QMainWindow):
     def __init__(self, chain: Chain, source_factory: SourceFactory,
                  devices: Sequence[tuple[str, str, Any]] = (("virtual (demo signal)", "virtual", None),),
                  device: Any = None, mode: str = "native", samplerate: float = 48000.0,
-                 settings: SpectrogramSettings = SpectrogramSettings(), autostart: bool = True,
+                 settings: SpectrogramSettings = SpectrogramSettings(scale="linear"), autostart: bool = True,
                  parent: Optional[QtWidgets.QWidget] = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("rtaudio live viewer")
@@ -87,7 +85,7 @@ class ViewerWindow(QtWidgets.QMainWindow):
         self.samplerate = float(samplerate)
         self.source: Optional[ViewerSource] = None
         self._devices = list(devices)
-        self.poller: Optional[StatsPoller] = None
+        self._ticks = 0
         self._last_dropped = 0
         self.last_stats: dict[str, Any] = {}
         self.spectrum_source = "output"
@@ -224,9 +222,9 @@ class ViewerWindow(QtWidgets.QMainWindow):
             self.source_box.setCurrentText(which)
 
     def _spectrogram_settings_changed(self, *_: Any) -> None:
-        settings = SpectrogramSettings(n_fft=int(self.fft_box.currentText()),
-                                       overlap=float(self.overlap_box.currentData()),
-                                       scale=self.scale_box.currentText())
+        settings = SpectrogramSettings.from_overlap(
+            n_fft=int(self.fft_box.currentText()), overlap=float(self.overlap_box.currentData()),
+            scale=self.scale_box.currentText())
         self.view.configure(settings)
 
     def _db_range_changed(self, *_: Any) -> None:
@@ -270,9 +268,7 @@ class ViewerWindow(QtWidgets.QMainWindow):
         self.view.reset()
         self.health.reset()
         self._last_dropped = 0
-        self.poller = StatsPoller(self.source.stats)
-        self.poller.start()
-        self._running.source, self._running.poller = self.source, self.poller
+        self._running.source = self.source
         self._show_running(True)
         self.controls.refresh()
         self.statusBar().showMessage(f"running: {self.source.description}")
@@ -280,7 +276,6 @@ class ViewerWindow(QtWidgets.QMainWindow):
 
     def stop(self) -> None:
         """Stop the engine and its stream (the last statistics stay shown)."""
-        self._stop_poller()
         if self.source is not None:
             self.source.stop()
             self._update_stats(force=True)
@@ -311,13 +306,7 @@ class ViewerWindow(QtWidgets.QMainWindow):
         if was_running:
             self.start()
 
-    def _stop_poller(self) -> None:
-        if self.poller is not None:
-            self.poller.stop()
-            self.poller = None
-
     def _drop_source(self) -> None:
-        self._stop_poller()
         if self.source is not None:
             self.source.close()
             self.source = None
@@ -407,7 +396,6 @@ class ViewerWindow(QtWidgets.QMainWindow):
                                      skipped_frames=skipped)
             self.view.add_pitch(source.read_pitch())
         elif source.error and self.start_button.isChecked():
-            self._stop_poller()
             self._show_running(False)
             self._update_stats(force=True)
             self.statusBar().showMessage(f"engine stopped: {source.error}")
@@ -415,12 +403,12 @@ class ViewerWindow(QtWidgets.QMainWindow):
         self.health.refresh_alarms()
 
     def _update_stats(self, force: bool = False) -> None:
-        """Show the poller's newest statistics; ``force`` fetches them now
-        (used once the engine stopped, when ``stats()`` is its final summary)."""
-        if force:
-            stats = self.source.stats() if self.source is not None else None
-        else:
-            stats = self.poller.take() if self.poller is not None else None
+        """Show the source's statistics every ``STATS_EVERY`` ticks, or now
+        with ``force`` (once the engine stopped: its final summary)."""
+        self._ticks += 1
+        if self.source is None or not (force or self._ticks % STATS_EVERY == 0):
+            return
+        stats = self.source.stats()
         if stats:
             self.last_stats = stats
             self.health.update_stats(stats)

@@ -21,7 +21,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 
 # -O3 without fast-math; no FMA contraction so C, Numba and the float64
-# reference follow the same operation order (specs/effects.md 0.8).
+# reference follow the same operation order (docs/maths/conventions.md §0.8).
 COMPILE_ARGS = ["-O3", "-std=gnu11", "-fno-fast-math", "-ffp-contract=off",
                 "-fno-math-errno", "-Wall", "-Wextra", "-Wno-unused-parameter"]
 

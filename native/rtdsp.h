@@ -4,7 +4,7 @@
  * CFFI's parser understands: no #include, no #if, no macros with bodies.
  * The .c files include <stdint.h> before this header.
  *
- * Conventions (see ../shared/DESIGN.md, "Kernel conventions"):
+ * Conventions (see docs/contributing.md, "Kernel conventions"):
  *  - every effect has a struct `rtd_<effect>` that Python allocates and
  *    fills with pointers to NumPy-owned arrays (params, state, counters);
  *  - `params` holds *targets* (derived coefficients, float64) that the
@@ -35,7 +35,7 @@ void rtd_restore_fp_mode(unsigned int previous);
 /* 1 when FTZ and DAZ are both set for the calling thread. */
 int rtd_ftz_daz_enabled(void);
 
-/* ---- NoiseGate (specs/effects.md section 1) ------------------------ */
+/* ---- NoiseGate (docs/maths/gate.md) ------------------------ */
 
 /* params: [0] alpha_attack  [1] alpha_release  [2] threshold_lin
  *         [3] hold_samples (integral value stored as double)
@@ -51,9 +51,9 @@ typedef struct {
 void rtd_gate_process(void *self, float *buf, int frames, int channels);
 void rtd_gate_reset(void *self);
 
-/* ---- LowPass, one pole (specs/effects.md section 2) ---------------- */
+/* ---- LowPass, one pole (docs/maths/lowpass.md) ---------------- */
 
-/* params: [0] a_target  [1] smoothing pole s (0.4 of the spec)
+/* params: [0] a_target  [1] smoothing pole s (docs/maths/conventions.md §0.4)
  * smooth: [0] a (current smoothed coefficient, shared by channels)
  * state:  channels x [y1]
  * counters: [0] nonfinite_count */
@@ -68,7 +68,7 @@ typedef struct {
 void rtd_lowpass_process(void *self, float *buf, int frames, int channels);
 void rtd_lowpass_reset(void *self);
 
-/* ---- RingModulator (specs/effects.md section 3) -------------------- */
+/* ---- RingModulator (docs/maths/ringmod.md) -------------------- */
 /* params (targets, read once per block):
  *   [0] carrier_level (V)   [1] input_gain k   [2] output_gain
  *   [3] smoothing pole s (0.4, at the base rate)
@@ -81,7 +81,7 @@ void rtd_lowpass_reset(void *self);
  * interp_hist, decim_acc: channels x 57 (native/polyphase.h)
  * interp_taps: 57 x factor;  decim_taps: factor x 57
  * counters: [0] nonfinite_count [1] solver_failures [2] newton_iterations
- * model: 0 = "stable" (spec 3.4), 1 = "paper" (spec 3.3) */
+ * model: 0 = "stable" (docs/maths/ringmod.md §3.4), 1 = "paper" (docs/maths/ringmod.md §3.3) */
 typedef struct {
     double *params;
     double *smooth;
@@ -99,7 +99,7 @@ typedef struct {
 void rtd_ringmod_process(void *self, float *buf, int frames, int channels);
 void rtd_ringmod_reset(void *self);
 
-/* ---- VCF (specs/effects.md section 4) ------------------------------ */
+/* ---- VCF (docs/maths/vcf.md) ------------------------------ */
 /* params: [0] K target = I0/(2C) [A/F]  [1] gfdbk target  [2] drive target
  *         [3] output_gain target  [4] smoothing pole s (0.4, base rate)
  *         [5] T = 1/(L·fs) of the model [s]
@@ -109,7 +109,7 @@ void rtd_ringmod_reset(void *self);
  *                        xc1 xc2 xc3 xc4]
  * factor L = 1: the paper's model at fs, no resampling (the four
  * polyphase pointers are not used).  L > 1: the model runs at L·fs between
- * the polyphase interpolator and decimator of specs/effects.md 3.5
+ * the polyphase interpolator and decimator of docs/maths/ringmod.md §3.5
  * (native/polyphase.h): interp_hist, decim_acc: channels x 57;
  * interp_taps: 57 x L;  decim_taps: L x 57.
  * counters: [0] nonfinite_count  [1] nonconverged_samples
@@ -131,29 +131,48 @@ typedef struct {
 void rtd_vcf_process(void *self, float *buf, int frames, int channels);
 void rtd_vcf_reset(void *self);
 
-/* ---- YinTracker (specs/effects.md section 5) ----------------------- */
-/* Lock-free single-producer / single-consumer ring of pitch results,
- * every array allocated by Python (NumPy).  index (int64, 16 entries):
- * [0] head, written only by the producer (release); [1] results dropped
- * because the ring was full (producer); [8] tail, written only by the
- * consumer (release).  Result number q lives in slot q & (capacity − 1)
- * of each column; capacity is a power of two. */
+/* ---- The SPSC ring (native/engine/rings.c, docs/architecture.md) --- */
+/* Single-producer / single-consumer ring of fixed-size items; Python
+ * (rtaudio/engine/rings.py) allocates the struct and `data` (capacity x
+ * item_size bytes, capacity a power of two).  head and tail only grow;
+ * the producer publishes `head` with release, the consumer `tail`.  A
+ * write is all-or-nothing: without room the items are counted in
+ * `dropped` and not written. */
 typedef struct {
-    int64_t *index;
-    int32_t *channel;
-    int64_t *frame;
-    double *time_s;
-    double *f0_hz;
-    double *confidence;
-    uint8_t *voiced;
-    int64_t capacity;
-} rtd_yin_ring;
+    unsigned char *data;
+    uint64_t capacity;      /* items, a power of two */
+    uint64_t item_size;     /* bytes per item */
+    uint64_t head;          /* items written (producer) */
+    uint64_t tail;          /* items read (consumer) */
+    uint64_t dropped;       /* items not written because the ring was full */
+} rtd_ring;
 
-int64_t rtd_yin_ring_head(const rtd_yin_ring *ring);
-int64_t rtd_yin_ring_tail(const rtd_yin_ring *ring);
-int64_t rtd_yin_ring_dropped(const rtd_yin_ring *ring);
-void rtd_yin_ring_publish(rtd_yin_ring *ring, int64_t head, int64_t dropped);
-void rtd_yin_ring_consume(rtd_yin_ring *ring, int64_t tail);
+int rtd_ring_write(rtd_ring *ring, const void *src, uint64_t count);
+/* Copy up to `max` items into `dst`, advance the tail; returns the count. */
+uint64_t rtd_ring_read(rtd_ring *ring, void *dst, uint64_t max);
+uint64_t rtd_ring_available(const rtd_ring *ring);
+uint64_t rtd_ring_head(const rtd_ring *ring);
+uint64_t rtd_ring_tail(const rtd_ring *ring);
+uint64_t rtd_ring_dropped(const rtd_ring *ring);
+/* For a producer that wrote the slots itself: publish head and dropped. */
+void rtd_ring_publish(rtd_ring *ring, uint64_t head, uint64_t dropped);
+
+/* Typed names of the same ring (kept for the callbacks). */
+typedef rtd_ring rtd_monitor_ring;
+typedef rtd_ring rtd_float_ring;
+
+/* ---- YinTracker (docs/maths/yin.md) ----------------------- */
+/* One pitch result, an item of the YinTracker's rtd_ring (40 bytes;
+ * rtaudio/engine/rings.py has the matching NumPy dtype). */
+typedef struct {
+    int64_t frame;
+    double time_s;
+    double f0_hz;
+    double confidence;
+    int32_t channel;
+    uint8_t voiced;
+    uint8_t reserved[3];
+} rtd_pitch_result;
 
 /* params: [0] trough_threshold  [1] silence_db  (targets, rtd_param_store)
  * config: [0] frame_length N  [1] hop_length  [2] p_min  [3] p_max  [4] n_fft
@@ -186,14 +205,14 @@ typedef struct {
     double *block_energy;
     double *inv_tau;
     int64_t *counters;
-    rtd_yin_ring *ring;
+    rtd_ring *ring;         /* of rtd_pitch_result */
     double sample_rate;
     int channels;
 } rtd_yin;
 
 void rtd_yin_process(void *self, float *buf, int frames, int channels);
 void rtd_yin_reset(void *self);
-/* Analyse one frame of N float64 samples (spec 5.3): out = [f0_hz,
+/* Analyse one frame of N float64 samples (docs/maths/yin.md §5.3): out = [f0_hz,
  * confidence, voiced, selected cmnd index]; for tests and benchmarks. */
 void rtd_yin_analyse(rtd_yin *self, const double *frame, double *out);
 
@@ -246,10 +265,13 @@ typedef struct {
     double *param_values;
     int64_t *counters;
     int64_t state_total;        /* doubles in block.state */
+    int reset_request;          /* atomic: 1 = reset at the start of the next call */
 } rtd_user_effect;
 
 void rtd_user_effect_process(void *self, float *buf, int frames, int channels);
 void rtd_user_effect_reset(void *self);
+/* Thread-safe: the audio thread resets the effect at the start of its next call. */
+void rtd_user_effect_request_reset(void *self);
 
 /* ---- Engine: native chain, callback, monitor rings ------------------ */
 /* PortAudio's callback time info (three doubles, seconds on the stream
@@ -275,17 +297,7 @@ typedef struct {
     uint32_t reserved;
 } rtd_monitor_record;
 
-/* Single-producer / single-consumer ring of monitor records.  Python
- * allocates the struct and the records array (capacity a power of two);
- * the producer publishes `head` with release, the consumer `tail`. */
-typedef struct {
-    rtd_monitor_record *records;
-    uint64_t capacity;
-    uint64_t head;
-    uint64_t tail;
-    uint64_t lost;          /* records dropped because the ring was full */
-} rtd_monitor_ring;
-
+/* The monitor ring is an rtd_ring of rtd_monitor_record. */
 int rtd_monitor_push(rtd_monitor_ring *ring, const rtd_monitor_record *record);
 /* Push from separate values (the Python-mode callback uses this). */
 int rtd_monitor_push_values(rtd_monitor_ring *ring, int64_t enter_ns, int64_t exit_ns,
@@ -294,17 +306,7 @@ int rtd_monitor_push_values(rtd_monitor_ring *ring, int64_t enter_ns, int64_t ex
 /* Copy up to `max` records into `out`, advance the tail; returns the count. */
 uint64_t rtd_monitor_pop(rtd_monitor_ring *ring, rtd_monitor_record *out, uint64_t max);
 
-/* Single-producer / single-consumer ring of float32 samples (audio taps,
- * recording).  A write is all-or-nothing: when the ring lacks room the
- * samples are counted in `dropped` and not written. */
-typedef struct {
-    float *data;
-    uint64_t capacity;      /* in samples, a power of two */
-    uint64_t head;
-    uint64_t tail;
-    uint64_t dropped;
-} rtd_float_ring;
-
+/* Audio taps and the recorder: rtd_rings of float32 samples. */
 int rtd_float_ring_write(rtd_float_ring *ring, const float *src, uint64_t count);
 uint64_t rtd_float_ring_read(rtd_float_ring *ring, float *dst, uint64_t max);
 uint64_t rtd_float_ring_available(rtd_float_ring *ring);
@@ -352,6 +354,34 @@ int rtd_engine_callback(const void *input, void *output, unsigned long frames,
 void rtd_engine_set_chain(rtd_engine *engine, rtd_chain_desc *chain);
 uint64_t rtd_engine_callbacks(rtd_engine *engine);
 void rtd_engine_request_stop(rtd_engine *engine, int stop);
+
+/* A preloaded sound file as the input of an output-only stream (--play).
+ * rtd_player_callback is the stream callback: it fills `scratch` with the
+ * next frames of `data` (looping, or silence past the end, then `finished`
+ * is set with release) and calls `inner` (rtd_engine_callback) with it as
+ * input, at most max_frames at a time.  rtd_player_fill does the filling
+ * alone (Python mode); it returns the frames taken from the file. */
+typedef int (*rtd_inner_callback)(const void *input, void *output, unsigned long frames,
+                                  const PaStreamCallbackTimeInfo *time_info,
+                                  unsigned long status, void *userdata);
+typedef struct {
+    const float *data;          /* frames x channels, interleaved */
+    uint64_t frames;
+    int channels;
+    int out_channels;
+    int loop;
+    int max_frames;             /* scratch capacity in frames */
+    float *scratch;             /* max_frames x channels */
+    uint64_t pos;               /* next frame of data (audio thread only) */
+    uint64_t finished;          /* 1 once the end was passed without loop */
+    rtd_inner_callback inner;
+    void *inner_userdata;
+} rtd_player;
+
+uint64_t rtd_player_fill(rtd_player *player, float *dst, uint64_t frames);
+int rtd_player_callback(const void *input, void *output, unsigned long frames,
+                        const PaStreamCallbackTimeInfo *time_info,
+                        unsigned long status, void *userdata);
 
 /* The virtual device's clock: calls `callback` every period from the
  * calling thread (sleeping to absolute CLOCK_MONOTONIC deadlines), with

@@ -4,7 +4,7 @@
 
 #include <math.h>
 
-/* Flush threshold of specs/effects.md 0.6. */
+/* Flush threshold of docs/maths/conventions.md §0.6. */
 #define RTD_FLUSH_BELOW 1e-30
 
 /* Acquire load of a parameter target written by rtd_param_store. */

@@ -31,6 +31,7 @@ MOVED_MODULES = {
     "rtaudio.loads": "rtaudio.bench.loads",
     "rtaudio.report": "rtaudio.bench.report",
     "rtaudio.jackserver": "rtaudio.bench.jackserver",
+    "rtaudio.processors.yin_ring": "rtaudio.engine.rings",
 }
 
 

@@ -1,7 +1,8 @@
 """``Chain``: an ordered, editable list of processors (like pedalboard's board)."""
 from __future__ import annotations
 
-from typing import Any, Iterable, Iterator, Optional, Union
+from collections.abc import MutableSequence
+from typing import Any, Iterable, Iterator, Optional, Union, overload
 
 import numpy as np
 
@@ -9,7 +10,7 @@ from rtaudio.errors import ChainConfigError
 from rtaudio.processor import DEFAULT_MAX_BLOCK, Processor, StreamSettings, run_offline, validate_sample_rate
 
 
-class Chain(StreamSettings):
+class Chain(StreamSettings, MutableSequence):
     """An ordered list of processors run one after another.
 
     Parameters
@@ -24,10 +25,15 @@ class Chain(StreamSettings):
     >>> chain.prepare(48000, channels=2, max_block=256)
     >>> chain.process(block)                          # streaming, in place
 
-    Processors can be appended, inserted, removed, bypassed and
-    re-parameterised while the chain is streaming. The list the audio
-    callback iterates is an immutable tuple replaced in one assignment, so
-    an edit from another thread is seen whole at the next block.
+    A ``Chain`` is a :class:`collections.abc.MutableSequence` of processors
+    (like pedalboard's ``Pedalboard``): ``chain[i] = proc``, ``del chain[i]``,
+    ``insert``, ``append``, ``extend``, ``pop``, ``remove``, ``+=``, and a
+    slice is a ``Chain``. Positions can also be processor names
+    (``chain["lowpass"]``). All of it works while the chain is streaming:
+    the list the audio callback iterates is an immutable tuple replaced in
+    one assignment per edit, so an edit from another thread is seen whole
+    at the next block; a processor added to a prepared chain is prepared to
+    match it first.
     """
 
     def __init__(self, processors: Iterable[Processor] = ()) -> None:
@@ -35,30 +41,85 @@ class Chain(StreamSettings):
         self._sample_rate: Optional[float] = None
         self._channels: Optional[int] = None
         self._max_block = DEFAULT_MAX_BLOCK
-        for proc in processors:
-            self.append(proc)
+        self.extend(processors)
 
     # ---------------------------------------------------------------- list
+    # Every edit below builds a new tuple and assigns it once, so a thread
+    # iterating the chain (python mode's callback, the native engine's
+    # publisher) sees either the old or the new chain, never a half edit.
     def __len__(self) -> int:
         return len(self._procs)
 
     def __iter__(self) -> Iterator[Processor]:
         return iter(self._procs)
 
-    def __getitem__(self, key: Union[int, str]) -> Processor:
-        """Processor by position, or by chain name (``"lowpass"``; the first
-        match) or ``"lowpass#2"`` (the second one)."""
-        if isinstance(key, str):
-            return self._procs[self.index(key)]
-        return self._procs[key]
+    @overload
+    def __getitem__(self, key: slice) -> "Chain": ...
 
-    def index(self, name: str) -> int:
-        """Position of the processor called ``name`` (``"gate"``, ``"gate#2"``,
-        or a class name such as ``"NoiseGate"``)."""
+    @overload
+    def __getitem__(self, key: Union[int, str]) -> Processor: ...
+
+    def __getitem__(self, key):
+        """Processor by position, or by chain name (``"lowpass"``; the first
+        match) or ``"lowpass#2"`` (the second one); a slice is a new
+        ``Chain`` of the same processor objects (as a list slice holds the
+        same items)."""
+        if isinstance(key, slice):
+            part = Chain()
+            part._procs = self._procs[key]
+            part._sample_rate, part._channels, part._max_block = (
+                self._sample_rate, self._channels, self._max_block)
+            return part
+        return self._procs[self._position(key)]
+
+    def __setitem__(self, key: Union[int, str, slice], value: Any) -> None:
+        """Replace a processor (``chain[1] = LowPass()``, ``chain["gate"] = ...``)
+        or a slice of them (``chain[1:] = [VCF(), LowPass()]``)."""
+        procs = list(self._procs)
+        if isinstance(key, slice):
+            new = [self._admit(proc) for proc in list(value)]
+            procs[key] = new
+        else:
+            procs[self._position(key)] = self._admit(value)
+        self._procs = tuple(procs)
+
+    def __delitem__(self, key: Union[int, str, slice]) -> None:
+        procs = list(self._procs)
+        del procs[key if isinstance(key, slice) else self._position(key)]
+        self._procs = tuple(procs)
+
+    def _position(self, key: Union[int, str]) -> int:
+        if isinstance(key, str):
+            return self.index(key)
+        if isinstance(key, bool) or not isinstance(key, (int, np.integer)):
+            raise TypeError(f"chain positions are integers, names or slices, not {type(key).__name__}")
+        n = len(self._procs)
+        if not -n <= key < n:
+            raise IndexError(f"chain position {key} out of range (the chain holds {n})")
+        return int(key) % n
+
+    def _admit(self, proc: Any) -> Processor:
+        """Check a processor and prepare it to match the chain if needed."""
+        if not isinstance(proc, Processor):
+            raise TypeError(f"Chain holds Processor objects, got {type(proc).__name__}")
+        if self._channels is not None:
+            proc.prepare(self._sample_rate, self._channels, self._max_block)
+        return proc
+
+    def index(self, name: Union[str, Processor], start: int = 0, stop: Optional[int] = None) -> int:
+        """Position of a processor: the object itself, or its name (``"gate"``,
+        ``"gate#2"``, or a class name such as ``"NoiseGate"``), searched in
+        ``[start:stop]`` as ``list.index`` does."""
+        start, stop, _ = slice(start, stop).indices(len(self._procs))
+        if isinstance(name, Processor):
+            for position, proc in enumerate(self._procs[start:stop], start):
+                if proc is name:
+                    return position
+            raise ValueError(f"{name!r} is not in the chain")
         base, _, nth = name.partition("#")
         wanted = int(nth) if nth.isdigit() else 1
         seen = 0
-        for position, proc in enumerate(self._procs):
+        for position, proc in enumerate(self._procs[start:stop], start):
             names = {proc.chain_name, *proc.aliases, type(proc).__name__.lower()}
             if base.lower() in names:
                 seen += 1
@@ -67,30 +128,43 @@ class Chain(StreamSettings):
         present = ", ".join(p.chain_name for p in self._procs) or "(empty chain)"
         raise KeyError(f"no processor {name!r} in the chain; it holds: {present}")
 
+    def __contains__(self, proc: object) -> bool:
+        return any(p is proc for p in self._procs)
+
+    def insert(self, position: int, proc: Processor) -> None:
+        """Insert a processor before ``position`` (prepared to match the chain if needed)."""
+        procs = list(self._procs)
+        procs.insert(position, self._admit(proc))
+        self._procs = tuple(procs)
+
     def append(self, proc: Processor) -> None:
         """Add a processor at the end (prepared to match the chain if needed)."""
         self.insert(len(self._procs), proc)
 
-    def insert(self, position: int, proc: Processor) -> None:
-        """Insert a processor before ``position``."""
-        if not isinstance(proc, Processor):
-            raise TypeError(f"Chain holds Processor objects, got {type(proc).__name__}")
-        if self._channels is not None:
-            proc.prepare(self._sample_rate, self._channels, self._max_block)
-        procs = list(self._procs)
-        procs.insert(position, proc)
-        self._procs = tuple(procs)
+    def extend(self, processors: Iterable[Processor]) -> None:
+        """Append several processors in one edit."""
+        new = [self._admit(proc) for proc in list(processors)]
+        self._procs = self._procs + tuple(new)
 
-    def remove(self, proc: Union[Processor, str]) -> Processor:
+    def __iadd__(self, processors: Iterable[Processor]) -> "Chain":
+        self.extend(processors)
+        return self
+
+    def remove(self, proc: Union[Processor, str]) -> Processor:  # type: ignore[override]
         """Remove a processor (object or name) and return it."""
-        position = self.index(proc) if isinstance(proc, str) else self._procs.index(proc)
+        position = self.index(proc)
         procs = list(self._procs)
         removed = procs.pop(position)
         self._procs = tuple(procs)
         return removed
 
-    def __delitem__(self, key: Union[int, str]) -> None:
-        self.remove(self[key])
+    def reverse(self) -> None:
+        """Reverse the signal order in one edit."""
+        self._procs = self._procs[::-1]
+
+    def clear(self) -> None:
+        """Remove every processor in one edit."""
+        self._procs = ()
 
     @property
     def processors(self) -> tuple[Processor, ...]:

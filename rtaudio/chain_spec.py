@@ -168,19 +168,8 @@ def load_preset(path: Union[str, Path], backend: str = "c") -> Chain:
 
 def preset_text(chain: Chain) -> str:
     """TOML text of a preset describing ``chain`` (readable by ``load_preset``)."""
-    lines = []
-    for entry in chain.describe():
-        lines.append("[[processor]]")
-        for key, value in entry.items():
-            if isinstance(value, bool):
-                text = "true" if value else "false"
-            elif isinstance(value, str):
-                text = '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-            else:
-                text = repr(float(value)) if isinstance(value, float) else str(value)
-            lines.append(f"{key} = {text}")
-        lines.append("")
-    return "\n".join(lines)
+    import tomli_w
+    return tomli_w.dumps({"processor": chain.describe()})
 
 
 def chain_from_options(chain: Union[str, None], preset: Union[str, Path, None],

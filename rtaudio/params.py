@@ -1,4 +1,4 @@
-"""Typed, validated processor parameters (specs/effects.md 0.2)."""
+"""Typed, validated processor parameters (docs/maths/conventions.md §0.2)."""
 from __future__ import annotations
 
 import math

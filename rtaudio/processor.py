@@ -4,7 +4,7 @@ Every effect and analyser in rtaudio is a ``Processor``. A subclass
 declares its parameters (``PARAMS``), allocates its state in
 ``_allocate``, publishes derived coefficient targets in
 ``_update_targets`` and provides one kernel per backend. See
-``specs/effects.md`` section 0 for the shared conventions.
+``docs/maths/conventions.md`` for the shared conventions.
 """
 from __future__ import annotations
 
@@ -23,16 +23,16 @@ SAMPLE_RATE_RANGE_HZ = (8000.0, 384000.0)
 DEFAULT_MAX_BLOCK = 8192
 _FLOAT32 = np.dtype(np.float32)
 _from_buffer = ffi.from_buffer
-SMOOTHING_TIME_S = 0.010  # specs/effects.md 0.4
+SMOOTHING_TIME_S = 0.010  # docs/maths/conventions.md §0.4
 
 
 def smoothing_pole(sample_rate: float) -> float:
-    """Pole ``s = exp(-1 / (0.010 * fs))`` of the parameter smoother (spec 0.4)."""
+    """Pole ``s = exp(-1 / (0.010 * fs))`` of the parameter smoother (docs/maths/conventions.md §0.4)."""
     return math.exp(-1.0 / (SMOOTHING_TIME_S * sample_rate))
 
 
 def validate_sample_rate(sample_rate: Any) -> float:
-    """Return ``sample_rate`` as float, or raise ``ValueError`` (spec 0.1)."""
+    """Return ``sample_rate`` as float, or raise ``ValueError`` (docs/maths/conventions.md §0.1)."""
     low, high = SAMPLE_RATE_RANGE_HZ
     if isinstance(sample_rate, bool) or not isinstance(sample_rate, (int, float, np.integer, np.floating)):
         raise ValueError(f"sample_rate = {sample_rate!r} is not a number; valid range is "
@@ -112,7 +112,8 @@ class Processor(StreamSettings):
     backend : {"c", "numba", "reference"}
         Implementation of the inner loop. ``"c"`` (default) is the CFFI
         kernel, ``"numba"`` the Numba kernel (compiled on first use) and
-        ``"reference"`` the float64 Python transcription of the spec.
+        ``"reference"`` the float64 Python transcription of the maths
+        pages (``docs/maths/``).
     **params
         Initial parameter values (see ``PARAMS`` of each processor).
 
@@ -123,7 +124,7 @@ class Processor(StreamSettings):
     max_block)`` once, then ``proc.process(block)`` in place per block.
     Parameters can be set at any time; a change takes effect at the first
     sample of the next ``process`` call and continuous coefficients are
-    smoothed with a 10 ms one-pole smoother (spec 0.4).
+    smoothed with a 10 ms one-pole smoother (docs/maths/conventions.md §0.4).
     """
 
     #: name used in chain strings and presets, e.g. "gate"
@@ -303,7 +304,7 @@ class Processor(StreamSettings):
         self.reset()
 
     def reset(self) -> None:
-        """Return all state to its initial value (spec 0.7); keeps parameters."""
+        """Return all state to its initial value (docs/maths/conventions.md §0.7); keeps parameters."""
         if self.prepared:
             self._reset_state()
 
@@ -382,7 +383,7 @@ class Processor(StreamSettings):
     # ------------------------------------------------------------- counters
     @property
     def nonfinite_count(self) -> int:
-        """Non-finite input samples replaced by 0 since the last reset (spec 0.5)."""
+        """Non-finite input samples replaced by 0 since the last reset (docs/maths/conventions.md §0.5)."""
         return int(self._counters[0]) if self.prepared else 0
 
     # -------------------------------------------------- subclass interface

@@ -1,9 +1,9 @@
-"""C vs Numba vs float64 reference on random signals and parameters (spec 0.8).
+"""C vs Numba vs float64 reference on random signals and parameters (docs/maths/conventions.md §0.8).
 
-Tolerance (spec 1.6, 2.5): max |Δ| <= 2^-23·max(1, |y|) after the final
+Tolerance (docs/maths/gate.md §1.6, docs/maths/lowpass.md §2.5): max |Δ| <= 2^-23·max(1, |y|) after the final
 float32 rounding. The gate's backends do identical float64 arithmetic. The
 LowPass C and Numba kernels evaluate eq. 2.1 with one fused multiply-add
-(native/lowpass.c) where the reference rounds twice; the float64 states
+(native/kernels/lowpass.c) where the reference rounds twice; the float64 states
 then differ by a few ulp (the recursion does not amplify them beyond
 1/(1 − b) ulp), far below a float32 ulp, so float32 outputs differ by at
 most 1 ulp and almost always not at all. C and Numba both call a correctly

@@ -1,4 +1,4 @@
-"""Block-size invariance (spec 0.3): any partition gives bit-identical output."""
+"""Block-size invariance (docs/maths/conventions.md §0.3): any partition gives bit-identical output."""
 from __future__ import annotations
 
 import numpy as np
@@ -11,7 +11,7 @@ from rtaudio import Chain, LowPass, NoiseGate
 from _signals import bursts, random_partition, stream
 
 FS = 48000.0
-SIGNAL = bursts(int(3 * FS), 2, seed=11)  # 3 s test signal (spec 0.3)
+SIGNAL = bursts(int(3 * FS), 2, seed=11)  # 3 s test signal (docs/maths/conventions.md §0.3)
 
 
 def make_chain(backend):
@@ -40,7 +40,7 @@ def test_fixed_block_sizes(backend, size):
 @pytest.mark.parametrize("backend", ["c", "numba"])
 def test_invariance_with_parameter_events(backend):
     """The same (sample index, set) events with different partitions around
-    them give identical output (spec 0.4)."""
+    them give identical output (docs/maths/conventions.md §0.4)."""
     x = SIGNAL[:24000]
     events = {6000: 4000.0, 12000: 300.0, 18000: 9000.0}
 

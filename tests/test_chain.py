@@ -36,6 +36,100 @@ def test_list_like_editing_while_prepared():
         chain.append("lowpass")
 
 
+def test_chain_is_a_mutable_sequence_like_a_list():
+    """Every edit of a Chain does what the same edit does to a list."""
+    from collections.abc import MutableSequence
+    from rtaudio import VCF, RingModulator
+    procs = [NoiseGate(), LowPass(cutoff_hz=500.0), VCF(), RingModulator(), LowPass()]
+    chain, model = Chain(procs[:3]), procs[:3]
+    assert isinstance(chain, MutableSequence)
+
+    def same():
+        assert len(chain) == len(model) and all(a is b for a, b in zip(chain, model))
+
+    chain[1] = procs[3]; model[1] = procs[3]; same()
+    chain[-1] = procs[4]; model[-1] = procs[4]; same()
+    chain[0:2] = procs[1:4]; model[0:2] = procs[1:4]; same()
+    del chain[::2]; del model[::2]; same()
+    chain.extend(procs[:2]); model.extend(procs[:2]); same()
+    chain += [procs[2]]; model += [procs[2]]; same()
+    assert chain.pop() is model.pop(); same()
+    assert chain.pop(0) is model.pop(0); same()
+    chain.reverse(); model.reverse(); same()
+    chain.insert(1, procs[4]); model.insert(1, procs[4]); same()
+    assert chain.index(procs[4]) == model.index(procs[4]) == 1
+    assert procs[4] in chain and LowPass() not in chain
+    part = chain[1:3]
+    assert isinstance(part, Chain) and list(part) == model[1:3]
+    assert list(reversed(chain)) == model[::-1]
+    chain.clear(); model.clear(); same()
+    with pytest.raises(IndexError):
+        chain[0] = NoiseGate()
+    with pytest.raises(TypeError):
+        chain[0:0] = ["gate"]
+
+
+def test_every_edit_prepares_new_processors_and_replaces_by_name():
+    chain = Chain([NoiseGate(), LowPass()])
+    chain.prepare(FS, 2, 256)
+    new = [LowPass(cutoff_hz=200.0), NoiseGate(threshold_db=-30.0)]
+    chain[1:] = new[:1]
+    chain.extend(new[1:])
+    assert all(p.prepared and p.channels == 2 and p.sample_rate == FS for p in new)
+    replacement = LowPass(cutoff_hz=900.0)
+    chain["lowpass"] = replacement
+    assert chain[1] is replacement and replacement.prepared
+    del chain["gate#2"]
+    assert [p.chain_name for p in chain] == ["gate", "lowpass"]
+    part = chain[:1]                       # a slice keeps the stream settings
+    late = LowPass()
+    part.append(late)
+    assert late.prepared and late.sample_rate == FS
+
+
+class RecordingChain(Chain):
+    """A Chain that logs every assignment of its processor tuple."""
+
+    @property
+    def _procs(self):
+        return self.__dict__["_current"]
+
+    @_procs.setter
+    def _procs(self, value):
+        self.__dict__.setdefault("assignments", []).append(value)
+        self.__dict__["_current"] = value
+
+
+def test_every_edit_is_one_assignment_of_the_whole_new_list():
+    """What a streaming thread relies on: python mode's callback and the
+    native engine's publisher read the processor tuple once per block, so
+    each edit must replace it in exactly one assignment with the finished
+    list (never item by item)."""
+    from rtaudio import VCF
+    procs = [LowPass(), NoiseGate(), VCF(), LowPass(), NoiseGate()]
+    chain, model = RecordingChain(procs[:3]), procs[:3]
+    edits = [
+        lambda c: c.__setitem__(slice(None), procs[2:5]),
+        lambda c: c.__setitem__(0, procs[0]),
+        lambda c: c.__delitem__(slice(0, 2)),
+        lambda c: c.extend(procs[:3]),
+        lambda c: c.__iadd__(procs[3:]),
+        lambda c: c.insert(1, procs[1]),
+        lambda c: c.append(procs[2]),
+        lambda c: c.remove(procs[1]),
+        lambda c: c.pop(),
+        lambda c: c.reverse(),
+        lambda c: c.clear(),
+    ]
+    for number, edit in enumerate(edits):
+        chain.assignments = []
+        edit(chain)
+        edit(model)
+        assert len(chain.assignments) == 1, number
+        assert isinstance(chain.assignments[0], tuple)
+        assert list(chain.assignments[0]) == model, number
+
+
 def test_bypass_leaves_audio_untouched():
     x = bursts(5000, 1)
     chain = Chain([LowPass(cutoff_hz=100.0)])
@@ -92,3 +186,16 @@ def test_preset_errors(tmp_path, content, words):
         load_preset(path)
     with pytest.raises(RtaudioError, match="not found"):
         load_preset(tmp_path / "missing.toml")
+
+
+def test_index_searches_a_range_like_list_index():
+    first, gate, second = LowPass(), NoiseGate(), LowPass()
+    chain = Chain([first, gate, second])
+    model = [first, gate, second]
+    assert chain.index("lowpass", 1) == model.index(second, 1) == 2
+    assert chain.index("lowpass", -1) == model.index(second, -1) == 2
+    assert chain.index(gate, 0, 2) == model.index(gate, 0, 2) == 1
+    with pytest.raises(KeyError):
+        chain.index("gate", 2)
+    with pytest.raises(ValueError):
+        chain.index(first, 1)

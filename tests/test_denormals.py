@@ -1,4 +1,4 @@
-"""Denormals (spec 0.6): decaying signals stay fast and finite; FTZ/DAZ control."""
+"""Denormals (docs/maths/conventions.md §0.6): decaying signals stay fast and finite; FTZ/DAZ control."""
 from __future__ import annotations
 
 import threading

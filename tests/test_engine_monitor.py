@@ -8,8 +8,12 @@ import numpy as np
 import pytest
 
 from rtaudio._native import ffi, lib
-from rtaudio.engine.monitor import (RECORD_DTYPE, Monitor, MonitorRing, compute_stats,
-                             format_paper_table, late_flags)
+from rtaudio.engine.monitor import Monitor
+from rtaudio.engine.rings import MONITOR_RECORD as RECORD_DTYPE, MonitorRing
+from rtaudio.engine.stats import BINS_PER_DECADE, compute_stats, format_paper_table, late_flags
+
+#: a histogram percentile is at most one bin above the order statistic
+BIN_RATIO = 10 ** (1 / BINS_PER_DECADE)
 
 RATE = 48000.0
 BLOCK = 64
@@ -142,8 +146,9 @@ def test_nonfinite_and_percentiles():
     rec = make_records(enter, process, nonfinite=np.where(np.arange(n) % 100 == 0, 3, 0))
     s = compute_stats(rec, RATE)
     assert s["nonfinite_samples"] == 30
-    assert s["process_us"]["p50"] == pytest.approx(np.percentile(np.arange(1, n + 1), 50))
-    assert s["process_us"]["p999"] == pytest.approx(np.percentile(np.arange(1, n + 1), 99.9))
+    # histogram percentiles: the bin of the ceil(q n)-th value, never below it
+    assert 500 <= s["process_us"]["p50"] <= 500 * BIN_RATIO
+    assert 999 <= s["process_us"]["p999"] <= 1000
     assert s["process_us"]["max"] == 1000.0
     assert s["overruns"] == int(np.sum(process > PERIOD_NS))
 
@@ -162,10 +167,25 @@ def test_monitor_drains_through_thread_and_bounds_memory():
     assert np.all(np.diff(rec["index"].astype(np.int64)) == 1)
 
 
-def test_running_totals_match_full_statistics_across_chunks():
-    """Monitor.summary() (incremental, chunk by chunk) gives the same counts
-    as compute_stats over all records, including late flags that depend on
-    records of earlier chunks (exact)."""
+def independent_late(enter, period, xrun):
+    """The *late* definition, written again as a plain loop."""
+    late, ideal_next = [], None
+    for start, p, x in zip(enter.astype(float), period, xrun):
+        if ideal_next is None or x or start < ideal_next - p:
+            ideal, flag = start, False
+        else:
+            ideal, flag = ideal_next, start - ideal_next > p
+        late.append(flag)
+        ideal_next = ideal + p
+    return np.array(late)
+
+
+def test_incremental_statistics_equal_a_from_scratch_computation():
+    """The monitor's running statistics, fed chunk by chunk through its ring,
+    equal the definitions recomputed here with NumPy over all the records
+    (counts exact, means to rounding, percentiles within one histogram bin
+    above the order statistic), including late flags that depend on records
+    of earlier chunks and records beyond ``max_records``."""
     rng = np.random.default_rng(3)
     n = 3000
     enter = np.arange(n) * PERIOD_NS + rng.normal(0, 0.2 * PERIOD_NS, n)
@@ -176,11 +196,10 @@ def test_running_totals_match_full_statistics_across_chunks():
     process = rng.uniform(0.05, 1.2, n) * PERIOD_NS
     rec = make_records(np.round(enter), np.round(process), status,
                        nonfinite=rng.integers(0, 2, n))
-    mon = Monitor(RATE, ring_capacity=4096)
+    mon = Monitor(RATE, ring_capacity=4096, max_records=500)
     start = 0
     for size in rng.integers(1, 200, 100):  # uneven chunks
-        chunk = rec[start:start + size]
-        for r in chunk:
+        for r in rec[start:start + size]:
             mon.ring.push(*(int(r[k]) if k not in ("input_time", "current_time", "output_time") else 0.0
                             for k in ("enter_ns", "exit_ns", "input_time", "current_time", "output_time",
                                       "index", "frames", "status", "nonfinite")))
@@ -188,11 +207,55 @@ def test_running_totals_match_full_statistics_across_chunks():
         start += size
         if start >= n:
             break
-    got = mon.summary()
-    full = compute_stats(mon.records, RATE)
-    assert got["callbacks"] == full["callbacks"] == min(start, n)
-    for key in ("xruns", "overruns", "late", "nonfinite_samples"):
-        assert got[key] == full[key], key
-    assert full["late"] > 100  # the stall is seen
-    assert got["dsp_load_max"] == pytest.approx(full["dsp_load"]["max"])
-    assert got["dsp_load_mean"] == pytest.approx(full["dsp_load"]["mean"])
+    rec = rec[:start]
+    got = mon.stats()
+    assert mon.discarded > 0                  # the statistics outlive the kept records
+
+    e = rec["enter_ns"].astype(np.int64)
+    x = rec["exit_ns"].astype(np.int64)
+    period = rec["frames"] / RATE * 1e9
+    proc, interval, idle = x - e, np.diff(e), e[1:] - x[:-1]
+    xrun = (rec["status"] & 0xF) != 0
+    load = proc / period
+    expected = int(round((e[-1] - e[0]) / period.mean())) + 1
+    assert got["callbacks"] == len(rec)
+    assert got["xruns"] == int(xrun.sum()) == 1
+    assert got["overruns"] == int((proc > period).sum())
+    assert got["late"] == int(independent_late(e, period, xrun).sum()) > 100
+    assert got["nonfinite_samples"] == int(rec["nonfinite"].sum())
+    assert got["expected_callbacks"] == expected
+    assert got["dropped"] == max(0, expected - len(rec))
+    assert got["dsp_load"]["mean"] == pytest.approx(load.mean(), rel=1e-12)
+    assert got["dsp_load"]["max"] == pytest.approx(load.max(), rel=1e-12)
+    for key, values, limit in (("process", proc, period), ("idle", idle, period[1:]),
+                               ("total", interval, period[1:])):
+        row = got["paper_table"][key]
+        assert row["min_ms"] == pytest.approx(values.min() / 1e6, rel=1e-12), key
+        assert row["max_ms"] == pytest.approx(values.max() / 1e6, rel=1e-12), key
+        assert row["avg_ms"] == pytest.approx(values.mean() / 1e6, rel=1e-12), key
+        assert row["violations_pct"] == pytest.approx(100 * np.mean(values > limit), rel=1e-12), key
+    for key, values in (("process_us", proc), ("interval_us", interval), ("idle_us", idle)):
+        us = np.sort(values) / 1e3
+        assert got[key]["mean"] == pytest.approx(us.mean(), rel=1e-12), key
+        assert got[key]["max"] == pytest.approx(us[-1], rel=1e-12), key
+        for q, name in ((0.5, "p50"), (0.99, "p99"), (0.999, "p999")):
+            order_stat = us[int(np.ceil(q * len(us))) - 1]
+            assert order_stat <= got[key][name] * (1 + 1e-12), (key, name)
+            assert got[key][name] <= order_stat * BIN_RATIO * (1 + 1e-12), (key, name)
+    hist = got["latency_histogram"]["process_us"]
+    assert sum(count for _, count in hist) == len(rec)
+
+
+def test_stats_do_no_work_over_the_kept_records():
+    """The viewer refreshes from Monitor.stats() several times a second for
+    hours: it must read the running statistics, not the record store (whose
+    length grows with the run)."""
+    mon = Monitor(RATE, ring_capacity=1 << 12)
+    enter = np.round(np.arange(4000) * PERIOD_NS)
+    for chunk in np.array_split(make_records(enter, 200_000), 4):
+        assert mon.ring.write(chunk)
+        mon.drain()
+    expected = mon.stats()
+    mon._store = None                      # any read of the store would now fail
+    assert mon.stats() == expected
+    assert expected["callbacks"] == 4000

@@ -1,4 +1,4 @@
-"""NoiseGate against hand-computed behaviour of spec section 1."""
+"""NoiseGate against hand-computed behaviour of docs/maths/gate.md."""
 from __future__ import annotations
 
 import math
@@ -36,8 +36,8 @@ def ten_to_ninety_samples(gain: np.ndarray, rising: bool) -> int:
 @pytest.mark.parametrize("backend", ["c", "numba", "reference"])
 @pytest.mark.parametrize("release_ms", [1.0, 20.0, 137.5])
 def test_opening_ramp_10_90_equals_release_ms(backend, release_ms):
-    """Gate starts closed (spec 1.5); a constant input above threshold opens it
-    with a 10→90 % time of release_ms, ±1 sample (spec 1.6 a)."""
+    """Gate starts closed (docs/maths/gate.md §1.5); a constant input above threshold opens it
+    with a 10→90 % time of release_ms, ±1 sample (docs/maths/gate.md §1.6)."""
     gate = NoiseGate(threshold_db=-20.0, release_ms=release_ms, backend=backend)
     x = np.full(int(FS * release_ms / 1000 * 3) + 10, 0.5, dtype=np.float32)
     gain = gain_curve(gate, x)
@@ -49,7 +49,7 @@ def test_opening_ramp_10_90_equals_release_ms(backend, release_ms):
 def test_hold_then_closing_ramp(backend, attack_ms, hold_ms):
     """After the input falls below threshold the gain is frozen for exactly
     hold_samples samples, then falls geometrically by alpha_A per sample with
-    a 10→90 % time of attack_ms ±1 sample (spec 1.4, 1.6 a-b)."""
+    a 10→90 % time of attack_ms ±1 sample (docs/maths/gate.md §1.4 and §1.6)."""
     gate = NoiseGate(threshold_db=-20.0, attack_ms=attack_ms, release_ms=0.0, hold_ms=hold_ms,
                      backend=backend)
     loud = np.full(100, 0.5, dtype=np.float32)
@@ -68,7 +68,7 @@ def test_hold_then_closing_ramp(backend, attack_ms, hold_ms):
 
 
 def test_threshold_comparison_is_at_or_above():
-    """|x| >= T_lin opens; just below does not (spec 1.4 step 2)."""
+    """|x| >= T_lin opens; just below does not (docs/maths/gate.md §1.4 step 2)."""
     t_lin = 10 ** (-30.0 / 20)
     at = np.float32(t_lin)
     if float(at) < t_lin:  # smallest float32 at or above the threshold
@@ -105,7 +105,7 @@ def test_hold_samples_rounds_half_to_even():
 
 
 def test_shorter_hold_while_counting_closes_at_new_hold():
-    """Changing hold_ms mid-hold behaves as if count were re-clamped (spec 1.5)."""
+    """Changing hold_ms mid-hold behaves as if count were re-clamped (docs/maths/gate.md §1.5)."""
     gate = NoiseGate(threshold_db=-20.0, attack_ms=1.0, release_ms=0.0, hold_ms=100.0)
     gate.prepare(FS, 1)
     block = np.concatenate([np.full(10, 0.5), np.full(500, 0.01)]).astype(np.float32).reshape(-1, 1)

@@ -58,7 +58,7 @@ def open_window(qtbot, chain=None, mode="native", scale="linear", virtual_input=
     window = create_window(chain or tone_chain(), virtual=True, mode=mode, samplerate=RATE,
                            blocksize=256, channels=1,
                            virtual_input=tone() if virtual_input is None else virtual_input,
-                           settings=SpectrogramSettings(n_fft=2048, overlap=0.75, scale=scale), **kwargs)
+                           settings=SpectrogramSettings.from_overlap(n_fft=2048, overlap=0.75, scale=scale), **kwargs)
     qtbot.addWidget(window)
     _OPENED.append(window)
     window.show()

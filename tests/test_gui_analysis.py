@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from rtaudio.analysis import spectrogram as sp
-from rtaudio.gui.analysis import SpectrogramFeed, SpectrogramSettings, level_dbfs, mel_bands_for, note_of
+from rtaudio.gui.analysis import SpectrogramFeed, SpectrogramSettings, check_live_settings, level_dbfs, mel_bands_for, note_of
 
 RATE = 48000.0
 
@@ -18,7 +18,7 @@ def test_feed_columns_equal_offline_stft_in_db():
     reference; tolerance 1e-9 dB (float64 round-off only)."""
     rng = np.random.default_rng(3)
     y = 0.3 * rng.standard_normal(20000)
-    settings = SpectrogramSettings(n_fft=1024, overlap=0.75)
+    settings = SpectrogramSettings.from_overlap(n_fft=1024, overlap=0.75, scale="linear")
     feed = SpectrogramFeed(RATE, settings, max_block=700)
     pieces, start = [], 0
     for size in (1, 513, 4000, 77, 2500, 12909):
@@ -34,7 +34,7 @@ def test_feed_columns_equal_offline_stft_in_db():
 def test_feed_full_scale_sine_reads_0_db_at_its_bin():
     f = 48 * RATE / 2048            # exactly on bin 48
     y = np.sin(2 * np.pi * f * np.arange(8192) / RATE)
-    feed = SpectrogramFeed(RATE, SpectrogramSettings(n_fft=2048, overlap=0.5))
+    feed = SpectrogramFeed(RATE, SpectrogramSettings.from_overlap(n_fft=2048, overlap=0.5, scale="linear"))
     cols = feed.push(y)
     assert np.argmax(cols[-1]) == 48
     assert cols[-1, 48] == pytest.approx(0.0, abs=1e-6)
@@ -43,9 +43,9 @@ def test_feed_full_scale_sine_reads_0_db_at_its_bin():
 def test_feed_mel_full_scale_sine_reads_about_0_db():
     """A full-scale sine on an FFT bin: its brightest mel band reads between
     0 and +1.8 dB (the two Hann side bins add at most 10 log10(1.5))."""
-    feed = SpectrogramFeed(RATE, SpectrogramSettings(n_fft=2048, overlap=0.5, scale="mel"))
+    feed = SpectrogramFeed(RATE, SpectrogramSettings.from_overlap(n_fft=2048, overlap=0.5, scale="mel"))
     for k in (20, 100, 400):
-        feed = SpectrogramFeed(RATE, SpectrogramSettings(n_fft=2048, overlap=0.5, scale="mel"))
+        feed = SpectrogramFeed(RATE, SpectrogramSettings.from_overlap(n_fft=2048, overlap=0.5, scale="mel"))
         y = np.sin(2 * np.pi * k * RATE / 2048 * np.arange(8192) / RATE)
         last = feed.push(y)[-1]
         assert 0.0 - 1e-9 <= last.max() <= 10 * np.log10(1.5) + 1e-9, (k, last.max())
@@ -54,7 +54,7 @@ def test_feed_mel_full_scale_sine_reads_about_0_db():
 def test_feed_mel_matches_filterbank_and_has_no_empty_bands():
     rng = np.random.default_rng(4)
     y = rng.standard_normal(6000)
-    feed = SpectrogramFeed(RATE, SpectrogramSettings(n_fft=512, overlap=0.5, scale="mel"))
+    feed = SpectrogramFeed(RATE, SpectrogramSettings.from_overlap(n_fft=512, overlap=0.5, scale="mel"))
     assert feed.n_mels == mel_bands_for(RATE, 512, 128) < 128
     assert sp.empty_mel_bands(RATE, 512, feed.n_mels) == 0
     assert np.all(sp.mel_filterbank(RATE, 512, feed.n_mels).max(axis=1) > 0)
@@ -68,12 +68,14 @@ def test_feed_mel_matches_filterbank_and_has_no_empty_bands():
 
 def test_settings_validation_names_the_setting():
     with pytest.raises(ValueError, match="n_fft = 1000"):
-        SpectrogramSettings(n_fft=1000).validate()
+        check_live_settings(SpectrogramSettings(n_fft=1000))
     with pytest.raises(ValueError, match="overlap"):
-        SpectrogramSettings(overlap=1.0).validate()
+        SpectrogramSettings.from_overlap(overlap=1.0)
     with pytest.raises(ValueError, match="scale"):
-        SpectrogramSettings(scale="log").validate()
-    assert SpectrogramSettings(n_fft=4096, overlap=0.875).hop_length == 512
+        check_live_settings(SpectrogramSettings(scale="log"))
+    with pytest.raises(ValueError, match="hop_length"):
+        check_live_settings(SpectrogramSettings(hop_length=0))
+    assert SpectrogramSettings.from_overlap(n_fft=4096, overlap=0.875).hop_length == 512
 
 
 def test_level_dbfs():
@@ -110,43 +112,6 @@ def test_slider_ranges_from_params():
     assert structural_params(LowPass()) == set()
 
 
-def test_stats_poller_hands_over_each_result_once():
-    import time
-    from rtaudio.gui.stats_poller import StatsPoller
-    calls = []
-
-    def fetch():
-        calls.append(1)
-        return {"callbacks": len(calls)}
-
-    poller = StatsPoller(fetch, min_interval_s=0.01, max_interval_s=0.05)
-    poller.start()
-    deadline = time.monotonic() + 5.0
-    while len(calls) < 3 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    poller.stop()
-    first = poller.take()
-    assert first is not None and first["callbacks"] == len(calls) >= 3
-    assert poller.take() is None                     # nothing new since
-    count = len(calls)
-    time.sleep(0.1)
-    assert len(calls) == count                       # stopped: no more fetches
-
-
-def test_stats_poller_survives_fetch_errors():
-    import time
-    from rtaudio.gui.stats_poller import StatsPoller
-
-    def fetch():
-        raise RuntimeError("not started")
-
-    poller = StatsPoller(fetch, min_interval_s=0.01, max_interval_s=0.02)
-    poller.start()
-    time.sleep(0.1)
-    poller.stop()
-    assert isinstance(poller.error, RuntimeError) and poller.take() is None
-
-
 def test_preset_save_is_atomic_and_reports_errors(tmp_path):
     from rtaudio import parse_chain_string
     from rtaudio.errors import RtaudioError
@@ -173,3 +138,11 @@ def test_gate_labels_say_closing_and_opening():
     assert labels["attack_ms"] == "attack_ms (closing)"
     assert labels["release_ms"] == "release_ms (opening)"
     assert labels["threshold_db"] == "threshold_db"
+
+
+def test_viewer_and_exporter_share_one_settings_class():
+    from rtaudio.analysis.images import SpectrogramSettings as ExporterSettings
+    assert SpectrogramSettings is ExporterSettings
+    s = SpectrogramSettings.from_overlap(n_fft=1024, overlap=0.875, fmin_hz=50.0)
+    assert s.hop_length == 128 and s.overlap == 0.875 and s.fmin_hz == 50.0
+    assert s.replace(hop_length=256).overlap == 0.75

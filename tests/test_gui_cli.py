@@ -50,30 +50,31 @@ def test_gui_rejects_unknown_device_in_one_line():
     assert "Traceback" not in run.stderr
 
 
-def test_fallback_source_drives_the_window(qtbot):
-    """The stand-in Python-thread source (used when no Engine can be
-    imported) feeds the same window: a 1 kHz tone shows at 1 kHz."""
+def test_virtual_engine_source_drives_the_window(qtbot):
+    """The real engine on the virtual device, fed an exact input signal,
+    drives the window: a 1 kHz tone shows at 1 kHz, the pitch at 1 kHz, and
+    the health panel gets the engine's statistics."""
     pytest.importorskip("PySide6")
     from rtaudio import Chain, LowPass, YinTracker
     from rtaudio.gui.analysis import SpectrogramSettings
     from rtaudio.gui.app import create_window
-    from rtaudio.gui.fallback_source import FallbackSource
+    from rtaudio.gui.engine_source import EngineSource
     t = np.arange(48000) / 48000.0
     signal = (0.25 * np.sin(2 * np.pi * 1000.0 * t)).astype(np.float32)
     window = create_window(Chain([LowPass(cutoff_hz=8000.0), YinTracker()]), virtual=True,
-                           virtual_input=signal, force_fallback=True,
+                           virtual_input=signal,
                            settings=SpectrogramSettings(n_fft=2048, scale="linear"))
     qtbot.addWidget(window)
     source = window.source
     try:
-        assert isinstance(source, FallbackSource) and source.running
+        assert isinstance(source, EngineSource) and source.running
         qtbot.waitUntil(lambda: window.view.feed.frames_emitted > 20, timeout=15000)
         rows = window.view.row_frequencies_hz()
         assert abs(rows[np.argmax(window.view.data[-5:].mean(axis=0))] - 1000.0) <= 48000 / 2048
         qtbot.waitUntil(lambda: window.view.last_voiced_hz is not None, timeout=15000)
         assert window.view.last_voiced_hz == pytest.approx(1000.0, rel=0.01)
         window._update_stats(force=True)
-        assert window.last_stats["callbacks"] > 0 and window.last_stats["backend"] == "fallback"
+        assert window.last_stats["callbacks"] > 0 and window.last_stats["backend"] == "virtual"
     finally:
         window.close()
     assert not source.running

@@ -96,7 +96,7 @@ def test_bad_sample_rate(rate):
 
 @pytest.mark.parametrize("backend", ["c", "numba", "reference"])
 def test_nonfinite_samples_are_sanitised_and_counted(backend):
-    """NaN/Inf become 0 in the output and never reach the state (spec 0.5)."""
+    """NaN/Inf become 0 in the output and never reach the state (docs/maths/conventions.md §0.5)."""
     x = np.random.default_rng(0).standard_normal((2000, 2)).astype(np.float32) * 0.3
     bad = x.copy()
     bad[100:110, 0] = np.nan

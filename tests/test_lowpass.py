@@ -1,4 +1,4 @@
-"""LowPass against scipy.signal (spec section 2)."""
+"""LowPass against scipy.signal (docs/maths/lowpass.md)."""
 from __future__ import annotations
 
 import math
@@ -17,7 +17,7 @@ FS = 48000.0
 
 
 def lfilter_reference(x: np.ndarray, a: float) -> np.ndarray:
-    """scipy.signal.lfilter per channel in float64 (spec 2.5)."""
+    """scipy.signal.lfilter per channel in float64 (docs/maths/lowpass.md §2.5)."""
     return scipy.signal.lfilter([a], [1.0, -(1.0 - a)], x.astype(np.float64), axis=0)
 
 
@@ -49,7 +49,7 @@ def test_measured_attenuation_at_cutoff_on_c_kernel():
 
 
 def test_reference_matches_lfilter_float64():
-    """float64 reference kernel vs lfilter: max |Δ| <= 1e-12 (spec 2.5)."""
+    """float64 reference kernel vs lfilter: max |Δ| <= 1e-12 (docs/maths/lowpass.md §2.5)."""
     x = noise(20000, 2, seed=3).astype(np.float64)
     lp = LowPass(cutoff_hz=1234.5, backend="reference")
     lp.prepare(FS, 2)
@@ -63,7 +63,7 @@ def test_reference_matches_lfilter_float64():
 @pytest.mark.parametrize("channels", [1, 2, 5])
 def test_backends_match_lfilter_float32(backend, channels):
     """float32 output vs float64 lfilter: relative RMS error <= 1e-5 and
-    max |Δ| <= 2^-23·max(1,|y|) (spec 2.5)."""
+    max |Δ| <= 2^-23·max(1,|y|) (docs/maths/lowpass.md §2.5)."""
     x = noise(30000, channels, seed=4)
     lp = LowPass(cutoff_hz=3000.0, backend=backend)
     y = lp(x, FS)

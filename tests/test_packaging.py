@@ -32,6 +32,7 @@ def test_wheel_builds_installs_and_imports(tmp_path):
     assert "rtaudio/gui/__init__.py" in gui_modules and "rtaudio/gui/window.py" in gui_modules
     missing = [m for m in gui_modules if m not in names]
     assert not missing, missing
+    assert "rtaudio/effects/include/rtaudio_effect.h" in names  # the user-effect C header
 
     site = tmp_path / "site"
     install = subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q",
@@ -43,8 +44,11 @@ def test_wheel_builds_installs_and_imports(tmp_path):
             "y = rtaudio.LowPass(cutoff_hz=1000.0)(np.ones(64, np.float32), 48000); "
             "p = rtaudio.LowPass(); p.prepare(48000, 1); "
             "assert type(p.process).__name__ == 'BlockKernel', p.process; "
+            "half = rtaudio.c_effect(name='half', function='half', source='void half(const rtd_effect_block *b, "
+            "float *x, int n, int c) { for (int k = 0; k < n * c; ++k) x[k] *= 0.5f; }'); "
+            "assert half()(np.ones(8, np.float32), 48000).tolist() == [0.5] * 8; "
             "print(rtaudio.__file__, float(y[-1]))")
-    env = dict(os.environ, PYTHONPATH=str(site))
+    env = dict(os.environ, PYTHONPATH=str(site), RTAUDIO_CACHE_DIR=str(tmp_path / "cache"))
     run = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stderr[-3000:]

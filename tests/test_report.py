@@ -82,3 +82,20 @@ def test_target_checks_detect_overruns():
     lines = target_checks([good, bad])
     assert any("NOT met" in line and "overruns" in line for line in lines)
     assert any("met" in line for line in target_checks([good]))
+
+
+def test_histogram_plot_steps_hold_each_callback_in_its_bin():
+    """The report plots the monitor's latency histogram: the rebuilt bins
+    are contiguous log-spaced steps, and each known process time falls in
+    a bin whose range contains it."""
+    from rtaudio.bench.report import histogram_steps
+    process_ms = [0.104] * 10 + [0.25] * 3 + [0.9] * 5   # none on a bin edge
+    stats = compute_stats(synthetic_records(process_ms, [1.0] * (len(process_ms) - 1)), RATE)
+    hist = stats["latency_histogram"]
+    edges, counts = histogram_steps(hist["process_us"], hist["bins_per_decade"])
+    assert counts.sum() == len(process_ms)
+    np.testing.assert_allclose(np.diff(np.log10(edges)), 1 / hist["bins_per_decade"], rtol=1e-9)
+    for value_us, expected in ((104.0, 10), (250.0, 3), (900.0, 5)):
+        (i,) = np.flatnonzero((edges[:-1] < value_us) & (value_us <= edges[1:]))
+        assert counts[i] == expected, value_us
+    assert histogram_steps([], 100) is None

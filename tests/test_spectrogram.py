@@ -1,7 +1,7 @@
-"""Spectrogram maths (spec 6) against librosa, streaming STFT, images, chunked
+"""Spectrogram maths (docs/maths/spectrogram.md) against librosa, streaming STFT, images, chunked
 files and the ``rtaudio spectrogram`` command.
 
-Tolerances (spec 6.5): mel power vs librosa with a float64 basis
+Tolerances (docs/maths/spectrogram.md §6.5): mel power vs librosa with a float64 basis
 ``rtol 1e-9, atol 1e-12 max(M)``; with librosa's default float32 basis
 ``rtol 1e-6``; dB vs ``librosa.power_to_db`` ``<= 1e-4 dB``. Streaming,
 chunked and one-shot results are compared exactly (same operations).
@@ -63,11 +63,11 @@ def test_mel_filterbank_matches_librosa_float64(cfg):
 def test_melspectrogram_matches_librosa(cfg):
     y = signal(SR * 2 + 123, sample_rate=cfg["sample_rate"])
     mine = sp.melspectrogram(y, **cfg)
-    # librosa's default (float32 basis): rtol 1e-6 (spec 6.5)
+    # librosa's default (float32 basis): rtol 1e-6 (docs/maths/spectrogram.md §6.5)
     ref32 = librosa.feature.melspectrogram(y=y, **_librosa_args(cfg))
     assert mine.shape == ref32.shape
     np.testing.assert_allclose(mine, ref32, rtol=1e-6, atol=0)
-    # float64 basis: rtol 1e-9, atol 1e-12 max (spec 6.5)
+    # float64 basis: rtol 1e-9, atol 1e-12 max (docs/maths/spectrogram.md §6.5)
     args = _librosa_args(cfg)
     basis = librosa.filters.mel(sr=args["sr"], n_fft=args.get("n_fft", 2048), n_mels=args.get("n_mels", 128),
                                 fmin=args.get("fmin", 0.0), fmax=args.get("fmax"), dtype=np.float64)
@@ -89,7 +89,7 @@ def test_stft_power_matches_librosa():
 def test_power_to_db_matches_librosa(kwargs):
     M = sp.melspectrogram(signal(SR), SR)
     diff = np.abs(sp.power_to_db(M, **kwargs) - librosa.power_to_db(M, **kwargs))
-    assert diff.max() <= 1e-4  # dB (spec 6.5)
+    assert diff.max() <= 1e-4  # dB (docs/maths/spectrogram.md §6.5)
 
 
 def test_power_to_db_rejects_bad_parameters():
@@ -249,7 +249,7 @@ def test_chunked_file_equals_one_shot(tmp_path, monkeypatch, scale, width):
     path = tmp_path / "long.wav"
     y = write_wav(path, 2.5)
     settings_ = si.SpectrogramSettings(n_fft=256, hop_length=64, scale=scale, n_mels=40,
-                                       fmin=100.0, fmax=9000.0)
+                                       fmin_hz=100.0, fmax_hz=9000.0)
     if scale == "mel":
         power = sp.melspectrogram(y, SR, n_fft=256, hop_length=64, n_mels=40, fmin=100.0, fmax=9000.0)
         ref = librosa.feature.melspectrogram(y=y, sr=SR, n_fft=256, hop_length=64, n_mels=40,
@@ -316,7 +316,7 @@ def test_save_spectrogram_png_roundtrip_and_jpg(tmp_path):
 def test_axes_figure_has_hz_ticks_time_axis_and_colour_bar(tmp_path, scale):
     src = tmp_path / "a.wav"
     write_wav(src, 1.0)
-    settings_ = si.SpectrogramSettings(scale=scale, fmin=100.0, fmax=8000.0, axes=True)
+    settings_ = si.SpectrogramSettings(scale=scale, fmin_hz=100.0, fmax_hz=8000.0, axes=True)
     D, vmin, vmax, plan = si.file_db_image(src, settings_, si.AXES_MAX_COLUMNS, shrink_only=True)
     assert D.shape[1] == plan.n_frames  # short file: not resampled
     fig = si._axes_figure(D, vmin, vmax, plan, settings_)

@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -113,6 +114,10 @@ def test_chain_string_and_preset_build_user_effects(tmp_path):
     assert load_preset(preset)[0].feedback == 0.6
     with pytest.raises(ValueError, match=r"Echo.feedback = 2.0 is out of range"):
         parse_chain_string("echo(feedback=2.0)")
+    from rtaudio.chain_spec import preset_text
+    saved = tmp_path / "saved.toml"
+    saved.write_text(preset_text(chain))
+    assert [p.get_params() for p in load_preset(saved)] == [p.get_params() for p in chain]
 
 
 # ----------------------------------------------------------------- parameters
@@ -223,16 +228,19 @@ def test_native_engine_sanitises_and_counts():
 
 # --------------------------------------------------------------------- errors
 def _define(kernel_source: str, name: str):
+    import linecache
     namespace = {"rtaudio": rtaudio, "np": np, "python_helper": lambda block: 1.0}
-    exec(compile(textwrap.dedent(kernel_source), f"<{name}>", "exec"), namespace)
+    filename = f"<{name}>"
+    linecache.cache[filename] = (len(kernel_source), None, kernel_source.splitlines(True), filename)
+    exec(compile(kernel_source, filename, "exec"), namespace)
     return namespace["fx"]
 
 
 @pytest.mark.parametrize("body, words", [
     ("block[0, 0] = python_helper(block)", ["nopython", "python_helper"]),
-    ("print(block[0, 0])", ["GIL", "print"]),
-    ("if block[0, 0] > 1.0:\n    raise ValueError('too loud')", ["raise"]),
-    ("tmp = np.zeros(4)\nblock[0, 0] = tmp[0]", ["allocates"]),
+    ("print(block[0, 0])", ["GIL", "print", "line 3: `print(block[0, 0])`"]),
+    ("if block[0, 0] > 1.0:\n    raise ValueError('too loud')", ["raise", "line 4: `raise ValueError('too loud')`"]),
+    ("tmp = np.zeros(4)\nblock[0, 0] = tmp[0]", ["allocates", "line 3: `np.zeros(4)`"]),
 ])
 def test_kernels_that_cannot_run_in_the_audio_thread_are_refused(body, words):
     src = ('@rtaudio.effect(name="_bad_kernel")\ndef fx(block, params, state, sample_rate):\n'
@@ -263,7 +271,8 @@ def test_compiled_kernels_are_cached_on_disk(tmp_path):
     script.write_text(textwrap.dedent(f"""
         import importlib.util, sys
         def load(name):
-            spec = importlib.util.spec_from_file_location(name, {str(example('tremolo').__file__)!r}.replace('tremolo', name))
+            path = {str(example('tremolo').__file__)!r}.replace('tremolo', name)
+            spec = importlib.util.spec_from_file_location(name, path)
             m = importlib.util.module_from_spec(spec); sys.modules[name] = m; spec.loader.exec_module(m); return m
         t = load('tremolo').tremolo; s = load('softclip').SoftClip
         print(t.compile_cached, s.compile_cached)
@@ -404,3 +413,104 @@ def test_readme_example_defines_a_working_effect():
     exec(compile(code, "README.md", "exec"), namespace)
     fx = namespace["tremolo"](rate_hz=3.0, depth=0.8)
     assert check_processor(fx, channels=(1, 2)).ok
+
+
+NAN_SLOT_C = r"""
+/* writes NaN, +Inf and -Inf into the first three samples, whatever `b` is:
+ * used directly as a native-chain slot (same calling convention) */
+void poison(const rtd_effect_block *b, float *buf, int frames, int channels)
+{
+    buf[0] = NAN;
+    if (frames * channels > 2) { buf[1] = INFINITY; buf[2] = -INFINITY; }
+}
+"""
+
+
+def test_native_callback_sanitises_its_output_and_counts_it():
+    """A slot that writes NaN/±Inf without any shim in front of it (its
+    address put straight into the chain's slot array): the callback's
+    output is finite and the engine counts the 3 samples per call."""
+    from rtaudio._native import ffi, lib
+    Poison = rtaudio.c_effect(name="_poison_slot", source=NAN_SLOT_C, function="poison")
+    channels, frames = 2, 64
+    work = np.zeros(frames * channels, np.float32)
+    out = np.full(frames * channels, 7.0, np.float32)
+    engine = ffi.new("rtd_engine *")
+    engine.work = ffi.cast("float *", ffi.from_buffer(work))
+    engine.channels = engine.out_channels = channels
+    engine.in_channels = 0
+    engine.max_block = frames
+    slots = ffi.new("rtd_slot[]", 1)
+    slots[0].process = ffi.cast("rtd_process_fn", Poison._kernel_address)
+    slots[0].self = ffi.NULL
+    desc = ffi.new("rtd_chain_desc *")
+    desc.slots, desc.count = slots, 1
+    lib.rtd_engine_set_chain(engine, desc)
+    fp_mode = lib.rtd_enable_ftz_daz()  # the callback turns FTZ/DAZ on in this thread: restore after
+    try:
+        for _ in range(4):
+            lib.rtd_engine_callback(ffi.NULL, ffi.cast("void *", ffi.from_buffer(out)), frames, ffi.NULL, 0,
+                                    engine)
+            assert np.all(np.isfinite(out)) and np.all(out[:3] == 0.0)
+    finally:
+        lib.rtd_restore_fp_mode(fp_mode)
+    assert engine.nonfinite_total == 4 * 3
+
+
+@rtaudio.effect(name="_subnormal_maker")
+def _subnormal_maker(block, params, state, sample_rate):
+    for n in range(block.shape[0]):
+        for c in range(block.shape[1]):
+            block[n, c] = block[n, c] * 1e-39   # a float32 subnormal unless flushed
+
+
+def test_user_kernels_run_with_ftz_daz_everywhere():
+    """Offline (a Python thread without FTZ/DAZ) the shim turns FTZ/DAZ on
+    for the kernel, as in the native callback: a float32 subnormal result
+    is flushed to 0, and the caller's floating-point mode is restored."""
+    from rtaudio._native import lib
+    assert not lib.rtd_ftz_daz_enabled()  # precondition: this thread keeps subnormals
+    assert np.float32(1.0) * np.float32(1e-39) != 0.0
+    y = _subnormal_maker()(np.ones((64, 1), np.float32), sample_rate=RATE)
+    assert np.all(y == 0.0)
+    assert not lib.rtd_ftz_daz_enabled()  # the caller's mode is restored
+
+
+def test_request_reset_is_applied_by_the_processing_thread_at_the_next_block():
+    """request_reset() only raises a flag; the next process() call resets
+    first, so its output equals a fresh processor's (echo: the delay line
+    and the write position are cleared)."""
+    x = noise(4096, 2, seed=9)
+    fx = echo_cls()(time_ms=5.0, feedback=0.7, max_time_ms=20.0)
+    fx.prepare(RATE, 2, 512)
+    for start in range(0, 2048, 512):
+        fx.process(np.array(x[start:start + 512]))
+    fx.request_reset()
+    assert np.any(fx.state["line"] != 0.0)          # not yet: only flagged
+    block = np.array(x[2048:2560])
+    fx.process(block)
+    fresh = echo_cls()(time_ms=5.0, feedback=0.7, max_time_ms=20.0)
+    fresh.prepare(RATE, 2, 512)
+    expected = np.array(x[2048:2560])
+    fresh.process(expected)
+    assert np.array_equal(block, expected)
+
+
+def test_unwritable_cache_falls_back_to_compiling_each_run(tmp_path):
+    """With a cache folder that cannot be created, effects still compile
+    (in a temporary folder removed at exit) and work."""
+    script = tmp_path / "prog.py"
+    script.write_text(textwrap.dedent(f"""
+        import sys
+        sys.path.insert(0, {str(Path(__file__).resolve().parent)!r})
+        import numpy as np
+        from _examples import example
+        t, s = example('tremolo').tremolo, example('softclip').SoftClip
+        y = s()(t(depth=0.0)(np.zeros(16, np.float32), 48000), 48000)
+        print(t.compile_cached, s.compile_cached, float(np.abs(y).max()))
+    """))
+    env = dict(os.environ, RTAUDIO_CACHE_DIR=str(tmp_path / "not-a-folder" / "cache"))
+    (tmp_path / "not-a-folder").write_text("a file, so no folder can be created below it")
+    run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert run.stdout.split() == ["False", "False", "0.0"]

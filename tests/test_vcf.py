@@ -1,4 +1,4 @@
-"""Tests of the VCS3 VCF (specs/effects.md section 4) in all three backends.
+"""Tests of the VCS3 VCF (docs/maths/vcf.md) in all three backends.
 
 Measured values quoted in comments were obtained with this code at
 44.1 kHz (C backend; the Numba and reference kernels gave identical
@@ -20,7 +20,7 @@ from rtaudio.demo import music_signal
 FS = 44100.0
 BACKENDS = ("c", "numba", "reference")
 FAST_BACKENDS = ("c", "numba")
-#: cutoff_hz giving the repo's I0 = 30 µA exactly (spec 4.3: 2500.5 Hz)
+#: cutoff_hz giving the repo's I0 = 30 µA exactly (docs/maths/vcf.md §4.3: 2500.5 Hz)
 REPO_CUTOFF_HZ = 30e-6 / cutoff_to_current(1.0)
 
 
@@ -86,7 +86,7 @@ def test_cutoff_mapping_matches_spec_4_3():
 
 # ------------------------------------------------------------ filter shape
 def test_small_signal_response_matches_spec_measurements():
-    # spec 4.3 [M]: gfdbk = 0, 30 µA, 1 mV: −2.86 dB @100 Hz, −7.16 @1 kHz, −20.4 @2.5 kHz
+    # docs/maths/vcf.md §4.3 [M]: gfdbk = 0, 30 µA, 1 mV: −2.86 dB @100 Hz, −7.16 @1 kHz, −20.4 @2.5 kHz
     expected = {100.0: -2.86, 1000.0: -7.16, 2500.0: -20.4}
     for freq, gain_db in expected.items():
         x = sine(freq, 1e-3, 0.5)
@@ -124,7 +124,7 @@ def test_resonance_raises_response_near_cutoff():
 
 @pytest.mark.parametrize("cutoff_scale, f_osc_hz", [(1.0, 2400.0), (0.5, 1210.0)])
 def test_self_oscillation_is_sustained_and_bounded(cutoff_scale, f_osc_hz):
-    """Documented self-oscillation (spec 4.4): after a 1 mV click the filter
+    """Documented self-oscillation (docs/maths/vcf.md §4.4): after a 1 mV click the filter
     keeps ringing at resonance 5.175 near f_c. Measured over the last 0.5 s
     of 2 s: peak 0.0272 V at 2396 Hz (30 µA) and 0.0260 V at 1212 Hz (15 µA);
     at resonance 10: 0.125 V at 2322 Hz. At resonance 4.5 it decays to 0."""
@@ -195,7 +195,7 @@ def test_nonfinite_bursts(backend):
     y = vcf(dirty, FS)
     assert vcf.nonfinite_count == int(bad.sum())
     assert np.all(np.isfinite(y))
-    assert np.all(y[bad] == 0.0)  # spec 0.5: 0.0 is written for a bad sample
+    assert np.all(y[bad] == 0.0)  # docs/maths/conventions.md §0.5: 0.0 is written for a bad sample
     expected = VCF(resonance=5.175, backend=backend)(clean, FS)
     expected[bad] = 0.0
     assert np.array_equal(y, expected)  # state saw 0.0 as input
@@ -226,7 +226,7 @@ def music_reference():
 
 @pytest.mark.parametrize("backend", FAST_BACKENDS)
 def test_backend_matches_reference_on_music(backend, music_reference):
-    # spec 4.7: max |Δ| <= 1e-5 after float32 rounding. Achieved: 0.0 (the
+    # docs/maths/vcf.md §4.7: max |Δ| <= 1e-5 after float32 rounding. Achieved: 0.0 (the
     # three backends call the same libm tanh in the same order: bit-identical).
     y_ref, nonconv_ref, iters_ref = music_reference["reference"]
     y, nonconv, iters = music_reference[backend]
@@ -238,7 +238,7 @@ def test_backend_matches_reference_on_music(backend, music_reference):
 
 @pytest.mark.parametrize("backend", FAST_BACKENDS)
 def test_backend_matches_reference_on_1mv_sine(backend):
-    # spec 4.7: <= 1e-7 on a 1 kHz sine at 1 mV. Achieved: 0.0.
+    # docs/maths/vcf.md §4.7: <= 1e-7 on a 1 kHz sine at 1 mV. Achieved: 0.0.
     x = sine(1000.0, 1e-3, 0.5)
     ref = VCF(backend="reference", resonance=5.175)(x, FS)
     vcf = VCF(backend=backend, resonance=5.175)
@@ -248,7 +248,7 @@ def test_backend_matches_reference_on_1mv_sine(backend):
 
 
 def test_decay_to_silence_costs_at_most_one_nonconverged_sample():
-    """Documented corner of the spec's stopping rule: when a decaying tail
+    """Documented corner of the fixed-point stopping rule: when a decaying tail
     crosses the 1e-30 flush threshold (0.6) the fixed point is exactly 0,
     the iterates approach it geometrically and the *relative* test of 4.2
     can never pass, so that one sample runs the 100-iteration cap (its
@@ -439,7 +439,7 @@ def test_oversampled_output_is_the_same_filter_delayed_by_latency():
 def test_oversampling_extends_the_cutoff_range():
     # L = 4 at 48 kHz, cutoff 10 kHz, gfdbk 0, 1 mV: the response has the
     # L = 1 shape moved up (measured −3.1 dB @1 kHz, −20.4 dB @10 kHz,
-    # −35.3 dB @20 kHz; compare −20.4 dB at f_c in spec 4.3), solver converges.
+    # −35.3 dB @20 kHz; compare −20.4 dB at f_c in docs/maths/vcf.md §4.3), solver converges.
     fs = 48000.0
     gains = {}
     for freq in (1000.0, 10000.0, 20000.0):

@@ -1,7 +1,7 @@
-"""YinTracker (specs/effects.md section 5): equality with librosa.yin, streaming,
+"""YinTracker (docs/maths/yin.md): equality with librosa.yin, streaming,
 the lock-free result ring, rtaudio.pitch() and the `rtaudio pitch` CLI.
 
-Tolerances (spec 5.4): every frame's f0 within 1e-4 relative of
+Tolerances (docs/maths/yin.md §5.4): every frame's f0 within 1e-4 relative of
 ``librosa.yin(y.astype(float64), ..., center=False)``; frames outside it
 ("ties": a threshold decision flipped by FFT rounding) are counted,
 printed and allowed on at most 0.1 % of the frames of a signal.
@@ -505,7 +505,7 @@ def test_cli_file_shorter_than_a_frame(tmp_path, capsys):
     assert code == 0 and json.loads(out)["rows"] == []
 
 
-# ------------------------------------------------- block path (native/yin.c)
+# ------------------------------------------------- block path (native/kernels/yin.c)
 def test_block_plan_covers_both_paths():
     from rtaudio.processors.yin import yin_block_plan
     assert yin_block_plan(2048, 512, 734) == (256, 4)      # the default at 48 kHz: block path

@@ -1,4 +1,4 @@
-/* gate.c: NoiseGate kernel, specs/effects.md section 1.4. */
+/* gate.c: NoiseGate kernel, docs/maths/gate.md §1.4. */
 #include <stdint.h>
 #include <math.h>
 #include "rtdsp.h"

@@ -1,16 +1,17 @@
-/* lowpass.c: one-pole low-pass, specs/effects.md section 2.1, with the
- * per-sample coefficient smoother of section 0.4.
+/* lowpass.c: one-pole low-pass, docs/maths/lowpass.md §2.1, with the
+ * per-sample coefficient smoother of docs/maths/conventions.md §0.4.
  *
  * Eq. 2.1 is evaluated as y = fma(1 − a, y1, a·x): the recursion's
  * loop-carried chain is then one fused multiply-add (4 cycles) instead of
  * a multiply and a dependent add (6–8 cycles), and y is rounded once
- * instead of twice.  This is a deliberate exception to spec 0.8 (no FMA
- * the reference does not do): the float64 reference rounds a·x + (1 − a)·y1
- * twice, so C and Numba (which calls the same correctly rounded fma) agree
- * with each other bit for bit and with the reference within the spec's one
- * float32 ulp (2.5; tests/test_backends_agree.py).  fma() is exact on
- * every CPU; where the CPU has no FMA unit (the "default" clone) it is
- * libm's slower software version, with the same result. */
+ * instead of twice.  This is a deliberate exception to
+ * docs/maths/conventions.md §0.8 (no FMA the reference does not do): the
+ * float64 reference rounds a·x + (1 − a)·y1 twice, so C and Numba (which
+ * calls the same correctly rounded fma) agree with each other bit for bit
+ * and with the reference within one float32 ulp (docs/maths/lowpass.md
+ * §2.5; tests/test_backends_agree.py).  fma() is exact on every CPU; where
+ * the CPU has no FMA unit (the "default" clone) it is libm's slower
+ * software version, with the same result. */
 #include <stdint.h>
 #include <math.h>
 #include "rtdsp.h"

@@ -80,6 +80,14 @@ void rtd_user_effect_process(void *self, float *buf, int frames, int channels)
     rtd_effect_block *b = &u->block;
     const int max_block = b->max_block;
     int64_t bad_in = 0, bad_out = 0, bad_blocks = 0;
+    if (__builtin_expect(__atomic_load_n(&u->reset_request, __ATOMIC_RELAXED), 0)
+        && __atomic_exchange_n(&u->reset_request, 0, __ATOMIC_ACQ_REL))
+        rtd_user_effect_reset(u);
+    /* FTZ/DAZ for the user kernel everywhere (the native callback has them
+     * on already): offline and python-mode runs then give the native bits,
+     * and a decaying signal never slows the kernel with subnormals. */
+    const int had_ftz_daz = rtd_ftz_daz_enabled();
+    const unsigned int fp_mode = had_ftz_daz ? 0u : rtd_enable_ftz_daz();
 
     for (int done = 0; done < frames;) {
         int n = frames - done;
@@ -108,6 +116,8 @@ void rtd_user_effect_process(void *self, float *buf, int frames, int channels)
     u->counters[0] += bad_in;
     u->counters[1] += bad_out;
     u->counters[2] += bad_blocks;
+    if (!had_ftz_daz)
+        rtd_restore_fp_mode(fp_mode);
 }
 
 void rtd_user_effect_reset(void *self)
@@ -123,6 +133,16 @@ void rtd_user_effect_reset(void *self)
     }
     u->block.frames = 1;
     zero_state(u);
+    const int had_ftz_daz = rtd_ftz_daz_enabled();
+    const unsigned int fp_mode = had_ftz_daz ? 0u : rtd_enable_ftz_daz();
     run_reset_kernel(u);
+    if (!had_ftz_daz)
+        rtd_restore_fp_mode(fp_mode);
     u->counters[0] = u->counters[1] = u->counters[2] = 0;
+}
+
+void rtd_user_effect_request_reset(void *self)
+{
+    rtd_user_effect *u = (rtd_user_effect *)self;
+    __atomic_store_n(&u->reset_request, 1, __ATOMIC_RELEASE);
 }

@@ -1,4 +1,4 @@
-/* yin.c: streaming YIN pitch tracker, specs/effects.md section 5.
+/* yin.c: streaming YIN pitch tracker, docs/maths/yin.md.
  *
  * Per channel a ring of the last N samples and a count n_seen; whenever
  * n_seen − N is a non-negative multiple of the hop, the last N samples
@@ -23,52 +23,20 @@
 
 /* ------------------------------------------------------------ ring */
 
-int64_t rtd_yin_ring_head(const rtd_yin_ring *ring)
-{
-    return __atomic_load_n(&ring->index[0], __ATOMIC_ACQUIRE);
-}
-
-int64_t rtd_yin_ring_tail(const rtd_yin_ring *ring)
-{
-    return __atomic_load_n(&ring->index[8], __ATOMIC_ACQUIRE);
-}
-
-int64_t rtd_yin_ring_dropped(const rtd_yin_ring *ring)
-{
-    return __atomic_load_n(&ring->index[1], __ATOMIC_ACQUIRE);
-}
-
-/* Producer: make the results before `head` visible (release). */
-void rtd_yin_ring_publish(rtd_yin_ring *ring, int64_t head, int64_t dropped)
-{
-    __atomic_store_n(&ring->index[1], dropped, __ATOMIC_RELEASE);
-    __atomic_store_n(&ring->index[0], head, __ATOMIC_RELEASE);
-}
-
-/* Consumer: hand the slots before `tail` back to the producer (release). */
-void rtd_yin_ring_consume(rtd_yin_ring *ring, int64_t tail)
-{
-    __atomic_store_n(&ring->index[8], tail, __ATOMIC_RELEASE);
-}
-
-static void ring_push(rtd_yin_ring *ring, int channel, int64_t frame, double time_s,
+/* One result into the ring (native/engine/rings.c); dropped and counted
+ * there when the reader is `capacity` results behind. */
+static void ring_push(rtd_ring *ring, int channel, int64_t frame, double time_s,
                       double f0_hz, double confidence, int voiced)
 {
-    const int64_t head = __atomic_load_n(&ring->index[0], __ATOMIC_RELAXED);
-    const int64_t tail = __atomic_load_n(&ring->index[8], __ATOMIC_ACQUIRE);
-    if (head - tail >= ring->capacity) {       /* reader behind: drop, count */
-        const int64_t dropped = __atomic_load_n(&ring->index[1], __ATOMIC_RELAXED);
-        __atomic_store_n(&ring->index[1], dropped + 1, __ATOMIC_RELEASE);
-        return;
-    }
-    const int64_t slot = head & (ring->capacity - 1);
-    ring->channel[slot] = channel;
-    ring->frame[slot] = frame;
-    ring->time_s[slot] = time_s;
-    ring->f0_hz[slot] = f0_hz;
-    ring->confidence[slot] = confidence;
-    ring->voiced[slot] = (uint8_t)voiced;
-    __atomic_store_n(&ring->index[0], head + 1, __ATOMIC_RELEASE);
+    rtd_pitch_result r;
+    r.frame = frame;
+    r.time_s = time_s;
+    r.f0_hz = f0_hz;
+    r.confidence = confidence;
+    r.channel = channel;
+    r.voiced = (uint8_t)voiced;
+    r.reserved[0] = r.reserved[1] = r.reserved[2] = 0;
+    rtd_ring_write(ring, &r, 1);
 }
 
 /* ------------------------------------------------------- one frame */
@@ -213,7 +181,7 @@ static void yin_frame(rtd_yin *self, const double *y, double trough_threshold,
  * Only d < D = min(B, ⌈p_max/L⌉ + 1) reach lags ≤ p_max, and q ≤ p_max/L
  * (e.g. N = 2048, hop 512, p_max = 734: L = 256, 2 forward FFTs of length
  * 512 per hop, D = 4 cross-spectra, 3 inverse FFTs of length 512).
- * Exact maths (spec 5.3.1 allows any exact method);
+ * Exact maths (docs/maths/yin.md §5.3.1 allows any exact method);
  * rounding differs from one long FFT at the 1e-16·r[0] level. */
 
 /* Spectra layout: re[0..L] at 0, im[0..L] at half_stride(L) = L + 8, one

@@ -33,6 +33,7 @@ from typing import Any, Iterator, Optional, Union
 import numpy as np
 
 from rtaudio.analysis import spectrogram as sp
+from rtaudio.analysis.settings import SpectrogramSettings, check_size_px
 from rtaudio.atomicfile import atomic_path
 from rtaudio.errors import RtaudioError
 
@@ -177,14 +178,6 @@ def _blocks_of(array: np.ndarray) -> Iterator[np.ndarray]:
         yield array[:, first:first + sp.CHUNK_FRAMES]
 
 
-def _check_size(name: str, value: Optional[int]) -> Optional[int]:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 1 <= value <= 65500:
-        raise ValueError(f"{name}={value!r} is out of range (valid: integer in [1, 65500] pixels)")
-    return int(value)
-
-
 def render_rgb(D: np.ndarray, lut: np.ndarray, vmin: float, vmax: float) -> np.ndarray:
     """Colour an already resampled dB array (row 0 = lowest frequency) into an
     RGB uint8 image with the lowest frequency in the bottom row."""
@@ -236,7 +229,7 @@ def render_image(S_db: np.ndarray, colormap: str = "magma", width: Optional[int]
         raise ValueError(f"S_db must be a non-empty 2-D array (rows, frames), got shape {S_db.shape}")
     if not np.all(np.isfinite(S_db)):
         raise ValueError("S_db contains NaN or inf; use power_to_db (it clamps with amin)")
-    width, height = _check_size("width", width), _check_size("height", height)
+    width, height = check_size_px("width", width), check_size_px("height", height)
     lut = colormap_lut(colormap)
     vmax = float(S_db.max()) if vmax is None else float(vmax)
     if vmin is None:
@@ -303,9 +296,12 @@ def png_bytes(rgb: np.ndarray, compress_level: int = PNG_COMPRESS_LEVEL) -> byte
     """Encode an RGB uint8 ``(height, width, 3)`` image as a PNG file (8-bit
     truecolour, scanline filter 0, zlib at ``compress_level``).
 
-    Spectrogram textures gain little from PNG's predictive filters, so
-    unfiltered rows at zlib level 1 encode several times faster than
-    Pillow's adaptive filtering while giving files of about the same size.
+    Kept instead of Pillow because it is measurably better on spectrogram
+    images: Pillow's PNG writer (``compress_level=1``; its per-row adaptive
+    filtering cannot be turned off) took 2.0-3.0 times as long on 2000 x 512
+    and 4096 x 1024 spectrograms and wrote files 15-29 % larger
+    (``benchmarks/bench_png.py``, docs/architecture.md §Hand-written code).
+    Decoded by Pillow and matplotlib in the tests.
     """
     height, width, _ = rgb.shape
     raw = np.empty((height, 1 + 3 * width), dtype=np.uint8)
@@ -351,44 +347,6 @@ def _check_destination(out_path: Path, overwrite: bool) -> None:
 # --------------------------------------------------------------------------
 # files
 
-@dataclass(frozen=True)
-class SpectrogramSettings:
-    """Parameters of a spectrogram image (units: samples, Hz, dB, pixels).
-
-    ``fmax=None`` means ``sample_rate / 2``; ``width``/``height`` None mean
-    one pixel per frame / per mel band (or FFT bin).
-    """
-
-    n_fft: int = 2048
-    hop_length: int = 512
-    scale: str = "mel"
-    n_mels: int = 128
-    fmin: float = 0.0
-    fmax: Optional[float] = None
-    top_db: Optional[float] = 80.0
-    colormap: str = "magma"
-    width: Optional[int] = None
-    height: Optional[int] = None
-    axes: bool = False
-
-    def check(self) -> "SpectrogramSettings":
-        """Validate what does not depend on the sample rate (``ValueError``)."""
-        sp._check_stft(self.n_fft, self.hop_length, None, 2.0)
-        if self.scale not in ("mel", "linear"):
-            raise ValueError(f"scale={self.scale!r} is unknown (valid: mel, linear)")
-        if self.scale == "mel":
-            sp._check_int("n_mels", self.n_mels, 1)
-        if not (math.isfinite(self.fmin) and self.fmin >= 0):
-            raise ValueError(f"f_min={self.fmin:g} Hz is out of range (valid: >= 0 Hz)")
-        if self.fmax is not None and not self.fmin < self.fmax:
-            raise ValueError(f"f_min={self.fmin:g} Hz must be below f_max={self.fmax:g} Hz")
-        if self.top_db is not None and not self.top_db >= 0:
-            raise ValueError(f"top_db={self.top_db:g} is out of range (valid: >= 0 dB)")
-        _check_size("width", self.width)
-        _check_size("height", self.height)
-        return self
-
-
 @dataclass
 class _Plan:
     """Per-file derived quantities."""
@@ -399,7 +357,7 @@ class _Plan:
     fmax: float
     basis: Optional[np.ndarray]   # mel basis, or None for linear
     bins: slice                   # FFT bins kept for the linear scale
-    nonfinite: int = 0            # NaN/inf input samples replaced by 0.0 (spec 0.5)
+    nonfinite: int = 0            # NaN/inf input samples replaced by 0.0 (docs/maths/conventions.md §0.5)
 
 
 @functools.lru_cache(maxsize=8)
@@ -413,9 +371,9 @@ def _mel_weights_cached(sample_rate: float, n_fft: int, n_mels: int, fmin: float
 
 def _plan(settings: SpectrogramSettings, sample_rate: int, n_samples: int) -> _Plan:
     nyquist = sample_rate / 2.0
-    fmax = nyquist if settings.fmax is None else float(settings.fmax)
-    if not settings.fmin < fmax:
-        raise ValueError(f"f_min={settings.fmin:g} Hz must be below f_max={fmax:g} Hz")
+    fmax = nyquist if settings.fmax_hz is None else float(settings.fmax_hz)
+    if not settings.fmin_hz < fmax:
+        raise ValueError(f"f_min={settings.fmin_hz:g} Hz must be below f_max={fmax:g} Hz")
     if fmax > nyquist:
         raise ValueError(f"f_max={fmax:g} Hz is above the Nyquist frequency {nyquist:g} Hz "
                          f"of this {sample_rate} Hz file")
@@ -426,16 +384,16 @@ def _plan(settings: SpectrogramSettings, sample_rate: int, n_samples: int) -> _P
     basis, bins = None, slice(None)
     if settings.scale == "mel":
         basis, empty = _mel_weights_cached(float(sample_rate), settings.n_fft, settings.n_mels,
-                                           settings.fmin, fmax)
+                                           settings.fmin_hz, fmax)
         if empty:
             raise ValueError(f"n_mels={settings.n_mels} is too large for n_fft={settings.n_fft} at "
                              f"{sample_rate} Hz ({empty} mel bands contain no FFT bin); "
                              f"use fewer mels or a larger n_fft")
     else:
         freqs = sp.fft_frequencies(sample_rate, settings.n_fft)
-        keep = np.nonzero((freqs >= settings.fmin) & (freqs <= fmax))[0]
+        keep = np.nonzero((freqs >= settings.fmin_hz) & (freqs <= fmax))[0]
         if len(keep) < 1:
-            raise ValueError(f"no FFT bin between f_min={settings.fmin:g} Hz and f_max={fmax:g} Hz "
+            raise ValueError(f"no FFT bin between f_min={settings.fmin_hz:g} Hz and f_max={fmax:g} Hz "
                              f"with n_fft={settings.n_fft}")
         bins = slice(int(keep[0]), int(keep[-1]) + 1)
     return _Plan(sample_rate, n_samples, n_frames, fmax, basis, bins)
@@ -470,7 +428,7 @@ def _padded_chunks(source: Any, plan: _Plan, settings: SpectrogramSettings,
                 file_done = True
             mono = data[:, 0] if data.shape[1] == 1 else data.mean(axis=1)
             finite = np.isfinite(mono)
-            if not finite.all():  # as the processors do (spec 0.5): replace by 0.0, count
+            if not finite.all():  # as the processors do (docs/maths/conventions.md §0.5): replace by 0.0, count
                 mono = np.where(finite, mono, 0.0)
                 if count_nonfinite:
                     plan.nonfinite += int(np.count_nonzero(~finite))
@@ -494,7 +452,7 @@ def _value_chunks(source: Any, plan: _Plan, settings: SpectrogramSettings,
 
 
 def _db_blocks(blocks: Iterator[np.ndarray], top: float, top_db: Optional[float]) -> Iterator[np.ndarray]:
-    # power_to_db (spec 6.3) block by block, with the global maximum known
+    # power_to_db (docs/maths/spectrogram.md §6.3) block by block, with the global maximum known
     ref_db = 10.0 * np.log10(np.maximum(1e-10, 1.0))
     for block in blocks:
         log_spec = 10.0 * np.log10(np.maximum(1e-10, block))
@@ -553,18 +511,18 @@ def _axes_figure(D: np.ndarray, vmin: float, vmax: float, plan: _Plan,
     except ImportError:
         raise RtaudioError(f"--axes needs matplotlib; {_EXTRA_HINT}") from None
     dpi = 100
-    size = ((settings.width or 1000) / dpi, (settings.height or 400) / dpi)
+    size = ((settings.width_px or 1000) / dpi, (settings.height_px or 400) / dpi)
     fig = Figure(figsize=size, dpi=dpi, layout="constrained")
     ax = fig.add_subplot()
     frame_s = settings.hop_length / plan.sample_rate
     n_cols = D.shape[1]
     t0, t1 = -0.5 * frame_s, (plan.n_frames - 0.5) * frame_s
     if plan.basis is not None:
-        lo_mel, hi_mel = float(sp.hz_to_mel(settings.fmin)), float(sp.hz_to_mel(plan.fmax))
+        lo_mel, hi_mel = float(sp.hz_to_mel(settings.fmin_hz)), float(sp.hz_to_mel(plan.fmax))
         step = (hi_mel - lo_mel) / (settings.n_mels + 1)
         y0, y1 = lo_mel + 0.5 * step, hi_mel - 0.5 * step   # band centres at lo + (i+1) step
         nice = [f for f in (0, 128, 256, 512, 1000, 2000, 4000, 8000, 16000, 32000, 64000)
-                if settings.fmin <= f <= plan.fmax]
+                if settings.fmin_hz <= f <= plan.fmax]
         ax.yaxis.set_major_locator(FixedLocator([float(sp.hz_to_mel(f)) for f in nice]))
         ax.yaxis.set_major_formatter(FuncFormatter(lambda m, _: _hz_label(float(sp.mel_to_hz(m)))))
         ax.set_ylabel("frequency (Hz, mel scale)")
@@ -653,10 +611,11 @@ def save_spectrogram(in_path: PathLike, out_path: PathLike, *, n_fft: int = 2048
     """
     out_path = Path(out_path)
     try:
-        settings = SpectrogramSettings(n_fft, hop_length, scale, n_mels, float(fmin),
-                                       None if fmax is None else float(fmax),
-                                       None if top_db is None else float(top_db),
-                                       colormap, width, height, axes).check()
+        settings = SpectrogramSettings(
+            n_fft=n_fft, hop_length=hop_length, scale=scale, n_mels=n_mels, fmin_hz=float(fmin),
+            fmax_hz=None if fmax is None else float(fmax),
+            top_db=None if top_db is None else float(top_db), colormap=colormap,
+            width_px=width, height_px=height, axes=axes).check()
         fmt = image_format_for(out_path, image_format)
         if lut is None and not axes:
             lut = colormap_lut(colormap)
@@ -665,7 +624,7 @@ def save_spectrogram(in_path: PathLike, out_path: PathLike, *, n_fft: int = 2048
     except ValueError as exc:
         raise RtaudioError(str(exc)) from None
     _check_destination(out_path, overwrite)
-    columns = min(settings.width or AXES_MAX_COLUMNS, AXES_MAX_COLUMNS) if axes else settings.width
+    columns = min(settings.width_px or AXES_MAX_COLUMNS, AXES_MAX_COLUMNS) if axes else settings.width_px
     try:
         D, vmin, vmax, plan = file_db_image(in_path, settings, columns, memory_budget_bytes,
                                             shrink_only=axes)
@@ -675,9 +634,9 @@ def save_spectrogram(in_path: PathLike, out_path: PathLike, *, n_fft: int = 2048
         fig = _axes_figure(D, vmin, vmax, plan, settings)
         with atomic_path(out_path) as tmp:
             fig.savefig(tmp, format="jpeg" if fmt == "jpg" else fmt, dpi=fig.dpi)
-        size = (settings.width or 1000, settings.height or 400)
+        size = (settings.width_px or 1000, settings.height_px or 400)
     else:
-        rgb = render_rgb(_resample_rows(D, settings.height), lut, vmin, vmax)
+        rgb = render_rgb(_resample_rows(D, settings.height_px), lut, vmin, vmax)
         write_image(rgb, out_path, fmt, overwrite=True)
         size = (rgb.shape[1], rgb.shape[0])
     return {"path": out_path, "sample_rate": plan.sample_rate,

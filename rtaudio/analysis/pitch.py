@@ -3,7 +3,7 @@
 Runs a :class:`~rtaudio.processors.yin.YinTracker` over a whole signal
 (block by block, exactly like the live tracker) and returns the results
 as arrays. The f0 values equal ``librosa.yin(y.astype(np.float64), ...,
-center=False)`` for the float32-rounded signal (specs/effects.md 5.4).
+center=False)`` for the float32-rounded signal (docs/maths/yin.md §5.4).
 """
 from __future__ import annotations
 
@@ -127,8 +127,8 @@ def pitch(audio: np.ndarray, sample_rate: float, *, backend: str = "c", **params
 
 def assemble_track(results: list, channels: int, mono: bool, tracker: YinTracker) -> PitchTrack:
     """Turn result arrays (frame-major, channel-minor) into a :class:`PitchTrack`."""
-    from rtaudio.processors.yin_ring import RESULT_DTYPE
-    res = np.concatenate(results) if results else np.empty(0, dtype=RESULT_DTYPE)
+    from rtaudio.engine.rings import PITCH_RESULT
+    res = np.concatenate(results) if results else np.empty(0, dtype=PITCH_RESULT)
     frames = len(res) // channels
     shape = (frames,) if mono else (channels, frames)
 

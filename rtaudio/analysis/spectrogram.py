@@ -1,19 +1,19 @@
-"""STFT, Slaney mel filterbank and power-to-dB (spec section 6).
+"""STFT, Slaney mel filterbank and power-to-dB (docs/maths/spectrogram.md).
 
 The maths shared by the offline exporter (``rtaudio spectrogram``) and the
 live viewer. Offline results equal ``librosa.feature.melspectrogram`` and
-``librosa.power_to_db`` with default arguments (spec 6.5 gives the
+``librosa.power_to_db`` with default arguments (docs/maths/spectrogram.md §6.5 gives the
 tolerances); only NumPy is needed here.
 
 - :func:`stft_power` -- ``|STFT|**power`` with a periodic Hann window and
-  zero ``center`` padding (spec 6.1);
+  zero ``center`` padding (docs/maths/spectrogram.md §6.1);
 - :func:`mel_filterbank` -- Slaney-style mel basis, ``norm="slaney"``
-  (spec 6.2);
+  (docs/maths/spectrogram.md §6.2);
 - :func:`melspectrogram` -- ``W @ stft_power(y)``;
 - :func:`power_to_db` -- ``10 log10`` with ``amin``, ``ref`` and ``top_db``
-  (spec 6.3);
+  (docs/maths/spectrogram.md §6.3);
 - :class:`StreamingSTFT` -- block-size invariant streaming frames for the
-  live viewer (spec 6.4).
+  live viewer (docs/maths/spectrogram.md §6.4).
 
 Image rendering (:func:`render_image`, :func:`save_spectrogram`) lives in
 :mod:`rtaudio.analysis.images`; this module never imports matplotlib.
@@ -30,7 +30,7 @@ import numpy as np
 __all__ = [
     "CHUNK_FRAMES", "StreamingSTFT", "empty_mel_bands", "fft_frequencies", "frame_count",
     "hann_window", "hz_to_mel", "iter_mel_chunks", "mel_filterbank", "mel_frequencies",
-    "mel_to_hz", "melspectrogram", "power_to_db", "render_image", "save_spectrogram", "stft_power",
+    "mel_to_hz", "melspectrogram", "power_to_db", "stft_power",
 ]
 
 #: Frames per internal STFT block. Offline STFTs are computed in blocks of
@@ -38,7 +38,7 @@ __all__ = [
 #: chunked file exporter reproduces the one-shot numbers bit for bit.
 CHUNK_FRAMES = 1024
 
-# Slaney mel scale constants (spec 6.2).
+# Slaney mel scale constants (docs/maths/spectrogram.md §6.2).
 _F_SP = 200.0 / 3.0
 _MIN_LOG_HZ = 1000.0
 _MIN_LOG_MEL = _MIN_LOG_HZ / _F_SP  # = 15
@@ -83,7 +83,7 @@ def _as_signal(y: Any) -> np.ndarray:
 
 
 # --------------------------------------------------------------------------
-# STFT (spec 6.1)
+# STFT (docs/maths/spectrogram.md §6.1)
 
 def hann_window(win_length: int, n_fft: Optional[int] = None) -> np.ndarray:
     """Periodic Hann window, centre-padded with zeros to ``n_fft``.
@@ -91,7 +91,7 @@ def hann_window(win_length: int, n_fft: Optional[int] = None) -> np.ndarray:
     ``w[n] = 0.5 - 0.5 cos(2 pi n / win_length)``, ``n = 0 .. win_length-1``
     (``scipy.signal.get_window("hann", win_length, fftbins=True)``); when
     ``win_length < n_fft`` it is placed at offset ``(n_fft - win_length) // 2``
-    in a zero array of length ``n_fft`` (spec 6.1).
+    in a zero array of length ``n_fft`` (docs/maths/spectrogram.md §6.1).
 
     Parameters
     ----------
@@ -163,7 +163,7 @@ def _pad(y: np.ndarray, n_fft: int, center: bool) -> np.ndarray:
 def stft_power(y: np.ndarray, n_fft: int = 2048, hop_length: int = 512,
                win_length: Optional[int] = None, center: bool = True,
                power: float = 2.0) -> np.ndarray:
-    """Power (or magnitude) spectrogram ``|X|**power`` (spec 6.1).
+    """Power (or magnitude) spectrogram ``|X|**power`` (docs/maths/spectrogram.md §6.1).
 
     ``X[k, t] = sum_{n=0}^{n_fft-1} w[n] y_pad[t hop + n] exp(-2 pi i k n / n_fft)``
     for ``k = 0 .. n_fft/2``, no scaling; ``w`` is :func:`hann_window`; with
@@ -207,11 +207,11 @@ def stft_power(y: np.ndarray, n_fft: int = 2048, hop_length: int = 512,
 
 
 # --------------------------------------------------------------------------
-# mel filterbank (spec 6.2)
+# mel filterbank (docs/maths/spectrogram.md §6.2)
 
 def hz_to_mel(frequencies_hz: Union[float, np.ndarray]) -> np.ndarray:
     """Hz to Slaney mel: ``f / (200/3)`` below 1 kHz, ``15 + ln(f/1000) / logstep``
-    above, ``logstep = ln(6.4) / 27`` (spec 6.2)."""
+    above, ``logstep = ln(6.4) / 27`` (docs/maths/spectrogram.md §6.2)."""
     f = np.asarray(frequencies_hz, dtype=np.float64)
     mels = f / _F_SP
     log_t = f >= _MIN_LOG_HZ
@@ -222,7 +222,7 @@ def hz_to_mel(frequencies_hz: Union[float, np.ndarray]) -> np.ndarray:
 
 def mel_to_hz(mels: Union[float, np.ndarray]) -> np.ndarray:
     """Slaney mel to Hz: ``(200/3) m`` below mel 15, ``1000 exp(logstep (m - 15))``
-    at or above (spec 6.2)."""
+    at or above (docs/maths/spectrogram.md §6.2)."""
     m = np.asarray(mels, dtype=np.float64)
     freqs = _F_SP * m
     log_t = m >= _MIN_LOG_MEL
@@ -257,7 +257,7 @@ def _check_mel(sample_rate: float, n_mels: int, fmin: float,
 
 def mel_filterbank(sample_rate: float, n_fft: int, n_mels: int = 128, fmin: float = 0.0,
                    fmax: Optional[float] = None) -> np.ndarray:
-    """Slaney mel filterbank with ``norm="slaney"`` (spec 6.2), in float64.
+    """Slaney mel filterbank with ``norm="slaney"`` (docs/maths/spectrogram.md §6.2), in float64.
 
     Band edges ``mel_f = mel_to_hz(linspace(hz_to_mel(fmin), hz_to_mel(fmax),
     n_mels + 2))``; FFT bin frequencies ``f_k = k fs / n_fft``; for band ``i``::
@@ -377,11 +377,11 @@ def melspectrogram(y: np.ndarray, sample_rate: float, n_fft: int = 2048, hop_len
                    win_length: Optional[int] = None, center: bool = True, power: float = 2.0,
                    n_mels: int = 128, fmin: float = 0.0,
                    fmax: Optional[float] = None) -> np.ndarray:
-    """Mel power spectrogram ``M = W @ |STFT(y)|**power`` (spec 6.1, 6.2).
+    """Mel power spectrogram ``M = W @ |STFT(y)|**power`` (docs/maths/spectrogram.md §6.1–6.2).
 
     Equals ``librosa.feature.melspectrogram(y=y, sr=sample_rate, ...)`` with
     the same arguments (librosa's default float32 basis: ``rtol 1e-6``;
-    float64 basis: ``rtol 1e-9``, spec 6.5).
+    float64 basis: ``rtol 1e-9``, docs/maths/spectrogram.md §6.5).
 
     Parameters
     ----------
@@ -408,11 +408,11 @@ def melspectrogram(y: np.ndarray, sample_rate: float, n_fft: int = 2048, hop_len
 
 
 # --------------------------------------------------------------------------
-# dB (spec 6.3)
+# dB (docs/maths/spectrogram.md §6.3)
 
 def power_to_db(S: np.ndarray, ref: Union[float, Callable[[np.ndarray], Any]] = 1.0,
                 amin: float = 1e-10, top_db: Optional[float] = 80.0) -> np.ndarray:
-    """Power spectrogram to decibels (spec 6.3), like ``librosa.power_to_db``.
+    """Power spectrogram to decibels (docs/maths/spectrogram.md §6.3), like ``librosa.power_to_db``.
 
     ``D = 10 log10(max(amin, S)) - 10 log10(max(amin, |ref|))``; then, if
     ``top_db`` is not None, ``D = max(D, max(D) - top_db)`` with ``max(D)``
@@ -456,10 +456,10 @@ def power_to_db(S: np.ndarray, ref: Union[float, Callable[[np.ndarray], Any]] = 
 
 
 # --------------------------------------------------------------------------
-# streaming (spec 6.4)
+# streaming (docs/maths/spectrogram.md §6.4)
 
 class StreamingSTFT:
-    """Block-size invariant streaming power STFT (spec 6.4).
+    """Block-size invariant streaming power STFT (docs/maths/spectrogram.md §6.4).
 
     Samples go into a ring buffer of ``n_fft`` samples; every ``hop_length``
     samples a frame is windowed and transformed exactly as in

@@ -8,18 +8,19 @@ the raw monitor records. ``write_report`` turns a list of runs into
 from __future__ import annotations
 
 import json
+import math
 import os
 import platform
 import shutil
 import subprocess
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Optional
 
 import numpy as np
 
 from rtaudio.engine.monitor import XRUN_FLAGS
 
-#: The seed paper's Table C (specs/effects.md 7.3), numbers as printed.
+#: The seed paper's Table C (docs/paper.md §7.3), numbers as printed.
 PAPER_TABLE_C = {
     "none": {"idle": (0.005, 36.5, 1.31, 11.0), "process": (0.039, 8.7, 0.14, 0.17), "total": (0.044, 36.8, 1.44, 11.2)},
     "gui": {"idle": (0.005, 33.9, 1.32, 11.0), "process": (0.037, 31.6, 0.13, 0.8), "total": (0.042, 40.9, 1.44, 11.8)},
@@ -33,8 +34,8 @@ Definitions (per callback; the period is frames / sample rate):
 - **Idle**: time from the end of one callback to the start of the next.
 - **Total**: interval between successive callback starts (= Idle + Process).
 - **Violations (%)**: share of callbacks whose value exceeds the period,
-  compared strictly (our reading of the paper's table, specs/effects.md
-  7.3). For Process this is a true overrun. For Idle and Total it is
+  compared strictly (our reading of the paper's table, docs/paper.md
+  §7.3). For Process this is a true overrun. For Idle and Total it is
   dominated by timer jitter: on a clock whose intervals scatter by a few
   microseconds around the period, about half of all intervals are longer
   than the period although no deadline is missed (the paper's 11 % fits a
@@ -81,11 +82,6 @@ def machine_info(jack_realtime: Optional[bool] = None) -> dict[str, Any]:
     if jack_realtime is not None:
         info["jack_realtime_scheduling"] = bool(jack_realtime)
     return info
-
-
-def run_label(run: dict[str, Any]) -> str:
-    return (f"{run['mode']}/{run['kernels']} {run['blocksize']} fr @ {run['samplerate'] / 1000:g} kHz "
-            f"({run['backend']}), load {run['load']}")
 
 
 def _config_key(run: dict[str, Any]) -> tuple:
@@ -194,6 +190,22 @@ def target_checks(runs: list[dict[str, Any]]) -> list[str]:
     return out
 
 
+def histogram_steps(pairs: list, bins_per_decade: int) -> Optional[tuple[np.ndarray, np.ndarray]]:
+    """``(edges, counts)`` of a contiguous run of log-spaced bins from the
+    non-empty ``[[upper edge, count], ...]`` pairs of ``stats()["latency_histogram"]``
+    (docs/architecture.md §The latency histogram); None when there are none."""
+    pairs = [(float(edge), int(count)) for edge, count in pairs if math.isfinite(edge)]
+    if not pairs:
+        return None
+    ratio = 10.0 ** (1.0 / bins_per_decade)
+    first = pairs[0][0]
+    counts_at = {int(round(math.log(edge / first, ratio))): count for edge, count in pairs}
+    n = max(counts_at) + 1
+    counts = np.array([counts_at.get(i, 0) for i in range(n)], dtype=np.int64)
+    edges = first * ratio ** np.arange(-1, n)
+    return edges, counts
+
+
 def _plots(runs: list[dict[str, Any]], out_dir: Path) -> list[str]:
     import matplotlib
     matplotlib.use("Agg")
@@ -206,19 +218,21 @@ def _plots(runs: list[dict[str, Any]], out_dir: Path) -> list[str]:
     for (mode, kernels, backend, block, rate), group in configs.items():
         stem = f"{mode}_{kernels}_{backend}_{block}_{int(rate)}"
         fig, axes = plt.subplots(1, 2, figsize=(12, 4))
-        for r in group:
-            rec = r["records"]
-            if len(rec) < 2:
+        for r in group:  # the monitor's latency histogram of the whole run
+            hist = r["stats"].get("latency_histogram")
+            if not hist:
                 continue
-            process = (rec["exit_ns"] - rec["enter_ns"]) / 1e3
-            interval = np.diff(rec["enter_ns"].astype(np.int64)) / 1e3
-            axes[0].hist(process, bins=100, histtype="step", log=True, label=r["load"])
-            axes[1].hist(interval, bins=100, histtype="step", log=True, label=r["load"])
+            for ax, key in zip(axes, ("process_us", "interval_us")):
+                steps = histogram_steps(hist[key], hist["bins_per_decade"])
+                if steps is not None:
+                    ax.stairs(steps[1], steps[0], label=r["load"])
         period_us = block / rate * 1e6
         for ax, title in zip(axes, ("process time (µs)", "callback interval (µs)")):
             ax.axvline(period_us, color="k", linestyle="--", linewidth=0.8, label="period")
+            ax.set_xscale("log")
+            ax.set_yscale("log")
             ax.set_xlabel(title)
-            ax.set_ylabel("callbacks (log)")
+            ax.set_ylabel("callbacks per bin (log)")
             ax.legend(fontsize=7)
         fig.suptitle(f"{mode} mode, {kernels} kernels, {backend}, {block} frames @ {rate:g} Hz")
         fig.tight_layout()

@@ -1,4 +1,9 @@
-"""``rtaudio gui``: the live spectrogram viewer (needs the ``gui`` extra)."""
+"""``rtaudio gui``: the live spectrogram viewer (needs the ``gui`` extra).
+
+The audio options are ``rtaudio live``'s (``--virtual``, ``--input FILE``,
+``--play FILE``, ``--loop``, ``--channels``); the viewer opens at most
+``VIEWER_MAX_CHANNELS`` channels by default, as many as its meters show.
+"""
 from __future__ import annotations
 
 from typing import Optional
@@ -6,9 +11,12 @@ from typing import Optional
 import click
 
 from rtaudio.commands.options import effects_option
+from rtaudio.commands.stream_source import resolve_source, source_options
 from rtaudio.errors import RtaudioError
 
 DEFAULT_GUI_CHAIN = "gate(threshold_db=-45) > lowpass(cutoff_hz=3000) > yin"
+#: the default channel count is the device's, capped at what the level meters show
+VIEWER_MAX_CHANNELS = 2
 GUI_EXTRA_HINT = 'the viewer needs the gui extra (PySide6, pyqtgraph): pip install "rtaudio[gui]"'
 
 
@@ -57,19 +65,17 @@ def _has_output_device() -> bool:
 @click.option("--preset", type=click.Path(dir_okay=False), default=None,
               help="TOML preset file describing the chain.")
 @effects_option
-@click.option("--virtual", is_flag=True,
-              help="Use the virtual device playing the built-in demo voice (no sound card).")
 @click.option("--samplerate", type=float, default=48000.0, show_default=True, help="Sample rate in Hz.")
 @click.option("--blocksize", type=click.IntRange(16, 8192), default=256, show_default=True,
               help="Frames per callback.")
-@click.option("--channels", type=click.IntRange(1, 8), default=1, show_default=True,
-              help="Channels the chain processes.")
+@source_options
 @click.option("--screenshot", type=click.Path(dir_okay=False), default=None,
               help="Save a PNG of the window after --duration seconds (default 5) and quit.")
 @click.option("--duration", type=click.FloatRange(min=0.1), default=None,
               help="Close the window after this many seconds.")
 def command(device: Optional[str], mode: str, chain_text: Optional[str], preset: Optional[str],
-            virtual: bool, samplerate: float, blocksize: int, channels: int,
+            samplerate: float, blocksize: int, force_virtual: bool, input_path: Optional[str],
+            play_path: Optional[str], loop: bool, channels: Optional[int],
             screenshot: Optional[str], duration: Optional[float]) -> None:
     """Open the live spectrogram viewer: scrolling spectrogram with the YIN
     pitch overlay, level meters, engine health counters and a control for
@@ -80,13 +86,17 @@ def command(device: Optional[str], mode: str, chain_text: Optional[str], preset:
         click.echo(f"rtaudio: {warning}", err=True)
     from rtaudio.chain_spec import chain_from_options
     chain = chain_from_options(chain_text, preset, DEFAULT_GUI_CHAIN)
-    if not virtual and device is None and not _has_output_device():
-        click.echo("rtaudio: no audio output device found; using the virtual device with the "
-                   "demo signal", err=True)
-        virtual = True
+    source = resolve_source(device=device, audio_backend="sounddevice", force_virtual=force_virtual,
+                            input_path=input_path, play_path=play_path, loop=loop,
+                            channels=channels, samplerate=samplerate,
+                            channel_cap=None if channels is not None else VIEWER_MAX_CHANNELS,
+                            has_device=_has_output_device)
+    if source.notice:
+        click.echo(f"rtaudio: {source.notice}", err=True)
     parsed_device = int(device) if device is not None and device.isdigit() else device
     from rtaudio.gui.app import run
-    run(chain, device=parsed_device, mode=mode, virtual=virtual, samplerate=samplerate,
-        blocksize=blocksize, channels=channels, screenshot=screenshot, duration=duration)
+    run(chain, device=parsed_device, mode=mode, virtual=source.virtual, samplerate=samplerate,
+        blocksize=blocksize, channels=source.channels, screenshot=screenshot, duration=duration,
+        backend_options=source.options)
     if screenshot is not None:
         click.echo(f"wrote {screenshot}")

@@ -3,6 +3,8 @@
 Without an audio device (or with ``--virtual``) it runs the virtual device:
 the built-in demo signal (or ``--input FILE``) is played through the chain
 at the real buffer period and the output is written to a WAV file.
+``--play FILE`` plays a file through the chain to the sound card instead
+of its input.
 """
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ import numpy as np
 
 from rtaudio.chain_spec import chain_from_options
 from rtaudio.commands.options import DEFAULT_CHAIN, chain_options, effects_option
+from rtaudio.commands.stream_source import describe_opened, resolve_source, source_options
 from rtaudio.errors import RtaudioError
 
 STATUS_PERIOD_S = 0.25
@@ -44,7 +47,7 @@ class StatusLine:
         self.stream = stream
         self.tty = stream.isatty()
         self.pitch_source = _pitch_source(eng.chain)
-        self.pitch = 0.0
+        self.pitch: Optional[float] = None   # None: nothing voiced (yet)
         self.last_full = 0.0
         self.counters = ""
         self.last_print = 0.0
@@ -57,14 +60,16 @@ class StatusLine:
             results = self.pitch_source.read_results()
             voiced = results[results["voiced"]] if len(results) else results
             if len(results):
-                self.pitch = float(voiced["f0_hz"][-1]) if len(voiced) else 0.0
+                self.pitch = float(voiced["f0_hz"][-1]) if len(voiced) else None
         now = time.monotonic()
-        if now - self.last_full >= 1.0:  # running totals (O(1), fine for hours)
-            s = self.eng.monitor_obj.summary()
-            self.counters = (f"DSP {100 * s['dsp_load_mean']:4.1f}% (max {100 * s['dsp_load_max']:5.1f}%)"
+        if now - self.last_full >= 1.0:  # the monitor's running statistics (O(1) in run length)
+            s = self.eng.stats()
+            self.counters = (f"DSP {100 * s['dsp_load']['mean']:4.1f}% (max {100 * s['dsp_load']['max']:5.1f}%)"
                              f" | xruns {s['xruns']} late {s['late']} overruns {s['overruns']}")
             self.last_full = now
-        pitch = f" | pitch {self.pitch:6.1f} Hz" if self.pitch_source is not None else ""
+        pitch = ""
+        if self.pitch_source is not None:  # "—": unvoiced (CSV/JSON exports keep numbers)
+            pitch = f" | pitch {self.pitch:6.1f} Hz" if self.pitch is not None else " | pitch      —   "
         line = (f"{elapsed:6.1f} s | in {_db(level_in)} dBFS out {_db(level_out)} dBFS{pitch}"
                 f" | {self.counters}")
         if self.tty:
@@ -117,7 +122,6 @@ def final_report(s: dict[str, Any]) -> str:
 @click.option("--device", default=None, help="Device index or name substring (see `rtaudio devices`).")
 @click.option("--samplerate", type=click.IntRange(8000, 384000), default=48000, show_default=True)
 @click.option("--blocksize", type=click.IntRange(1, 8192), default=256, show_default=True)
-@click.option("--channels", type=click.IntRange(1, 64), default=2, show_default=True)
 @click.option("--mode", type=click.Choice(["native", "python"]), default="native", show_default=True,
               help="native: C callback, no Python in the audio thread; python: Python callback.")
 @click.option("--audio-backend", "audio_backend", type=click.Choice(["sounddevice", "pyaudio"]),
@@ -129,44 +133,36 @@ def final_report(s: dict[str, Any]) -> str:
               help="Write the processed output to this file.")
 @click.option("--duration", type=click.FloatRange(0.1, None), default=None,
               help="Stop after this many seconds (default: until Ctrl-C).")
-@click.option("--virtual", "force_virtual", is_flag=True,
-              help="Use the virtual device (demo signal or --input) even if a sound card exists.")
-@click.option("--input", "input_path", type=click.Path(dir_okay=False), default=None,
-              help="Input file of the virtual device (default: the built-in demo signal).")
-def command(device: Optional[str], samplerate: int, blocksize: int, channels: int, mode: str,
+@source_options
+def command(device: Optional[str], samplerate: int, blocksize: int, channels: Optional[int], mode: str,
             audio_backend: str, chain_text: Optional[str], preset: Optional[str], backend: str,
             record: Optional[str], duration: Optional[float], force_virtual: bool,
-            input_path: Optional[str]) -> None:
+            input_path: Optional[str], play_path: Optional[str], loop: bool) -> None:
     """Process live audio through a chain (Ctrl-C stops and prints the statistics)."""
-    from rtaudio.engine.devices import device_exists
     from rtaudio.engine import Engine
 
     chain = chain_from_options(chain_text, preset, DEFAULT_CHAIN, backend)
-    options: dict[str, Any] = {}
-    use_virtual = force_virtual
-    if not use_virtual and not device_exists():
-        click.echo("no audio device found: running the virtual device with "
-                   f"{'the demo signal' if input_path is None else input_path} instead", err=True)
-        use_virtual = True
-    if use_virtual:
-        options = {"input": input_path}
+    source = resolve_source(device=device, audio_backend=audio_backend, force_virtual=force_virtual,
+                            input_path=input_path, play_path=play_path, loop=loop,
+                            channels=channels, samplerate=samplerate)
+    if source.notice:
+        click.echo(source.notice, err=True)
+    if source.virtual:
         if record is None:
             DEFAULT_VIRTUAL_RECORD.parent.mkdir(parents=True, exist_ok=True)
             record = str(DEFAULT_VIRTUAL_RECORD)
         click.echo(f"virtual device: output is written to {record}", err=True)
-    elif input_path is not None:
-        raise RtaudioError("--input is for the virtual device; add --virtual")
-    eng = Engine(chain, device=device, samplerate=samplerate, blocksize=blocksize, channels=channels,
-                 mode=mode, backend="virtual" if use_virtual else audio_backend, record=record,
-                 backend_options=options)
+    eng = Engine(chain, device=device, samplerate=samplerate, blocksize=blocksize,
+                 channels=source.channels, mode=mode, backend=source.backend, record=record,
+                 backend_options=source.options)
     try:
         eng.start()
     except KeyboardInterrupt:
         eng.stop()
         raise
     click.echo(f"live: {' > '.join(p.chain_name for p in chain) or '(empty chain)'} on "
-               f"{eng.choice.name} ({mode} mode, {samplerate} Hz, block {blocksize}); Ctrl-C stops",
-               err=True)
+               f"{eng.choice.name} ({mode} mode, {samplerate} Hz, block {blocksize}, "
+               f"{describe_opened(eng)}); Ctrl-C stops", err=True)
     status = StatusLine(eng)
     start = time.monotonic()
     interrupted = False
@@ -186,6 +182,8 @@ def command(device: Optional[str], samplerate: int, blocksize: int, channels: in
         if previous_term is not None:
             signal.signal(signal.SIGTERM, previous_term)
     click.echo(final_report(eng.stats()))
+    if eng.input_finished:
+        click.echo("the input file is over (--loop plays it again and again)", err=True)
     if interrupted:
         click.echo("stopped by Ctrl-C", err=True)
     if eng.error:

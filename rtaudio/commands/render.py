@@ -8,6 +8,7 @@ from rtaudio.audiofile import atomic_output, open_input, output_subtype
 from rtaudio.chain_spec import chain_from_options
 from rtaudio.commands.options import DEFAULT_CHAIN, chain_options, effects_option, progress_bar
 from rtaudio.errors import RtaudioError
+from rtaudio.levels import LevelTrace
 
 READ_BLOCK = 65536
 
@@ -38,6 +39,7 @@ def command(in_path: str, out_path: str, chain_text: str, preset: str, backend: 
     with open_input(in_path) as source:
         rate, channels, total = source.samplerate, source.channels, source.frames
         chain.prepare(rate, channels, READ_BLOCK)
+        levels = LevelTrace(chain)
         skip = chain.latency_samples if compensate_latency else 0
         peak = 0.0
         subtype = output_subtype(out_path, source)
@@ -47,7 +49,7 @@ def command(in_path: str, out_path: str, chain_text: str, preset: str, backend: 
             done = 0
             for block in source.blocks(blocksize=READ_BLOCK, dtype="float32", always_2d=True):
                 block = np.ascontiguousarray(block)
-                chain.process(block)
+                levels.process(block)
                 if skip:
                     drop = min(skip, len(block))
                     block, skip = block[drop:], skip - drop
@@ -65,5 +67,8 @@ def command(in_path: str, out_path: str, chain_text: str, preset: str, backend: 
     if chain.nonfinite_count:
         summary += f", {chain.nonfinite_count} non-finite input samples replaced by 0"
     click.echo(summary)
+    warning = levels.silence_warning()
+    if warning:
+        click.echo(warning, err=True)
     if peak > 1.0 and subtype.startswith("PCM"):
         click.echo("warning: output peaks above 0 dBFS and will clip in this integer format", err=True)

@@ -184,10 +184,12 @@ def command(in_path: Path, out_path: Path, n_fft: int, hop_length: int, scale: s
     under a temporary name and renamed, so an interrupted batch can simply
     be run again. Unreadable files are reported at the end (exit status 1).
     """
-    from rtaudio.analysis.images import SpectrogramSettings, colormap_lut
+    from rtaudio.analysis.images import colormap_lut
+    from rtaudio.analysis.settings import SpectrogramSettings
     try:
-        SpectrogramSettings(n_fft, hop_length, scale, n_mels, fmin, fmax, top_db, colormap,
-                            width, height, axes).check()
+        SpectrogramSettings(n_fft=n_fft, hop_length=hop_length, scale=scale, n_mels=n_mels,
+                            fmin_hz=fmin, fmax_hz=fmax, top_db=top_db, colormap=colormap,
+                            width_px=width, height_px=height, axes=axes).check()
         lut = colormap_lut(colormap)
     except ValueError as exc:
         raise RtaudioError(str(exc).replace("fmin=", "f_min=").replace("fmax=", "f_max=")) from None

@@ -16,6 +16,13 @@ from rtaudio.effects.c_build import include_dir
 from rtaudio.effects.cache import cache_dir
 from rtaudio.effects.loader import load_effects_file
 from rtaudio.effects.user_processor import UserEffect
-from rtaudio.kernels.numba.common import fma
 
 __all__ = ["effect", "c_effect", "include_dir", "cache_dir", "load_effects_file", "UserEffect", "fma"]
+
+
+def __getattr__(name: str):
+    # fma needs Numba: imported on first use so that `import rtaudio` stays light
+    if name == "fma":
+        from rtaudio.kernels.numba.common import fma
+        return fma
+    raise AttributeError(f"module 'rtaudio.effects' has no attribute {name!r}")

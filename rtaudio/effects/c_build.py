@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Optional, Sequence, Union
 
-from rtaudio.effects.cache import cache_dir, digest
+from rtaudio.effects.cache import cache_dir, digest, writable_dir
 from rtaudio.effects.spec import StateField
 from rtaudio.errors import EffectDefinitionError
 from rtaudio.params import Param
@@ -131,7 +131,7 @@ def compile_c_kernel(effect: str, source: Union[str, os.PathLike], function: str
                  sysconfig.get_config_var("EXT_SUFFIX"), _compiler())[:20]
     slug = re.sub(r"\W", "_", effect)
     module_name = f"_rtfx_c_{slug}_{key}"
-    folder = cache_dir() / "c"
+    folder, _ = writable_dir(cache_dir() / "c")
     suffix = sysconfig.get_config_var("EXT_SUFFIX") or ".so"
     target = folder / f"{module_name}{suffix}"
     cached = target.exists()
@@ -145,7 +145,6 @@ def compile_c_kernel(effect: str, source: Union[str, os.PathLike], function: str
         ffi.cdef("\n".join(decls))
         ffi.set_source(module_name, full, include_dirs=[include_dir()], extra_compile_args=list(flags),
                        libraries=["m"])
-        folder.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix="rtfx-build-", dir=folder) as tmp:
             try:
                 built = ffi.compile(tmpdir=tmp, verbose=False)

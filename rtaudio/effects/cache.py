@@ -23,6 +23,25 @@ def cache_dir() -> Path:
     return Path(base) / "rtaudio"
 
 
+def writable_dir(preferred: Path) -> tuple[Path, bool]:
+    """``preferred`` (created if needed) and True, or a fresh temporary
+    folder and False when ``preferred`` cannot be written (a read-only home:
+    effects then compile on every run)."""
+    try:
+        preferred.mkdir(parents=True, exist_ok=True)
+        probe = preferred / f".probe.{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+        return preferred, True
+    except OSError:
+        import atexit
+        import shutil
+        import tempfile
+        folder = tempfile.mkdtemp(prefix="rtaudio-effects-")
+        atexit.register(shutil.rmtree, folder, ignore_errors=True)
+        return Path(folder), False
+
+
 def digest(*parts: object) -> str:
     """Hex SHA-256 of the parts (each as its ``repr``), with the cache format."""
     h = hashlib.sha256(repr(CACHE_FORMAT).encode())

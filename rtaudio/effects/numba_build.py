@@ -21,7 +21,7 @@ import time
 from types import ModuleType
 from typing import Callable, Optional, Sequence
 
-from rtaudio.effects.cache import cache_dir, digest, write_atomically
+from rtaudio.effects.cache import cache_dir, digest, writable_dir, write_atomically
 from rtaudio.effects.spec import StateField
 from rtaudio.errors import EffectDefinitionError
 from rtaudio.params import Param
@@ -176,11 +176,11 @@ def compile_numba_kernel(effect: str, func: Callable, params: Sequence[Param], s
     py_func = getattr(func, "py_func", func)
     py_reset = getattr(reset, "py_func", reset) if reset is not None else None
     source = _generated_source(effect, params, state, py_reset is not None)
-    key = digest(source, _source_of(py_func), py_func.__qualname__,
+    key = digest(source, _source_of(py_func), py_func.__module__, py_func.__qualname__,
                  None if py_reset is None else (_source_of(py_reset), py_reset.__qualname__),
                  numba.__version__, sys.version_info[:2])[:20]
     slug = re.sub(r"\W", "_", effect)
-    folder = cache_dir() / "numba"
+    folder, persistent = writable_dir(cache_dir() / "numba")
     path = folder / f"rtfx_{slug}_{key}.py"
     module_name = f"rtaudio_user_effect_{slug}_{key}"
     fresh = not path.exists()
@@ -195,7 +195,7 @@ def compile_numba_kernel(effect: str, func: Callable, params: Sequence[Param], s
     # Numba can cache only functions whose module is importable by name
     # (it re-imports it to load the machine code): true for imported
     # modules and for rtaudio's --effects loader; otherwise compile each run.
-    cacheable = all(f is None or f.__module__ in sys.modules for f in (py_func, py_reset))
+    cacheable = persistent and all(f is None or f.__module__ in sys.modules for f in (py_func, py_reset))
 
     def build(cache: bool):
         options = dict(nopython=True, cache=cache, error_model="numpy")
@@ -221,10 +221,39 @@ def compile_numba_kernel(effect: str, func: Callable, params: Sequence[Param], s
             problem = _realtime_problem(dispatcher) if f is not None else None
             if problem:
                 _forget(path)
+                suspects = _suspect_lines(f)
                 raise EffectDefinitionError(
                     f"effect {effect!r}: {f.__name__}() (defined at {f.__code__.co_filename}:"
-                    f"{f.__code__.co_firstlineno}) cannot run in the audio thread: it {problem}")
+                    f"{f.__code__.co_firstlineno}) cannot run in the audio thread: it {problem}"
+                    + (f"; look at {suspects}" if suspects else ""))
     return CompiledNumbaKernel(process, reset_c, module, time.perf_counter() - start, cached)
+
+
+#: calls that allocate a new array in Numba
+_ALLOCATING_CALLS = {"zeros", "empty", "ones", "full", "array", "copy", "zeros_like", "empty_like",
+                     "ones_like", "full_like", "arange", "linspace", "concatenate", "stack", "asarray"}
+
+
+def _suspect_lines(func: Callable) -> str:
+    """The lines of ``func`` with constructs that usually cause a refusal
+    (``raise``, ``assert``, ``print``, array-creating calls), as
+    ``line 12: `raise ValueError('x')```; empty when none is found."""
+    import ast
+    try:
+        lines, first = inspect.getsourcelines(func)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError):
+        return ""
+    found = []
+    for node in ast.walk(tree):
+        hit = isinstance(node, (ast.Raise, ast.Assert))
+        if isinstance(node, ast.Call):
+            name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", "")
+            hit = name == "print" or name in _ALLOCATING_CALLS
+        if hit:
+            text = ast.get_source_segment(textwrap.dedent("".join(lines)), node) or type(node).__name__
+            found.append((node.lineno + first - 1, text.splitlines()[0]))
+    return ", ".join(f"line {line}: `{text}`" for line, text in sorted(set(found))[:3])
 
 
 def _was_cached(cfunc_obj) -> bool:

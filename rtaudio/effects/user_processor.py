@@ -130,6 +130,14 @@ class UserEffect(Processor):
     def _reset_state(self) -> None:
         lib.rtd_user_effect_reset(self._cself)
 
+    def request_reset(self) -> None:
+        """Reset the state at the start of the next processed block, in the
+        thread that processes it (safe while an engine runs: the audio
+        thread never sees a half-reset state). ``reset()`` resets at once,
+        for use between blocks or offline."""
+        if self.prepared:
+            lib.rtd_user_effect_request_reset(self._cself)
+
     # ---------------------------------------------------------- processing
     # One implementation for every backend: the compiled kernel behind the shim.
     def _process_numba(self, block: np.ndarray) -> None:

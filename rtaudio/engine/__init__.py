@@ -3,7 +3,9 @@
 - :mod:`rtaudio.engine.engine` -- :class:`Engine`, the public entry point;
 - :mod:`rtaudio.engine.native` -- native mode (the C callback's structs);
 - :mod:`rtaudio.engine.pycallback` -- python mode's callback;
-- :mod:`rtaudio.engine.monitor` -- callback timing records and statistics;
+- :mod:`rtaudio.engine.rings` -- the SPSC ring out of the audio thread;
+- :mod:`rtaudio.engine.monitor` -- drains the callback timing records;
+- :mod:`rtaudio.engine.stats` -- the run statistics (totals, latency histogram);
 - :mod:`rtaudio.engine.recorder` -- recording to a file from a ring;
 - :mod:`rtaudio.engine.backends` -- sounddevice, PyAudio and the virtual device;
 - :mod:`rtaudio.engine.devices` -- device lookup and listing.

@@ -35,13 +35,6 @@ class DeviceInfo:
                 f"{self.max_output_channels} out, default {self.default_samplerate:g} Hz)")
 
 
-def rescan() -> None:
-    """Make PortAudio enumerate devices again (sounddevice caches the list)."""
-    import sounddevice as sd
-    sd._terminate()
-    sd._initialize()
-
-
 def list_devices() -> list[DeviceInfo]:
     """All devices PortAudio reports, with the default input/output marked."""
     import sounddevice as sd
@@ -149,3 +142,18 @@ def check_settings(device: DeviceInfo, samplerate: float, in_channels: int, out_
         raise RtaudioError(f"device {device.describe()} rejects samplerate={samplerate:g} Hz, "
                            f"{in_channels} in / {out_channels} out channels"
                            f"{'' if blocksize is None else f', blocksize={blocksize}'}: {exc}") from None
+
+
+def default_channels(spec: Union[int, str, None], play_file: Union[str, None] = None,
+                     cap: Optional[int] = None) -> int:
+    """The channel count a live command opens when ``--channels`` is not given.
+
+    The device's own count (the larger of its input and output channels; a
+    mono input feeds every channel), or its output count when a file is
+    played to it; at most ``cap``.
+    """
+    info = find_device(spec)
+    count = info.max_output_channels if play_file is not None else \
+        max(info.max_input_channels, info.max_output_channels)
+    count = max(1, count)
+    return min(count, cap) if cap is not None else count

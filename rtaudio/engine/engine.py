@@ -1,6 +1,6 @@
 """``Engine``: runs a ``Chain`` on a live (or virtual) audio stream.
 
-Two modes (DESIGN.md, "Two engine modes"):
+Two modes (docs/contributing.md, "Two engine modes"):
 
 * ``"native"``: PortAudio calls the C function ``rtd_engine_callback``
   directly; the chain runs as an array of C processor slots and no Python
@@ -112,6 +112,8 @@ class Engine:
         self.monitor_obj: Optional[Monitor] = None
         self.recorder: Optional[Recorder] = None
         self.error: Optional[str] = None
+        #: True once a played file (``--play``) reached its end and stopped the engine
+        self.input_finished = False
         self._running = False
         self._stopping = False
         self._lock = threading.RLock()
@@ -145,6 +147,7 @@ class Engine:
             if self._running:
                 return
             self.error = None
+            self.input_finished = False
             self._stopping = False
             self._stopped.clear()
             self._final_stats = None
@@ -243,6 +246,12 @@ class Engine:
             if self.backend_name == "virtual" and getattr(stream, "error", None) is None \
                     and stream.cdata.result == 0:
                 lost = None  # the virtual device reached max_callbacks
+                self.input_finished = not self.choice.extra.get("loop", True)
+        elif stream is not None and getattr(stream, "input_finished", False):
+            self.input_finished = True  # --play: the file is over
+            self._stopping = True
+            threading.Thread(target=self.stop, name="rtaudio-stop", daemon=True).start()
+            return
         elif now - self._last_progress[1] > max(STALL_TIMEOUT_S, 20 * self.blocksize / self.samplerate):
             lost = f"no audio callback for {now - self._last_progress[1]:.1f} s (device lost?)"
         if self.pycallback is not None and self.pycallback.error is not None:
@@ -259,7 +268,7 @@ class Engine:
 
         The processor publishes its new targets atomically; the callback
         reads them at the start of the next block and smooths them per
-        sample (spec 0.4).
+        sample (docs/maths/conventions.md §0.4).
 
         Parameters
         ----------
@@ -329,8 +338,7 @@ class Engine:
 
     def _compute_stats(self) -> dict[str, Any]:
         assert self.monitor_obj is not None
-        s = self.monitor_obj.stats()
-        s["totals"] = self.monitor_obj.summary()  # whole run, even beyond max_records
+        s = self.monitor_obj.stats()  # the whole run, O(1) in its length
         stream = self.stream if self.stream is not None else getattr(self, "_stream_kept", None)
         latency = getattr(self, "_latency", (0.0, 0.0))
         holder = self.native or self.pycallback
@@ -354,7 +362,7 @@ class Engine:
         return s
 
     def stats(self) -> dict[str, Any]:
-        """Statistics of this run (see ``rtaudio.engine.monitor.compute_stats``).
+        """Statistics of this run so far (``rtaudio.engine.stats.RunStats.snapshot``).
 
         Keys include ``callbacks``, ``expected_callbacks``, ``xruns``,
         ``dropped``, ``overruns``, ``late``, ``process_us``,

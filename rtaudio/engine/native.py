@@ -1,4 +1,4 @@
-"""The native chain: the C engine struct, its processor slots and float rings.
+"""The native chain: the C engine struct and its processor slots.
 
 ``NativeEngine`` owns everything ``rtd_engine_callback`` (native/engine.c)
 touches while a stream runs: the engine struct, the chain description
@@ -10,55 +10,14 @@ using it has then returned), or until the stream is closed.
 from __future__ import annotations
 
 import threading
-from typing import Any, Optional
+from typing import Optional
 
 import numpy as np
 
 from rtaudio._native import ffi, lib
 from rtaudio.chain import Chain
+from rtaudio.engine.rings import FloatRing
 from rtaudio.errors import RtaudioError
-
-
-def _pow2(n: int) -> int:
-    return 1 << max(0, int(n - 1).bit_length())
-
-
-class FloatRing:
-    """A C ``rtd_float_ring`` of float32 samples in a NumPy array.
-
-    Parameters
-    ----------
-    capacity : int
-        Samples the ring holds (rounded up to a power of two).
-    """
-
-    def __init__(self, capacity: int) -> None:
-        capacity = _pow2(capacity)
-        self.data = np.zeros(capacity, dtype=np.float32)
-        self.cdata = ffi.new("rtd_float_ring *")
-        self.cdata.data = ffi.cast("float *", ffi.from_buffer(self.data))
-        self.cdata.capacity = capacity
-        self._out = np.zeros(capacity, dtype=np.float32)
-        self._cout = ffi.cast("float *", ffi.from_buffer(self._out))
-
-    @property
-    def dropped(self) -> int:
-        """Samples not written because the ring was full."""
-        return int(self.cdata.dropped)
-
-    def available(self) -> int:
-        """Samples ready to read."""
-        return int(lib.rtd_float_ring_available(self.cdata))
-
-    def read(self, max_samples: Optional[int] = None) -> np.ndarray:
-        """Read up to ``max_samples`` samples (a copy)."""
-        limit = len(self._out) if max_samples is None else min(max_samples, len(self._out))
-        n = lib.rtd_float_ring_read(self.cdata, self._cout, limit)
-        return self._out[:n].copy()
-
-    def write(self, cpointer: Any, count: int) -> bool:
-        """Write ``count`` samples from a C ``float *`` (all or nothing)."""
-        return bool(lib.rtd_float_ring_write(self.cdata, cpointer, count))
 
 
 def check_native_chain(chain: Chain) -> None:

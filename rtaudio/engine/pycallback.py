@@ -17,8 +17,7 @@ import numpy as np
 
 from rtaudio._native import ffi, lib
 from rtaudio.chain import Chain
-from rtaudio.engine.monitor import MonitorRing
-from rtaudio.engine.native import FloatRing
+from rtaudio.engine.rings import FloatRing, MonitorRing
 
 
 class PythonCallback:

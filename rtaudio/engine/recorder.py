@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Callable, Optional, Union
 
 from rtaudio.audiofile import atomic_output
-from rtaudio.engine.native import FloatRing
+from rtaudio.engine.rings import FloatRing
 
 RING_SECONDS = 4.0
 

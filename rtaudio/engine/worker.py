@@ -1,7 +1,7 @@
 """``Worker``: a daemon thread that runs a loop until asked to stop.
 
-Used by the monitor's reader, the load generators and the viewer's
-fallback source; the loop polls ``worker.stopping`` (a ``threading.Event``).
+Used by the monitor's reader and the load generators; the loop polls
+``worker.stopping`` (a ``threading.Event``).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Tables of rtaudio's own real FFT (``native/fft.c``, ``kernels/numba/fft.py``).
+"""Tables of rtaudio's own real FFT (``native/kernels/fft.c``, ``kernels/numba/fft.py``).
 
 Built once at prepare time in float64 NumPy arrays that the C and Numba
 kernels read (no allocation in the audio path). See ``native/rtd_fft.h``

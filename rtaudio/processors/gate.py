@@ -1,6 +1,6 @@
 """NoiseGate: hard-threshold gate with hold and exponential gain smoothing.
 
-Maths: specs/effects.md section 1 (MathWorks ``noiseGate`` algorithm).
+Maths: docs/maths/gate.md (MathWorks ``noiseGate`` algorithm).
 Attack and release follow MathWorks' convention: *attack* is the gate
 **closing** (gain towards 0 after the hold), *release* the gate
 **opening** (gain towards 1).
@@ -19,7 +19,7 @@ LN9 = math.log(9.0)
 
 
 def ramp_coefficient(time_ms: float, sample_rate: float) -> float:
-    """``exp(-ln 9 / (fs·T))``: 10 %→90 % in ``time_ms`` (spec 1.3); 0 for T = 0."""
+    """``exp(-ln 9 / (fs·T))``: 10 %→90 % in ``time_ms`` (docs/maths/gate.md §1.3); 0 for T = 0."""
     if time_ms == 0.0:
         return 0.0
     return math.exp(-LN9 / (sample_rate * time_ms / 1000.0))
@@ -51,7 +51,7 @@ class NoiseGate(Processor):
     c_process_symbol = "rtd_gate_process"
     PARAMS = (
         Param("threshold_db", "dB", -10.0, -140.0, 0.0, doc="threshold (dBFS)"),
-        # spec 1.2: MathWorks' convention, and labels that say so
+        # docs/maths/gate.md §1.2: MathWorks' convention, and labels that say so
         Param("attack_ms", "ms", 50.0, 0.0, 4000.0, doc="attack (closing) time, 10-90 %",
               label="attack_ms (closing)"),
         Param("release_ms", "ms", 20.0, 0.0, 4000.0, doc="release (opening) time, 10-90 %",
@@ -69,7 +69,7 @@ class NoiseGate(Processor):
 
     @property
     def hold_samples(self) -> int:
-        """Hold time in whole samples, ``round_half_even(hold_ms·fs/1000)`` (spec 1.3)."""
+        """Hold time in whole samples, ``round_half_even(hold_ms·fs/1000)`` (docs/maths/gate.md §1.3)."""
         if self._sample_rate is None:
             raise RuntimeError("hold_samples needs a sample rate: call prepare() first")
         return round(self.hold_ms * self._sample_rate / 1000.0)  # Python rounds half to even
@@ -81,7 +81,7 @@ class NoiseGate(Processor):
                   10.0 ** (self.threshold_db / 20.0),
                   float(self.hold_samples))
         # A shorter hold needs no re-clamp of the counter: step 3 saturates
-        # it at hold_samples + 1 on the next sample (spec 1.5).
+        # it at hold_samples + 1 on the next sample (docs/maths/gate.md §1.5).
         for index, value in enumerate(values):
             lib.rtd_param_store(self._cparams, index, value)
 

@@ -1,6 +1,6 @@
 """LowPass: the paper's one-pole low-pass ``y[n] = a·x[n] + (1 − a)·y[n−1]``.
 
-Maths: specs/effects.md section 2. ``cutoff_hz`` maps to ``a`` with the
+Maths: docs/maths/lowpass.md. ``cutoff_hz`` maps to ``a`` with the
 exact −3 dB formula of 2.3; the paper's raw coefficient is available as
 ``alpha``. Setting one defines the other.
 """
@@ -19,7 +19,7 @@ A_AT_NYQUIST = 2.0 * math.sqrt(2.0) - 2.0  # limit of eq. 2.3 as w -> pi
 
 
 def cutoff_to_alpha(cutoff_hz: float, sample_rate: float) -> float:
-    """Coefficient ``a`` whose −3 dB point is ``cutoff_hz`` (spec 2.3).
+    """Coefficient ``a`` whose −3 dB point is ``cutoff_hz`` (docs/maths/lowpass.md §2.3).
 
     ``a = 2q / (q + sqrt(q² + 2q))`` with ``q = 2·sin²(w/2)``,
     ``w = 2π·cutoff_hz/fs``; this form has no cancellation at small ``w``.
@@ -31,7 +31,7 @@ def cutoff_to_alpha(cutoff_hz: float, sample_rate: float) -> float:
 
 def alpha_to_cutoff(alpha: float, sample_rate: float) -> float:
     """Inverse of :func:`cutoff_to_alpha`; ``inf`` when the response never
-    falls by 3 dB below Nyquist (``a > 2√2 − 2``), spec 2.3."""
+    falls by 3 dB below Nyquist (``a > 2√2 − 2``), docs/maths/lowpass.md §2.3."""
     q = alpha * alpha / (2.0 * (1.0 - alpha)) if alpha < 1.0 else math.inf
     if q > 2.0:
         return math.inf
@@ -54,7 +54,7 @@ class LowPass(Processor):
     Notes
     -----
     The coefficient ``a`` is smoothed per sample (10 ms) when either
-    parameter changes while streaming (spec 0.4).
+    parameter changes while streaming (docs/maths/conventions.md §0.4).
     """
 
     chain_name = "lowpass"

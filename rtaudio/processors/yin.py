@@ -1,12 +1,12 @@
 """YinTracker: streaming YIN pitch tracker equal to ``librosa.yin(center=False)``.
 
-Maths: specs/effects.md section 5. Audio passes through unchanged; for
+Maths: docs/maths/yin.md. Audio passes through unchanged; for
 every completed frame and channel one result ``(channel, frame, time_s,
 f0_hz, confidence, voiced)`` goes to a preallocated lock-free ring
-(:class:`~rtaudio.processors.yin_ring.PitchResultRing`) that readers poll
+(:class:`~rtaudio.engine.rings.PitchResultRing`) that readers poll
 with :meth:`YinTracker.read_results`.
 
-Method (spec 5.3.1 allows any exact method; ``native/yin.c`` has the
+Method (docs/maths/yin.md §5.3.1 allows any exact method; ``native/kernels/yin.c`` has the
 details). Block path, used when a power-of-two block length ``L`` divides
 both N and the hop (:func:`yin_block_plan`; e.g. L = 256 for N = 2048,
 hop = 512): each block's spectrum ``rfft(block, 2L)`` is computed once and
@@ -16,7 +16,7 @@ length ``2L`` give ``r[0..p_max]``. Whole-frame path, for any other
 parameters: one zero-padded real FFT of length ``n_fft`` = the smallest
 power of two ≥ 2N − 1 per frame (librosa uses scipy's next fast length,
 which gives the same values up to rounding). The C backend carries its own
-radix-2 real FFT (``native/fft.c``), the Numba backend the same algorithms
+radix-2 real FFT (``native/kernels/fft.c``), the Numba backend the same algorithms
 in Numba (``kernels/numba/fft.py``, same bits as C) and the reference
 backend ``numpy.fft`` on the whole frame. Tables and scratch are allocated
 at prepare time.
@@ -33,7 +33,7 @@ from rtaudio._native import ffi, lib, pointer
 from rtaudio.kernels.fft_tables import fft_length_for_autocorr, make_fft_tables
 from rtaudio.params import Param
 from rtaudio.processor import Processor, validate_sample_rate
-from rtaudio.processors.yin_ring import PitchResultRing
+from rtaudio.engine.rings import PitchResultRing
 
 #: parameters whose change re-allocates the tracker and resets it (5.1)
 STRUCTURAL = ("frame_length", "hop_length", "fmin_hz", "fmax_hz")
@@ -41,7 +41,7 @@ STRUCTURAL = ("frame_length", "hop_length", "fmin_hz", "fmax_hz")
 
 def check_yin_config(frame_length: int, fmin_hz: float, fmax_hz: float,
                      sample_rate: Optional[float], owner: str = "YinTracker") -> None:
-    """librosa's feasibility checks (spec 5.1), as ``ValueError``; the
+    """librosa's feasibility checks (docs/maths/yin.md §5.1), as ``ValueError``; the
     "fewer than two periods" condition is a ``UserWarning``.
 
     Checks that need the sample rate are skipped when it is None.
@@ -68,7 +68,7 @@ def check_yin_config(frame_length: int, fmin_hz: float, fmax_hz: float,
 
 
 def yin_periods(frame_length: int, fmin_hz: float, fmax_hz: float, sample_rate: float) -> tuple[int, int]:
-    """``(p_min, p_max)`` of spec 5.3: ``floor(fs/fmax)``, ``min(ceil(fs/fmin), N − 1)``."""
+    """``(p_min, p_max)`` of docs/maths/yin.md §5.3: ``floor(fs/fmax)``, ``min(ceil(fs/fmin), N − 1)``."""
     p_min = int(math.floor(sample_rate / fmax_hz))
     p_max = min(int(math.ceil(sample_rate / fmin_hz)), frame_length - 1)
     return p_min, p_max
@@ -87,20 +87,15 @@ def _real_fft_cost(n: int) -> float:
 CROSS_SPECTRUM_COST = 3.0
 
 
-def block_half_stride(block_length: int) -> int:
-    """Offset of the imaginary parts in a block spectrum slot (``native/yin.c``)."""
-    return block_length + 8
-
-
 def block_slot_stride(block_length: int) -> int:
-    """Doubles per block spectrum slot (padded off 4 KiB multiples, ``native/yin.c``)."""
+    """Doubles per block spectrum slot (padded off 4 KiB multiples, ``native/kernels/yin.c``)."""
     return 2 * block_length + 32
 
 
 def yin_block_plan(frame_length: int, hop_length: int, p_max: int) -> tuple[int, int]:
     """Block length ``L`` and lag-block count ``D`` of the block path, or ``(0, 0)``.
 
-    The block path (``native/yin.c``) splits each frame into ``B = N/L``
+    The block path (``native/kernels/yin.c``) splits each frame into ``B = N/L``
     blocks whose spectra ``rfft(block, 2L)`` are computed once and shared by
     the ``N/hop`` frames that contain them; per frame it needs
     ``Σ_{d<D} (B − d)`` cross-spectrum products of ``L + 1`` bins (block
@@ -236,7 +231,7 @@ class YinTracker(Processor):
 
         Raises ``ValueError`` for librosa's infeasible settings at this
         sample rate and warns (``UserWarning``) when fewer than two periods
-        of ``fmin_hz`` fit into a frame (spec 5.1).
+        of ``fmin_hz`` fit into a frame (docs/maths/yin.md §5.1).
         """
         rate = validate_sample_rate(sample_rate)
         check_yin_config(self.frame_length, self.fmin_hz, self.fmax_hz, rate, type(self).__name__)
@@ -245,7 +240,7 @@ class YinTracker(Processor):
     # ------------------------------------------------------------- derived
     @property
     def periods(self) -> tuple[int, int]:
-        """``(p_min, p_max)`` in samples (spec 5.3); needs ``prepare``."""
+        """``(p_min, p_max)`` in samples (docs/maths/yin.md §5.3); needs ``prepare``."""
         if self._sample_rate is None:
             raise RuntimeError("periods need a sample rate: call prepare() first")
         return yin_periods(self.frame_length, self.fmin_hz, self.fmax_hz, self._sample_rate)
@@ -299,7 +294,7 @@ class YinTracker(Processor):
         self._frame = np.zeros(N, dtype=np.float64)
         # work: FFT scratch, r, x, (block path: spectra, u_q), then 2·p_max for cmnd
         whole_work = 2 * n_fft + 2 * (p_max + 1) + 2 * p_max
-        n_q = p_max // L + 1 if L else 0               # lag ranges of L (native/yin.c)
+        n_q = p_max // L + 1 if L else 0               # lag ranges of L (native/kernels/yin.c)
         block_work = 4 * L + 2 * (p_max + 1) + D * block_slot_stride(L) + n_q * 2 * L + 2 * p_max
         self._inv_tau = np.zeros(p_max + 1, dtype=np.float64)
         self._inv_tau[1:] = 1.0 / np.arange(1, p_max + 1, dtype=np.float64)

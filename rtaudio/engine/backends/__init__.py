@@ -7,10 +7,26 @@ or the Python callback (``PythonCallback``).
 """
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 BACKEND_NAMES = ("sounddevice", "pyaudio", "virtual")
+#: seconds a stream may take to stop before it is abandoned
+STOP_TIMEOUT_S = 3.0
+
+
+def shut_down_within(shut: Callable[[], None], name: str,
+                     timeout_s: float = STOP_TIMEOUT_S) -> Optional[str]:
+    """Run ``shut`` (stop and close a stream) in a daemon thread and wait at
+    most ``timeout_s``; returns an error message naming device ``name`` if
+    it did not finish (PortAudio wedged), else None."""
+    worker = threading.Thread(target=shut, name="rtaudio-close", daemon=True)
+    worker.start()
+    worker.join(timeout_s)
+    if worker.is_alive():
+        return f"device {name!r} did not stop within {timeout_s:g} s; abandoned it"
+    return None
 
 
 @dataclass

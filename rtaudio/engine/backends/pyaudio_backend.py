@@ -8,15 +8,13 @@ C callback, which PyAudio cannot take: use the sounddevice backend.
 """
 from __future__ import annotations
 
-import threading
 from typing import Optional, Union
 
 import numpy as np
 
-from rtaudio.engine.backends import DeviceChoice
+from rtaudio.engine.backends import DeviceChoice, shut_down_within
 from rtaudio.errors import RtaudioError
 
-STOP_TIMEOUT_S = 3.0
 
 
 class PyAudioBackend:
@@ -159,9 +157,4 @@ class PyAudioStream:
             except Exception:
                 pass
 
-        worker = threading.Thread(target=shut, name="rtaudio-close", daemon=True)
-        worker.start()
-        worker.join(STOP_TIMEOUT_S)
-        if worker.is_alive():
-            return f"device {self.choice.name!r} did not stop within {STOP_TIMEOUT_S:g} s; abandoned it"
-        return None
+        return shut_down_within(shut, self.choice.name)

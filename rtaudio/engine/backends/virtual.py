@@ -58,19 +58,24 @@ class VirtualBackend:
         lost periods are skipped and flagged as an output underflow.
     realtime : bool
         Try to run the clock thread with SCHED_FIFO (like ``jackd -R``).
+    loop : bool
+        Play a file or array input again and again (the demo signal always
+        loops). Without it the device stops after the last input frame, as
+        ``max_callbacks`` would.
     """
 
     name = "virtual"
 
     def __init__(self, input: Union[str, Path, np.ndarray, None] = None, output_seconds: float = 0.0,
                  speed: float = 1.0, max_callbacks: int = 0, buffer_periods: int = 4,
-                 realtime: bool = True) -> None:
+                 realtime: bool = True, loop: bool = True) -> None:
         self.input = input
         self.output_seconds = float(output_seconds)
         self.speed = float(speed)
         self.max_callbacks = int(max_callbacks)
         self.buffer_periods = int(buffer_periods)
         self.realtime = bool(realtime)
+        self.loop = bool(loop)
 
     def _load_input(self, samplerate: float, channels: int) -> tuple[np.ndarray, str]:
         if self.input is None:
@@ -97,7 +102,7 @@ class VirtualBackend:
         return DeviceChoice(name=f"virtual ({label})", samplerate=float(samplerate),
                             blocksize=int(blocksize), channels=int(channels),
                             in_channels=data.shape[1], out_channels=int(channels),
-                            extra={"input": data})
+                            extra={"input": data, "loop": self.loop or self.input is None})
 
     def open(self, choice: DeviceChoice, native=None, pycallback=None) -> "VirtualStream":
         """Prepare a virtual stream (started by ``start``)."""
@@ -130,6 +135,8 @@ class VirtualStream:
         v.samplerate = choice.samplerate
         v.speed = backend.speed
         v.max_callbacks = backend.max_callbacks
+        if not choice.extra["loop"] and not backend.max_callbacks:
+            v.max_callbacks = -(-len(self.input) // bs)  # play the input once
         v.buffer_periods = backend.buffer_periods
         v.realtime = int(backend.realtime)
         self._buffer_periods = max(1, backend.buffer_periods)

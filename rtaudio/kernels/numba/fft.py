@@ -1,4 +1,4 @@
-"""Real FFTs in Numba, mirror of ``native/fft.c``.
+"""Real FFTs in Numba, mirror of ``native/kernels/fft.c``.
 
 Numba's nopython mode cannot call ``numpy.fft``, so this is the same
 radix-2 complex FFT of size ``n/2`` in split form (decimation in
@@ -161,7 +161,7 @@ def autocorr(x, length, n, ct, st, cos_n, sin_n, bitrev, work, out, nlags):
 
 
 # ------------------------------------------------------------------ block path
-# Mirrors of rtd_rfft, rtd_irfft and rtd_conj_product (native/fft.c).
+# Mirrors of rtd_rfft, rtd_irfft and rtd_conj_product (native/kernels/fft.c).
 
 @njit(nogil=True, cache=True, fastmath=False)
 def _forward_packed(x, length, m, ct, st, re, im):

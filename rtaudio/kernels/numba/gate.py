@@ -1,4 +1,4 @@
-"""NoiseGate Numba kernel (specs/effects.md 1.4), mirror of native/gate.c."""
+"""NoiseGate Numba kernel (docs/maths/gate.md §1.4), mirror of native/kernels/gate.c."""
 from __future__ import annotations
 
 import math

@@ -1,4 +1,4 @@
-"""LowPass Numba kernel (specs/effects.md 2.1 + 0.4), mirror of native/lowpass.c."""
+"""LowPass Numba kernel (docs/maths/lowpass.md §2.1 + docs/maths/conventions.md §0.4), mirror of native/kernels/lowpass.c."""
 from __future__ import annotations
 
 import math
@@ -25,11 +25,11 @@ def lowpass_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
         for ch in range(channels):
             x = np.float64(buf[n, ch])
             out_zero = np.float32(1.0)
-            if not math.isfinite(x):  # spec 0.5: state sees 0.0, output is 0.0
+            if not math.isfinite(x):  # docs/maths/conventions.md §0.5: state sees 0.0, output is 0.0
                 x = 0.0
                 out_zero = np.float32(0.0)
                 nonfinite += 1
-            y = fma(one_minus_a, state[ch], a * x)  # eq. 2.1 with one rounding, as native/lowpass.c
+            y = fma(one_minus_a, state[ch], a * x)  # eq. 2.1 with one rounding, as native/kernels/lowpass.c
             buf[n, ch] = np.float32(y) * out_zero
             state[ch] = flush(y)
     smooth[0] = a

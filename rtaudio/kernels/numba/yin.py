@@ -1,12 +1,12 @@
-"""YinTracker Numba kernel (specs/effects.md 5.2-5.3), mirror of native/yin.c.
+"""YinTracker Numba kernel (docs/maths/yin.md §5.2–5.3), mirror of native/kernels/yin.c.
 
 Same state arrays and operation order as the C kernel, both paths: the
 block path (``config[5] = L > 0``: per-block spectra shared by the frames
 that contain them, cross-spectra of block pairs) and the whole-frame path
-(one FFT of length ``n_fft`` per frame); see ``native/yin.c``. The FFTs
+(one FFT of length ``n_fft`` per frame); see ``native/kernels/yin.c``. The FFTs
 are ``rtaudio.kernels.numba.fft`` (Numba cannot call numpy.fft). Results
 are written into the ring columns from ``head`` on; the caller publishes
-the new head with the C release store afterwards (``rtd_yin_ring_publish``).
+the new head with the C release store afterwards (``rtd_ring_publish``).
 """
 from __future__ import annotations
 
@@ -22,18 +22,18 @@ TINY = np.finfo(np.float64).tiny  # smallest positive normal float64 (5.3.4)
 
 @njit(nogil=True, cache=True, fastmath=False)
 def _half_stride(L):
-    return L + 8          # im offset in a spectrum slot (native/yin.c)
+    return L + 8          # im offset in a spectrum slot (native/kernels/yin.c)
 
 
 @njit(nogil=True, cache=True, fastmath=False)
 def _slot_stride(L):
-    return 2 * L + 32     # doubles per spectrum slot (native/yin.c)
+    return 2 * L + 32     # doubles per spectrum slot (native/kernels/yin.c)
 
 
 @njit(nogil=True, cache=True, fastmath=False)
 def prefix_sum4(v, out, n):
     """``out[i] = Σ_{k≤i} v[k]`` as 4 interleaved segment chains plus offsets
-    (mirror of ``prefix_sum4`` in native/yin.c; ``out`` may be ``v``)."""
+    (mirror of ``prefix_sum4`` in native/kernels/yin.c; ``out`` may be ``v``)."""
     seg = (n + 3) // 4
     a0 = 0.0
     a1 = 0.0

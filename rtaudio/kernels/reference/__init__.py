@@ -1,1 +1,1 @@
-"""float64 reference kernels: plain Python transcriptions of specs/effects.md."""
+"""float64 reference kernels: plain Python transcriptions of docs/maths/."""

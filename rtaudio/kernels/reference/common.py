@@ -1,4 +1,4 @@
-"""Helpers shared by the reference kernels (spec 0.4 smoother, 0.6 flush)."""
+"""Helpers shared by the reference kernels (smoother: docs/maths/conventions.md §0.4; flush: docs/maths/conventions.md §0.6)."""
 from __future__ import annotations
 
 import math

@@ -1,4 +1,4 @@
-"""NoiseGate float64 reference: specs/effects.md 1.4, line by line."""
+"""NoiseGate float64 reference: docs/maths/gate.md §1.4, line by line."""
 from __future__ import annotations
 
 import numpy as np

@@ -1,6 +1,6 @@
-"""Polyphase up/down filters, float64 reference (specs/effects.md 3.5).
+"""Polyphase up/down filters, float64 reference (docs/maths/ringmod.md §3.5).
 
-Direct transcription of the spec, deliberately *not* the transposed
+Direct transcription of the maths page, deliberately *not* the transposed
 structure of the C/Numba kernels, so tests check that the two agree:
 
 ``interp(taps, factor, hist, x) -> list``

@@ -1,4 +1,4 @@
-"""YinTracker float64 reference (specs/effects.md 5.2-5.3), line by line.
+"""YinTracker float64 reference (docs/maths/yin.md §5.2–5.3), line by line.
 
 Uses ``numpy.fft.rfft``/``irfft`` for the autocorrelation (5.3.1) and
 plain NumPy/Python for the rest. Same state arrays as the C and Numba
@@ -16,7 +16,7 @@ TINY = np.finfo(np.float64).tiny  # 5.3.4: smallest positive normal float64
 
 def yin_frame(y: np.ndarray, sample_rate: float, p_min: int, p_max: int, n_fft: int,
               trough_threshold: float, silence_db: float) -> tuple[float, float, bool, int]:
-    """One frame of spec 5.3. Returns ``(f0_hz, confidence, voiced, i)``."""
+    """One frame of docs/maths/yin.md §5.3. Returns ``(f0_hz, confidence, voiced, i)``."""
     y = np.asarray(y, dtype=np.float64)
     N = len(y)
     # 5.3.1 autocorrelation via FFT (any n_fft >= 2N - 1)
