@@ -25,7 +25,7 @@ def test_every_parameter_has_a_control_and_sliders_reach_the_effect(qtbot):
     tone = (0.3 * np.sin(2 * np.pi * 440.0 * t)).astype(np.float32)[:, None]
     window = create_window(parse_chain_string(CHAIN), virtual=True, mode="native", samplerate=RATE,
                            blocksize=256, channels=1, virtual_input=tone,
-                           settings=SpectrogramSettings(n_fft=2048, overlap=0.75))
+                           settings=SpectrogramSettings.from_overlap(n_fft=2048, overlap=0.75))
     qtbot.addWidget(window)
     window.show()
     try:
