@@ -8,7 +8,6 @@ with the 56-sample filter latency.
 """
 from __future__ import annotations
 
-import functools
 import math
 
 import numpy as np
@@ -76,7 +75,7 @@ def _scratch(sample_rate: float, max_block: int, params: dict) -> int:
 # up / shaped: the L high-rate values of one sample; dc: [x1, y1] of the DC blocker;
 # misc (row 0): [valid, drive_db, g, output_db, og]
 STATE = {"hist": HIST, "acc": HIST, "up": _scratch, "shaped": _scratch, "dc": 2, "misc": 5}
-LATENCY_SAMPLES = functools.partial(latency_of)
+LATENCY_SAMPLES = latency_of
 
 
 @njit(nogil=True, cache=True, fastmath=False, error_model="numpy", inline="always")

@@ -7,7 +7,6 @@ gain before it is output. Stereo-linked.
 """
 from __future__ import annotations
 
-import functools
 import math
 
 from rtaudio.effects.api import effect
@@ -44,8 +43,7 @@ def _line(sample_rate: float, max_block: int, params: dict) -> int:
 # line: L delayed pre-gained samples per channel; row 0 of the others:
 # minq_val/minq_t = monotonic deque of the sliding minimum, box = moving-average ring, misc (above)
 STATE = {"line": _line, "minq_val": _window, "minq_t": _window, "box": _window, "misc": 14}
-# a partial, not the bare function: a function stored on the generated class would be bound as a method
-LATENCY_SAMPLES = functools.partial(lookahead_samples)
+LATENCY_SAMPLES = lookahead_samples
 
 
 def limiter_kernel(block, params, state, sample_rate):
