@@ -122,3 +122,40 @@ def test_import_rtaudio_compiles_no_everyday_effect_until_used():
             "assert 'rtaudio.processors.drive' not in sys.modules\n"
             "assert rtaudio.Drive.chain_name == 'drive'\n")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=300)
+
+
+def test_cli_render_and_preset_use_the_everyday_effects(tmp_path, capsys):
+    """`rtaudio render` with a chain string and with a TOML preset of everyday effects gives the
+    offline chain's bits, shifted back by the chain's latency (limiter 240 + drive 56 samples);
+    a bad value is one line, exit 1."""
+    import soundfile as sf
+
+    from _cli import run_cli
+    text = "biquad(type=highpass, freq_hz=80) > compressor(threshold_db=-30) > delay(time_ms=30) > limiter"
+    src = tmp_path / "in.wav"
+    x = bursts(24000, 2, seed=2)
+    sf.write(src, x, RATE, subtype="FLOAT")
+    out = tmp_path / "out.wav"
+    code, stdout, _ = run_cli(["render", str(src), str(out), "--chain", text], capsys)
+    assert code == 0 and "wrote" in stdout
+    y, _ = sf.read(out, dtype="float32", always_2d=True)
+    chain = parse_chain_string(text)
+    chain.prepare(RATE, 2, 64)
+    lat = chain.latency_samples
+    assert lat == 240
+
+    def shifted(offline, lat):
+        padded = np.concatenate([x, np.zeros((lat, 2), np.float32)])
+        return offline(padded, RATE)[lat:]
+    assert np.array_equal(y, shifted(parse_chain_string(text), lat))
+    preset = tmp_path / "fx.toml"
+    preset.write_text('[[processor]]\ntype = "reverb"\nroom_size = 0.3\n\n'
+                      '[[processor]]\ntype = "drive"\nshape = "asym"\noversampling = 4\n')
+    out2 = tmp_path / "out2.wav"
+    code, _, _ = run_cli(["render", str(src), str(out2), "--preset", str(preset)], capsys)
+    assert code == 0
+    z, _ = sf.read(out2, dtype="float32", always_2d=True)
+    assert np.array_equal(z, shifted(load_preset(preset), 56))
+    code, _, err = run_cli(["render", str(src), str(tmp_path / "bad.wav"), "--chain", "reverb(room_size=2)"],
+                           capsys)
+    assert code == 1 and "room_size" in err and "Traceback" not in err
