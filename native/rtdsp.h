@@ -219,7 +219,7 @@ void rtd_yin_analyse(rtd_yin *self, const double *frame, double *out);
 /* ---- User effects (rtaudio.effect / rtaudio.c_effect) --------------- */
 
 /* What a user kernel sees; the same struct as rtaudio/effects/include/
- * rtaudio_effect.h (the documented C header; docs/effects-api.md §ABI). */
+ * rtaudio_effect.h (the documented C header; docs/effects-api.md §7). */
 typedef struct rtd_effect_block {
     const double *params;
     double *state;

@@ -43,7 +43,7 @@ class Param:
         reach a new value through the 10 ms one-pole smoother, per sample;
         False for a value that jumps at the next block (steps, modes, and
         structural parameters that size the state). See
-        docs/effects-api.md §Parameters.
+        docs/effects-api.md §3.
     """
 
     name: str

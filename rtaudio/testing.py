@@ -1,7 +1,7 @@
 """Checks for processors, for users' own test suites: ``check_processor``.
 
 ``check_processor(proc)`` runs the properties every rtaudio processor must
-have (docs/effects-api.md §Testing your effect) and returns a report; it
+have (docs/effects-api.md §11) and returns a report; it
 raises ``ProcessorCheckError`` with a readable list of what failed::
 
     from rtaudio.testing import check_processor

@@ -14,7 +14,6 @@ pytest.importorskip("pyqtgraph")
 
 from rtaudio import Chain, YinTracker  # noqa: E402
 from rtaudio._native import lib  # noqa: E402
-from rtaudio.gui.analysis import SpectrogramSettings  # noqa: E402
 from rtaudio.gui.app import create_window  # noqa: E402
 
 from _examples import example  # noqa: E402
@@ -29,8 +28,7 @@ def test_user_effect_sliders_drive_the_native_chain(qtbot):
     t = np.arange(int(2 * RATE)) / RATE
     window = create_window(Chain([tremolo, echo, YinTracker()]), virtual=True, mode="native", samplerate=RATE,
                            blocksize=256, channels=1,
-                           virtual_input=(0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[:, None],
-                           settings=SpectrogramSettings(n_fft=2048, overlap=0.75))
+                           virtual_input=(0.5 * np.sin(2 * np.pi * 440 * t)).astype(np.float32)[:, None])
     qtbot.addWidget(window)
     try:
         window.show()

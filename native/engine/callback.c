@@ -71,7 +71,7 @@ static uint32_t load_input(const rtd_engine *e, const float *in, float *work, in
 
 /* Whatever the kernels wrote (user kernels included), no NaN/Inf reaches
  * the device, the taps or the recorder: non-finite samples become 0.0 and
- * are counted with the input's (docs/effects-api.md §Safety nets). */
+ * are counted with the input's (docs/effects-api.md §10). */
 static uint32_t sanitise_output(float *work, int count)
 {
     uint32_t nonfinite = 0;

@@ -1,5 +1,5 @@
 /* user_effect.c: the shim in front of a user kernel (rtaudio.effect,
- * rtaudio.c_effect); docs/effects-api.md §"What the shim does".
+ * rtaudio.c_effect); docs/effects-api.md §5.
  *
  * Per call, in the audio thread and without Python:
  *   1. non-finite input samples become 0.0 (counted), so the user's state

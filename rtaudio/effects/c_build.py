@@ -5,7 +5,7 @@ The source gets a prelude (``#include <rtaudio_effect.h>``, one
 ``#line 1`` directive, so compiler messages give the line in the user's
 own file. The build is cached under ``cache_dir()/c/`` by a hash of the
 source, the header, the prelude and the compiler flags
-(docs/effects-api.md §Caching).
+(docs/effects-api.md §8).
 """
 from __future__ import annotations
 

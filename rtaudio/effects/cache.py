@@ -1,4 +1,4 @@
-"""Where compiled user effects are kept between runs (docs/effects-api.md §Caching)."""
+"""Where compiled user effects are kept between runs (docs/effects-api.md §8)."""
 from __future__ import annotations
 
 import hashlib

@@ -4,11 +4,11 @@ The user's function ``kernel(block, params, state, sample_rate)`` is wrapped
 in generated Python source that turns the shim's raw pointers into NumPy
 views (``numba.carray``) and namedtuples of per-sample parameter arrays and
 state arrays; the wrapper is compiled with ``numba.cfunc`` in nopython mode
-(docs/effects-api.md §ABI). The generated module lives in the on-disk cache,
+(docs/effects-api.md §7). The generated module lives in the on-disk cache,
 named by a hash of everything that determines the machine code (the user's
 whole source file, the declaration, Numba's version), and is compiled with
 ``cache=True``: a second start of the same program loads the machine code
-instead of compiling it (docs/effects-api.md §Caching).
+instead of compiling it (docs/effects-api.md §8).
 """
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """The declaration of a user effect: parameters, state fields, latency.
 
 Shared by the Numba (``rtaudio.effect``) and C (``rtaudio.c_effect``)
-front ends; docs/effects-api.md §Declaring an effect.
+front ends; docs/effects-api.md §2.
 """
 from __future__ import annotations
 

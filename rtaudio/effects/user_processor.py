@@ -5,7 +5,7 @@ All user effects share one C process function, ``rtd_user_effect_process``
 targets, smooths them, sanitises input and output and calls the user's
 compiled kernel through a function pointer. So offline calls, streaming,
 python mode and native mode all run the same code
-(docs/effects-api.md §What the shim does).
+(docs/effects-api.md §5).
 """
 from __future__ import annotations
 
