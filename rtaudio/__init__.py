@@ -32,3 +32,13 @@ __all__ = [
     "Engine",
     "Param", "effect", "c_effect",
 ]
+
+# everyday effects (docs/maths/everyday-effects.md): compiled on first use
+__all__ += ["Gain", "Pan", "Biquad", "Eq", "Delay", "Compressor", "Limiter", "Drive", "Reverb"]
+
+
+def __getattr__(name: str):
+    from rtaudio import processors
+    if name in processors.__all__:
+        return getattr(processors, name)
+    raise AttributeError(f"module 'rtaudio' has no attribute {name!r}")

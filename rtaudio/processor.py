@@ -551,5 +551,8 @@ def processor_class(name: str) -> type[Processor]:
     try:
         return Processor._registry[name]
     except KeyError:
-        known = ", ".join(sorted(Processor._registry))
+        from rtaudio.processors import EVERYDAY_EFFECTS, load_everyday_effect
+        if name in EVERYDAY_EFFECTS:  # compiled on first use (docs/maths/everyday-effects.md)
+            return load_everyday_effect(name)
+        known = ", ".join(sorted(set(Processor._registry) | set(EVERYDAY_EFFECTS)))
         raise KeyError(f"unknown processor {name!r}; known processors: {known}") from None

@@ -150,7 +150,7 @@ def test_chain_string_parsing():
     ("", "empty"),
     ("gate(threshold_db=-40", "ends early"),
     ("gate threshold_db=-40", "expected '>'"),
-    ("reverb(size=3)", "unknown processor 'reverb'"),
+    ("wahwah(size=3)", "unknown processor 'wahwah'"),
     ("gate(cutoff_hz=3)", "unknown parameter"),
     ("gate(threshold_db=10)", "out of range"),
     ("gate(threshold_db=__import__)", "not a real number"),

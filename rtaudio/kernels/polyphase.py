@@ -68,11 +68,12 @@ def _check_factor(factor: int) -> int:
     return int(factor)
 
 
-def design_prototype(factor: int) -> np.ndarray:
-    """The prototype low-pass ``firwin(56·L + 1, 1/L, window=('kaiser', 8.0))``.
+def design_prototype(factor: int, band: float = 1.0) -> np.ndarray:
+    """The prototype low-pass ``firwin(56·L + 1, band/L, window=('kaiser', 8.0))``.
 
     Windowed-sinc design, identical to SciPy's ``firwin`` with
-    ``scale=True`` (unit gain at DC): ``h[n] = w[n]·(1/L)·sinc((n − M)/L)``
+    ``scale=True`` (unit gain at DC): ``h[n] = w[n]·(b/L)·sinc(b·(n − M)/L)``
+    (``b`` = ``band``)
     with ``M = 28·L`` and ``w`` the symmetric Kaiser window (β = 8),
     then ``h /= Σ h``.
 
@@ -80,6 +81,11 @@ def design_prototype(factor: int) -> np.ndarray:
     ----------
     factor : int
         Oversampling factor ``L`` in [1, 128].
+    band : float
+        −6 dB point as a fraction of the base-rate Nyquist frequency
+        (1.0, the default, is the design the ring modulator and the VCF
+        use; the drive effect uses a lower one so that its harmonics just above Nyquist are stopped
+        too, docs/maths/everyday-effects.md §8.2).
 
     Returns
     -------
@@ -87,8 +93,10 @@ def design_prototype(factor: int) -> np.ndarray:
         float64, ``56·L + 1`` taps, symmetric, ``sum == 1``.
     """
     factor = _check_factor(factor)
+    if not 0.0 < band <= 1.0:
+        raise ValueError(f"band = {band!r} must be in (0, 1]")
     numtaps = SPAN * factor + 1
-    cutoff = 1.0 / factor
+    cutoff = band / factor
     m = np.arange(numtaps, dtype=np.float64) - (numtaps - 1) / 2.0
     h = cutoff * np.sinc(cutoff * m)
     h *= np.kaiser(numtaps, KAISER_BETA)
@@ -96,10 +104,10 @@ def design_prototype(factor: int) -> np.ndarray:
     return h
 
 
-def interp_table(factor: int) -> np.ndarray:
+def interp_table(factor: int, band: float = 1.0) -> np.ndarray:
     """Interpolation taps ``c[i, j] = L·h[i·L + j]``, shape ``(57, L)``, C order."""
     factor = _check_factor(factor)
-    h = design_prototype(factor)
+    h = design_prototype(factor, band)
     gained = float(factor) * h
     table = np.zeros((SPAN + 1, factor), dtype=np.float64)
     for i in range(SPAN + 1):
@@ -110,10 +118,10 @@ def interp_table(factor: int) -> np.ndarray:
     return table
 
 
-def decim_table(factor: int) -> np.ndarray:
+def decim_table(factor: int, band: float = 1.0) -> np.ndarray:
     """Decimation taps for the transposed form, shape ``(L, 57)``, C order."""
     factor = _check_factor(factor)
-    h = design_prototype(factor)
+    h = design_prototype(factor, band)
     table = np.zeros((factor, SPAN + 1), dtype=np.float64)
     for i in range(SPAN + 1):
         table[0, i] = h[i * factor]
