@@ -334,3 +334,17 @@ typedef struct {
  * callback returns non-zero; returns the number of callbacks made. */
 uint64_t rtd_virtual_run(rtd_virtual *device);
 void rtd_virtual_request_stop(rtd_virtual *device);
+
+/* ---- offline analysis: sliding-window median (native/kernels/median.c) */
+
+/* Median filter along one axis of a strided array (scipy.ndimage
+ * median_filter with mode="reflect", window `size`, rank size/2, origin 0;
+ * docs/maths/features.md §2).  Line l, element j is x[l*line_stride +
+ * j*elem_stride] (strides in elements; `out` uses the same strides).
+ * `scratch` holds at least n + 2*size - 1 elements.  No allocation. */
+void rtd_median_filter_f32(const float *x, float *out, int64_t n_lines, int64_t n,
+                           int64_t line_stride, int64_t elem_stride, int64_t size,
+                           float *scratch);
+void rtd_median_filter_f64(const double *x, double *out, int64_t n_lines, int64_t n,
+                           int64_t line_stride, int64_t elem_stride, int64_t size,
+                           double *scratch);
