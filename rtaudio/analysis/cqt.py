@@ -131,7 +131,7 @@ def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo:
     flat = y.reshape(-1, y.shape[-1])
     out = np.empty((flat.shape[0], basis.shape[0], n_frames), dtype=out_dtype)
     fft_dtype = np.float32 if y.dtype == np.float32 else np.float64
-    window = np.ones(n_fft)
+    window = None  # rectangular
     basis_t = np.ascontiguousarray(basis.T)
     for ch in range(flat.shape[0]):
         padded = np.pad(flat[ch], n_fft // 2)
@@ -265,15 +265,26 @@ def _parabolic_shift(S: np.ndarray) -> np.ndarray:
 def piptrack(S: np.ndarray, sr: float, n_fft: int, fmin: float = 150.0, fmax: float = 4000.0,
              threshold: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
     """librosa ``piptrack(S=S, ...)`` (magnitude ``S``): instantaneous
-    frequencies and magnitudes of spectral peaks; only the bins in
-    ``[fmin, fmax)`` are examined (docs/maths/features.md §4)."""
-    fmax = min(fmax, sr / 2)
-    freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
-    band = np.flatnonzero((fmin <= freqs) & (freqs < fmax))
+    frequencies and magnitudes of spectral peaks, zero elsewhere
+    (docs/maths/features.md §4)."""
     pitches = np.zeros_like(S)
     mags = np.zeros_like(S)
+    index, peak_pitches, peak_mags = _peaks(S, sr, n_fft, fmin, fmax, threshold)
+    pitches[index] = peak_pitches
+    mags[index] = peak_mags
+    return pitches, mags
+
+
+def _peaks(S: np.ndarray, sr: float, n_fft: int, fmin: float, fmax: float,
+           threshold: float) -> tuple[tuple, np.ndarray, np.ndarray]:
+    """The peaks of :func:`piptrack` only: (index into S, pitches, mags);
+    only the bins in ``[fmin, fmax)`` and their neighbours are examined."""
+    fmax = min(fmax, sr / 2)
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
+    band = np.flatnonzero((max(fmin, 0.0) <= freqs) & (freqs < fmax))
     if len(band) == 0:
-        return pitches, mags
+        empty = np.zeros(0, dtype=S.dtype)
+        return tuple(np.zeros(0, dtype=np.intp) for _ in range(S.ndim)), empty, empty
     k0, k1 = int(band[0]), int(band[-1]) + 1
     # a neighbourhood of one extra bin each side gives the same local values
     lo, hi = max(k0 - 1, 0), min(k1 + 1, S.shape[-2])
@@ -283,19 +294,22 @@ def piptrack(S: np.ndarray, sr: float, n_fft: int, fmin: float = 150.0, fmax: fl
     g_off = lo - max(lo - 1, 0)
     avg = grad[..., g_off:g_off + (hi - lo), :]
     shift_full = _parabolic_shift(S[..., max(lo - 1, 0):min(hi + 1, S.shape[-2]), :])
-    shift_full[..., 0, :] = 0 if lo - 1 < 0 else shift_full[..., 0, :]
     shift = shift_full[..., g_off:g_off + (hi - lo), :]
     if lo == 0:
         shift[..., 0, :] = 0
     if hi == S.shape[-2]:
         shift[..., -1, :] = 0
-    gated = sub * (sub > ref)
-    # librosa.util.localmax with edge padding along bins
-    padded = np.concatenate([gated[..., :1, :], gated, gated[..., -1:, :]], axis=-2) \
-        if (lo == 0 or hi == S.shape[-2]) else None
-    full_gated = S * (S > ref)
-    left = full_gated[..., lo - 1:hi - 1, :] if lo > 0 else padded[..., :-2, :]
-    right = full_gated[..., lo + 1:hi + 1, :] if hi < S.shape[-2] else padded[..., 2:, :]
+    # librosa.util.localmax (edge padding) of the gated magnitudes, on
+    # the band plus one neighbour each side
+    e_lo, e_hi = max(lo - 1, 0), min(hi + 1, S.shape[-2])
+    near = S[..., e_lo:e_hi, :]
+    near = near * (near > ref)
+    if lo == 0:
+        near = np.concatenate([near[..., :1, :], near], axis=-2)
+    if hi == S.shape[-2]:
+        near = np.concatenate([near, near[..., -1:, :]], axis=-2)
+    gated = near[..., 1:-1, :]
+    left, right = near[..., :-2, :], near[..., 2:, :]
     peak = (gated > left) & (gated >= right)
     inband = np.zeros(hi - lo, dtype=bool)
     inband[k0 - lo:k1 - lo] = True
@@ -304,9 +318,10 @@ def piptrack(S: np.ndarray, sr: float, n_fft: int, fmin: float = 150.0, fmax: fl
     bins = idx[-2] + lo
     dskew = 0.5 * avg * shift
     full_idx = (*idx[:-2], bins, idx[-1])
-    pitches[full_idx] = (bins + shift[idx]) * float(sr) / n_fft
-    mags[full_idx] = sub[idx] + dskew[idx]
-    return pitches, mags
+    # the same float operations as librosa: float64 pitch rounded to S's dtype
+    peak_pitches = ((bins + shift[idx]) * float(sr) / n_fft).astype(S.dtype)
+    peak_mags = sub[idx] + dskew[idx]
+    return full_idx, peak_pitches, peak_mags
 
 
 def estimate_tuning(*, y: Optional[np.ndarray] = None, sr: float = 22050, S: Optional[np.ndarray] = None,
@@ -344,11 +359,14 @@ def estimate_tuning(*, y: Optional[np.ndarray] = None, sr: float = 22050, S: Opt
         if y is None:
             raise ValueError("estimate_tuning needs y or S")
         from rtaudio.analysis.stft import stft
-        S = np.abs(stft(as_audio(y), n_fft=n_fft, hop_length=n_fft // 4))
+        y = as_audio(y)
+        # float32 transforms for float32 audio (the estimate is a histogram
+        # mode; docs/maths/features.md §4)
+        S = np.abs(stft(y, n_fft=n_fft, hop_length=n_fft // 4, fft_dtype=y.dtype.type))
     else:
         S = np.asarray(S)
         n_fft = 2 * (S.shape[-2] - 1)
-    pitch, mag = piptrack(S, float(sr), n_fft)
+    _, pitch, mag = _peaks(S, float(sr), n_fft, 150.0, 4000.0, 0.1)
     pitch_mask = pitch > 0
     threshold = np.median(mag[pitch_mask]) if pitch_mask.any() else 0.0
     frequencies = pitch[(mag >= threshold) & pitch_mask]

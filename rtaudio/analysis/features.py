@@ -25,7 +25,7 @@ from typing import Any, Optional, Sequence, Union
 import numpy as np
 
 from rtaudio.analysis import cqt as _cqt
-from rtaudio.analysis.median import median_filter_axis
+from rtaudio.analysis.median import apply_mask, median_filter_axis, softmask
 from rtaudio.analysis.stft import as_audio, check_positive_int, istft, stft
 
 __all__ = ["chroma_cqt", "chroma_stft", "cqt", "estimate_tuning", "fingerprint", "hpss",
@@ -43,31 +43,6 @@ def _pair(name: str, value: Any) -> tuple[Any, Any]:
             raise ValueError(f"{name} must be a number or a (harmonic, percussive) pair, got {value!r}")
         return value[0], value[1]
     return value, value
-
-
-def _softmask(X: np.ndarray, X_ref: np.ndarray, power: float, split_zeros: bool) -> np.ndarray:
-    """``librosa.util.softmask``: ``X^p / (X^p + X_ref^p)`` after scaling both
-    by ``max(X, X_ref)``; 0.5 (split) or 0 where both are below the smallest
-    normal float (docs/maths/features.md §2)."""
-    dtype = X.dtype
-    Z = np.maximum(X, X_ref)
-    bad = Z < np.finfo(dtype).tiny
-    Z[bad] = 1
-    if np.isfinite(power):
-        mask = X / Z
-        ref = X_ref / Z
-        if power == 2.0:
-            mask *= mask
-            ref *= ref
-        elif power != 1.0:
-            mask **= power
-            ref **= power
-        ref += mask
-        ref[bad] = 1
-        mask /= ref
-        mask[bad] = 0.5 if split_zeros else 0.0
-        return mask
-    return X > X_ref
 
 
 def hpss_spectrogram(S: np.ndarray, *, kernel_size: Pair = 31, power: float = 2.0,
@@ -122,33 +97,27 @@ def hpss_spectrogram(S: np.ndarray, *, kernel_size: Pair = 31, power: float = 2.
             raise ValueError("a real S must be a non-negative magnitude spectrogram")
         mag = S
         phase = 1
-    flat = mag.reshape(-1, *mag.shape[-2:])
-    harm = np.empty_like(flat)
-    perc = np.empty_like(flat)
-    for ch in range(flat.shape[0]):
-        harm[ch] = median_filter_axis(flat[ch], win_harm, 1, backend=backend)
-        perc[ch] = median_filter_axis(flat[ch], win_perc, 0, backend=backend)
-    harm = harm.reshape(mag.shape)
-    perc = perc.reshape(mag.shape)
+    if mag.ndim == 2:
+        harm = median_filter_axis(mag, win_harm, 1, backend=backend)
+        perc = median_filter_axis(mag, win_perc, 0, backend=backend)
+    else:
+        harm = np.empty_like(mag)
+        perc = np.empty_like(mag)
+        for index in np.ndindex(*mag.shape[:-2]):
+            harm[index] = median_filter_axis(mag[index], win_harm, 1, backend=backend)
+            perc[index] = median_filter_axis(mag[index], win_perc, 0, backend=backend)
     split_zeros = margin_harm == 1 and margin_perc == 1
-    mask_harm = _softmask(harm, perc * margin_harm if margin_harm != 1 else perc.copy(), power, split_zeros)
-    mask_perc = _softmask(perc, harm * margin_perc if margin_perc != 1 else harm.copy(), power, split_zeros)
+    if np.isfinite(power):
+        mask_harm = softmask(harm, perc, margin_harm, power, split_zeros, backend=backend)
+        mask_perc = softmask(perc, harm, margin_perc, power, split_zeros, backend=backend)
+    else:  # hard masks
+        mask_harm = harm > perc * margin_harm
+        mask_perc = perc > harm * margin_perc
     if mask:
         return mask_harm, mask_perc
     if phase is None:
-        return _apply_mask(S, mag, mask_harm), _apply_mask(S, mag, mask_perc)
+        return apply_mask(S, mask_harm), apply_mask(S, mask_perc)
     return S * mask_harm, S * mask_perc
-
-
-def _apply_mask(S: np.ndarray, mag: np.ndarray, mask: np.ndarray) -> np.ndarray:
-    """``(|S| mask) * phase(S)``, librosa's order of operations: the unit
-    phase is ``S / |S|`` (1 where ``|S| = 0``)."""
-    zeros = mag == 0
-    denom = mag + zeros
-    phase = np.empty_like(S)
-    phase.real = S.real / denom + zeros
-    phase.imag = S.imag / denom
-    return (mag * mask) * phase
 
 
 def hpss(y: np.ndarray, *, kernel_size: Pair = 31, power: float = 2.0, mask: bool = False,
@@ -175,8 +144,12 @@ def hpss(y: np.ndarray, *, kernel_size: Pair = 31, power: float = 2.0, mask: boo
         Harmonic and percussive signals, same shape and dtype as ``y``.
     """
     y = as_audio(y)
+    # float32 transforms for float32 audio: the components stay within 1e-6
+    # of librosa's; masks of near-silent bins are sensitive to rounding, so
+    # mask=True keeps librosa's float64 transforms (docs/maths/features.md §2)
+    fft_dtype = np.float64 if mask else y.dtype.type
     D = stft(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-             center=center, pad_mode=pad_mode)
+             center=center, pad_mode=pad_mode, fft_dtype=fft_dtype)
     _check_kernel_fits(D, kernel_size)
     H, P = hpss_spectrogram(D, kernel_size=kernel_size, power=power, mask=mask, margin=margin,
                             backend=backend)
@@ -408,11 +381,11 @@ def fingerprint(y: np.ndarray, sr: float, *, fmin: float = 65.40639132514966,
         ``f0_hz`` ``(..., frames)``, ``chroma_times_s`` and ``f0_times_s``.
     """
     y = as_audio(y)
-    D = stft(y)
+    D = stft(y, fft_dtype=y.dtype.type)
     _check_kernel_fits(D, 31)
     mask_h, _ = hpss_spectrogram(D, mask=True, backend=backend)
     # librosa: (|D| * mask) * phase(D)
-    harmonic_spec = _apply_mask(D, np.abs(D), mask_h)
+    harmonic_spec = apply_mask(D, mask_h)
     y_harm = istft(harmonic_spec, dtype=y.dtype, length=y.shape[-1])
     chroma = chroma_cqt(y=y_harm, sr=sr)
     f0 = yin(y_harm, fmin=fmin, fmax=fmax, sr=sr, backend=backend)

@@ -69,13 +69,16 @@ def frame_count(n_samples: int, n_fft: int, hop_length: int, center: bool = True
 
 
 def rfft_frames(padded: np.ndarray, first: int, count: int, n_fft: int, hop_length: int,
-                window: np.ndarray, fft_dtype: type = np.float64) -> np.ndarray:
+                window: Optional[np.ndarray], fft_dtype: type = np.float64) -> np.ndarray:
     """``rfft(window * frame)`` of frames ``first .. first+count-1`` of a 1-D
     padded signal whose frame 0 starts at sample 0; shape ``(count, bins)``.
-    ``fft_dtype`` float64 (librosa's precision) or float32 (faster)."""
+    ``fft_dtype`` float64 (librosa's precision) or float32 (faster);
+    ``window=None`` is the rectangular window."""
     start = first * hop_length
     span = padded[start:start + (count - 1) * hop_length + n_fft]
     frames = np.lib.stride_tricks.sliding_window_view(span, n_fft)[::hop_length][:count]
+    if window is None:  # rectangular
+        return scipy.fft.rfft(frames if frames.dtype == fft_dtype else frames.astype(fft_dtype), axis=-1)
     if fft_dtype == np.float32:
         windowed = frames.astype(np.float32) * window.astype(np.float32)
     else:
@@ -189,13 +192,16 @@ def istft(stft_matrix: np.ndarray, *, hop_length: Optional[int] = None,
         for first in range(0, n_frames, BLOCK_FRAMES):
             count = min(BLOCK_FRAMES, n_frames - first)
             block = flat[ch][:, first:first + count].T
-            frames = scipy.fft.irfft(block, n=n_fft, axis=-1) * window_arr
+            frames = scipy.fft.irfft(block, n=n_fft, axis=-1)
+            frames = frames * window_arr.astype(frames.dtype) if frames.dtype == np.float32 \
+                else frames * window_arr
             _overlap_add(y, frames, first * hop_length, hop_length)
         seg = y[start:start + out_len]
-        res = np.zeros(out_len)
-        res[:len(seg)] = seg
-        res[nonzero] /= wss_full[nonzero]
-        out[ch] = res
+        res = out[ch]
+        res[len(seg):] = 0
+        np.divide(seg, wss_full[:len(seg)], out=res[:len(seg)], where=nonzero[:len(seg)],
+                  casting="unsafe")
+        np.copyto(res[:len(seg)], seg, where=~nonzero[:len(seg)], casting="unsafe")
     return out.reshape(*lead, out_len)
 
 

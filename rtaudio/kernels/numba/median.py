@@ -1,6 +1,6 @@
 """Numba mirror of ``native/kernels/median.c``: sliding-window median along
-one axis (scipy ``median_filter`` with ``mode="reflect"``;
-docs/maths/features.md §2)."""
+one axis (scipy ``median_filter`` with ``mode="reflect"``) and librosa's
+soft mask (docs/maths/features.md §2)."""
 from __future__ import annotations
 
 import numpy as np
@@ -18,7 +18,8 @@ def _reflect_index(j: int, n: int) -> int:
 
 @njit(nogil=True, cache=True, fastmath=False)
 def median_filter_lines(x: np.ndarray, out: np.ndarray, size: int) -> None:
-    """Median of window ``size`` along the last axis of 2-D ``x`` into ``out``."""
+    """Median of window ``size`` along the last axis of 2-D ``x`` into ``out``
+    (any strides)."""
     n_lines, n = x.shape
     half = size // 2
     rank = size // 2
@@ -39,22 +40,41 @@ def median_filter_lines(x: np.ndarray, out: np.ndarray, size: int) -> None:
             old = ext[i - 1]
             v = ext[i + size - 1]
             if old != v:
-                lo = 0
-                hi = size - 1
-                while lo < hi:
-                    mid = (lo + hi) >> 1
-                    if win[mid] < old:
-                        lo = mid + 1
-                    else:
-                        hi = mid
-                p = lo
-                if v > old:
-                    while p + 1 < size and win[p + 1] < v:
-                        win[p] = win[p + 1]
-                        p += 1
+                p_old = 0
+                p_new = 0
+                for q in range(size):
+                    p_old += win[q] < old
+                    p_new += win[q] < v
+                if p_new > p_old:
+                    for q in range(p_old, p_new - 1):
+                        win[q] = win[q + 1]
+                    win[p_new - 1] = v
                 else:
-                    while p > 0 and win[p - 1] > v:
-                        win[p] = win[p - 1]
-                        p -= 1
-                win[p] = v
+                    for q in range(p_old, p_new, -1):
+                        win[q] = win[q - 1]
+                    win[p_new] = v
             out[line, i] = win[rank]
+
+
+@njit(nogil=True, cache=True, fastmath=False)
+def softmask(x: np.ndarray, ref: np.ndarray, margin: float, power: float, split: float,
+             mask: np.ndarray) -> None:
+    """librosa's soft mask of flat arrays (see ``rtd_softmask_f32``)."""
+    tiny = np.finfo(x.dtype).tiny
+    m = x.dtype.type(margin)
+    for i in range(x.size):
+        xv = x[i]
+        rv = ref[i] if margin == 1.0 else ref[i] * m
+        z = xv if xv > rv else rv
+        if z < tiny:
+            mask[i] = split
+            continue
+        a = xv / z
+        b = rv / z
+        if power == 2.0:
+            a = a * a
+            b = b * b
+        elif power != 1.0:
+            a = a ** x.dtype.type(power)
+            b = b ** x.dtype.type(power)
+        mask[i] = a / (a + b)
