@@ -246,20 +246,12 @@ def cqt(y: np.ndarray, *, sr: float = 22050, hop_length: int = 512, fmin: Option
     return V
 
 
-def _parabolic_shift(S: np.ndarray) -> np.ndarray:
-    """librosa's parabolic interpolation along bins (axis -2): ``-b / a``
-    with ``a = x[k+1] + x[k-1] - 2 x[k]``, ``b = (x[k+1] - x[k-1]) / 2``,
-    0 where ``|b| >= |a|`` and at both ends; computed in float64 and stored
-    in S's dtype, as librosa's Numba stencil does."""
-    shift = np.zeros(S.shape, dtype=S.dtype)
-    up, mid, down = S[..., 2:, :], S[..., 1:-1, :], S[..., :-2, :]
-    # sums in S's precision, products with the integer 2 in float64 (Numba's typing)
-    a = (up + down).astype(np.float64) - 2 * mid.astype(np.float64)
-    b = (up - down).astype(np.float64) / 2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        val = np.where(np.abs(b) >= np.abs(a), 0.0, -b / a)
-    shift[..., 1:-1, :] = val
-    return shift
+def _band_rows(sr: float, n_fft: int, n_rows: int, fmin: float, fmax: float) -> tuple[int, int]:
+    """Bins ``[k0, k1)`` with ``fmin <= f < min(fmax, sr/2)``."""
+    fmax = min(fmax, sr / 2)
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)[:n_rows]
+    band = np.flatnonzero((max(fmin, 0.0) <= freqs) & (freqs < fmax))
+    return (int(band[0]), int(band[-1]) + 1) if len(band) else (0, 0)
 
 
 def piptrack(S: np.ndarray, sr: float, n_fft: int, fmin: float = 150.0, fmax: float = 4000.0,
@@ -269,59 +261,79 @@ def piptrack(S: np.ndarray, sr: float, n_fft: int, fmin: float = 150.0, fmax: fl
     (docs/maths/features.md §4)."""
     pitches = np.zeros_like(S)
     mags = np.zeros_like(S)
-    index, peak_pitches, peak_mags = _peaks(S, sr, n_fft, fmin, fmax, threshold)
-    pitches[index] = peak_pitches
-    mags[index] = peak_mags
+    k0, k1 = _band_rows(sr, n_fft, S.shape[-2], fmin, fmax)
+    if k1 > k0:
+        r0, r1 = max(k0 - 1, 0), min(k1 + 1, S.shape[-2])
+        index, peak_pitches, peak_mags = _peaks(S[..., r0:r1, :], r0, S.shape[-2],
+                                                np.max(S, axis=-2, keepdims=True), k0, k1, sr,
+                                                n_fft, threshold)
+        pitches[index] = peak_pitches
+        mags[index] = peak_mags
     return pitches, mags
 
 
-def _peaks(S: np.ndarray, sr: float, n_fft: int, fmin: float, fmax: float,
-           threshold: float) -> tuple[tuple, np.ndarray, np.ndarray]:
-    """The peaks of :func:`piptrack` only: (index into S, pitches, mags);
-    only the bins in ``[fmin, fmax)`` and their neighbours are examined."""
-    fmax = min(fmax, sr / 2)
-    freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)
-    band = np.flatnonzero((max(fmin, 0.0) <= freqs) & (freqs < fmax))
-    if len(band) == 0:
-        empty = np.zeros(0, dtype=S.dtype)
-        return tuple(np.zeros(0, dtype=np.intp) for _ in range(S.ndim)), empty, empty
-    k0, k1 = int(band[0]), int(band[-1]) + 1
-    # a neighbourhood of one extra bin each side gives the same local values
-    lo, hi = max(k0 - 1, 0), min(k1 + 1, S.shape[-2])
-    sub = S[..., lo:hi, :]
-    ref = threshold * np.max(S, axis=-2, keepdims=True)
-    grad = np.gradient(S[..., max(lo - 1, 0):min(hi + 1, S.shape[-2]), :], axis=-2)
-    g_off = lo - max(lo - 1, 0)
-    avg = grad[..., g_off:g_off + (hi - lo), :]
-    shift_full = _parabolic_shift(S[..., max(lo - 1, 0):min(hi + 1, S.shape[-2]), :])
-    shift = shift_full[..., g_off:g_off + (hi - lo), :]
-    if lo == 0:
-        shift[..., 0, :] = 0
-    if hi == S.shape[-2]:
-        shift[..., -1, :] = 0
-    # librosa.util.localmax (edge padding) of the gated magnitudes, on
-    # the band plus one neighbour each side
-    e_lo, e_hi = max(lo - 1, 0), min(hi + 1, S.shape[-2])
-    near = S[..., e_lo:e_hi, :]
-    near = near * (near > ref)
-    if lo == 0:
-        near = np.concatenate([near[..., :1, :], near], axis=-2)
-    if hi == S.shape[-2]:
-        near = np.concatenate([near, near[..., -1:, :]], axis=-2)
-    gated = near[..., 1:-1, :]
-    left, right = near[..., :-2, :], near[..., 2:, :]
-    peak = (gated > left) & (gated >= right)
-    inband = np.zeros(hi - lo, dtype=bool)
-    inband[k0 - lo:k1 - lo] = True
-    peak &= inband[:, None]
+def _peaks(rows: np.ndarray, r0: int, n_total: int, frame_max: np.ndarray, k0: int, k1: int,
+           sr: float, n_fft: int, threshold: float) -> tuple[tuple, np.ndarray, np.ndarray]:
+    """The peaks of :func:`piptrack` in bins ``[k0, k1)``, from ``rows`` =
+    ``S[..., r0:r1, :]`` (covering ``k0 - 1 .. k1`` where they exist) and the
+    per-frame maximum of S: (index into S, pitches, mags), with librosa's
+    float operations (gradient and parabolic shift along bins, edge rules
+    of ``np.gradient`` and ``util.localmax``)."""
+    k = np.arange(k0 - 1, k1 + 1)
+    ext = rows[..., np.clip(k, 0, n_total - 1) - r0, :]   # S[k], edges repeated
+    mid, left, right = ext[..., 1:-1, :], ext[..., :-2, :], ext[..., 2:, :]
+    kb = k[1:-1]
+    # np.gradient: central differences, one-sided at the two ends
+    avg = (right - left) / 2.0
+    if kb[0] == 0:
+        avg[..., 0, :] = right[..., 0, :] - mid[..., 0, :]
+    if kb[-1] == n_total - 1:
+        avg[..., -1, :] = mid[..., -1, :] - left[..., -1, :]
+    # parabolic shift: sums in S's precision, products with 2 in float64
+    # (librosa's Numba stencil); 0 at both ends and where |b| >= |a|
+    a = (right + left).astype(np.float64) - 2 * mid.astype(np.float64)
+    b = (right - left).astype(np.float64) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.where(np.abs(b) >= np.abs(a), 0.0, -b / a).astype(rows.dtype)
+    shift[..., (kb == 0) | (kb == n_total - 1), :] = 0
+    ref = threshold * frame_max
+    gated = ext * (ext > ref)
+    peak = (gated[..., 1:-1, :] > gated[..., :-2, :]) & (gated[..., 1:-1, :] >= gated[..., 2:, :])
     idx = np.nonzero(peak)
-    bins = idx[-2] + lo
-    dskew = 0.5 * avg * shift
-    full_idx = (*idx[:-2], bins, idx[-1])
-    # the same float operations as librosa: float64 pitch rounded to S's dtype
-    peak_pitches = ((bins + shift[idx]) * float(sr) / n_fft).astype(S.dtype)
-    peak_mags = sub[idx] + dskew[idx]
-    return full_idx, peak_pitches, peak_mags
+    bins = kb[idx[-2]]
+    dskew = 0.5 * avg[idx] * shift[idx]
+    peak_pitches = ((bins + shift[idx]) * float(sr) / n_fft).astype(rows.dtype)
+    peak_mags = mid[idx] + dskew
+    return (*idx[:-2], bins, idx[-1]), peak_pitches, peak_mags
+
+
+def _tuning_peaks_of_signal(y: np.ndarray, sr: float, n_fft: int) -> tuple[np.ndarray, np.ndarray]:
+    """Peak pitches and magnitudes of librosa's piptrack on ``|stft(y)|``
+    (Hann, hop n_fft/4, centred), computed block by block: only the band's
+    magnitudes and each frame's maximum are kept."""
+    from rtaudio.analysis.stft import rfft_frames
+    hop = n_fft // 4
+    n_rows = n_fft // 2 + 1
+    k0, k1 = _band_rows(sr, n_fft, n_rows, 150.0, 4000.0)
+    if k1 <= k0:
+        return np.zeros(0, y.dtype), np.zeros(0, y.dtype)
+    r0, r1 = max(k0 - 1, 0), min(k1 + 1, n_rows)
+    window = get_window("hann", n_fft, n_fft)
+    fft_dtype = np.float32 if y.dtype == np.float32 else np.float64
+    n_frames = frame_count(y.shape[-1], n_fft, hop, True)
+    pitches, mags = [], []
+    for channel in y.reshape(-1, y.shape[-1]):
+        padded = np.pad(channel, n_fft // 2)
+        for first in range(0, n_frames, 512):
+            count = min(512, n_frames - first)
+            mag = np.abs(rfft_frames(padded, first, count, n_fft, hop, window, fft_dtype))
+            mag = mag.astype(y.dtype, copy=False)
+            rows = np.ascontiguousarray(mag[:, r0:r1].T)
+            frame_max = mag.max(axis=1)[None, :]
+            _, p, m = _peaks(rows, r0, n_rows, frame_max, k0, k1, sr, n_fft, 0.1)
+            pitches.append(p)
+            mags.append(m)
+    return np.concatenate(pitches), np.concatenate(mags)
 
 
 def estimate_tuning(*, y: Optional[np.ndarray] = None, sr: float = 22050, S: Optional[np.ndarray] = None,
@@ -358,15 +370,20 @@ def estimate_tuning(*, y: Optional[np.ndarray] = None, sr: float = 22050, S: Opt
     if S is None:
         if y is None:
             raise ValueError("estimate_tuning needs y or S")
-        from rtaudio.analysis.stft import stft
         y = as_audio(y)
+        n_fft = check_positive_int("n_fft", n_fft, 2)
         # float32 transforms for float32 audio (the estimate is a histogram
         # mode; docs/maths/features.md §4)
-        S = np.abs(stft(y, n_fft=n_fft, hop_length=n_fft // 4, fft_dtype=y.dtype.type))
+        pitch, mag = _tuning_peaks_of_signal(y, float(sr), n_fft)
     else:
         S = np.asarray(S)
         n_fft = 2 * (S.shape[-2] - 1)
-    _, pitch, mag = _peaks(S, float(sr), n_fft, 150.0, 4000.0, 0.1)
+        k0, k1 = _band_rows(float(sr), n_fft, S.shape[-2], 150.0, 4000.0)
+        if k1 <= k0:
+            return 0.0
+        r0, r1 = max(k0 - 1, 0), min(k1 + 1, S.shape[-2])
+        _, pitch, mag = _peaks(S[..., r0:r1, :], r0, S.shape[-2], np.max(S, axis=-2, keepdims=True),
+                               k0, k1, float(sr), n_fft, 0.1)
     pitch_mask = pitch > 0
     threshold = np.median(mag[pitch_mask]) if pitch_mask.any() else 0.0
     frequencies = pitch[(mag >= threshold) & pitch_mask]
