@@ -12,7 +12,8 @@ in a temporary folder and turns them into 512x512 mel-spectrogram PNGs
   one thread per worker, so this is the like-for-like comparison).
 
 Both run as fresh processes (start-up and imports included) with the same
-worker count. Then one ``--long-minutes`` file is rendered by each tool
+worker count; wall time and CPU time (user + system of all their processes:
+the fair measure on a shared machine) are reported. Then one ``--long-minutes`` file is rendered by each tool
 alone, and one ``--huge-hours`` file by rtaudio alone (wall time and peak
 memory: the chunked path). Prints numbers and ratios measured in this run.
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -92,12 +94,20 @@ def make_signal(seconds: float, seed: int) -> np.ndarray:
     return (0.8 * y / np.max(np.abs(y))).astype(np.float32)
 
 
-def run(cmd: list[str], env: dict[str, str] | None = None) -> float:
+#: CPU seconds (user + system, the process and all its workers) of each run()
+CPU_S: dict[str, float] = {}
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None, label: str = "") -> float:
+    """Wall time of ``cmd``; its CPU time (with its worker processes) goes to CPU_S[label]."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr}")
+    CPU_S[label] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return elapsed
 
 
@@ -168,12 +178,14 @@ def main() -> None:
         script = tmp / "librosa_matplotlib.py"
         script.write_text(LIBROSA_SCRIPT)
 
-        t_rt = run([*rtaudio_cmd, "spectrogram", str(src), str(tmp / "out_rt"), *size, "--jobs", str(args.jobs)])
+        t_rt = run([*rtaudio_cmd, "spectrogram", str(src), str(tmp / "out_rt"), *size, "--jobs", str(args.jobs)],
+                   label="rt")
         n_rt, mb_rt = check_pngs(tmp / "out_rt", args.files)
-        t_lr = run([sys.executable, str(script), str(src), str(tmp / "out_lr"), str(args.jobs)])
+        t_lr = run([sys.executable, str(script), str(src), str(tmp / "out_lr"), str(args.jobs)], label="lr")
         n_lr, mb_lr = check_pngs(tmp / "out_lr", args.files)
         # rtaudio limits BLAS to one thread per worker; give librosa the same chance
-        t_l1 = run([sys.executable, str(script), str(src), str(tmp / "out_l1"), str(args.jobs)], ONE_THREAD)
+        t_l1 = run([sys.executable, str(script), str(src), str(tmp / "out_l1"), str(args.jobs)], ONE_THREAD,
+                   label="l1")
         check_pngs(tmp / "out_l1", args.files)
 
         if args.long_minutes > 0:
@@ -199,6 +211,9 @@ def main() -> None:
     print(f"| batch of {args.files} x {args.seconds:g} s, wall time | {t_rt:.2f} s | {t_lr:.2f} s | "
           f"{t_lr / t_rt:.1f}x | {t_l1:.2f} s | {t_l1 / t_rt:.1f}x |")
     print(f"| batch, files per second | {n_rt / t_rt:.1f} | {n_lr / t_lr:.1f} | | {n_lr / t_l1:.1f} | |")
+    c_rt, c_lr, c_l1 = CPU_S["rt"], CPU_S["lr"], CPU_S["l1"]
+    print(f"| batch, CPU time (all processes) | {c_rt:.2f} s | {c_lr:.2f} s | {c_lr / c_rt:.1f}x | "
+          f"{c_l1:.2f} s | {c_l1 / c_rt:.1f}x |")
     print(f"| batch, total PNG size | {mb_rt:.1f} MB | {mb_lr:.1f} MB | | | |")
     if args.long_minutes > 0:
         print(f"| one {args.long_minutes:g}-minute file, wall time | {tl_rt:.2f} s | {tl_lr:.2f} s | "

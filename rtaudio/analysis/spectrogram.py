@@ -141,9 +141,9 @@ def _frames_power(padded: np.ndarray, first: int, count: int, n_fft: int, hop_le
     (float64); the power is ``re^2 + im^2`` (no square root)."""
     spectrum = rfft_frames(padded, first, count, n_fft, hop_length, window, np.float64)
     if power == 2.0:
-        out = np.square(spectrum.real)
-        out += np.square(spectrum.imag)
-        return out
+        parts = spectrum.view(np.float64).reshape(count, -1, 2)
+        np.square(parts, out=parts)  # the spectrum is a temporary: square in place
+        return parts[..., 0] + parts[..., 1]
     return np.abs(spectrum) ** power
 
 
@@ -372,9 +372,10 @@ def _apply_mel(basis: np.ndarray, supports: list[tuple[int, int]],
     product); ``power_frames`` is ``(frames, bins)``, the result
     ``(bands, frames)``."""
     out = np.zeros((basis.shape[0], power_frames.shape[0]), dtype=np.float64)
+    by_bin = np.ascontiguousarray(power_frames.T)  # (bins, frames): each band reads whole rows
     for i, (lo, hi) in enumerate(supports):
         if hi > lo:
-            np.dot(power_frames[:, lo:hi], basis[i, lo:hi], out=out[i])
+            np.dot(basis[i, lo:hi], by_bin[lo:hi], out=out[i])
     return out
 
 

@@ -87,7 +87,9 @@ def rfft_frames(padded: np.ndarray, first: int, count: int, n_fft: int, hop_leng
         windowed = frames.astype(np.float32) * window.astype(np.float32)
     else:
         windowed = frames * window
-    return fftlib.rfft(windowed, axis=-1)
+    if fftlib is np.fft:  # pragma: no cover - without scipy
+        return fftlib.rfft(windowed, axis=-1)
+    return fftlib.rfft(windowed, axis=-1, overwrite_x=True)  # a temporary: no extra copy
 
 
 def _check_stft_args(n_fft: int, hop_length: Optional[int], win_length: Optional[int],
