@@ -5,8 +5,8 @@ Tolerances: time signals, spectrogram components and CQT values within
 absolute; shapes, frame counts and dtypes identical; the tuning estimate
 identical. YIN follows its own contract (tests/test_yin.py): f0 within
 1e-4 relative on all but at most 0.1 % of the frames (threshold ties).
-Signals: espeak-ng speech, music-like synthetic notes, white noise, a
-float64 copy and a stereo pair.
+Signals: espeak-ng speech, music-like synthetic notes (with a stretch of
+digital silence), white noise, a float64 copy and a stereo pair.
 """
 from __future__ import annotations
 
@@ -32,6 +32,7 @@ HPSS_PARAMS = [
     {"power": 1.0, "mask": True},
     {"margin": (2.0, 3.0)},
     {"kernel_size": 13, "margin": 2.0, "power": 1.5},
+    {"mask": True, "margin": (2.0, 3.0), "kernel_size": (9, 15)},
 ]
 
 
@@ -39,8 +40,10 @@ HPSS_PARAMS = [
 def signal(name: str) -> np.ndarray:
     if name == "speech":
         return speech(SR)[:3 * SR]
-    if name == "music":
-        return music_signal(SR, 3.0)
+    if name == "music":  # with 0.5 s of digital silence (masks of all-zero bins)
+        y = music_signal(SR, 3.0)
+        y[SR:SR + SR // 2] = 0.0
+        return y
     if name == "noise":
         return (0.2 * np.random.default_rng(3).standard_normal(2 * SR)).astype(np.float32)
     if name == "music64":
