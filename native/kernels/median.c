@@ -5,7 +5,8 @@
  * half-sample symmetric, period 2n); a sorted copy of the window is kept
  * and one step removes the sample leaving the window and inserts the one
  * entering: both positions are counted without branches (the window is
- * short, e.g. 31) and the entries between them move by one.  The median
+ * short, e.g. 31) and the entries between them move by one place in a
+ * branch-free pass into a second copy.  The median
  * is the entry of rank size/2, exactly the value
  * scipy.ndimage.median_filter selects, so the output equals it bit for
  * bit.  Lines are handled in groups of RTD_MEDIAN_GROUP so that a strided
@@ -27,7 +28,7 @@
 
 int64_t rtd_median_scratch(int64_t n, int64_t size)
 {
-    return RTD_MEDIAN_GROUP * (n + size - 1) + RTD_MEDIAN_GROUP * n + size;
+    return RTD_MEDIAN_GROUP * (n + size - 1) + RTD_MEDIAN_GROUP * n + 2 * (((size + 7) & ~7) + 2);
 }
 
 static inline int64_t reflect_index(int64_t j, int64_t n)
@@ -39,11 +40,22 @@ static inline int64_t reflect_index(int64_t j, int64_t n)
     return j < n ? j : period - 1 - j;
 }
 
-#define DEFINE_MEDIAN_LINE(NAME, T)                                                     \
-static void NAME(const T *ext, T *dst, int64_t n, int64_t size, T *win)                 \
+/* One line.  `bufs` holds 2 * (padded + 2) values: two copies of the
+ * sorted window (padded to a multiple of 8 with +inf, one guard entry on
+ * each side); each step writes the updated window into the other copy
+ * with one branch-free pass (the entries between the removed and the
+ * inserted positions move by one), which the compiler vectorises. */
+#define DEFINE_MEDIAN_LINE(NAME, T, INF)                                                \
+static void NAME(const T *ext, T *dst, int64_t n, int64_t size, T *bufs)                \
 {                                                                                       \
-    const int64_t rank = size / 2;                                                      \
-    for (int64_t i = 0; i < size; i++) {                                                \
+    const int64_t rank = size / 2, padded = (size + 7) & ~(int64_t)7;                   \
+    T *win = bufs + 1, *next = bufs + padded + 3;                                       \
+    for (int64_t q = -1; q <= padded; q++) {                                            \
+        win[q] = INF;                                                                   \
+        next[q] = INF;                                                                  \
+    }                                                                                   \
+    win[-1] = next[-1] = -INF;                                                          \
+    for (int64_t i = 0; i < size; i++) {  /* first window: insertion sort */            \
         T v = ext[i];                                                                   \
         int64_t p = i;                                                                  \
         while (p > 0 && win[p - 1] > v) {                                               \
@@ -55,20 +67,23 @@ static void NAME(const T *ext, T *dst, int64_t n, int64_t size, T *win)         
     dst[0] = win[rank];                                                                 \
     for (int64_t i = 1; i < n; i++) {                                                   \
         T old = ext[i - 1], v = ext[i + size - 1];                                      \
-        if (old != v) {                                                                 \
-            int32_t p_old = 0, p_new = 0;                                               \
-            for (int64_t q = 0; q < size; q++) {                                        \
-                p_old += win[q] < old;                                                  \
-                p_new += win[q] < v;                                                    \
-            }                                                                           \
-            if (p_new > p_old) {                                                        \
-                memmove(win + p_old, win + p_old + 1, (size_t)(p_new - 1 - p_old) * sizeof(T)); \
-                win[p_new - 1] = v;                                                     \
-            } else {                                                                    \
-                memmove(win + p_new + 1, win + p_new, (size_t)(p_old - p_new) * sizeof(T)); \
-                win[p_new] = v;                                                         \
-            }                                                                           \
+        int32_t p_old = 0, p_new = 0;                                                   \
+        for (int64_t q = 0; q < padded; q++) {                                          \
+            p_old += win[q] < old;                                                      \
+            p_new += win[q] < v;                                                        \
         }                                                                               \
+        const int32_t up = v > old;                                                     \
+        const int32_t at = up ? p_new - 1 : p_new;      /* where v goes */              \
+        const int32_t lo = up ? p_old : at, hi = up ? at : p_old;                       \
+        for (int32_t q = 0; q < (int32_t)padded; q++) {                                 \
+            T here = win[q], above = win[q + 1], below = win[q - 1];                    \
+            T shifted = up ? above : below;                                             \
+            T kept = (q >= lo && q <= hi) ? shifted : here;                             \
+            next[q] = q == at ? v : kept;                                               \
+        }                                                                               \
+        T *swap = win;                                                                  \
+        win = next;                                                                     \
+        next = swap;                                                                    \
         dst[i] = win[rank];                                                             \
     }                                                                                   \
 }
@@ -82,7 +97,7 @@ void NAME(const T *x, T *out, int64_t n_lines, int64_t n, int64_t line_stride,  
     const int64_t half = size / 2, n_ext = n + size - 1;                                \
     T *ext = scratch;                                  /* GROUP x n_ext */              \
     T *res = scratch + RTD_MEDIAN_GROUP * n_ext;       /* GROUP x n */                  \
-    T *win = res + RTD_MEDIAN_GROUP * n;               /* size, sorted */               \
+    T *bufs = res + RTD_MEDIAN_GROUP * n;              /* two sorted windows */         \
     for (int64_t first = 0; first < n_lines; first += RTD_MEDIAN_GROUP) {               \
         int64_t g_count = n_lines - first < RTD_MEDIAN_GROUP ? n_lines - first : RTD_MEDIAN_GROUP; \
         const T *src = x + first * line_stride;                                         \
@@ -93,7 +108,7 @@ void NAME(const T *x, T *out, int64_t n_lines, int64_t n, int64_t line_stride,  
                 ext[g * n_ext + j] = s[g * line_stride];                                \
         }                                                                               \
         for (int64_t g = 0; g < g_count; g++)                                           \
-            LINE(ext + g * n_ext, res + g * n, n, size, win);                           \
+            LINE(ext + g * n_ext, res + g * n, n, size, bufs);                          \
         for (int64_t j = 0; j < n; j++) {                                               \
             T *d = dst + j * elem_stride;                                               \
             for (int64_t g = 0; g < g_count; g++)                                       \
@@ -102,8 +117,8 @@ void NAME(const T *x, T *out, int64_t n_lines, int64_t n, int64_t line_stride,  
     }                                                                                   \
 }
 
-DEFINE_MEDIAN_LINE(median_line_f32, float)
-DEFINE_MEDIAN_LINE(median_line_f64, double)
+DEFINE_MEDIAN_LINE(median_line_f32, float, HUGE_VALF)
+DEFINE_MEDIAN_LINE(median_line_f64, double, HUGE_VAL)
 DEFINE_MEDIAN_FILTER(rtd_median_filter_f32, median_line_f32, float)
 DEFINE_MEDIAN_FILTER(rtd_median_filter_f64, median_line_f64, double)
 

@@ -294,7 +294,7 @@ def chroma_stft(*, y: Optional[np.ndarray] = None, sr: float = 22050, S: Optiona
 
     Power spectrogram (or ``S``), tuning estimated from it when None,
     :func:`chroma_filterbank` weights (``kwargs``: ``ctroct``, ``octwidth``,
-    ``norm``, ``base_c``), normalised per frame (``norm``).
+    ``base_c``), normalised per frame (``norm``).
 
     Returns
     -------
@@ -313,10 +313,11 @@ def chroma_stft(*, y: Optional[np.ndarray] = None, sr: float = 22050, S: Optiona
         n_fft = 2 * (S.shape[-2] - 1)
     if tuning is None:
         tuning = estimate_tuning(S=S, sr=sr, bins_per_octave=n_chroma)
-    fb_norm = kwargs.pop("norm", 2) if "norm" in kwargs else 2
-    chromafb = chroma_filterbank(sr=sr, n_fft=n_fft, n_chroma=n_chroma, tuning=tuning, norm=fb_norm,
-                                 **kwargs)
-    raw = np.matmul(chromafb.astype(S.dtype, copy=False) if S.dtype == np.float64 else chromafb, S)
+    unknown = set(kwargs) - {"ctroct", "octwidth", "base_c"}
+    if unknown:
+        raise ValueError(f"chroma_stft got unknown argument(s) {sorted(unknown)}")
+    chromafb = chroma_filterbank(sr=sr, n_fft=n_fft, n_chroma=n_chroma, tuning=tuning, **kwargs)
+    raw = np.matmul(chromafb.astype(S.dtype, copy=False), S)  # float32 bank, S's precision
     return normalize(raw, norm=norm, axis=-2)
 
 
