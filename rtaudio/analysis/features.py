@@ -45,6 +45,19 @@ def _pair(name: str, value: Any) -> tuple[Any, Any]:
     return value, value
 
 
+def _enhance(mag: np.ndarray, win_harm: int, win_perc: int, backend: str) -> tuple[np.ndarray, np.ndarray]:
+    """Median along time (harmonic) and along frequency (percussive) of each
+    channel's ``(bins, frames)`` magnitude."""
+    if mag.ndim == 2:
+        return (median_filter_axis(mag, win_harm, 1, backend=backend),
+                median_filter_axis(mag, win_perc, 0, backend=backend))
+    harm, perc = np.empty_like(mag), np.empty_like(mag)
+    for index in np.ndindex(*mag.shape[:-2]):
+        harm[index] = median_filter_axis(mag[index], win_harm, 1, backend=backend)
+        perc[index] = median_filter_axis(mag[index], win_perc, 0, backend=backend)
+    return harm, perc
+
+
 def hpss_spectrogram(S: np.ndarray, *, kernel_size: Pair = 31, power: float = 2.0,
                      mask: bool = False, margin: Pair = 1.0,
                      backend: str = "c") -> tuple[np.ndarray, np.ndarray]:
@@ -97,15 +110,7 @@ def hpss_spectrogram(S: np.ndarray, *, kernel_size: Pair = 31, power: float = 2.
             raise ValueError("a real S must be a non-negative magnitude spectrogram")
         mag = S
         phase = 1
-    if mag.ndim == 2:
-        harm = median_filter_axis(mag, win_harm, 1, backend=backend)
-        perc = median_filter_axis(mag, win_perc, 0, backend=backend)
-    else:
-        harm = np.empty_like(mag)
-        perc = np.empty_like(mag)
-        for index in np.ndindex(*mag.shape[:-2]):
-            harm[index] = median_filter_axis(mag[index], win_harm, 1, backend=backend)
-            perc[index] = median_filter_axis(mag[index], win_perc, 0, backend=backend)
+    harm, perc = _enhance(mag, win_harm, win_perc, backend)
     split_zeros = margin_harm == 1 and margin_perc == 1
     if np.isfinite(power):
         mask_harm = softmask(harm, perc, margin_harm, power, split_zeros, backend=backend)
@@ -371,9 +376,9 @@ def fingerprint(y: np.ndarray, sr: float, *, fmin: float = 65.40639132514966,
         chroma = librosa.feature.chroma_cqt(y=y_harm, sr=sr)
         f0 = librosa.yin(y_harm, fmin=fmin, fmax=fmax, sr=sr)
 
-    Work saved over calling the three separately: the percussive signal is
-    never synthesised (one inverse STFT instead of two) and the masks are
-    applied in place.
+    Work saved over calling the three separately: only the harmonic mask is
+    computed and the percussive signal is never synthesised (one inverse
+    STFT instead of two).
 
     Returns
     -------
@@ -384,10 +389,10 @@ def fingerprint(y: np.ndarray, sr: float, *, fmin: float = 65.40639132514966,
     y = as_audio(y)
     D = stft(y, fft_dtype=y.dtype.type)
     _check_kernel_fits(D, 31)
-    mask_h, _ = hpss_spectrogram(D, mask=True, backend=backend)
-    # librosa: (|D| * mask) * phase(D)
-    harmonic_spec = apply_mask(D, mask_h)
-    y_harm = istft(harmonic_spec, dtype=y.dtype, length=y.shape[-1])
+    harm, perc = _enhance(np.abs(D), 31, 31, backend)
+    # only the harmonic mask is needed (librosa's default margins and power)
+    mask_h = softmask(harm, perc, 1.0, 2.0, True, backend=backend)
+    y_harm = istft(apply_mask(D, mask_h), dtype=y.dtype, length=y.shape[-1])
     chroma = chroma_cqt(y=y_harm, sr=sr)
     f0 = yin(y_harm, fmin=fmin, fmax=fmax, sr=sr, backend=backend)
     return {"harmonic": y_harm, "chroma": chroma, "f0_hz": f0,
