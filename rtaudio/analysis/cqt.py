@@ -12,7 +12,6 @@ sparse product over the whole spectrum.
 from __future__ import annotations
 
 import functools
-import math
 from typing import Optional
 
 import numpy as np
