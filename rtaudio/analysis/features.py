@@ -160,7 +160,17 @@ def hpss(y: np.ndarray, *, kernel_size: Pair = 31, power: float = 2.0, mask: boo
                             backend=backend)
     kw = dict(n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
               center=center, dtype=y.dtype, length=y.shape[-1])
-    return istft(H, **kw), istft(P, **kw)
+    y_harm = istft(H, **kw)
+    margins = _pair("margin", margin)
+    win_eff = n_fft if win_length is None else win_length
+    hop_eff = win_eff // 4 if hop_length is None else hop_length
+    if (not mask and window == "hann" and center and np.isfinite(float(power)) and hop_eff <= win_eff // 2
+            and float(margins[0]) == 1 and float(margins[1]) == 1):
+        # the two soft masks add up to 1, and the Hann STFT/ISTFT pair
+        # reconstructs y: the percussive signal is y minus the harmonic one
+        # (within float rounding; docs/maths/features.md §2)
+        return y_harm, (y.astype(np.float64) - y_harm).astype(y.dtype)
+    return y_harm, istft(P, **kw)
 
 
 def _check_kernel_fits(D: np.ndarray, kernel_size: Pair) -> None:
