@@ -12,16 +12,25 @@ in a temporary folder and turns them into 512x512 mel-spectrogram PNGs
   one thread per worker, so this is the like-for-like comparison).
 
 Both run as fresh processes (start-up and imports included) with the same
-worker count. Then one ``--long-minutes`` file is rendered by each tool
+worker count; wall time and CPU time (user + system of all their processes:
+the fair measure on a shared machine) are reported. Then one ``--long-minutes`` file is rendered by each tool
 alone, and one ``--huge-hours`` file by rtaudio alone (wall time and peak
 memory: the chunked path). Prints numbers and ratios measured in this run.
 
     .venv/bin/python benchmarks/bench_spectrogram.py [--files 100] [--seconds 15] [--jobs N]
+        [--sample-rate 22050] [--long-minutes 10] [--huge-hours 2]
+
+The issue's target (40 recordings of 15 s at 48 kHz, >= 4x librosa +
+matplotlib with the same pool size):
+
+    .venv/bin/python benchmarks/bench_spectrogram.py --files 40 --seconds 15 --sample-rate 48000 \
+        --long-minutes 0 --huge-hours 0
 """
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -32,7 +41,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-SR = 22050
+SR = 22050  # default; --sample-rate sets it
 ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
 
 LIBROSA_SCRIPT = textwrap.dedent("""
@@ -72,7 +81,7 @@ LIBROSA_SCRIPT = textwrap.dedent("""
 
 
 def make_signal(seconds: float, seed: int) -> np.ndarray:
-    """A chirp, a few tones with vibrato, and noise bursts (float32)."""
+    """A chirp, a few tones with vibrato, and noise bursts (float32) at SR."""
     rng = np.random.default_rng(seed)
     t = np.arange(int(seconds * SR)) / SR
     f0 = rng.uniform(80, 400)
@@ -85,12 +94,20 @@ def make_signal(seconds: float, seed: int) -> np.ndarray:
     return (0.8 * y / np.max(np.abs(y))).astype(np.float32)
 
 
-def run(cmd: list[str], env: dict[str, str] | None = None) -> float:
+#: CPU seconds (user + system, the process and all its workers) of each run()
+CPU_S: dict[str, float] = {}
+
+
+def run(cmd: list[str], env: dict[str, str] | None = None, label: str = "") -> float:
+    """Wall time of ``cmd``; its CPU time (with its worker processes) goes to CPU_S[label]."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True, env={**os.environ, **(env or {})})
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode != 0:
         sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr}")
+    CPU_S[label] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     return elapsed
 
 
@@ -138,9 +155,13 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--long-minutes", type=float, default=10.0)
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--sample-rate", type=int, default=22050,
+                        help="sample rate of the generated files in Hz (e.g. 48000)")
     parser.add_argument("--huge-hours", type=float, default=2.0,
                         help="also render one file this long (rtaudio only) and report peak memory; 0 skips")
     args = parser.parse_args()
+    global SR
+    SR = args.sample_rate
     bindir = Path(sys.executable).parent
     rtaudio_cmd = [str(bindir / "rtaudio")] if (bindir / "rtaudio").exists() else [sys.executable, "-m", "rtaudio"]
     size = ["--width", "512", "--height", "512", "--n-fft", "2048", "--hop", "512", "--n-mels", "128",
@@ -152,23 +173,27 @@ def main() -> None:
         for i in range(args.files):
             sf.write(src / f"clip{i:03d}.wav", make_signal(args.seconds, i), SR, subtype="PCM_16")
         long_wav = tmp / "long.wav"
-        write_long(long_wav, args.long_minutes)
+        if args.long_minutes > 0:
+            write_long(long_wav, args.long_minutes)
         script = tmp / "librosa_matplotlib.py"
         script.write_text(LIBROSA_SCRIPT)
 
-        t_rt = run([*rtaudio_cmd, "spectrogram", str(src), str(tmp / "out_rt"), *size, "--jobs", str(args.jobs)])
+        t_rt = run([*rtaudio_cmd, "spectrogram", str(src), str(tmp / "out_rt"), *size, "--jobs", str(args.jobs)],
+                   label="rt")
         n_rt, mb_rt = check_pngs(tmp / "out_rt", args.files)
-        t_lr = run([sys.executable, str(script), str(src), str(tmp / "out_lr"), str(args.jobs)])
+        t_lr = run([sys.executable, str(script), str(src), str(tmp / "out_lr"), str(args.jobs)], label="lr")
         n_lr, mb_lr = check_pngs(tmp / "out_lr", args.files)
         # rtaudio limits BLAS to one thread per worker; give librosa the same chance
-        t_l1 = run([sys.executable, str(script), str(src), str(tmp / "out_l1"), str(args.jobs)], ONE_THREAD)
+        t_l1 = run([sys.executable, str(script), str(src), str(tmp / "out_l1"), str(args.jobs)], ONE_THREAD,
+                   label="l1")
         check_pngs(tmp / "out_l1", args.files)
 
-        tl_rt = run([*rtaudio_cmd, "spectrogram", str(long_wav), str(tmp / "long_rt.png"), *size])
-        tl_lr = run([sys.executable, str(script), str(long_wav), str(tmp / "long_lr"), "1"])
-        tl_l1 = run([sys.executable, str(script), str(long_wav), str(tmp / "long_l1"), "1"], ONE_THREAD)
-        check_pngs(tmp / "long_lr", 1)
-        long_wav.unlink()
+        if args.long_minutes > 0:
+            tl_rt = run([*rtaudio_cmd, "spectrogram", str(long_wav), str(tmp / "long_rt.png"), *size])
+            tl_lr = run([sys.executable, str(script), str(long_wav), str(tmp / "long_lr"), "1"])
+            tl_l1 = run([sys.executable, str(script), str(long_wav), str(tmp / "long_l1"), "1"], ONE_THREAD)
+            check_pngs(tmp / "long_lr", 1)
+            long_wav.unlink()
 
         huge = None
         if args.huge_hours > 0:  # bounded memory: rtaudio only (librosa would hold the whole STFT)
@@ -177,7 +202,7 @@ def main() -> None:
             huge = peak_rss_mb([*rtaudio_cmd, "spectrogram", str(huge_wav), str(tmp / "huge.png"), *size])
             full_stft_mb = sp_frames(args.huge_hours * 3600 * SR) * 1025 * 16 / 1e6
 
-    print(f"batch: {args.files} files x {args.seconds:g} s (22050 Hz mono) -> 512x512 mel PNG, "
+    print(f"batch: {args.files} files x {args.seconds:g} s ({SR} Hz mono) -> 512x512 mel PNG, "
           f"{args.jobs} worker process(es), one run; cores: {os.cpu_count()}")
     print()
     print("| job | rtaudio spectrogram | librosa + matplotlib | speed-up | librosa + matplotlib, "
@@ -186,9 +211,13 @@ def main() -> None:
     print(f"| batch of {args.files} x {args.seconds:g} s, wall time | {t_rt:.2f} s | {t_lr:.2f} s | "
           f"{t_lr / t_rt:.1f}x | {t_l1:.2f} s | {t_l1 / t_rt:.1f}x |")
     print(f"| batch, files per second | {n_rt / t_rt:.1f} | {n_lr / t_lr:.1f} | | {n_lr / t_l1:.1f} | |")
+    c_rt, c_lr, c_l1 = CPU_S["rt"], CPU_S["lr"], CPU_S["l1"]
+    print(f"| batch, CPU time (all processes) | {c_rt:.2f} s | {c_lr:.2f} s | {c_lr / c_rt:.1f}x | "
+          f"{c_l1:.2f} s | {c_l1 / c_rt:.1f}x |")
     print(f"| batch, total PNG size | {mb_rt:.1f} MB | {mb_lr:.1f} MB | | | |")
-    print(f"| one {args.long_minutes:g}-minute file, wall time | {tl_rt:.2f} s | {tl_lr:.2f} s | "
-          f"{tl_lr / tl_rt:.1f}x | {tl_l1:.2f} s | {tl_l1 / tl_rt:.1f}x |")
+    if args.long_minutes > 0:
+        print(f"| one {args.long_minutes:g}-minute file, wall time | {tl_rt:.2f} s | {tl_lr:.2f} s | "
+              f"{tl_lr / tl_rt:.1f}x | {tl_l1:.2f} s | {tl_l1 / tl_rt:.1f}x |")
     if huge is not None:
         print()
         print(f"{args.huge_hours:g}-hour file -> 512x512 with rtaudio spectrogram: {huge[0]:.1f} s wall, "

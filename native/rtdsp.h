@@ -447,3 +447,33 @@ typedef struct {
  * callback returns non-zero; returns the number of callbacks made. */
 uint64_t rtd_virtual_run(rtd_virtual *device);
 void rtd_virtual_request_stop(rtd_virtual *device);
+
+/* ---- offline analysis: HPSS (native/kernels/median.c) -------------- */
+
+/* Median filter along one axis of a strided array (scipy.ndimage
+ * median_filter with mode="reflect", window `size`, rank size/2, origin 0;
+ * docs/maths/features.md §2).  Line l, element j is x[l*line_stride +
+ * j*elem_stride] (strides in elements; `out` uses the same strides).
+ * Lines are processed 16 at a time (RTD_MEDIAN_GROUP) so that strided
+ * gathers read whole cache lines.  `scratch` holds at least
+ * rtd_median_scratch(n, size) elements.  No allocation. */
+int64_t rtd_median_scratch(int64_t n, int64_t size);
+void rtd_median_filter_f32(const float *x, float *out, int64_t n_lines, int64_t n,
+                           int64_t line_stride, int64_t elem_stride, int64_t size,
+                           float *scratch);
+void rtd_median_filter_f64(const double *x, double *out, int64_t n_lines, int64_t n,
+                           int64_t line_stride, int64_t elem_stride, int64_t size,
+                           double *scratch);
+
+/* librosa's soft mask, elementwise over n values (docs/maths/features.md §2):
+ * Z = max(x, r); Z < tiny -> mask = split (0.5 or 0); else
+ * mask = (x/Z)^p / ((x/Z)^p + (r/Z)^p) with r = ref * margin (margin 1:
+ * ref itself).  power 1 and 2 use products, others pow(). */
+void rtd_softmask_f32(const float *x, const float *ref, float margin, double power,
+                      float split, float *mask, int64_t n);
+void rtd_softmask_f64(const double *x, const double *ref, double margin, double power,
+                      double split, double *mask, int64_t n);
+/* out = D * mask for interleaved complex D (n values): librosa's
+ * (|D| mask) (D / |D|) within two roundings. */
+void rtd_apply_mask_c64(const float *D, const float *mask, float *out, int64_t n);
+void rtd_apply_mask_c128(const double *D, const double *mask, double *out, int64_t n);

@@ -25,6 +25,8 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "latency": ("rtaudio.commands.latency", "Measure callback timing under load and write a latency report."),
     "pitch": ("rtaudio.commands.pitch", "Pitch (f0 per hop) of a sound file as CSV or JSON (streaming YIN)."),
     "spectrogram": ("rtaudio.commands.spectrogram", "Spectrogram images (PNG/JPEG) of a sound file or a folder."),
+    "features": ("rtaudio.commands.features", "Music features (HPSS, chroma, YIN) of a file or folder to .npz/CSV."),
+    "hpss": ("rtaudio.commands.hpss", "Harmonic and percussive stems of a sound file (librosa-equal HPSS)."),
 }
 
 

@@ -43,3 +43,26 @@ def stream(proc, x: np.ndarray, sizes: list[int], sample_rate: float) -> np.ndar
         out[start:start + size] = block
         start += size
     return out
+
+
+def speech(fs: int) -> np.ndarray:
+    """A real (synthesised) speech recording from espeak-ng at ``fs`` Hz,
+    float32 mono; skips the calling test when espeak-ng is missing."""
+    import shutil
+    import subprocess
+    import tempfile
+
+    import pytest
+    import soundfile as sf
+    exe = shutil.which("espeak-ng")
+    if exe is None:
+        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = f"{tmp}/speech.wav"
+        subprocess.run([exe, "-w", path, "Harmonic and percussive parts of a short spoken sentence."],
+                       check=True, capture_output=True)
+        y, rate = sf.read(path, dtype="float32")
+    if rate != fs:
+        from scipy.signal import resample_poly
+        y = resample_poly(y, fs, rate).astype(np.float32)
+    return np.ascontiguousarray(y)

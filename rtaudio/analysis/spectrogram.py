@@ -3,7 +3,8 @@
 The maths shared by the offline exporter (``rtaudio spectrogram``) and the
 live viewer. Offline results equal ``librosa.feature.melspectrogram`` and
 ``librosa.power_to_db`` with default arguments (docs/maths/spectrogram.md §6.5 gives the
-tolerances); only NumPy is needed here.
+tolerances); only NumPy is needed here (scipy.fft, when installed, is used
+for the blocks of frames: the same numbers, faster; rtaudio.analysis.stft).
 
 - :func:`stft_power` -- ``|STFT|**power`` with a periodic Hann window and
   zero ``center`` padding (docs/maths/spectrogram.md §6.1);
@@ -26,6 +27,8 @@ import warnings
 from typing import Any, Callable, Iterator, Optional, Union
 
 import numpy as np
+
+from rtaudio.analysis.stft import rfft_frames
 
 __all__ = [
     "CHUNK_FRAMES", "StreamingSTFT", "empty_mel_bands", "fft_frequencies", "frame_count",
@@ -133,13 +136,15 @@ def fft_frequencies(sample_rate: float, n_fft: int) -> np.ndarray:
 def _frames_power(padded: np.ndarray, first: int, count: int, n_fft: int, hop_length: int,
                   window: np.ndarray, power: float) -> np.ndarray:
     """``|rfft(w * frame)|**power`` of frames ``first .. first+count-1`` of a
-    padded signal whose frame 0 starts at index 0; shape ``(count, bins)``."""
-    start = first * hop_length
-    span = padded[start:start + (count - 1) * hop_length + n_fft]
-    frames = np.lib.stride_tricks.sliding_window_view(span, n_fft)[::hop_length][:count]
-    spectrum = np.fft.rfft(frames * window, axis=-1)
-    mag = np.abs(spectrum)
-    return mag * mag if power == 2.0 else mag ** power
+    padded signal whose frame 0 starts at index 0; shape ``(count, bins)``.
+    The transforms are the shared ones of :mod:`rtaudio.analysis.stft`
+    (float64); the power is ``re^2 + im^2`` (no square root)."""
+    spectrum = rfft_frames(padded, first, count, n_fft, hop_length, window, np.float64)
+    if power == 2.0:
+        parts = spectrum.view(np.float64).reshape(count, -1, 2)
+        np.square(parts, out=parts)  # the spectrum is a temporary: square in place
+        return parts[..., 0] + parts[..., 1]
+    return np.abs(spectrum) ** power
 
 
 def _framed_signal(y: Any, n_fft: int, hop_length: int, win_length: int,
@@ -367,9 +372,10 @@ def _apply_mel(basis: np.ndarray, supports: list[tuple[int, int]],
     product); ``power_frames`` is ``(frames, bins)``, the result
     ``(bands, frames)``."""
     out = np.zeros((basis.shape[0], power_frames.shape[0]), dtype=np.float64)
+    by_bin = np.ascontiguousarray(power_frames.T)  # (bins, frames): each band reads whole rows
     for i, (lo, hi) in enumerate(supports):
         if hi > lo:
-            np.dot(power_frames[:, lo:hi], basis[i, lo:hi], out=out[i])
+            np.dot(basis[i, lo:hi], by_bin[lo:hi], out=out[i])
     return out
 
 
@@ -494,6 +500,7 @@ class StreamingSTFT:
         self._ring = np.zeros(self.n_fft, dtype=np.float64)
         self._frame = np.zeros(self.n_fft, dtype=np.float64)
         self._spectrum = np.zeros(self.n_bins, dtype=np.complex128)
+        self._im2 = np.zeros(self.n_bins, dtype=np.float64)
         self._zeros = np.zeros(self.n_fft // 2, dtype=np.float64)
         capacity = max(self.max_block, self.n_fft // 2) // self.hop_length + 1
         self._out = np.zeros((capacity, self.n_bins), dtype=np.float64)
@@ -573,11 +580,13 @@ class StreamingSTFT:
         self._frame[:tail] = self._ring[self._pos:]
         self._frame[tail:] = self._ring[:self._pos]
         np.multiply(self._frame, self._window, out=self._frame)
-        np.fft.rfft(self._frame, out=self._spectrum)
+        np.fft.rfft(self._frame, out=self._spectrum)  # the same pocketfft numbers as scipy.fft
         out = self._out[row]
-        np.abs(self._spectrum, out=out)
-        if self.power == 2.0:
-            np.multiply(out, out, out=out)
+        if self.power == 2.0:  # re^2 + im^2, as _frames_power
+            np.square(self._spectrum.real, out=out)
+            np.square(self._spectrum.imag, out=self._im2)
+            out += self._im2
         else:
+            np.abs(self._spectrum, out=out)
             np.power(out, self.power, out=out)
         self._emitted += 1

@@ -1,0 +1,396 @@
+"""Constant-Q transform and tuning estimate equal to ``librosa.cqt`` and
+``librosa.estimate_tuning`` (docs/maths/features.md §3, §4).
+
+The transform follows librosa's recursive scheme exactly (same filters,
+same ``soxr`` half-band resampling between octaves, same scaling), so the
+numbers agree within float rounding; it does less work per octave:
+the frames are transformed in float32 (float64 for float64 input) and
+only the FFT bins where the octave's sparse filters are non-zero are
+multiplied, as one dense complex matrix product instead of librosa's
+sparse product over the whole spectrum.
+"""
+from __future__ import annotations
+
+import functools
+from typing import Optional
+
+import numpy as np
+import scipy.fft
+
+from rtaudio.analysis.stft import (BLOCK_FRAMES, as_audio, check_positive_int, frame_count,
+                                   get_window, rfft_frames)
+
+__all__ = ["cqt", "cqt_frequencies", "estimate_tuning", "hz_to_octs", "note_c1_hz", "piptrack"]
+
+#: equivalent noise bandwidth of the Hann window in bins (librosa's table)
+HANN_BANDWIDTH = 1.50018310546875
+#: frequency of C1 in Hz (A440 tuning)
+C1_HZ = 440.0 * 2.0 ** ((24 - 69) / 12.0)
+
+
+def note_c1_hz() -> float:
+    """C1 in Hz (librosa ``note_to_hz("C1")``)."""
+    return C1_HZ
+
+
+def hz_to_octs(frequencies_hz: np.ndarray, tuning: float = 0.0, bins_per_octave: int = 12) -> np.ndarray:
+    """Octaves above ``A440 / 16`` (C-1 region), librosa's ``hz_to_octs``."""
+    a440 = 440.0 * 2.0 ** (tuning / bins_per_octave)
+    return np.log2(np.asanyarray(frequencies_hz) / (float(a440) / 16))
+
+
+def cqt_frequencies(n_bins: int, fmin: float, bins_per_octave: int = 12) -> np.ndarray:
+    """Centre frequencies ``fmin 2^(k / bins_per_octave)``, Hz."""
+    return fmin * 2.0 ** (np.arange(n_bins) / float(bins_per_octave))
+
+
+def _relative_bandwidth(freqs: np.ndarray) -> np.ndarray:
+    bpo = np.empty_like(freqs)
+    logf = np.log2(freqs)
+    bpo[0] = 1 / (logf[1] - logf[0])
+    bpo[-1] = 1 / (logf[-1] - logf[-2])
+    bpo[1:-1] = 2 / (logf[2:] - logf[:-2])
+    return (2.0 ** (2 / bpo) - 1) / (2.0 ** (2 / bpo) + 1)
+
+
+def _wavelet_lengths(freqs: np.ndarray, sr: float, filter_scale: float,
+                     alpha: np.ndarray) -> tuple[np.ndarray, float]:
+    Q = float(filter_scale) / alpha
+    cutoff = float(np.max(freqs * (1 + 0.5 * HANN_BANDWIDTH / Q)))
+    return Q * sr / freqs, cutoff
+
+
+@functools.lru_cache(maxsize=64)
+def _octave_basis(sr: float, freqs_key: tuple, alpha_key: tuple, filter_scale: float,
+                  sparsity: float, complex_dtype: str) -> tuple[np.ndarray, int, int, int]:
+    """The octave's filters in the frequency domain, librosa's sparsified
+    rows, returned as a dense band: ``(basis[:, lo:hi], n_fft, lo, hi)``."""
+    freqs, alpha = np.array(freqs_key), np.array(alpha_key)
+    lengths, _ = _wavelet_lengths(freqs, sr, filter_scale, alpha)
+    filters = []
+    for ilen, freq in zip(lengths, freqs):
+        sig = np.exp(1j * (np.arange(-ilen // 2, ilen // 2, dtype=float) * 2 * np.pi * freq / sr))
+        n_min = int(np.floor(len(sig)))
+        win = get_window("hann", n_min, n_min) if n_min > 0 else np.zeros(0)
+        sig = sig * win
+        sig = sig / np.sum(np.abs(sig))
+        filters.append(sig)
+    n_fft = int(2.0 ** np.ceil(np.log2(max(lengths))))
+    basis = np.zeros((len(filters), n_fft), dtype=np.complex64)
+    for i, filt in enumerate(filters):
+        left = (n_fft - len(filt)) // 2
+        basis[i, left:left + len(filt)] = filt
+    basis *= lengths[:, None] / float(n_fft)
+    fft_basis = scipy.fft.fft(basis, n=n_fft, axis=1)[:, :n_fft // 2 + 1]
+    # librosa.util.sparsify_rows: drop the smallest entries of each row that
+    # together hold less than `sparsity` of its L1 mass
+    mags = np.abs(fft_basis)
+    norms = np.sum(mags, axis=1, keepdims=True)
+    mag_sort = np.sort(mags, axis=1)
+    cumulative = np.cumsum(mag_sort / norms, axis=1)
+    threshold_idx = np.argmin(cumulative < sparsity, axis=1)
+    keep = mags >= mag_sort[np.arange(len(mags)), threshold_idx][:, None]
+    sparse = np.where(keep, fft_basis, 0).astype(complex_dtype)
+    cols = np.flatnonzero(keep.any(axis=0))
+    lo, hi = int(cols[0]), int(cols[-1]) + 1
+    return np.ascontiguousarray(sparse[:, lo:hi]), n_fft, lo, hi
+
+
+def _num_two_factors(x: int) -> int:
+    if x <= 0:
+        return 0
+    count = 0
+    while x % 2 == 0:
+        count += 1
+        x //= 2
+    return count
+
+
+def resample_half(y: np.ndarray, factor: int = 2) -> np.ndarray:
+    """librosa ``resample(y, orig_sr=factor, target_sr=1, res_type="soxr_hq",
+    scale=True)`` along the last axis (soxr's high-quality resampler)."""
+    import soxr
+    n_out = int(np.ceil(y.shape[-1] / factor))
+    flat = y.reshape(-1, y.shape[-1])
+    out = np.empty((flat.shape[0], n_out), dtype=y.dtype)
+    for ch in range(flat.shape[0]):
+        r = soxr.resample(flat[ch], factor, 1, quality="soxr_hq")
+        seg = r[:n_out]
+        out[ch, :len(seg)] = seg
+        out[ch, len(seg):] = 0
+    out /= np.sqrt(1.0 / factor)
+    return out.reshape(*y.shape[:-1], n_out)
+
+
+def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo: int, hi: int,
+                     out_dtype: type) -> np.ndarray:
+    """``basis @ STFT(y)[lo:hi]`` with a rectangular window, centred, zero
+    padded: shape ``(..., filters, frames)``."""
+    n_frames = frame_count(y.shape[-1], n_fft, hop, True)
+    flat = y.reshape(-1, y.shape[-1])
+    out = np.empty((flat.shape[0], basis.shape[0], n_frames), dtype=out_dtype)
+    fft_dtype = np.float32 if y.dtype == np.float32 else np.float64
+    window = None  # rectangular
+    basis_t = np.ascontiguousarray(basis.T)
+    for ch in range(flat.shape[0]):
+        padded = np.pad(flat[ch], n_fft // 2)
+        for first in range(0, n_frames, BLOCK_FRAMES):
+            count = min(BLOCK_FRAMES, n_frames - first)
+            spec = rfft_frames(padded, first, count, n_fft, hop, window, fft_dtype)[:, lo:hi]
+            out[ch, :, first:first + count] = (spec.astype(out_dtype, copy=False) @ basis_t).T
+    return out.reshape(*y.shape[:-1], basis.shape[0], n_frames)
+
+
+def cqt(y: np.ndarray, *, sr: float = 22050, hop_length: int = 512, fmin: Optional[float] = None,
+        n_bins: int = 84, bins_per_octave: int = 12, tuning: Optional[float] = 0.0,
+        filter_scale: float = 1, norm: float = 1, sparsity: float = 0.01, window: str = "hann",
+        scale: bool = True, pad_mode: str = "constant", res_type: str = "soxr_hq",
+        dtype: Optional[type] = None) -> np.ndarray:
+    """Constant-Q transform equal to ``librosa.cqt`` (docs/maths/features.md §3).
+
+    Supported: librosa's defaults for ``filter_scale`` (any > 0), ``norm=1``,
+    ``window="hann"``, ``pad_mode="constant"``, ``res_type="soxr_hq"``.
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        float32/float64 audio ``(..., n)``.
+    sr : float
+        Sample rate in Hz.
+    hop_length : int
+        Hop in samples; must be divisible by ``2**(n_octaves - 1)``.
+    fmin : float, optional
+        Lowest centre frequency in Hz (default C1 = 32.70 Hz).
+    n_bins, bins_per_octave : int
+        Number of bins and bins per octave.
+    tuning : float or None
+        Tuning offset in fractions of a bin; None estimates it
+        (:func:`estimate_tuning`).
+    filter_scale, norm, sparsity, window, scale, pad_mode, res_type, dtype
+        As in librosa (see above for the supported values).
+
+    Returns
+    -------
+    numpy.ndarray
+        complex64 (float32 input) or complex128, shape ``(..., n_bins, frames)``.
+    """
+    y = as_audio(y)
+    sr = float(sr)
+    if not sr > 0:
+        raise ValueError(f"sr must be > 0 Hz, got {sr}")
+    hop_length = check_positive_int("hop_length", hop_length)
+    n_bins = check_positive_int("n_bins", n_bins)
+    bins_per_octave = check_positive_int("bins_per_octave", bins_per_octave)
+    if norm != 1 or window != "hann" or pad_mode != "constant" or res_type != "soxr_hq":
+        raise ValueError("cqt supports norm=1, window='hann', pad_mode='constant', res_type='soxr_hq'")
+    if not filter_scale > 0:
+        raise ValueError(f"filter_scale must be > 0, got {filter_scale}")
+    n_octaves = int(np.ceil(float(n_bins) / bins_per_octave))
+    n_filters = min(bins_per_octave, n_bins)
+    if fmin is None:
+        fmin = C1_HZ
+    if tuning is None:
+        tuning = estimate_tuning(y=y, sr=sr, bins_per_octave=bins_per_octave)
+    out_dtype = np.complex64 if y.dtype == np.float32 else np.complex128
+    if dtype is not None:
+        out_dtype = np.dtype(dtype).type
+    fmin = fmin * 2.0 ** (tuning / bins_per_octave)
+    freqs = cqt_frequencies(n_bins, fmin, bins_per_octave)
+    if n_bins == 1:
+        raise ValueError("cqt needs n_bins >= 2")
+    alpha = _relative_bandwidth(freqs)
+    lengths, cutoff = _wavelet_lengths(freqs, sr, filter_scale, alpha)
+    nyquist = sr / 2.0
+    if cutoff > nyquist:
+        raise ValueError(f"the highest CQT filter ({np.max(freqs[-bins_per_octave:]):.1f} Hz) would "
+                         f"exceed the Nyquist frequency {nyquist:g} Hz; use fewer bins")
+    # early downsampling (librosa's rule)
+    count1 = max(0, int(np.ceil(np.log2(nyquist / cutoff)) - 1) - 1)
+    count2 = max(0, _num_two_factors(hop_length) - n_octaves + 1)
+    down = min(count1, count2)
+    if down > 0:
+        factor = 2 ** down
+        hop_length //= factor
+        if y.shape[-1] < factor:
+            raise ValueError(f"signal of {y.shape[-1]} samples is too short for a {n_octaves}-octave CQT")
+        y = resample_half(y, factor)
+        sr = sr / float(factor)
+    responses = []
+    my_y, my_sr, my_hop = y, sr, hop_length
+    complex_name = np.dtype(out_dtype).name
+    for i in range(n_octaves):
+        sl = slice(-n_filters, None) if i == 0 else slice(-n_filters * (i + 1), -n_filters * i)
+        freqs_oct, alpha_oct = freqs[sl], alpha[sl]
+        basis, n_fft, lo, hi = _octave_basis(my_sr, tuple(freqs_oct), tuple(alpha_oct),
+                                             float(filter_scale), float(sparsity), complex_name)
+        basis = (basis * np.sqrt(sr / my_sr)).astype(out_dtype, copy=False)
+        responses.append(_octave_response(my_y, n_fft, my_hop, basis, lo, hi, out_dtype))
+        if my_hop % 2 == 0:
+            my_hop //= 2
+            my_sr /= 2.0
+            my_y = resample_half(my_y, 2)
+    max_col = min(r.shape[-1] for r in responses)
+    V = np.empty((*responses[0].shape[:-2], n_bins, max_col), dtype=out_dtype)
+    end = n_bins
+    for r in responses:
+        n_oct = r.shape[-2]
+        if end < n_oct:
+            V[..., :end, :] = r[..., -end:, :max_col]
+        else:
+            V[..., end - n_oct:end, :] = r[..., :max_col]
+        end -= n_oct
+    if scale:
+        lengths, _ = _wavelet_lengths(freqs, sr, filter_scale, alpha)
+        V /= np.sqrt(lengths)[:, None]
+    return V
+
+
+def _band_rows(sr: float, n_fft: int, n_rows: int, fmin: float, fmax: float) -> tuple[int, int]:
+    """Bins ``[k0, k1)`` with ``fmin <= f < min(fmax, sr/2)``."""
+    fmax = min(fmax, sr / 2)
+    freqs = np.fft.rfftfreq(n_fft, 1.0 / sr)[:n_rows]
+    band = np.flatnonzero((max(fmin, 0.0) <= freqs) & (freqs < fmax))
+    return (int(band[0]), int(band[-1]) + 1) if len(band) else (0, 0)
+
+
+def piptrack(S: np.ndarray, sr: float, n_fft: int, fmin: float = 150.0, fmax: float = 4000.0,
+             threshold: float = 0.1) -> tuple[np.ndarray, np.ndarray]:
+    """librosa ``piptrack(S=S, ...)`` (magnitude ``S``): instantaneous
+    frequencies and magnitudes of spectral peaks, zero elsewhere
+    (docs/maths/features.md §4)."""
+    pitches = np.zeros_like(S)
+    mags = np.zeros_like(S)
+    k0, k1 = _band_rows(sr, n_fft, S.shape[-2], fmin, fmax)
+    if k1 > k0:
+        r0, r1 = max(k0 - 1, 0), min(k1 + 1, S.shape[-2])
+        index, peak_pitches, peak_mags = _peaks(S[..., r0:r1, :], r0, S.shape[-2],
+                                                np.max(S, axis=-2, keepdims=True), k0, k1, sr,
+                                                n_fft, threshold)
+        pitches[index] = peak_pitches
+        mags[index] = peak_mags
+    return pitches, mags
+
+
+def _peaks(rows: np.ndarray, r0: int, n_total: int, frame_max: np.ndarray, k0: int, k1: int,
+           sr: float, n_fft: int, threshold: float) -> tuple[tuple, np.ndarray, np.ndarray]:
+    """The peaks of :func:`piptrack` in bins ``[k0, k1)``, from ``rows`` =
+    ``S[..., r0:r1, :]`` (covering ``k0 - 1 .. k1`` where they exist) and the
+    per-frame maximum of S: (index into S, pitches, mags), with librosa's
+    float operations (gradient and parabolic shift along bins, edge rules
+    of ``np.gradient`` and ``util.localmax``)."""
+    k = np.arange(k0 - 1, k1 + 1)
+    ext = rows[..., np.clip(k, 0, n_total - 1) - r0, :]   # S[k], edges repeated
+    mid, left, right = ext[..., 1:-1, :], ext[..., :-2, :], ext[..., 2:, :]
+    kb = k[1:-1]
+    # np.gradient: central differences, one-sided at the two ends
+    avg = (right - left) / 2.0
+    if kb[0] == 0:
+        avg[..., 0, :] = right[..., 0, :] - mid[..., 0, :]
+    if kb[-1] == n_total - 1:
+        avg[..., -1, :] = mid[..., -1, :] - left[..., -1, :]
+    # parabolic shift: sums in S's precision, products with 2 in float64
+    # (librosa's Numba stencil); 0 at both ends and where |b| >= |a|
+    a = (right + left).astype(np.float64) - 2 * mid.astype(np.float64)
+    b = (right - left).astype(np.float64) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.where(np.abs(b) >= np.abs(a), 0.0, -b / a).astype(rows.dtype)
+    shift[..., (kb == 0) | (kb == n_total - 1), :] = 0
+    ref = threshold * frame_max
+    gated = ext * (ext > ref)
+    peak = (gated[..., 1:-1, :] > gated[..., :-2, :]) & (gated[..., 1:-1, :] >= gated[..., 2:, :])
+    idx = np.nonzero(peak)
+    bins = kb[idx[-2]]
+    dskew = 0.5 * avg[idx] * shift[idx]
+    peak_pitches = ((bins + shift[idx]) * float(sr) / n_fft).astype(rows.dtype)
+    peak_mags = mid[idx] + dskew
+    return (*idx[:-2], bins, idx[-1]), peak_pitches, peak_mags
+
+
+def _tuning_peaks_of_signal(y: np.ndarray, sr: float, n_fft: int) -> tuple[np.ndarray, np.ndarray]:
+    """Peak pitches and magnitudes of librosa's piptrack on ``|stft(y)|``
+    (Hann, hop n_fft/4, centred), computed block by block: only the band's
+    magnitudes and each frame's maximum are kept."""
+    from rtaudio.analysis.stft import rfft_frames
+    hop = n_fft // 4
+    n_rows = n_fft // 2 + 1
+    k0, k1 = _band_rows(sr, n_fft, n_rows, 150.0, 4000.0)
+    if k1 <= k0:
+        return np.zeros(0, y.dtype), np.zeros(0, y.dtype)
+    r0, r1 = max(k0 - 1, 0), min(k1 + 1, n_rows)
+    window = get_window("hann", n_fft, n_fft)
+    fft_dtype = np.float32 if y.dtype == np.float32 else np.float64
+    n_frames = frame_count(y.shape[-1], n_fft, hop, True)
+    pitches, mags = [], []
+    for channel in y.reshape(-1, y.shape[-1]):
+        padded = np.pad(channel, n_fft // 2)
+        for first in range(0, n_frames, 512):
+            count = min(512, n_frames - first)
+            mag = np.abs(rfft_frames(padded, first, count, n_fft, hop, window, fft_dtype))
+            mag = mag.astype(y.dtype, copy=False)
+            rows = np.ascontiguousarray(mag[:, r0:r1].T)
+            frame_max = mag.max(axis=1)[None, :]
+            _, p, m = _peaks(rows, r0, n_rows, frame_max, k0, k1, sr, n_fft, 0.1)
+            pitches.append(p)
+            mags.append(m)
+    return np.concatenate(pitches), np.concatenate(mags)
+
+
+def estimate_tuning(*, y: Optional[np.ndarray] = None, sr: float = 22050, S: Optional[np.ndarray] = None,
+                    n_fft: int = 2048, resolution: float = 0.01, bins_per_octave: int = 12,
+                    spectrum: Optional[np.ndarray] = None) -> float:
+    """Tuning offset in fractions of a bin, equal to ``librosa.estimate_tuning``
+    (docs/maths/features.md §4).
+
+    Peaks of the magnitude STFT (n_fft 2048, hop 512, Hann) between 150 and
+    4000 Hz whose parabolic-interpolated magnitude reaches the median are
+    histogrammed by their deviation from the equal-tempered grid (``resolution``
+    of a bin); the most frequent deviation wins.
+
+    Parameters
+    ----------
+    y : numpy.ndarray, optional
+        Audio (or give ``S``).
+    sr : float
+        Sample rate in Hz.
+    S : numpy.ndarray, optional
+        Magnitude spectrogram ``(..., 1 + n_fft // 2, frames)`` instead of ``y``.
+    n_fft : int
+        FFT size for ``y``.
+    resolution : float
+        Histogram resolution in fractions of a bin.
+    bins_per_octave : int
+        Bins per octave of the grid.
+
+    Returns
+    -------
+    float
+        In ``[-0.5, 0.5)``.
+    """
+    if S is None:
+        if y is None:
+            raise ValueError("estimate_tuning needs y or S")
+        y = as_audio(y)
+        n_fft = check_positive_int("n_fft", n_fft, 2)
+        # float32 transforms for float32 audio (the estimate is a histogram
+        # mode; docs/maths/features.md §4)
+        pitch, mag = _tuning_peaks_of_signal(y, float(sr), n_fft)
+    else:
+        S = np.asarray(S)
+        n_fft = 2 * (S.shape[-2] - 1)
+        k0, k1 = _band_rows(float(sr), n_fft, S.shape[-2], 150.0, 4000.0)
+        if k1 <= k0:
+            return 0.0
+        r0, r1 = max(k0 - 1, 0), min(k1 + 1, S.shape[-2])
+        _, pitch, mag = _peaks(S[..., r0:r1, :], r0, S.shape[-2], np.max(S, axis=-2, keepdims=True),
+                               k0, k1, float(sr), n_fft, 0.1)
+    pitch_mask = pitch > 0
+    threshold = np.median(mag[pitch_mask]) if pitch_mask.any() else 0.0
+    frequencies = pitch[(mag >= threshold) & pitch_mask]
+    frequencies = frequencies[frequencies > 0]
+    if not np.any(frequencies):
+        return 0.0
+    residual = np.mod(bins_per_octave * hz_to_octs(frequencies), 1.0)
+    residual[residual >= 0.5] -= 1.0
+    bins = np.linspace(-0.5, 0.5, int(np.ceil(1.0 / resolution)) + 1)
+    counts, edges = np.histogram(residual, bins)
+    return float(edges[np.argmax(counts)])

@@ -1,0 +1,230 @@
+"""Complex STFT and inverse STFT shared by the music features and the
+spectrogram exporter (docs/maths/features.md §1).
+
+:func:`stft` equals ``librosa.stft`` (window ``"hann"`` or ``"ones"``,
+``pad_mode="constant"``): frames are windowed in float64 and transformed
+with ``scipy.fft`` (librosa's FFT library), then stored as complex64 for float32
+input (complex128 for float64), so the result is the same bit for bit.
+:func:`istft` equals ``librosa.istft`` within float rounding. Frames are
+transformed in blocks, so memory stays bounded for long signals.
+"""
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any, Optional
+
+import numpy as np
+
+try:  # scipy's pocketfft: the same numbers as numpy.fft's, faster on blocks of frames
+    import scipy.fft as fftlib
+except ImportError:  # pragma: no cover - rtaudio[features] installs scipy
+    import numpy.fft as fftlib  # type: ignore[no-redef]
+
+__all__ = ["as_audio", "frame_count", "get_window", "istft", "rfft_frames", "stft"]
+
+#: frames per FFT block (bounded memory for long signals)
+BLOCK_FRAMES = 2048
+
+
+def check_positive_int(name: str, value: Any, low: int = 1) -> int:
+    """``value`` as an int >= ``low``, else ValueError naming ``name``."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise ValueError(f"{name} must be an integer >= {low}, got {value!r}")
+    return int(value)
+
+
+def as_audio(y: Any, name: str = "y") -> np.ndarray:
+    """Check an audio signal in librosa's convention (time on the last axis).
+
+    Returns ``y`` as a float32 or float64 array; raises ValueError naming
+    the problem for another dtype, no samples, or NaN/inf.
+    """
+    y = np.asarray(y)
+    if y.dtype not in (np.float32, np.float64):
+        raise ValueError(f"{name} must be float32 or float64 audio, got dtype {y.dtype}")
+    if y.ndim < 1 or y.shape[-1] == 0:
+        raise ValueError(f"{name} has no samples (shape {y.shape}); time is the last axis")
+    if not np.all(np.isfinite(y)):
+        raise ValueError(f"{name} contains NaN or inf samples")
+    return y
+
+
+def get_window(window: str, win_length: int, n_fft: int) -> np.ndarray:
+    """Periodic ``"hann"`` or rectangular ``"ones"`` window of ``win_length``
+    samples centred in ``n_fft`` zeros (float64), as librosa pads it."""
+    if window == "hann":
+        n = np.arange(win_length, dtype=np.float64)
+        w = 0.5 - 0.5 * np.cos(2.0 * np.pi * n / win_length)
+    elif window in ("ones", "boxcar", "rect"):
+        w = np.ones(win_length)
+    else:
+        raise ValueError(f"window must be 'hann' or 'ones', got {window!r}")
+    out = np.zeros(n_fft)
+    left = (n_fft - win_length) // 2
+    out[left:left + win_length] = w
+    return out
+
+
+def frame_count(n_samples: int, n_fft: int, hop_length: int, center: bool = True) -> int:
+    """STFT frames of a signal of ``n_samples`` (librosa's count)."""
+    padded = n_samples + (2 * (n_fft // 2) if center else 0)
+    return 0 if padded < n_fft else 1 + (padded - n_fft) // hop_length
+
+
+def rfft_frames(padded: np.ndarray, first: int, count: int, n_fft: int, hop_length: int,
+                window: Optional[np.ndarray], fft_dtype: type = np.float64) -> np.ndarray:
+    """``rfft(window * frame)`` of frames ``first .. first+count-1`` of a 1-D
+    padded signal whose frame 0 starts at sample 0; shape ``(count, bins)``.
+    ``fft_dtype`` float64 (librosa's precision) or float32 (faster);
+    ``window=None`` is the rectangular window."""
+    start = first * hop_length
+    span = padded[start:start + (count - 1) * hop_length + n_fft]
+    frames = np.lib.stride_tricks.sliding_window_view(span, n_fft)[::hop_length][:count]
+    if window is None:  # rectangular
+        return fftlib.rfft(frames if frames.dtype == fft_dtype else frames.astype(fft_dtype), axis=-1)
+    if fft_dtype == np.float32:
+        windowed = frames.astype(np.float32) * window.astype(np.float32)
+    else:
+        windowed = frames * window
+    if fftlib is np.fft:  # pragma: no cover - without scipy
+        return fftlib.rfft(windowed, axis=-1)
+    return fftlib.rfft(windowed, axis=-1, overwrite_x=True)  # a temporary: no extra copy
+
+
+def _check_stft_args(n_fft: int, hop_length: Optional[int], win_length: Optional[int],
+                     pad_mode: str) -> tuple[int, int, int]:
+    n_fft = check_positive_int("n_fft", n_fft, 2)
+    win_length = n_fft if win_length is None else check_positive_int("win_length", win_length)
+    if win_length > n_fft:
+        raise ValueError(f"win_length={win_length} must be <= n_fft={n_fft}")
+    hop_length = win_length // 4 if hop_length is None else hop_length
+    hop_length = check_positive_int("hop_length", hop_length)
+    if pad_mode != "constant":
+        raise ValueError(f"pad_mode must be 'constant' (zero padding), got {pad_mode!r}")
+    return n_fft, hop_length, win_length
+
+
+def stft(y: np.ndarray, *, n_fft: int = 2048, hop_length: Optional[int] = None,
+         win_length: Optional[int] = None, window: str = "hann", center: bool = True,
+         pad_mode: str = "constant", fft_dtype: type = np.float64) -> np.ndarray:
+    """Complex STFT equal to ``librosa.stft`` (docs/maths/features.md §1).
+
+    Parameters
+    ----------
+    y : numpy.ndarray
+        float32/float64 audio, shape ``(..., n)``.
+    n_fft, hop_length, win_length, window, center, pad_mode
+        As in librosa (``hop_length`` defaults to ``win_length // 4``;
+        ``window`` "hann" or "ones"; ``pad_mode`` "constant").
+    fft_dtype : type
+        Precision of the transforms: float64 (librosa's, default) or float32.
+
+    Returns
+    -------
+    numpy.ndarray
+        complex64 for float32 input, complex128 for float64; shape
+        ``(..., 1 + n_fft // 2, n_frames)``.
+    """
+    y = as_audio(y)
+    n_fft, hop_length, win_length = _check_stft_args(n_fft, hop_length, win_length, pad_mode)
+    n_frames = frame_count(y.shape[-1], n_fft, hop_length, center)
+    if n_frames < 1:
+        raise ValueError(f"y has {y.shape[-1]} samples, fewer than n_fft={n_fft} (center=False)")
+    out_dtype = np.complex64 if y.dtype == np.float32 else np.complex128
+    window_arr = get_window(window, win_length, n_fft)
+    lead = y.shape[:-1]
+    flat = y.reshape(-1, y.shape[-1])
+    out = np.empty((flat.shape[0], n_frames, n_fft // 2 + 1), dtype=out_dtype)
+    pad = n_fft // 2 if center else 0
+    for ch in range(flat.shape[0]):
+        padded = np.pad(flat[ch], pad) if pad else flat[ch]
+        for first in range(0, n_frames, BLOCK_FRAMES):
+            count = min(BLOCK_FRAMES, n_frames - first)
+            out[ch, first:first + count] = rfft_frames(padded, first, count, n_fft, hop_length,
+                                                       window_arr, fft_dtype)
+    return np.swapaxes(out, -1, -2).reshape(*lead, n_fft // 2 + 1, n_frames)
+
+
+def istft(stft_matrix: np.ndarray, *, hop_length: Optional[int] = None,
+          win_length: Optional[int] = None, n_fft: Optional[int] = None, window: str = "hann",
+          center: bool = True, dtype: Optional[type] = None,
+          length: Optional[int] = None) -> np.ndarray:
+    """Inverse STFT equal to ``librosa.istft`` (weighted overlap-add divided
+    by the summed squared window where it exceeds the smallest normal
+    float; docs/maths/features.md §1).
+
+    Parameters
+    ----------
+    stft_matrix : numpy.ndarray
+        shape ``(..., 1 + n_fft // 2, n_frames)``, complex (or real).
+    hop_length, win_length, n_fft, window, center, dtype, length
+        As in librosa.
+
+    Returns
+    -------
+    numpy.ndarray
+        Real signal of shape ``(..., length)`` (or the full overlap-add
+        length), ``dtype`` float32 for complex64 input unless given.
+    """
+    stft_matrix = np.asarray(stft_matrix)
+    n_fft = 2 * (stft_matrix.shape[-2] - 1) if n_fft is None else n_fft
+    win_length = n_fft if win_length is None else win_length
+    hop_length = win_length // 4 if hop_length is None else hop_length
+    if dtype is None:
+        dtype = np.float32 if stft_matrix.dtype in (np.complex64, np.float32) else np.float64
+    n_frames = stft_matrix.shape[-1]
+    if length:
+        padded_length = length + (2 * (n_fft // 2) if center else 0)
+        n_frames = min(n_frames, int(math.ceil(padded_length / hop_length)))
+    window_arr = get_window(window, win_length, n_fft)
+    lead = stft_matrix.shape[:-2]
+    flat = stft_matrix.reshape(-1, *stft_matrix.shape[-2:])
+    full = n_fft + hop_length * (n_frames - 1)
+    start = n_fft // 2 if center else 0
+    if length:
+        out_len = length
+    else:
+        out_len = full - (2 * (n_fft // 2) if center else 0)
+    wss = _window_sumsquare(window_arr, n_frames, hop_length, full)
+    wss = wss[start:start + out_len]
+    wss_full = np.zeros(out_len)
+    wss_full[:len(wss)] = wss
+    tiny = np.finfo(dtype).tiny
+    nonzero = wss_full > tiny
+    out = np.zeros((flat.shape[0], out_len), dtype=dtype)
+    for ch in range(flat.shape[0]):
+        y = np.zeros(full + n_fft, dtype=np.float64)
+        for first in range(0, n_frames, BLOCK_FRAMES):
+            count = min(BLOCK_FRAMES, n_frames - first)
+            block = flat[ch][:, first:first + count].T
+            frames = fftlib.irfft(block, n=n_fft, axis=-1)
+            frames = frames * window_arr.astype(frames.dtype) if frames.dtype == np.float32 \
+                else frames * window_arr
+            _overlap_add(y, frames, first * hop_length, hop_length)
+        seg = y[start:start + out_len]
+        res = out[ch]
+        res[len(seg):] = 0
+        np.divide(seg, wss_full[:len(seg)], out=res[:len(seg)], where=nonzero[:len(seg)],
+                  casting="unsafe")
+        np.copyto(res[:len(seg)], seg, where=~nonzero[:len(seg)], casting="unsafe")
+    return out.reshape(*lead, out_len)
+
+
+def _overlap_add(y: np.ndarray, frames: np.ndarray, offset: int, hop_length: int) -> None:
+    """``y[offset + t hop : ... + n_fft] += frames[t]`` for every frame."""
+    count, n_fft = frames.shape
+    if n_fft % hop_length == 0:
+        q = n_fft // hop_length
+        view = y[offset:offset + (count - 1 + q) * hop_length].reshape(-1, hop_length)
+        for part in range(q):
+            view[part:part + count] += frames[:, part * hop_length:(part + 1) * hop_length]
+    else:
+        for t in range(count):
+            y[offset + t * hop_length:offset + t * hop_length + n_fft] += frames[t]
+
+
+def _window_sumsquare(window: np.ndarray, n_frames: int, hop_length: int, n: int) -> np.ndarray:
+    out = np.zeros(n + len(window))
+    _overlap_add(out, np.broadcast_to(window * window, (n_frames, len(window))), 0, hop_length)
+    return out[:n]

@@ -1,0 +1,240 @@
+"""rtaudio.features equals librosa (docs/maths/features.md §7).
+
+Tolerances: time signals, spectrogram components and CQT values within
+1e-4 of the maximum magnitude (relative); masks and chroma within 1e-4
+absolute; shapes, frame counts and dtypes identical; the tuning estimate
+identical. YIN follows its own contract (tests/test_yin.py): f0 within
+1e-4 relative on all but at most 0.1 % of the frames (threshold ties).
+Signals: espeak-ng speech, music-like synthetic notes (with a stretch of
+digital silence), white noise, a float64 copy and a stereo pair.
+"""
+from __future__ import annotations
+
+import warnings
+from functools import lru_cache
+
+import numpy as np
+import pytest
+import scipy.ndimage
+
+from rtaudio import features
+from rtaudio.analysis.median import median_filter_axis
+from rtaudio.demo import music_signal
+
+from _signals import speech
+
+librosa = pytest.importorskip("librosa")
+
+SR = 22050
+HPSS_PARAMS = [
+    {},
+    {"kernel_size": (17, 9)},
+    {"power": 1.0, "mask": True},
+    {"margin": (2.0, 3.0)},
+    {"kernel_size": 13, "margin": 2.0, "power": 1.5},
+    {"mask": True, "margin": (2.0, 3.0), "kernel_size": (9, 15)},
+]
+
+
+@lru_cache(maxsize=None)
+def signal(name: str) -> np.ndarray:
+    if name == "speech":
+        return speech(SR)[:3 * SR]
+    if name == "music":  # with 0.5 s of digital silence (masks of all-zero bins)
+        y = music_signal(SR, 3.0)
+        y[SR:SR + SR // 2] = 0.0
+        return y
+    if name == "noise":
+        return (0.2 * np.random.default_rng(3).standard_normal(2 * SR)).astype(np.float32)
+    if name == "music_no_gap":
+        return music_signal(SR, 3.0)
+    if name == "music64":
+        return music_signal(SR, 2.0, seed=4).astype(np.float64)
+    if name == "stereo":
+        return np.stack([music_signal(SR, 2.0, seed=5), signal("noise")[:2 * SR]])
+    raise KeyError(name)
+
+
+SIGNALS = ["speech", "music", "noise", "music64", "stereo"]
+
+
+def assert_rel(ours: np.ndarray, theirs: np.ndarray, tol: float = 1e-4) -> None:
+    assert ours.shape == theirs.shape
+    assert ours.dtype == theirs.dtype
+    err = np.max(np.abs(ours - theirs)) / np.max(np.abs(theirs))
+    assert err <= tol, f"max error {err:.3g} of the maximum > {tol}"
+
+
+def assert_abs(ours: np.ndarray, theirs: np.ndarray, tol: float = 1e-4) -> None:
+    assert ours.shape == theirs.shape
+    err = np.max(np.abs(np.asarray(ours, float) - np.asarray(theirs, float)))
+    assert err <= tol, f"max error {err:.3g} > {tol}"
+
+
+# ---------------------------------------------------------------- median
+
+@pytest.mark.parametrize("backend", ["c", "numba"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_median_filter_equals_scipy(backend, dtype):
+    rng = np.random.default_rng(0)
+    for shape in [(67, 45), (1, 9), (5, 1), (3, 2), (40, 16)]:
+        x = np.abs(rng.standard_normal(shape)).astype(dtype)
+        x[::2] = np.round(x[::2], 1)  # ties
+        for order in ("C", "F"):
+            xo = np.asarray(x, order=order)
+            for size in (1, 2, 4, 7, 31, 33, 40):
+                for axis in (0, 1):
+                    if size // 2 >= shape[axis]:
+                        continue  # refused by hpss (scipy itself mixes lines there)
+                    footprint = [1, 1]
+                    footprint[axis] = size
+                    ref = scipy.ndimage.median_filter(xo, size=footprint, mode="reflect")
+                    got = median_filter_axis(xo, size, axis, backend=backend)
+                    assert got.dtype == x.dtype
+                    assert np.array_equal(got, ref), (shape, order, size, axis)
+
+
+# ---------------------------------------------------------------- HPSS
+
+@pytest.mark.parametrize("params", HPSS_PARAMS, ids=lambda p: ",".join(f"{k}={v}" for k, v in p.items()) or "default")
+@pytest.mark.parametrize("name", SIGNALS)
+def test_hpss_equals_librosa(name, params):
+    y = signal(name)
+    ours = features.hpss(y, **params)
+    theirs = librosa.effects.hpss(y, **params)
+    for a, b in zip(ours, theirs):
+        assert_rel(a, b)
+
+
+@pytest.mark.parametrize("backend", ["c", "numba"])
+@pytest.mark.parametrize("params", HPSS_PARAMS, ids=lambda p: ",".join(f"{k}={v}" for k, v in p.items()) or "default")
+@pytest.mark.parametrize("name", ["speech", "music", "stereo"])
+def test_hpss_spectrogram_equals_librosa(name, params, backend):
+    D = librosa.stft(signal(name))
+    ours = features.hpss_spectrogram(D, backend=backend, **params)
+    theirs = librosa.decompose.hpss(D, **params)
+    for a, b in zip(ours, theirs):
+        if params.get("mask"):
+            assert a.dtype == b.dtype
+            assert_abs(a, b)
+        else:
+            assert_rel(a, b)
+    # masks of a magnitude spectrogram too
+    ours = features.hpss_spectrogram(np.abs(D), mask=True, backend=backend)
+    theirs = librosa.decompose.hpss(np.abs(D), mask=True)
+    for a, b in zip(ours, theirs):
+        assert_abs(a, b)
+
+
+# ---------------------------------------------------------------- CQT, chroma
+
+CHROMA_CQT_PARAMS = [
+    {},
+    {"tuning": 0.0, "hop_length": 256},
+    {"n_octaves": 6, "fmin": 65.40639132514966, "bins_per_octave": 24, "threshold": 0.05},
+    {"norm": 2, "n_chroma": 12, "bins_per_octave": 12, "tuning": 0.2},
+]
+
+
+@pytest.mark.parametrize("params", CHROMA_CQT_PARAMS, ids=lambda p: ",".join(f"{k}={v}" for k, v in p.items()) or "default")
+@pytest.mark.parametrize("name", SIGNALS)
+def test_chroma_cqt_equals_librosa(name, params):
+    y = signal(name)
+    ours = features.chroma_cqt(y=y, sr=SR, **params)
+    theirs = librosa.feature.chroma_cqt(y=y, sr=SR, **params)
+    assert ours.dtype == theirs.dtype
+    assert_abs(ours, theirs)
+
+
+@pytest.mark.parametrize("params", [{}, {"n_bins": 252, "bins_per_octave": 36, "tuning": None},
+                                    {"hop_length": 128, "fmin": 55.0, "n_bins": 72},
+                                    {"filter_scale": 2, "n_bins": 60}],
+                         ids=["default", "36bpo-tuning", "hop128", "filter_scale2"])
+@pytest.mark.parametrize("name", ["speech", "music64", "stereo"])
+def test_cqt_equals_librosa(name, params):
+    y = signal(name)
+    assert_rel(features.cqt(y, sr=SR, **params), librosa.cqt(y, sr=SR, **params))
+
+
+@pytest.mark.parametrize("name", SIGNALS)
+def test_tuning_estimate_equals_librosa(name):
+    y = signal(name)
+    for bpo in (12, 36):
+        assert features.estimate_tuning(y=y, sr=SR, bins_per_octave=bpo) == \
+            librosa.estimate_tuning(y=y, sr=SR, bins_per_octave=bpo)
+
+
+CHROMA_STFT_PARAMS = [
+    {},
+    {"n_fft": 4096, "hop_length": 1024},
+    {"tuning": 0.2, "norm": 2, "octwidth": None},
+    {"n_chroma": 24, "base_c": False},
+]
+
+
+@pytest.mark.parametrize("params", CHROMA_STFT_PARAMS, ids=lambda p: ",".join(f"{k}={v}" for k, v in p.items()) or "default")
+@pytest.mark.parametrize("name", SIGNALS)
+def test_chroma_stft_equals_librosa(name, params):
+    y = signal(name)
+    ours = features.chroma_stft(y=y, sr=SR, **params)
+    theirs = librosa.feature.chroma_stft(y=y, sr=SR, **params)
+    assert ours.dtype == theirs.dtype
+    assert_abs(ours, theirs)
+
+
+# ---------------------------------------------------------------- YIN, fingerprint
+
+def assert_f0(ours: np.ndarray, theirs: np.ndarray) -> None:
+    assert ours.shape == theirs.shape
+    off = np.abs(ours - theirs) > 1e-4 * theirs
+    assert off.mean() <= 0.001, f"{off.sum()} of {off.size} frames differ"
+
+
+@pytest.mark.parametrize("params", [{}, {"frame_length": 1024, "hop_length": 128}, {"center": False},
+                                    {"trough_threshold": 0.2, "frame_length": 4096}],
+                         ids=["default", "1024-128", "uncentred", "threshold0.2"])
+@pytest.mark.parametrize("name", ["speech", "music", "noise", "stereo"])
+def test_yin_equals_librosa(name, params):
+    y = signal(name)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        theirs = librosa.yin(y.astype(np.float64), fmin=65.0, fmax=2000.0, sr=SR, **params)
+    assert_f0(features.yin(y, fmin=65.0, fmax=2000.0, sr=SR, **params), theirs)
+
+
+# not "music": in its digital silence the chroma frames are normalised from
+# values ~60 dB down, where the harmonic part's rounding differences
+# (~4e-7 of its maximum) become up to ~2e-4 (docs/maths/features.md §6)
+@pytest.mark.parametrize("name", ["speech", "music_no_gap", "stereo"])
+def test_fingerprint_equals_the_librosa_pipeline(name):
+    y = signal(name)
+    fp = features.fingerprint(y, SR)
+    harmonic, _ = librosa.effects.hpss(y)
+    assert_rel(fp["harmonic"], harmonic)
+    assert_abs(fp["chroma"], librosa.feature.chroma_cqt(y=harmonic, sr=SR))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        f0 = librosa.yin(harmonic.astype(np.float32).astype(np.float64), fmin=65.40639132514966,
+                         fmax=2093.004522404789, sr=SR)
+    assert_f0(fp["f0_hz"], f0)
+    assert fp["chroma_times_s"].shape == fp["chroma"].shape[-1:]
+    assert fp["f0_times_s"].shape == fp["f0_hz"].shape[-1:]
+
+
+# ---------------------------------------------------------------- input errors
+
+@pytest.mark.parametrize("call, message", [
+    (lambda: features.hpss(np.zeros(4096, dtype=np.int16)), "dtype"),
+    (lambda: features.hpss(np.full(4096, np.nan, dtype=np.float32)), "NaN"),
+    (lambda: features.hpss(np.zeros(1000, dtype=np.float32)), "too short"),
+    (lambda: features.hpss(np.zeros(0, dtype=np.float32)), "no samples"),
+    (lambda: features.hpss(np.zeros(44100, dtype=np.float32), margin=0.5), "margin"),
+    (lambda: features.hpss(np.zeros(44100, dtype=np.float32), kernel_size=0), "kernel_size"),
+    (lambda: features.chroma_cqt(y=np.zeros(8000, dtype=np.float64), sr=8000), "Nyquist"),
+    (lambda: features.chroma_cqt(y=np.ones(8000, dtype=np.float32), sr=22050, bins_per_octave=30), "multiple"),
+    (lambda: features.chroma_stft(y=np.zeros(3000, dtype=np.complex64)), "dtype"),
+    (lambda: features.yin(np.zeros(100, dtype=np.float32), fmin=65, fmax=2000, center=False), "fewer"),
+])
+def test_bad_input_raises_value_error_naming_the_problem(call, message):
+    with pytest.raises(ValueError, match=message):
+        call()
