@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 import uuid
 from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
 
@@ -128,8 +129,10 @@ class DaskExecutor:
 
         def submit_next() -> None:
             job = pending.pop()
+            # a readable, unique key: run, position in the batch, file name
+            name = re.sub(r"[^\w.-]", "_", job.in_path.name)
             future = client.submit(_run_job_remote, task, job, kwargs, pure=False,
-                                   key=f"rtaudio-batch-{run_id}-{len(pending)}")
+                                   key=f"rtaudio-batch-{run_id}-{len(pending)}-{name}")
             futures[future] = job
 
         try:

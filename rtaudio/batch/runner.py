@@ -145,8 +145,8 @@ def run(task: Callable[..., Any], inputs: Union[PathLike, Iterable[PathLike]], o
                             if record is None:
                                 bar.refresh()
                                 continue
-                            keep(record, writer)
                             finished.add(Path(record.input))
+                            keep(record, writer)
                             bar.advance(failed=record.status == FAILED)
                 finally:
                     results.close()  # on Ctrl-C: cancel running tasks, remove partial outputs
