@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import collections
 import json
-import logging
 import os
 import signal
 import subprocess
@@ -27,7 +26,7 @@ from _batch_tasks import CRASH_MAGIC, blas_threads, crashing_spectrogram, slow_s
 from _cli import run_cli
 from rtaudio.analysis.images import save_spectrogram
 from rtaudio.batch import BatchInterrupted, Job, read_manifest, run
-from rtaudio.batch.dask_executor import DaskExecutor, cluster_config
+from rtaudio.batch.dask_executor import DaskExecutor, start_local_cluster
 from rtaudio.batch.local import LocalExecutor
 
 TESTS = Path(__file__).parent
@@ -38,12 +37,9 @@ IMAGE = dict(width=48, height=24, overwrite=True)
 def dask_cluster():
     """A 2-process Dask LocalCluster, configured as ``--scheduler local:N`` is."""
     import cloudpickle
-    import dask
     import distributed
     cloudpickle.register_pickle_by_value(_batch_tasks)  # workers need not import tests/
-    with dask.config.set(cluster_config(allowed_failures=1)):
-        cluster = distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
-                                           dashboard_address=None, silence_logs=logging.CRITICAL)
+    cluster = start_local_cluster(2, allowed_failures=1)
     client = distributed.Client(cluster)
     try:
         yield cluster, client

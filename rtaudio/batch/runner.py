@@ -133,29 +133,30 @@ def run(task: Callable[..., Any], inputs: Union[PathLike, Iterable[PathLike]], o
             on_record(record)
 
     description = progress if isinstance(progress, str) else "batch"
-    with ManifestWriter(manifest.path) as writer:
-        for job in up_to_date:
-            keep(_skipped(job), writer)
-        try:
-            with (executor if hasattr(executor, "__enter__") else _nothing()):
-                results = executor.results(task, todo, task_kwargs or {})
-                try:
-                    with BatchProgress(description, len(todo), enabled=bool(progress)) as bar:
-                        for record in results:
-                            if record is None:
-                                bar.refresh()
-                                continue
-                            finished.add(Path(record.input))
-                            keep(record, writer)
-                            bar.advance(failed=record.status == FAILED)
-                finally:
-                    results.close()  # on Ctrl-C: cancel running tasks, remove partial outputs
-        except KeyboardInterrupt:
-            for job in todo:
-                if job.in_path not in finished:
-                    keep(Record(input=str(job.in_path), outputs=[str(p) for p in job.outputs],
-                                status=CANCELLED), writer)
-            raise BatchInterrupted(manifest) from None
+    # connect to (or start) the cluster first: a bad scheduler leaves no manifest behind
+    with (executor if hasattr(executor, "__enter__") else _nothing()):
+        with ManifestWriter(manifest.path) as writer:
+            for job in up_to_date:
+                keep(_skipped(job), writer)
+            results = executor.results(task, todo, task_kwargs or {})
+            try:
+                with BatchProgress(description, len(todo), enabled=bool(progress)) as bar:
+                    for record in results:
+                        if record is None:
+                            bar.refresh()
+                            continue
+                        finished.add(Path(record.input))
+                        keep(record, writer)
+                        bar.advance(failed=record.status == FAILED)
+            except KeyboardInterrupt:
+                results.close()  # cancel running tasks, remove their partial outputs
+                for job in todo:
+                    if job.in_path not in finished:
+                        keep(Record(input=str(job.in_path), outputs=[str(p) for p in job.outputs],
+                                    status=CANCELLED), writer)
+                raise BatchInterrupted(manifest) from None
+            finally:
+                results.close()
     return manifest
 
 

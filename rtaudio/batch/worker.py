@@ -23,29 +23,56 @@ from rtaudio.errors import RtaudioError
 THREAD_ENV_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
                    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "NUMBA_NUM_THREADS")
 
-_THREADS_LIMITED = False
+#: glibc mallopt parameters and the values set in worker processes
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+MMAP_THRESHOLD_BYTES = 32 * 2**20
+TRIM_THRESHOLD_BYTES = 64 * 2**20
+
+_PREPARED = False
 
 
-def limit_threads() -> None:
-    """One BLAS/OpenMP thread in this worker process (once per process).
+def prepare_worker_process() -> None:
+    """Once per worker process: one BLAS/OpenMP thread, and a malloc that
+    keeps large NumPy buffers (docs/batch.md §3).
 
     Each worker already uses one core; a multi-threaded BLAS in every worker
     oversubscribes the machine (its threads spin while waiting). The
     environment variables cover libraries loaded later; threadpoolctl
     limits the ones already loaded.
+
+    glibc returns every freed block above 128 KiB to the system and maps it
+    again on the next allocation (a page fault per 4 KiB) until its
+    adaptive threshold has grown; Dask's nanny even pins the trim threshold
+    at 64 KiB, which disables that adaptation. The per-chunk spectrogram
+    buffers are MBs, so a worker spends up to a third of its CPU time in page
+    faults. Setting the thresholds to glibc's own adaptive maxima (32 MiB
+    mmap, 64 MiB trim) removes them; memory stays bounded by the chunk size.
     """
-    global _THREADS_LIMITED
-    if _THREADS_LIMITED:
+    global _PREPARED
+    if _PREPARED:
         return
-    _THREADS_LIMITED = True
+    _PREPARED = True
     for name in THREAD_ENV_VARS:
         if name != "NUMBA_NUM_THREADS" or "numba" not in sys.modules:
             os.environ[name] = "1"
+    _tune_malloc()
     try:
         from threadpoolctl import threadpool_limits
     except ImportError:
         return
     threadpool_limits(limits=1)
+
+
+def _tune_malloc() -> None:
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+        libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES)
+    except (OSError, AttributeError):  # not glibc: keep its defaults
+        pass
 
 
 def worker_name() -> str:
@@ -70,7 +97,7 @@ def _one_line(exc: BaseException) -> str:
 def run_job(task: Callable[..., Any], job: Job, task_kwargs: Mapping[str, Any]) -> Record:
     """Run ``task(job.in_path, temporary_out_path, **task_kwargs)`` and
     publish the output atomically; returns the file's :class:`Record`."""
-    limit_threads()
+    prepare_worker_process()
     start = time.perf_counter()
     record = Record(input=str(job.in_path), outputs=[str(p) for p in job.outputs], status=FAILED,
                     worker=worker_name())
