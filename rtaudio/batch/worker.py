@@ -44,7 +44,7 @@ def prepare_worker_process() -> None:
     again on the next allocation (a page fault per 4 KiB) until its
     adaptive threshold has grown; Dask's nanny even pins the trim threshold
     at 64 KiB, which disables that adaptation. The per-chunk spectrogram
-    buffers are MBs, so a worker spends up to a third of its CPU time in page
+    buffers are MBs, so a worker spent about half of its CPU time in page
     faults. Setting the thresholds to glibc's own adaptive maxima (32 MiB
     mmap, 64 MiB trim) removes them; memory stays bounded by the chunk size.
     """
