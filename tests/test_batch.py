@@ -152,8 +152,8 @@ def test_corrupt_and_crashing_files_fail_alone(where, dask_cluster, tmp_path):
     manifest = run(crashing_spectrogram, src, tmp_path / "out", scheduler=scheduler, jobs=2,
                    suffix=".png", task_kwargs=IMAGE, progress=False)
     status = statuses(manifest)
-    assert status == {**{p.name: "ok" for p in good}, **{name: "failed" for name in bad}}
     errors = {Path(r.input).name: r.error for r in manifest.failed}
+    assert status == {**{p.name: "ok" for p in good}, **{name: "failed" for name in bad}}, errors
     for name, words in bad.items():
         assert words in errors[name], (name, errors[name])
     assert sorted(outputs_of(tmp_path / "out")) == sorted(
@@ -335,3 +335,32 @@ def test_bad_scheduler_is_one_line(tmp_path, capsys, value, words):
     write_corpus(src, 1)
     code, _, stderr = run_cli(["render", str(src), str(tmp_path / "out"), "--scheduler", value], capsys)
     assert code == 1 and words in stderr and len(stderr.strip().splitlines()) == 1
+
+
+# ------------------------------------------------------------ planning
+
+def test_plan_mirrors_the_tree_and_keeps_clashing_names_apart(tmp_path):
+    from rtaudio.batch import plan
+    src = tmp_path / "in"
+    write_corpus(src, 3)
+    sf.write(src / "a.flac", np.zeros(100, np.float32), 8000)  # clashes with a.wav -> a.png
+    (src / "notes.txt").write_text("no audio suffix")
+    nested_out = src / "images"
+    (nested_out / "old").mkdir(parents=True)
+    sf.write(nested_out / "old" / "x.wav", np.zeros(100, np.float32), 8000)  # inside OUT: ignored
+    jobs = plan(src, nested_out, suffix=".png")
+    got = sorted((str(j.in_path.relative_to(src)), str(j.out_path.relative_to(nested_out))) for j in jobs)
+    assert got == [("a.flac", "a.flac.png"), ("a.wav", "a.wav.png"),
+                   ("sub/b.flac", "sub/b.png"), ("sub/deep/c.wav", "sub/deep/c.png")]
+    assert [j.in_path.name for j in plan(src, tmp_path / "o", pattern="*.flac")] == ["a.flac", "b.flac"]
+
+
+def test_an_output_older_than_its_input_is_recomputed(tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    inputs = write_corpus(src, 3)
+    run(save_spectrogram, src, out, jobs=1, suffix=".png", task_kwargs=IMAGE, progress=False)
+    later = time.time() + 5
+    os.utime(inputs[1], (later, later))  # the input was replaced after its image was made
+    status = statuses(run(save_spectrogram, src, out, jobs=1, suffix=".png", task_kwargs=IMAGE,
+                          progress=False))
+    assert status == {inputs[0].name: "skipped", inputs[1].name: "ok", inputs[2].name: "skipped"}

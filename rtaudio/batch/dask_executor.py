@@ -7,7 +7,9 @@ this machine. Each job is one Dask task running
 :func:`rtaudio.batch.worker.run_job`, the function the local pool runs, so
 the outputs are identical. Dask reruns the tasks of a worker that dies on
 another worker; a task whose workers keep dying (a file that crashes its
-decoder) ends as ``KilledWorker``, which becomes that file's error.
+decoder) ends as ``KilledWorker``; it is then submitted once more as a new
+task (it may only have shared a worker with a crashing file), and a second
+``KilledWorker`` becomes that file's error.
 
 Workers must see the inputs and outputs at the same paths as the client
 (a shared filesystem): a worker that cannot see an input reports it as
@@ -16,6 +18,7 @@ that file's error.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import logging
 import re
 import sys
@@ -61,17 +64,13 @@ def start_local_cluster(workers: int, allowed_failures: int = 1,
     """A ``distributed.LocalCluster`` of ``workers`` single-threaded worker
     processes, as ``--scheduler local:N`` starts it.
 
-    On Linux the worker processes are forked from this one (which has
-    already imported NumPy, rtaudio and Dask) instead of spawned: the
-    cluster starts and stops in about 1 s instead of about 6 s on a 2-core
-    machine (docs/batch.md §6).
+    Workers are spawned (Dask's default), never forked from this
+    multi-threaded process, where a lock held by another thread can hang
+    the child (docs/batch.md §6).
     """
     import dask
     distributed = import_distributed()
-    config = cluster_config(allowed_failures)
-    if sys.platform.startswith("linux"):
-        config["distributed.worker.multiprocessing-method"] = "fork"
-    with dask.config.set(config):
+    with dask.config.set(cluster_config(allowed_failures)):
         return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                         dashboard_address=None, silence_logs=log_level)
 
@@ -144,17 +143,18 @@ class DaskExecutor:
         kwargs = dict(task_kwargs)
         futures: dict[Any, Job] = {}
 
-        def submit_next() -> None:
-            job = pending.pop()
+        retried: set[Job] = set()
+        numbers = itertools.count()
+
+        def submit(job: Job) -> None:
             # a readable, unique key: run, position in the batch, file name
             name = re.sub(r"[^\w.-]", "_", job.in_path.name)
-            future = client.submit(_run_job_remote, task, job, kwargs, pure=False,
-                                   key=f"rtaudio-batch-{run_id}-{len(pending)}-{name}")
-            futures[future] = job
+            key = f"rtaudio-batch-{run_id}-{next(numbers)}-{name}"
+            futures[client.submit(_run_job_remote, task, job, kwargs, pure=False, key=key)] = job
 
         try:
             while pending and len(futures) < window:
-                submit_next()
+                submit(pending.pop())
             while futures:
                 try:
                     distributed.wait(list(futures), timeout=HEARTBEAT_S, return_when="FIRST_COMPLETED")
@@ -163,11 +163,18 @@ class DaskExecutor:
                     continue
                 for future in [f for f in futures if f.done()]:
                     job = futures.pop(future)
+                    if _killed_worker(future) and job not in retried:
+                        # it may only have shared a worker with a crashing file:
+                        # once more as a new task, with a fresh failure count
+                        retried.add(job)
+                        future.release()
+                        submit(job)
+                        continue
                     record = _record_of(future, job)
                     future.release()  # a result held by a worker that dies later is not recomputed
-                    yield record
                     if pending:
-                        submit_next()
+                        submit(pending.pop())
+                    yield record
         finally:
             if futures:  # interrupted: cancel what has not finished
                 client.cancel(list(futures), force=True)
@@ -178,6 +185,10 @@ class DaskExecutor:
 
 def _run_job_remote(task: Callable[..., Any], job: Job, task_kwargs: Mapping[str, Any]) -> Record:
     return run_job(task, job, task_kwargs)
+
+
+def _killed_worker(future: Any) -> bool:
+    return future.status == "error" and type(future.exception()).__name__ == "KilledWorker"
 
 
 def _record_of(future: Any, job: Job) -> Record:

@@ -112,12 +112,21 @@ class LocalExecutor:
         pool = [self._start(task, task_kwargs) for _ in range(min(self.workers, len(queue)))]
         busy = 0
         try:
+            def assign(worker: _Worker) -> None:
+                nonlocal busy
+                job = queue.popleft()
+                try:
+                    worker.conn.send(job)
+                except OSError:  # the worker just died: the job goes back, uncounted
+                    queue.appendleft(job)
+                    return
+                worker.job = job
+                busy += 1
+
             while queue or busy:
                 for worker in pool:
                     if worker.job is None and queue:
-                        worker.job = queue.popleft()
-                        worker.conn.send(worker.job)
-                        busy += 1
+                        assign(worker)
                 ready = wait([w.conn for w in pool if w.job is not None]
                              + [w.process.sentinel for w in pool], timeout=HEARTBEAT_S)
                 if not ready:
@@ -132,6 +141,8 @@ class LocalExecutor:
                         if record is not None:
                             worker.job = None
                             busy -= 1
+                            if queue:  # the next file first, then report this one
+                                assign(worker)
                             yield record
                     if worker.process.is_alive() or worker.process.exitcode is None:
                         continue

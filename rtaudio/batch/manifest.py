@@ -33,6 +33,8 @@ class Record:
         One-line reason for ``failed``.
     seconds : float
         Wall time of the task on its worker.
+    cpu_seconds : float
+        CPU time of the task's thread (unaffected by other load on the machine).
     bytes : int
         Total size of the outputs.
     input_bytes : int
@@ -48,6 +50,7 @@ class Record:
     status: str
     error: Optional[str] = None
     seconds: float = 0.0
+    cpu_seconds: float = 0.0
     bytes: int = 0
     input_bytes: int = 0
     worker: Optional[str] = None

@@ -98,7 +98,7 @@ def run_job(task: Callable[..., Any], job: Job, task_kwargs: Mapping[str, Any]) 
     """Run ``task(job.in_path, temporary_out_path, **task_kwargs)`` and
     publish the output atomically; returns the file's :class:`Record`."""
     prepare_worker_process()
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.thread_time()
     record = Record(input=str(job.in_path), outputs=[str(p) for p in job.outputs], status=FAILED,
                     worker=worker_name())
     try:
@@ -123,4 +123,5 @@ def run_job(task: Callable[..., Any], job: Job, task_kwargs: Mapping[str, Any]) 
     except Exception as exc:  # a bad file fails alone; the batch goes on
         record.error = _one_line(exc)
     record.seconds = time.perf_counter() - start
+    record.cpu_seconds = time.thread_time() - start_cpu
     return record
