@@ -71,8 +71,9 @@ def start_local_cluster(workers: int, allowed_failures: int = 1,
     import dask
     distributed = import_distributed()
     with dask.config.set(cluster_config(allowed_failures)):
+        # dashboard on a free port: no warning when 8787 is taken
         return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=log_level)
+                                        dashboard_address=":0", silence_logs=log_level)
 
 
 class DaskExecutor:
