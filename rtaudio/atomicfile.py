@@ -7,6 +7,7 @@ leaves a half-written file under the final name.
 from __future__ import annotations
 
 import os
+import re
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Union
@@ -17,6 +18,14 @@ from rtaudio.errors import RtaudioError
 def temporary_sibling(out_path: Path) -> Path:
     """The temporary name used for ``out_path`` (hidden, same folder and suffix)."""
     return out_path.with_name(f".{out_path.stem}.partial-{os.getpid()}{out_path.suffix}")
+
+
+def final_path_of(path: Union[str, os.PathLike]) -> Path:
+    """The final name of a :func:`temporary_sibling` (any other path unchanged):
+    a task handed the temporary name can name its side files after the output."""
+    path = Path(path)
+    match = re.fullmatch(r"\.(.+)\.partial-\d+", path.stem)
+    return path.with_name(match[1] + path.suffix) if match else path
 
 
 @contextmanager

@@ -68,6 +68,8 @@ def atomic_output(out_path: PathLike, sample_rate: int, channels: int,
 
     If the block inside raises (or is interrupted), the temporary file is
     removed and ``out_path`` is left untouched: no half-written output.
+    The same audio always gives the same bytes (float files carry no
+    time-stamped PEAK chunk).
     """
     fmt = _format_for(out_path)
     with atomic_path(out_path) as tmp:
@@ -76,8 +78,22 @@ def atomic_output(out_path: PathLike, sample_rate: int, channels: int,
                                   format=fmt, subtype=subtype)
         except (sf.LibsndfileError, RuntimeError) as exc:
             raise RtaudioError(f"cannot write {out_path}: {_reason(exc)}") from None
+        _without_peak_chunk(handle)
         with handle:
             yield handle
+
+
+#: libsndfile command: write a PEAK chunk in float WAV/AIFF files (or not)
+_SFC_SET_ADD_PEAK_CHUNK = 0x1050
+
+
+def _without_peak_chunk(handle: sf.SoundFile) -> None:
+    """No PEAK chunk in float files: libsndfile stamps it with the wall-clock
+    time, so the same render written twice would differ byte for byte
+    (docs/batch.md §3). Must be called before any frame is written."""
+    snd, ffi = getattr(sf, "_snd", None), getattr(sf, "_ffi", None)
+    if snd is not None and ffi is not None and hasattr(handle, "_file"):
+        snd.sf_command(handle._file, _SFC_SET_ADD_PEAK_CHUNK, ffi.NULL, 0)
 
 
 def _reason(exc: BaseException) -> str:

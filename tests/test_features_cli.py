@@ -51,7 +51,8 @@ def test_folder_batch_skip_overwrite_and_failures(tmp_path, capsys):
     assert code == 1
     assert "broken.wav" in err and "1 of 3 file(s) failed" in err
     assert sorted(p.relative_to(tmp_path / "out").as_posix() for p in (tmp_path / "out").rglob("*")) == [
-        "a.chroma.csv", "a.npz", "a.yin.csv", "sub", "sub/b.chroma.csv", "sub/b.npz", "sub/b.yin.csv"]
+        "a.chroma.csv", "a.npz", "a.yin.csv", "manifest.jsonl", "sub", "sub/b.chroma.csv", "sub/b.npz",
+        "sub/b.yin.csv"]
     assert not list((tmp_path / "out").rglob(".*partial*"))
     stamp = (tmp_path / "out" / "a.npz").stat().st_mtime_ns
     code, out, err = run_cli(["features", str(tmp_path / "in"), str(tmp_path / "out"), "--csv",

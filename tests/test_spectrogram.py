@@ -386,7 +386,8 @@ def test_cli_batch_with_broken_file_mirrors_tree(tmp_path, capsys):
     out = tmp_path / "out"
     code, stdout, stderr = run_cli([src, out, "--width", 128, "--height", 64, "--jobs", 2], capsys)
     assert code == 1
-    assert all_files(out) == ["one.png", "sub/deeper/three.png", "sub/two.png"]
+    # the batch runner's manifest (docs/batch.md) sits beside the images
+    assert all_files(out) == ["manifest.jsonl", "one.png", "sub/deeper/three.png", "sub/two.png"]
     assert "broken.wav" in stderr and "cannot read" in stderr and "1 of 4" in stderr
     assert "wrote 3 image(s)" in stdout
     import matplotlib.image

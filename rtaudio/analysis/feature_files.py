@@ -37,8 +37,10 @@ def parse_features(text: Union[str, Iterable[str]]) -> tuple[str, ...]:
 
 
 def csv_paths(out_path: PathLike, features: Iterable[str]) -> dict[str, Path]:
-    """CSV tables written next to ``out_path`` with ``csv=True``."""
-    out_path = Path(out_path)
+    """CSV tables written next to ``out_path`` with ``csv=True`` (named after
+    the final output when ``out_path`` is its temporary name: batch runs)."""
+    from rtaudio.atomicfile import final_path_of
+    out_path = final_path_of(out_path)
     tables = {}
     for name in ("chroma", "chroma_stft", "yin"):
         if name in features:
@@ -55,9 +57,16 @@ def _frame_rms(y: np.ndarray) -> np.ndarray:
 
 
 def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    """``np.savez_compressed`` with a fixed time stamp on every member, so the
+    same features give the same bytes (local and Dask batch runs compare)."""
+    import zipfile
     with atomic_path(path) as tmp:
-        with open(tmp, "wb") as handle:
-            np.savez_compressed(handle, **arrays)
+        with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for name, value in arrays.items():
+                member = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+                member.compress_type = zipfile.ZIP_DEFLATED
+                with archive.open(member, "w", force_zip64=True) as handle:
+                    np.lib.format.write_array(handle, np.asanyarray(value), allow_pickle=False)
 
 
 def _write_csv(path: Path, header: list[str], columns: list[np.ndarray]) -> None:

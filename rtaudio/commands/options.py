@@ -1,6 +1,7 @@
 """Options and helpers shared by several subcommands."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Callable
 
 import click
@@ -26,6 +27,8 @@ def _load_effects(ctx: click.Context, param: click.Parameter, paths: tuple[str, 
     from rtaudio.effects import load_effects_file
     for path in paths:
         load_effects_file(path)  # RtaudioError: one line, exit 1 (rtaudio.cli.main)
+    # folder commands hand the same files to their worker processes
+    ctx.meta["rtaudio.effects_files"] = tuple(str(Path(p).resolve()) for p in paths)
     return paths
 
 

@@ -56,3 +56,12 @@ def _user_line(exc: BaseException, file: Path) -> str:
             line = tb.tb_lineno
         tb = tb.tb_next
     return f" at line {line}" if line else ""
+
+
+def ensure_effects_loaded(paths: "tuple[str, ...] | list[str]") -> None:
+    """``load_effects_file`` for each path not imported yet in this process
+    (batch workers: the files named by ``--effects`` on the command line)."""
+    for path in paths:
+        module_name = "rtaudio_user_effects_" + re.sub(r"\W", "_", Path(path).resolve().stem)
+        if module_name not in sys.modules:
+            load_effects_file(path)

@@ -1,0 +1,174 @@
+"""``rtaudio.batch.run``: plan, skip what is up to date, execute, record
+(docs/batch.md)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping, Optional, Union
+
+from rtaudio.batch.manifest import CANCELLED, FAILED, SKIPPED, Manifest, ManifestWriter, Record
+from rtaudio.batch.plan import Job, PathLike, discover_inputs, plan_jobs, split_up_to_date
+from rtaudio.batch.progress import BatchProgress
+from rtaudio.errors import RtaudioError
+
+MANIFEST_NAME = "manifest.jsonl"
+
+
+class BatchInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`run`: running tasks were cancelled, their
+    partial outputs removed and the manifest flushed (``.manifest``)."""
+
+    def __init__(self, manifest: Manifest) -> None:
+        super().__init__()
+        self.manifest = manifest
+
+
+def plan(inputs: Union[PathLike, Iterable[PathLike]], out_dir: PathLike, *,
+         suffix: Optional[str] = None, pattern: Optional[str] = None) -> list[Job]:
+    """Jobs for ``inputs``: a folder (searched recursively, ``pattern`` or
+    audio suffixes), a single file, or a list of files; outputs mirror the
+    input tree under ``out_dir`` with ``suffix`` (the input's when None)."""
+    out_dir = Path(out_dir)
+    if isinstance(inputs, (str, os.PathLike)):
+        root = Path(inputs)
+        if not root.exists():
+            raise RtaudioError(f"input not found: {root}")
+        if root.is_dir():
+            files = discover_inputs(root, pattern, exclude=out_dir)
+            if not files:
+                what = f"matching {pattern!r}" if pattern else "with an audio suffix (.wav, .flac, .ogg, ...)"
+                raise RtaudioError(f"no files {what} in the directory {root}")
+        else:
+            files, root = [root], root.parent
+    else:
+        files = [Path(p) for p in inputs]
+        if not files:
+            raise RtaudioError("no input files given")
+        missing = [p for p in files if not p.exists()]
+        if missing:
+            raise RtaudioError(f"input not found: {missing[0]}")
+        root = Path(os.path.commonpath([str(p.resolve().parent) for p in files]))
+    if out_dir.exists() and not out_dir.is_dir():
+        raise RtaudioError(f"the output folder is a file: {out_dir}")
+    return plan_jobs(files, root, out_dir, suffix)
+
+
+def make_executor(scheduler: Any, jobs: Optional[int], allowed_failures: int) -> Any:
+    """The local pool (``scheduler`` None) or the Dask executor."""
+    if scheduler is None:
+        from rtaudio.batch.local import LocalExecutor
+        return LocalExecutor(jobs or os.cpu_count() or 1, allowed_failures)
+    from rtaudio.batch.dask_executor import DaskExecutor
+    return DaskExecutor(scheduler, allowed_failures)
+
+
+def run(task: Callable[..., Any], inputs: Union[PathLike, Iterable[PathLike]], out_dir: PathLike,
+        scheduler: Any = None, jobs: Optional[int] = None, *, suffix: Optional[str] = None,
+        pattern: Optional[str] = None, overwrite: bool = False,
+        task_kwargs: Optional[Mapping[str, Any]] = None, allowed_failures: int = 1,
+        progress: Union[bool, str] = True,
+        on_record: Optional[Callable[[Record], None]] = None) -> Manifest:
+    """Run ``task`` on every input file, locally or on Dask.
+
+    ``task(in_path, out_path, **task_kwargs)`` must write ``out_path``
+    (any return value that JSON can store goes into the manifest's
+    ``info``). It is given a temporary path next to the planned output,
+    renamed to the output when the task returns, so outputs are written
+    atomically whatever the task does.
+
+    Parameters
+    ----------
+    task : callable
+        Per-file function (module-level, so Dask and spawned workers can
+        import it).
+    inputs : path or list of paths
+        A folder (searched recursively), a file, or a list of files.
+    out_dir : path
+        Output folder; outputs mirror the input tree; the manifest is
+        ``out_dir/manifest.jsonl``.
+    scheduler : str or distributed.Client, optional
+        None: local process pool. ``"tcp://HOST:PORT"``: a running Dask
+        scheduler. ``"local:N"``: a Dask ``LocalCluster`` of N processes.
+    jobs : int, optional
+        Local worker processes (default: number of cores).
+    suffix : str, optional
+        Output suffix, e.g. ``".png"`` (default: the input's).
+    pattern : str, optional
+        Glob for a folder's files (default: audio suffixes).
+    overwrite : bool
+        Recompute outputs that are up to date (exist and are newer than
+        their input), which are otherwise skipped.
+    task_kwargs : mapping, optional
+        Keyword arguments of every task call (must pickle).
+    allowed_failures : int
+        Retries of a file whose worker process died.
+    progress : bool or str
+        Show a progress bar (on a terminal); a string names the bar.
+    on_record : callable, optional
+        Called in this process with each :class:`Record` as it is written.
+
+    Returns
+    -------
+    Manifest
+        One record per input: ``ok``, ``failed`` (with the error),
+        ``skipped`` (up to date).
+
+    Raises
+    ------
+    RtaudioError
+        Nothing to do (no inputs), bad scheduler, Dask missing.
+    BatchInterrupted
+        Ctrl-C; a ``KeyboardInterrupt`` carrying the partial manifest.
+    """
+    job_list = plan(inputs, out_dir, suffix=suffix, pattern=pattern)
+    todo, up_to_date = split_up_to_date(job_list, overwrite)
+    executor = make_executor(scheduler, jobs, allowed_failures)
+    manifest = Manifest(Path(out_dir) / MANIFEST_NAME, [])
+    finished: set[Path] = set()
+
+    def keep(record: Record, writer: ManifestWriter) -> None:
+        writer.write(record)
+        manifest.records.append(record)
+        if on_record is not None:
+            on_record(record)
+
+    description = progress if isinstance(progress, str) else "batch"
+    # connect to (or start) the cluster first: a bad scheduler leaves no manifest behind
+    with (executor if hasattr(executor, "__enter__") else _nothing()):
+        with ManifestWriter(manifest.path) as writer:
+            for job in up_to_date:
+                keep(_skipped(job), writer)
+            results = executor.results(task, todo, task_kwargs or {})
+            try:
+                with BatchProgress(description, len(todo), enabled=bool(progress)) as bar:
+                    for record in results:
+                        if record is None:
+                            bar.refresh()
+                            continue
+                        finished.add(Path(record.input))
+                        keep(record, writer)
+                        bar.advance(failed=record.status == FAILED)
+            except KeyboardInterrupt:
+                results.close()  # cancel running tasks, remove their partial outputs
+                for job in todo:
+                    if job.in_path not in finished:
+                        keep(Record(input=str(job.in_path), outputs=[str(p) for p in job.outputs],
+                                    status=CANCELLED), writer)
+                raise BatchInterrupted(manifest) from None
+            finally:
+                results.close()
+    return manifest
+
+
+def _skipped(job: Job) -> Record:
+    return Record(input=str(job.in_path), outputs=[str(p) for p in job.outputs], status=SKIPPED,
+                  bytes=sum(p.stat().st_size for p in job.outputs),
+                  input_bytes=job.in_path.stat().st_size)
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
