@@ -81,7 +81,7 @@ def time_processor(proc: RingModulator, x: np.ndarray, fs: float, block: int,
 
 def repo_style_paper_block(x: np.ndarray, carrier: np.ndarray, factor: int, k: float,
                            st: np.ndarray, T: float) -> np.ndarray:
-    """The paper's explicit loop (docs/maths/ringmod.md §3.3) in the seed repo's style: NumPy
+    """The paper's explicit loop (docs/maths/ringmod.md §2) in the seed repo's style: NumPy
     arrays, zero-stuffed inputs, per-element indexing (NumPy scalars).
 
     Written for this benchmark from the maths page; it omits the repo's output

@@ -1,4 +1,4 @@
-/* polyphase.h: polyphase oversampling filters of docs/maths/ringmod.md §3.5,
+/* polyphase.h: polyphase oversampling filters of docs/maths/ringmod.md §4,
  * shared by the virtual-analog kernels (ring modulator, VCF).  Internal:
  * static inline helpers, not seen by CFFI (include after rtdsp.h).
  *

@@ -81,7 +81,7 @@ void rtd_lowpass_reset(void *self);
  * interp_hist, decim_acc: channels x 57 (native/polyphase.h)
  * interp_taps: 57 x factor;  decim_taps: factor x 57
  * counters: [0] nonfinite_count [1] solver_failures [2] newton_iterations
- * model: 0 = "stable" (docs/maths/ringmod.md §3.4), 1 = "paper" (docs/maths/ringmod.md §3.3) */
+ * model: 0 = "stable" (docs/maths/ringmod.md §3), 1 = "paper" (docs/maths/ringmod.md §2) */
 typedef struct {
     double *params;
     double *smooth;
@@ -111,7 +111,7 @@ void rtd_ringmod_reset(void *self);
  *                        xc1 xc2 xc3 xc4]
  * factor L = 1: the paper's model at fs, no resampling (the four
  * polyphase pointers are not used).  L > 1: the model runs at L·fs between
- * the polyphase interpolator and decimator of docs/maths/ringmod.md §3.5
+ * the polyphase interpolator and decimator of docs/maths/ringmod.md §4
  * (native/polyphase.h): interp_hist, decim_acc: channels x 57;
  * interp_taps: 57 x L;  decim_taps: L x 57.
  * counters: [0] nonfinite_count  [1] nonconverged_samples

@@ -133,7 +133,7 @@ def test_backend_change_unbinds_and_rebinds():
 
 
 def test_structural_change_while_streaming_follows_the_new_state():
-    """VCF swaps its C struct when oversampling_factor changes (docs/maths/vcf.md §4.4: a
+    """VCF swaps its C struct when oversampling_factor changes (docs/maths/vcf.md §6: a
     reset); the per-block callable must run on the new struct."""
     x = _signal(frames=3000, channels=1)
     proc = VCF(cutoff_hz=1000.0, resonance=2.0, oversampling_factor=1)

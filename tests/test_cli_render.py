@@ -66,8 +66,10 @@ def test_render_bad_chain_leaves_no_output(tmp_path, wav, capsys):
 
 
 def test_failure_mid_render_leaves_no_partial_file(tmp_path, wav, capsys, monkeypatch):
+    # render runs the chain through LevelTrace (level after each processor)
+    from rtaudio.levels import LevelTrace
     calls = {"n": 0}
-    original = Chain.process
+    original = LevelTrace.process
 
     def failing(self, block):
         calls["n"] += 1
@@ -75,7 +77,7 @@ def test_failure_mid_render_leaves_no_partial_file(tmp_path, wav, capsys, monkey
             raise KeyboardInterrupt
         return original(self, block)
 
-    monkeypatch.setattr(Chain, "process", failing)
+    monkeypatch.setattr(LevelTrace, "process", failing)
     out = tmp_path / "out.wav"
     code, _, err = run_cli(["render", str(wav), str(out)], capsys)
     assert code == 130 and "interrupted" in err

@@ -125,6 +125,17 @@ def test_python_callback_allocates_nothing_in_steady_state():
     # rings large enough for the whole measured window: the consumer side
     # (reading rings, which allocates copies) stays outside the measurement
     cb = PythonCallback(chain, 2, 2, 2, 64, MonitorRing(1 << 12), tap_samples=1 << 16)
+    # the callback sets FTZ/DAZ in its (here: pytest's main) thread: restore the
+    # mode afterwards so later tests still see subnormals
+    fp_mode = lib.rtd_enable_ftz_daz()
+    lib.rtd_restore_fp_mode(fp_mode)
+    try:
+        _steady_state_growth(cb)
+    finally:
+        lib.rtd_restore_fp_mode(fp_mode)
+
+
+def _steady_state_growth(cb) -> None:
     x = demo_signal(RATE, 1.0, 2)
     out = np.zeros((64, 2), dtype=np.float32)
     blocks = [np.ascontiguousarray(x[i * 64:(i + 1) * 64]) for i in range(500)]

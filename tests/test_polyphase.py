@@ -1,4 +1,4 @@
-"""Polyphase oversampling filters (docs/maths/ringmod.md §3.5) against SciPy.
+"""Polyphase oversampling filters (docs/maths/ringmod.md §4) against SciPy.
 
 The C helpers (native/polyphase.h) are static inline and are tested
 through the processors that use them (tests/test_ringmod.py compares the

@@ -384,7 +384,7 @@ def test_convergence_l8_vs_l32():
 
 
 def _repo_loop(vin, vc, T):
-    """The repo's explicit loop (docs/maths/ringmod.md §3.3), written independently of the
+    """The repo's explicit loop (docs/maths/ringmod.md §2), written independently of the
     engine: divisions by the constants, ``v**4`` diode law, sequential updates."""
     C, Cp, Lh, Rm, Ra, Ri = 10e-9, 10e-9, 0.8, 80.0, 600.0, 50.0
     u1 = u2 = u3 = u4 = u5 = u6 = u7 = i1 = i2 = 0.0
@@ -424,7 +424,7 @@ def test_paper_model_matches_repo_loop():
     print(f"paper model vs repo loop: max |Δ| = {err:.3g} (peak {np.max(np.abs(want)):.3g})")
     peak = float(np.max(np.abs(want)))
     assert np.all(np.isfinite(want)) and peak > 1e-5
-    assert err <= 1e-9            # docs/maths/ringmod.md §3.9, absolute
+    assert err <= 1e-9            # docs/maths/ringmod.md §2, absolute
     assert err <= 1e-9 * peak     # and relative to this small signal
 
 

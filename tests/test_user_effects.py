@@ -159,10 +159,11 @@ def test_structural_parameter_rebuilds_the_state():
     fx = echo_cls()(max_time_ms=10.0)
     fx.prepare(RATE, 2, 256)
     assert fx.state["line"].shape == (2, 482)
-    old_handle = fx.native_handle()
+    old_struct = fx._cself
     fx.max_time_ms = 20.0
     assert fx.state["line"].shape == (2, 962)
-    assert fx.native_handle() != old_handle
+    # a new struct, published in the processor's node (what the native chain calls)
+    assert fx._cself != old_struct and fx.native_handle().state == fx._cself
     block = noise(256, 2)
     fx.process(block)
     assert np.all(np.isfinite(block))
@@ -171,7 +172,7 @@ def test_structural_parameter_rebuilds_the_state():
 def test_engine_set_reaches_native_user_effect():
     """Engine.set on a user effect in native mode: the new target is stored
     atomically in the struct the native chain uses, and a structural change
-    publishes the new struct."""
+    publishes the new struct in the node the chain calls through."""
     echo = echo_cls()(max_time_ms=10.0)
     eng = Engine(Chain([echo]), samplerate=RATE, blocksize=64, channels=2, mode="native", backend="virtual",
                  backend_options=dict(output_seconds=1.0, max_callbacks=0, speed=1.0))
@@ -179,9 +180,14 @@ def test_engine_set_reaches_native_user_effect():
     try:
         eng.set("echo", "feedback", 0.7)
         from rtaudio._native import lib
-        assert lib.rtd_param_load(echo.native_handle().targets, 1) == 0.7
+        node = echo.native_handle()
+        assert lib.rtd_param_load(echo._cself.targets, 1) == 0.7
+        assert eng.native._current[1][0].self == node
+        old_struct = echo._cself
         eng.set("echo", "max_time_ms", 30.0)
-        assert eng.native._current[1][0].self == echo.native_handle()
+        assert echo._cself != old_struct
+        assert echo.native_handle() == node and node.state == echo._cself
+        assert lib.rtd_param_load(echo._cself.targets, 1) == 0.7
     finally:
         eng.stop()
 

@@ -40,7 +40,7 @@ def test_user_effect_sliders_drive_the_native_chain(qtbot):
         depth.slider.setValue(depth.position_of(0.9))
         assert tremolo.depth == pytest.approx(depth.value_at(depth.position_of(0.9)))
         # the target the native shim reads (index 1 = depth) holds the new value
-        assert lib.rtd_param_load(tremolo.native_handle().targets, 1) == pytest.approx(tremolo.depth)
+        assert lib.rtd_param_load(tremolo._cself.targets, 1) == pytest.approx(tremolo.depth)
         assert 0.85 < tremolo.depth < 0.95
     finally:
         window.close()

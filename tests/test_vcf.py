@@ -24,7 +24,7 @@ from rtaudio.demo import music_signal
 FS = 44100.0
 BACKENDS = ("c", "numba", "reference")
 FAST_BACKENDS = ("c", "numba")
-#: cutoff_hz giving the repo's I0 = 30 µA exactly (docs/maths/vcf.md §4.3: 2500.5 Hz)
+#: cutoff_hz giving the repo's I0 = 30 µA exactly (docs/maths/vcf.md §2: 2500.5 Hz)
 REPO_CUTOFF_HZ = 30e-6 / cutoff_to_current(1.0)
 
 
@@ -106,7 +106,7 @@ def test_cutoff_mapping_matches_spec_4_3():
 def test_small_signal_response_matches_spec_measurements():
     # The paper's solver (fixed point, 1e-3 relative) reproduces the measured
     # response of the paper's code: gfdbk = 0, 30 µA, 1 mV: −2.86 dB @100 Hz,
-    # −7.16 @1 kHz, −20.4 @2.5 kHz (docs/maths/vcf.md §2.3).
+    # −7.16 @1 kHz, −20.4 @2.5 kHz (docs/maths/vcf.md §5).
     expected = {100.0: -2.86, 1000.0: -7.16, 2500.0: -20.4}
     for freq, gain_db in expected.items():
         x = sine(freq, 1e-3, 0.5)
@@ -159,7 +159,7 @@ def test_resonance_raises_response_near_cutoff():
 
 @pytest.mark.parametrize("cutoff_scale, f_osc_hz", [(1.0, 2400.0), (0.5, 1210.0)])
 def test_self_oscillation_is_sustained_and_bounded(cutoff_scale, f_osc_hz):
-    """Documented self-oscillation (docs/maths/vcf.md §4.4): after a 1 mV click the filter
+    """Documented self-oscillation (docs/maths/vcf.md §6): after a 1 mV click the filter
     keeps ringing at resonance 5.175 near f_c. Measured over the last 0.5 s
     of 2 s: peak 0.0272 V at 2396 Hz (30 µA) and 0.0260 V at 1212 Hz (15 µA);
     at resonance 10: 0.125 V at 2322 Hz. At resonance 4.5 it decays to 0."""
@@ -274,7 +274,7 @@ def test_backend_matches_reference_on_music(backend, music_reference):
 
 @pytest.mark.parametrize("backend", FAST_BACKENDS)
 def test_backend_matches_reference_on_1mv_sine(backend):
-    # docs/maths/vcf.md §4.7: <= 1e-7 on a 1 kHz sine at 1 mV. Achieved: 0.0.
+    # docs/maths/vcf.md §3.4: <= 1e-7 on a 1 kHz sine at 1 mV. Achieved: 0.0.
     x = sine(1000.0, 1e-3, 0.5)
     ref = VCF(backend="reference", resonance=5.175)(x, FS)
     vcf = VCF(backend=backend, resonance=5.175)
@@ -478,7 +478,7 @@ def test_oversampled_output_is_the_same_filter_delayed_by_latency():
 def test_oversampling_extends_the_cutoff_range():
     # L = 4 at 48 kHz, cutoff 10 kHz, gfdbk 0, 1 mV: the response has the
     # L = 1 shape moved up (measured −3.1 dB @1 kHz, −20.4 dB @10 kHz,
-    # −35.3 dB @20 kHz; compare −20.4 dB at f_c in docs/maths/vcf.md §4.3), solver converges.
+    # −35.3 dB @20 kHz; compare −20.4 dB at f_c in docs/maths/vcf.md §2), solver converges.
     fs = 48000.0
     gains = {}
     for freq in (1000.0, 10000.0, 20000.0):

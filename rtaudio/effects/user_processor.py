@@ -111,13 +111,10 @@ class UserEffect(Processor):
     def _update_targets(self) -> None:
         alloc = self._alloc
         if alloc.sizes != self._state_sizes():
-            # a structural parameter changed the state size: build the new
-            # state off the audio thread, then swap the struct pointer
-            # (Engine.set publishes it to the native chain)
-            new = _Allocation(self, self._channels, self._state_sizes())
-            self._store_targets(new)
-            lib.rtd_user_effect_reset(new.cdata)
-            self._install(new)
+            # a structural parameter changed the state size: a new, reset state
+            # is built off the audio thread and published by one pointer swap
+            # in the processor's node (Processor._restructure, docs/realtime.md §2)
+            self._restructure()
             return
         self._store_targets(alloc)
 

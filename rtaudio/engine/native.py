@@ -16,6 +16,7 @@ import numpy as np
 
 from rtaudio._native import ffi, lib
 from rtaudio.chain import Chain
+from rtaudio.engine.counters import EngineCounters
 from rtaudio.engine.rings import FloatRing
 from rtaudio.errors import RtaudioError
 
@@ -31,7 +32,7 @@ def check_native_chain(chain: Chain) -> None:
                                f"{proc.backend!r}; set backend='c' or use mode='python'")
 
 
-class NativeEngine:
+class NativeEngine(EngineCounters):
     """The C side of an engine for one stream.
 
     Parameters
@@ -127,26 +128,6 @@ class NativeEngine:
             self._retired.clear()
 
     # ------------------------------------------------------------- status
-    @property
-    def callbacks(self) -> int:
-        """Callbacks completed so far."""
-        return int(lib.rtd_engine_callbacks(self.cdata))
-
-    @property
-    def nonfinite_total(self) -> int:
-        """Non-finite input samples seen by the callback."""
-        return int(self.cdata.nonfinite_total)
-
-    @property
-    def record_dropped_frames(self) -> int:
-        """Frames the recorder ring had no room for."""
-        return int(self.cdata.record_dropped_frames)
-
-    @property
-    def ftz_daz_seen(self) -> bool:
-        """True once a callback ran with FTZ/DAZ enabled."""
-        return bool(self.cdata.ftz_daz_seen)
-
     def request_stop(self) -> None:
         """Make the callback return paAbort from now on."""
         lib.rtd_engine_request_stop(self.cdata, 1)

@@ -21,10 +21,11 @@ import numpy as np
 
 from rtaudio._native import ffi, lib
 from rtaudio.chain import Chain
+from rtaudio.engine.counters import EngineCounters
 from rtaudio.engine.rings import FloatRing, MonitorRing
 
 
-class PythonCallback:
+class PythonCallback(EngineCounters):
     """State and body of the Python-mode callback.
 
     Parameters
@@ -71,26 +72,6 @@ class PythonCallback:
         c.record = record_ring.cdata if record_ring is not None else ffi.NULL
         self._ftz_daz_set = False
         self.error: Optional[BaseException] = None
-
-    @property
-    def callbacks(self) -> int:
-        """Callbacks completed so far."""
-        return int(lib.rtd_engine_callbacks(self.cdata))
-
-    @property
-    def nonfinite_total(self) -> int:
-        """Non-finite input samples seen by the callback."""
-        return int(self.cdata.nonfinite_total)
-
-    @property
-    def record_dropped_frames(self) -> int:
-        """Frames the recorder ring had no room for."""
-        return int(self.cdata.record_dropped_frames)
-
-    @property
-    def ftz_daz_seen(self) -> bool:
-        """True once a callback ran with FTZ/DAZ enabled."""
-        return bool(self.cdata.ftz_daz_seen)
 
     def _view(self, frames: int) -> np.ndarray:
         view = self._views.get(frames)

@@ -1,6 +1,6 @@
 """Polyphase oversampling filters shared by the virtual-analog effects.
 
-Maths: docs/maths/ringmod.md §3.5. One prototype low-pass FIR
+Maths: docs/maths/ringmod.md §4. One prototype low-pass FIR
 
     h = firwin(56·L + 1, 1/L, window=('kaiser', 8.0))
 
@@ -40,7 +40,7 @@ and rtaudio/kernels/reference/polyphase.py):
     Every ``y[n]`` is therefore the sum ``Σ_k h[k]·v[n·L − k]`` accumulated
     from 0.0 in *descending* ``k`` (increasing time), which is exactly what
     the direct-form reference computes, so all backends agree bit for bit.
-    This state (57 doubles) replaces the ``56·L`` sample history of docs/maths/ringmod.md §3.8;
+    This state (57 doubles) replaces the ``56·L`` sample history of docs/maths/ringmod.md §4;
     it is the same linear filter, realised in transposed form.
 
 Both filters are plain FIRs with explicit per-channel state, so results
@@ -52,13 +52,13 @@ import math
 
 import numpy as np
 
-#: taps per phase minus one: the prototype has ``SPAN·L + 1`` taps (docs/maths/ringmod.md §3.5)
+#: taps per phase minus one: the prototype has ``SPAN·L + 1`` taps (docs/maths/ringmod.md §4)
 SPAN = 56
-#: Kaiser window parameter of the prototype (docs/maths/ringmod.md §3.5)
+#: Kaiser window parameter of the prototype (docs/maths/ringmod.md §4)
 KAISER_BETA = 8.0
-#: delay of one up + one down filter, in base-rate samples (docs/maths/ringmod.md §3.5)
+#: delay of one up + one down filter, in base-rate samples (docs/maths/ringmod.md §4)
 LATENCY_SAMPLES = SPAN
-#: largest supported oversampling factor (docs/maths/ringmod.md §3.7)
+#: largest supported oversampling factor (docs/maths/ringmod.md §5)
 MAX_FACTOR = 128
 
 

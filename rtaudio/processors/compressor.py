@@ -51,7 +51,7 @@ def time_coefficient(time_ms, sample_rate):
 
 
 def compressor_kernel(block, params, state, sample_rate):
-    """Per sample: level = max over channels of |x|; reduction = level − curve(level) in dB;
+    """Per sample: level = max over channels of ``|x|``; reduction = level − curve(level) in dB;
     env follows it (attack when rising, release when falling); gain = makeup − env (§6)."""
     frames = block.shape[0]
     channels = block.shape[1]

@@ -1,7 +1,7 @@
 """Polyphase up/down filters for Numba kernels, mirror of native/polyphase.h.
 
 API and maths: rtaudio/kernels/polyphase.py (tables, summation order) and
-docs/maths/ringmod.md §3.5.
+docs/maths/ringmod.md §4.
 
 ``pp_interp(taps, factor, hist, x, out)``
     push ``x`` into ``hist`` (57 values, newest first) and write the

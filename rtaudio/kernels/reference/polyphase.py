@@ -1,4 +1,4 @@
-"""Polyphase up/down filters, float64 reference (docs/maths/ringmod.md §3.5).
+"""Polyphase up/down filters, float64 reference (docs/maths/ringmod.md §4).
 
 Direct transcription of the maths page, deliberately *not* the transposed
 structure of the C/Numba kernels, so tests check that the two agree:
