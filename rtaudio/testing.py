@@ -21,7 +21,7 @@ import numpy as np
 from rtaudio.params import Param
 from rtaudio.processor import Processor
 
-__all__ = ["check_processor", "CheckReport", "CheckResult", "ProcessorCheckError"]
+__all__ = ["check_processor", "CheckReport", "CheckResult", "ProcessorCheckError", "stream_in_blocks"]
 
 SWEEP_BLOCK = 64
 JUMP_BLOCKS = 16
@@ -120,8 +120,10 @@ def _fresh(proc: Processor) -> Processor:
     return type(proc)(backend=proc.backend, **proc.get_params())
 
 
-def _stream(proc: Processor, x: np.ndarray, sizes: Sequence[int], sample_rate: float,
-            max_block: Optional[int] = None) -> np.ndarray:
+def stream_in_blocks(proc: Processor, x: np.ndarray, sizes: Sequence[int], sample_rate: float,
+                     max_block: Optional[int] = None) -> np.ndarray:
+    """Prepare ``proc`` (a Processor or a Chain) and run a copy of ``x``
+    through it in blocks of the given ``sizes``; returns the float32 output."""
     out = np.array(x, dtype=np.float32, order="C", copy=True)
     proc.prepare(sample_rate, out.shape[1], max_block or max(max(sizes), 1))
     start = 0
@@ -279,7 +281,7 @@ def check_processor(proc: Processor, sample_rate: float = 48000.0, *, channels: 
         worst, worst_sizes = 0.0, []
         for _ in range(partitions):
             sizes = _random_partition(frames, rng)
-            diff = _max_diff(_stream(_fresh(proc), x, sizes, sample_rate, 4096), reference)
+            diff = _max_diff(stream_in_blocks(_fresh(proc), x, sizes, sample_rate, 4096), reference)
             if diff > worst or not worst_sizes:
                 worst, worst_sizes = diff, sizes
         shown = ", ".join(map(str, worst_sizes[:6])) + (", ..." if len(worst_sizes) > 6 else "")
@@ -299,7 +301,7 @@ def check_processor(proc: Processor, sample_rate: float = 48000.0, *, channels: 
         burst = np.array([np.nan, np.inf, -np.inf, np.nan], dtype=np.float32)
         bad[start:start + 256] = np.resize(burst, (256, 1)) if ch else bad[start:start + 256]
         nf = _fresh(proc)
-        out = _stream(nf, bad, [256] * (frames // 256) + [frames % 256], sample_rate, 256)
+        out = stream_in_blocks(nf, bad, [256] * (frames // 256) + [frames % 256], sample_rate, 256)
         tail = out[start + 256:]
         during = out[:start + 256]
         finite_after = bool(np.all(np.isfinite(tail)))
@@ -342,7 +344,7 @@ def _sweep_params(proc: Processor, sample_rate: float, frames: int, seed: int, s
                 held = _fresh(proc)
                 setattr(held, param.name, lo + (hi - lo) * point if not param.log_scale or lo <= 0
                         else lo * (hi / lo) ** point)
-                held_steps.append(_max_step(_stream(held, x, [SWEEP_BLOCK] * blocks, sample_rate)))
+                held_steps.append(_max_step(stream_in_blocks(held, x, [SWEEP_BLOCK] * blocks, sample_rate)))
             swept = _fresh(proc)
             setattr(swept, param.name, lo)
             out = np.array(x[:blocks * SWEEP_BLOCK], copy=True)

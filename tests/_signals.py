@@ -34,15 +34,8 @@ def random_partition(total: int, rng: np.random.Generator, low: int = 1, high: i
 
 def stream(proc, x: np.ndarray, sizes: list[int], sample_rate: float) -> np.ndarray:
     """Run ``proc`` (Processor or Chain) block by block; returns the output."""
-    out = np.array(x, dtype=np.float32, order="C", copy=True)
-    proc.prepare(sample_rate, out.shape[1], max(max(sizes), 1))
-    start = 0
-    for size in sizes:
-        block = np.ascontiguousarray(out[start:start + size])
-        proc.process(block)
-        out[start:start + size] = block
-        start += size
-    return out
+    from rtaudio.testing import stream_in_blocks
+    return stream_in_blocks(proc, x, sizes, sample_rate)
 
 
 def speech(fs: int) -> np.ndarray:
