@@ -12,6 +12,7 @@ import pytest
 import soundfile as sf
 
 from rtaudio import Chain, LowPass, NoiseGate, RtaudioError
+from rtaudio._native import lib
 from rtaudio.demo import demo_signal
 from rtaudio.engine import Engine
 from rtaudio.bench.loads import GilLoad, run_under_load
