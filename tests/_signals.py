@@ -59,3 +59,17 @@ def speech(fs: int) -> np.ndarray:
         from scipy.signal import resample_poly
         y = resample_poly(y, fs, rate).astype(np.float32)
     return np.ascontiguousarray(y)
+
+
+def run_virtual_engine(mode: str, chain, callbacks: int = 300, blocksize: int = 64, rate: int = 48000):
+    """Run ``chain`` on the virtual device as fast as possible (``speed=0``)
+    for ``callbacks`` blocks of 2 channels, capturing the output; returns the
+    stopped Engine (``.captured`` holds the output)."""
+    from rtaudio.engine import Engine
+    eng = Engine(chain, samplerate=rate, blocksize=blocksize, channels=2, mode=mode, backend="virtual",
+                 backend_options=dict(output_seconds=callbacks * blocksize / rate, max_callbacks=callbacks,
+                                      speed=0))
+    eng.start()
+    assert eng.wait(60)
+    eng.stop()
+    return eng

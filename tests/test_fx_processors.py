@@ -9,12 +9,11 @@ import scipy.signal
 
 from rtaudio import Chain
 from rtaudio.chain_spec import load_preset, parse_chain_string
-from rtaudio.engine import Engine
 from rtaudio.processors import (Eq, Biquad, Compressor, Delay, Drive, Gain, Limiter, Pan, Reverb, biquad,
                                 compressor, delay, drive, eq, gain, limiter, pan, reverb)
 
 from _fx import run_kernel
-from _signals import bursts, noise
+from _signals import bursts, noise, run_virtual_engine
 
 RATE = 48000
 VOCAL = "gate > biquad(type=highpass, freq_hz=80) > compressor > eq > reverb"
@@ -77,13 +76,7 @@ def test_latency_is_reported_and_summed():
 
 
 def run_engine(mode, chain, callbacks=300, blocksize=64):
-    eng = Engine(chain, samplerate=RATE, blocksize=blocksize, channels=2, mode=mode, backend="virtual",
-                 backend_options=dict(output_seconds=callbacks * blocksize / RATE, max_callbacks=callbacks,
-                                      speed=0))
-    eng.start()
-    assert eng.wait(60)
-    eng.stop()
-    return eng
+    return run_virtual_engine(mode, chain, callbacks, blocksize, RATE)
 
 
 @pytest.mark.parametrize("text", [VOCAL, "gain(gain_db=3) > pan(pan=-0.5) > delay(time_ms=7.5) > "

@@ -24,7 +24,7 @@ from rtaudio.errors import EffectDefinitionError
 from rtaudio.processor import smoothing_pole
 
 from _examples import example
-from _signals import noise
+from _signals import noise, run_virtual_engine
 
 RATE = 48000
 
@@ -79,13 +79,7 @@ def test_softclip_matches_numpy_reference():
 
 # ----------------------------------------------------- one code path everywhere
 def run_engine(mode, chain, callbacks=300, blocksize=64):
-    eng = Engine(chain, samplerate=RATE, blocksize=blocksize, channels=2, mode=mode, backend="virtual",
-                 backend_options=dict(output_seconds=callbacks * blocksize / RATE, max_callbacks=callbacks,
-                                      speed=0))
-    eng.start()
-    assert eng.wait(60)
-    eng.stop()
-    return eng
+    return run_virtual_engine(mode, chain, callbacks, blocksize, RATE)
 
 
 def user_chain():
