@@ -38,9 +38,9 @@ def stream(proc, x: np.ndarray, sizes: list[int], sample_rate: float) -> np.ndar
     return stream_in_blocks(proc, x, sizes, sample_rate)
 
 
-def speech(fs: int) -> np.ndarray:
-    """A real (synthesised) speech recording from espeak-ng at ``fs`` Hz,
-    float32 mono; skips the calling test when espeak-ng is missing."""
+def speech(fs: int, text: str = "Harmonic and percussive parts of a short spoken sentence.") -> np.ndarray:
+    """A real (synthesised) speech recording of ``text`` from espeak-ng at
+    ``fs`` Hz, float32 mono; skips the calling test when espeak-ng is missing."""
     import shutil
     import subprocess
     import tempfile
@@ -52,7 +52,7 @@ def speech(fs: int) -> np.ndarray:
         pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
     with tempfile.TemporaryDirectory() as tmp:
         path = f"{tmp}/speech.wav"
-        subprocess.run([exe, "-w", path, "Harmonic and percussive parts of a short spoken sentence."],
+        subprocess.run([exe, "-w", path, text],
                        check=True, capture_output=True)
         y, rate = sf.read(path, dtype="float32")
     if rate != fs:

@@ -10,7 +10,6 @@ import ctypes
 import ctypes.util
 import time
 
-import numpy as np
 
 from rtaudio import Chain, LowPass
 from rtaudio.engine import Engine
@@ -67,24 +66,6 @@ def test_slow_user_kernel_on_jack_shows_as_overruns_and_stop_returns(jack_server
     """A C kernel that busy-waits two periods per call on a real (JACK)
     device: the monitor shows it (overruns on nearly every callback, DSP
     load about 2) and Engine.stop() returns (joined with a 30 s hang guard)."""
-    import threading
-
-    from rtaudio import Param, c_effect
-
-    from test_user_effects import SLOW_C
+    from test_user_effects import assert_slow_kernel_shows_and_stop_returns
     jack_servers.use(BLOCK)
-    Slow = c_effect(name="_slow_kernel", params=[Param("busy_ms", "ms", 0.0, 0.0, 100.0, smoothed=False)],
-                    source=SLOW_C, function="slow_process")
-    eng = Engine(Chain([Slow(busy_ms=2 * BLOCK / RATE * 1e3)]), samplerate=RATE, blocksize=BLOCK, channels=2,
-                 mode="native", backend="sounddevice")
-    eng.start()
-    time.sleep(1.5)
-    stopper = threading.Thread(target=eng.stop)
-    stopper.start()
-    stopper.join(30.0)
-    assert not stopper.is_alive(), "Engine.stop() hung behind a slow kernel"
-    s = eng.stats()
-    print(s["callbacks"], s["overruns"], s["xruns"], s["dsp_load"])
-    assert s["callbacks"] >= 20
-    assert s["overruns"] >= 0.9 * s["callbacks"]
-    assert s["dsp_load"]["mean"] > 1.5
+    assert_slow_kernel_shows_and_stop_returns(BLOCK, backend="sounddevice")

@@ -9,8 +9,6 @@ printed and allowed on at most 0.1 % of the frames of a signal.
 from __future__ import annotations
 
 import json
-import shutil
-import subprocess
 import threading
 import warnings
 from functools import lru_cache
@@ -27,7 +25,7 @@ import rtaudio  # noqa: E402
 from rtaudio import YinTracker  # noqa: E402
 from rtaudio.demo import demo_signal  # noqa: E402
 
-from _signals import random_partition  # noqa: E402
+from _signals import random_partition, speech  # noqa: E402
 from _cli import run_cli  # noqa: E402
 
 BACKENDS = ("c", "numba", "reference")
@@ -67,19 +65,7 @@ def white_noise(fs: int, seconds: float = 2.0, seed: int = 5) -> np.ndarray:
 @lru_cache(maxsize=None)
 def espeak_speech(fs: int) -> np.ndarray:
     """A real (synthesised) speech recording from espeak-ng, resampled to fs."""
-    exe = shutil.which("espeak-ng")
-    if exe is None:
-        pytest.skip("espeak-ng is not installed (apt-get install espeak-ng)")
-    import tempfile
-    with tempfile.TemporaryDirectory() as tmp:
-        path = f"{tmp}/speech.wav"
-        subprocess.run([exe, "-w", path, "Pitch tracking: the quick brown fox jumps over the lazy dog."],
-                       check=True, capture_output=True)
-        y, rate = sf.read(path, dtype="float32")
-    if rate != fs:
-        from scipy.signal import resample_poly
-        y = resample_poly(y, fs, rate).astype(np.float32)
-    return np.ascontiguousarray(y)
+    return speech(fs, "Pitch tracking: the quick brown fox jumps over the lazy dog.")
 
 
 SIGNALS = {
