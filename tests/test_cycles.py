@@ -33,8 +33,11 @@ def cycle():
     while eng.callbacks < 20:
         time.sleep(0.001)
     eng.stop()
-    if leak:  # mutation check: keep every stream's C side alive
-        kept.append(eng.native or eng.pycallback)
+    if leak:  # mutation check: keep every stream's C side alive, its tap rings
+        holder = eng.native or eng.pycallback  # resident (written once, as a long run would),
+        kept.append(holder)                    # so RSS sees the whole leak, not only touched pages
+        for ring in (holder.tap_in, holder.tap_out):
+            ring.data.fill(0.5)
 for _ in range(cycles):
     cycle()
 before = snapshot()
