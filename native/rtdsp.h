@@ -412,6 +412,39 @@ void rtd_pyblock_end(rtd_engine *e, const float *chain_input, int frames, int la
                      int64_t enter_ns, double input_time, double current_time, double output_time,
                      uint32_t callback_frames, uint32_t status, uint32_t nonfinite);
 
+/* A JACK client's process callback in front of the engine callback
+ * (native/engine/jack_bridge.c, docs/realtime.md §4.1). rtaudio talks to
+ * libjack directly for streams that must survive a server restart: the
+ * Python side (rtaudio/engine/backends/jack_backend.py) opens the client,
+ * registers the ports and fills in jack_port_get_buffer's address, so no
+ * libjack is needed at build time. Each period the bridge interleaves the
+ * input ports into in_scratch, calls `inner` (rtd_engine_callback or
+ * rtd_player_callback) at most max_frames at a time and spreads out_scratch
+ * over the output ports. The shutdown and xrun hooks only store flags. */
+typedef void *(*rtd_jack_port_buffer_fn)(void *port, uint32_t nframes);
+typedef struct {
+    rtd_jack_port_buffer_fn port_get_buffer;
+    void *in_ports[64];
+    void *out_ports[64];
+    int in_channels;
+    int out_channels;
+    uint32_t max_frames;        /* scratch capacity in frames */
+    float *in_scratch;          /* max_frames x in_channels */
+    float *out_scratch;         /* max_frames x out_channels */
+    double samplerate;
+    rtd_inner_callback inner;
+    void *inner_userdata;
+    int shutdown;               /* 1 once the server went away (atomic) */
+    int xrun;                   /* set by the xrun hook, taken by the next period */
+    int finished;               /* `inner` asked to stop: silence from then on */
+    uint64_t periods;           /* process calls so far (atomic) */
+} rtd_jack_bridge;
+
+int rtd_jack_process(uint32_t nframes, void *arg);
+void rtd_jack_shutdown(void *arg);
+int rtd_jack_xrun(void *arg);
+int rtd_jack_bridge_lost(rtd_jack_bridge *bridge);
+
 /* The virtual device's clock: calls `callback` every period from the
  * calling thread (sleeping to absolute CLOCK_MONOTONIC deadlines), with
  * input frames taken cyclically from `input` and output frames appended

@@ -72,6 +72,8 @@ class StatusLine:
             pitch = f" | pitch {self.pitch:6.1f} Hz" if self.pitch is not None else " | pitch      —   "
         line = (f"{elapsed:6.1f} s | in {_db(level_in)} dBFS out {_db(level_out)} dBFS{pitch}"
                 f" | {self.counters}")
+        if getattr(self.eng, "reconnecting", False):
+            line = f"{elapsed:6.1f} s | device lost: waiting for it to come back (--reconnect)"
         if self.tty:
             self.stream.write("\r" + line[:200].ljust(120))
             self.stream.flush()
@@ -111,9 +113,14 @@ def final_report(s: dict[str, Any]) -> str:
         f"max {100 * s['dsp_load']['max']:.2f}%",
         format_paper_table(s["paper_table"]),
     ]
+    for gap in s.get("gaps", []):
+        lines.append(f"device lost at {gap['lost_at_s']:.1f} s ({gap['reason']}); reconnected at "
+                     f"{gap['resumed_at_s']:.1f} s: a gap of {gap['gap_s']:.2f} s")
     if "record" in s:
         rec = s["record"]
-        lines.append(f"recorded {rec['frames']} frames to {rec['path']} "
+        gap_note = (f", {rec['gap_frames']} of them silence for the device's outages"
+                    if rec.get("gap_frames") else "")
+        lines.append(f"recorded {rec['frames']} frames to {rec['path']}{gap_note} "
                      f"({rec['dropped_frames']} frames dropped because the writer fell behind)")
     return "\n".join(lines)
 
@@ -133,11 +140,16 @@ def final_report(s: dict[str, Any]) -> str:
               help="Write the processed output to this file.")
 @click.option("--duration", type=click.FloatRange(0.1, None), default=None,
               help="Stop after this many seconds (default: until Ctrl-C).")
+@click.option("--reconnect", is_flag=True, default=False,
+              help="When the JACK server (or device) goes away, wait for it and carry on with the "
+                   "same chain; the recording continues in the same file, the gap filled with "
+                   "silence. Uses rtaudio's own JACK client; native mode only.")
 @source_options
 def command(device: Optional[str], samplerate: int, blocksize: int, channels: Optional[int], mode: str,
             audio_backend: str, chain_text: Optional[str], preset: Optional[str], backend: str,
             record: Optional[str], duration: Optional[float], force_virtual: bool,
-            input_path: Optional[str], play_path: Optional[str], loop: bool) -> None:
+            input_path: Optional[str], play_path: Optional[str], loop: bool,
+            reconnect: bool = False) -> None:
     """Process live audio through a chain (Ctrl-C stops and prints the statistics)."""
     from rtaudio.engine import Engine
 
@@ -145,6 +157,9 @@ def command(device: Optional[str], samplerate: int, blocksize: int, channels: Op
     source = resolve_source(device=device, audio_backend=audio_backend, force_virtual=force_virtual,
                             input_path=input_path, play_path=play_path, loop=loop,
                             channels=channels, samplerate=samplerate)
+    if reconnect and source.virtual:
+        raise RtaudioError("--reconnect follows a JACK server, and none answers (the virtual "
+                           "device cannot be lost); start JACK or drop --reconnect")
     if source.notice:
         click.echo(source.notice, err=True)
     if source.virtual:
@@ -154,7 +169,7 @@ def command(device: Optional[str], samplerate: int, blocksize: int, channels: Op
         click.echo(f"virtual device: output is written to {record}", err=True)
     eng = Engine(chain, device=device, samplerate=samplerate, blocksize=blocksize,
                  channels=source.channels, mode=mode, backend=source.backend, record=record,
-                 backend_options=source.options)
+                 backend_options=source.options, reconnect=reconnect)
     try:
         eng.start()
     except KeyboardInterrupt:

@@ -36,6 +36,8 @@ TAP_SECONDS = 1.0
 #: no callback for this long (and at least 20 periods) means the device is gone
 #: (docs/realtime.md §4: a lost device is reported within 2 s)
 STALL_TIMEOUT_S = 1.0
+#: with ``reconnect``: how often to look for the device again
+RECONNECT_POLL_S = 0.5
 
 
 def warm_up_chain(chain: Chain, blocksize: int) -> None:
@@ -77,6 +79,12 @@ class Engine:
         ``output_seconds``, ``speed``, ``max_callbacks``).
     tap : bool
         Keep the input/output audio taps (``read_tap``) for a viewer.
+    reconnect : bool
+        Survive the loss of the device: when the JACK server (or the JACK
+        client named by ``device``) comes back, a new stream opens with the
+        same chain and state, and the recording continues in the same file
+        with the gap filled by silence. Runs through rtaudio's own JACK
+        client (backend ``"jack"``), native mode only (docs/realtime.md §4.1).
 
     Examples
     --------
@@ -89,7 +97,8 @@ class Engine:
     def __init__(self, chain: Chain, device: Union[int, str, None] = None, samplerate: float = 48000,
                  blocksize: int = 64, channels: int = 2, mode: str = "native",
                  backend: str = "sounddevice", record: Union[str, Path, None] = None,
-                 backend_options: Optional[dict[str, Any]] = None, tap: bool = True) -> None:
+                 backend_options: Optional[dict[str, Any]] = None, tap: bool = True,
+                 reconnect: bool = False) -> None:
         if not isinstance(chain, Chain):
             raise TypeError(f"chain must be a rtaudio.Chain, got {type(chain).__name__}")
         if mode not in MODES:
@@ -103,6 +112,17 @@ class Engine:
         if isinstance(channels, bool) or not isinstance(channels, (int, np.integer)) \
                 or not 1 <= channels <= 64:
             raise ValueError(f"channels = {channels!r} must be an integer in [1, 64]")
+        if reconnect:
+            if backend not in ("sounddevice", "jack"):
+                raise RtaudioError(f"reconnect=True reopens JACK streams; the {backend} backend "
+                                   f"cannot lose its device (use the JACK server's device)")
+            if mode != "native":
+                raise RtaudioError("reconnect=True runs native mode only (rtaudio's JACK client "
+                                   "calls the C engine callback); use mode='native'")
+            if (backend_options or {}).get("play") is not None:
+                raise RtaudioError("reconnect=True cannot play a file (--play); give one of them")
+            backend = "jack"  # PortAudio cannot reopen a JACK stream in-process
+            backend_options = {}
         if mode == "native":
             check_native_chain(chain)
             if backend == "pyaudio":
@@ -118,6 +138,11 @@ class Engine:
         self.record_path = Path(record) if record is not None else None
         self._backend = make_backend(backend, **(backend_options or {}))
         self._tap = tap
+        self.reconnect = bool(reconnect)
+        #: one entry per outage survived with ``reconnect``
+        self.gaps: list[dict[str, Any]] = []
+        self._reconnecting = False
+        self._give_up = threading.Event()
         self.choice: Optional[DeviceChoice] = None
         self.stream = None
         self.native: Optional[NativeEngine] = None
@@ -160,6 +185,9 @@ class Engine:
             if self._running:
                 return
             self.error = None
+            self.gaps = []
+            self._reconnecting = False
+            self._give_up.clear()
             self.input_finished = False
             self._stopping = False
             self._stopped.clear()
@@ -217,6 +245,7 @@ class Engine:
 
     def _teardown(self) -> None:
         self._running = False
+        self._give_up.set()  # a reconnect loop stops trying
         if self.native is not None:
             self.native.request_stop()
         message = self.stream.close() if self.stream is not None else None
@@ -246,6 +275,8 @@ class Engine:
         """Runs in the monitor thread: chain edits, device-loss watchdog."""
         if not self._running or self._stopping:
             return
+        if self._reconnecting:
+            return  # the reconnect thread owns the stream until it is back
         self._sync_streaming()
         if self.native is not None:
             try:
@@ -275,11 +306,72 @@ class Engine:
             lost = f"no audio callback for {now - self._last_progress[1]:.1f} s (device lost?)"
         if self.pycallback is not None and self.pycallback.error is not None:
             lost = f"the audio callback failed: {self.pycallback.error!r}"
+        if self.reconnect and lost is not None:
+            self._begin_reconnect(lost)
+            return
         if lost is not None or (stream is not None and not stream.active):
             if lost is not None:
                 self.error = f"device {self.choice.name if self.choice else '?'!r}: {lost}; engine stopped"
             self._stopping = True
             threading.Thread(target=self.stop, name="rtaudio-stop", daemon=True).start()
+
+    # -------------------------------------------------------------- reconnect
+    @property
+    def reconnecting(self) -> bool:
+        """True while the device is lost and ``reconnect`` waits for it."""
+        return self._reconnecting
+
+    def _begin_reconnect(self, reason: str) -> None:
+        """The device is gone: close its stream and wait for it in a thread
+        (docs/realtime.md §4.1). The chain, its state and the recording
+        stay; the callback simply is not called until the device is back."""
+        self._reconnecting = True
+        lost_at = self._last_progress[1]  # the last callback the monitor saw
+        threading.Thread(target=self._reconnect_loop, args=(reason, lost_at),
+                         name="rtaudio-reconnect", daemon=True).start()
+
+    def _reconnect_loop(self, reason: str, lost_at: float) -> None:
+        from rtaudio.engine.backends.portaudio_exit import jack_server_was_lost
+        jack_server_was_lost()
+        old = self.stream
+        if old is not None:
+            old.close()
+        assert self.choice is not None
+        while not self._give_up.wait(RECONNECT_POLL_S):
+            try:
+                choice = self._backend.resolve(self.device, self.samplerate, self.blocksize,
+                                               self.channels)
+                if (choice.in_channels, choice.out_channels) != (self.choice.in_channels,
+                                                                 self.choice.out_channels):
+                    continue  # not the same device (yet): the engine's buffers are fixed
+                stream = self._backend.open(choice, native=self.native)
+            except RtaudioError:
+                continue
+            with self._lock:
+                if self._give_up.is_set() or not self._running:
+                    stream.close()
+                    return
+                resumed_at = time.monotonic()
+                gap_frames = int(round((resumed_at - lost_at) * self.samplerate))
+                if self.recorder is not None:
+                    self.recorder.write_gap(gap_frames)  # silence, in order, before new audio
+                self.gaps.append({"reason": reason, "lost_at_s": lost_at - self._started_at,
+                                  "resumed_at_s": resumed_at - self._started_at,
+                                  "gap_s": resumed_at - lost_at, "gap_frames": gap_frames})
+                self.choice = choice
+                self.stream = stream
+                stream.mark_gap()
+                try:
+                    stream.start()
+                except RtaudioError:
+                    stream.close()
+                    self.stream = old
+                    self.gaps[-1]["reason"] += "; reopened stream failed to start"
+                    continue
+                self._latency = stream.latency
+                self._last_progress = (self.callbacks, time.monotonic())
+                self._reconnecting = False
+                return
 
     # ---------------------------------------------------------------- control
     def set(self, processor: Union[str, int], param: str, value: Any) -> None:
@@ -386,9 +478,14 @@ class Engine:
         })
         if holder is not None:
             s["ftz_daz_in_callback"] = holder.ftz_daz_seen
+        if self.reconnect:
+            s["reconnects"] = len(self.gaps)
+            s["gap_s"] = float(sum(g["gap_s"] for g in self.gaps))
+            s["gaps"] = [dict(g) for g in self.gaps]
         if self.recorder is not None:
             s["record"] = {"path": str(self.recorder.path), "frames": self.recorder.frames_written,
-                           "dropped_frames": self.recorder.dropped_frames}
+                           "dropped_frames": self.recorder.dropped_frames,
+                           "gap_frames": self.recorder.gap_frames}
         if stream is not None and hasattr(stream, "missed_periods"):
             s["virtual_missed_periods"] = stream.missed_periods
         return s

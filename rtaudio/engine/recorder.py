@@ -14,10 +14,13 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Callable, Optional, Union
 
+import numpy as np
+
 from rtaudio.audiofile import atomic_output
 from rtaudio.engine.rings import FloatRing
 
 RING_SECONDS = 4.0
+GAP_CHUNK_FRAMES = 65536
 
 
 class Recorder:
@@ -42,6 +45,9 @@ class Recorder:
         self.channels = channels
         self.ring = FloatRing(int(RING_SECONDS * samplerate) * channels)
         self.frames_written = 0
+        #: silent frames written for outages the engine reconnected after
+        self.gap_frames = 0
+        self._write_lock = threading.Lock()
         self._poll_s = poll_s
         self._stop = threading.Event()
         self._thread: Optional[threading.Thread] = None
@@ -65,11 +71,29 @@ class Recorder:
         self._thread.start()
 
     def _write_available(self) -> None:
+        with self._write_lock:
+            self._write_ring()
+
+    def _write_ring(self) -> None:
         data = self.ring.read()
         usable = len(data) - len(data) % self.channels
         if usable:
             self._sink.write(data[:usable].reshape(-1, self.channels))
             self.frames_written += usable // self.channels
+
+    def write_gap(self, frames: int) -> None:
+        """Write what the ring holds, then ``frames`` of silence (call while
+        no callback runs: the device was lost and is about to be reopened)."""
+        with self._write_lock:
+            self._write_ring()
+            zeros = np.zeros((min(int(frames), GAP_CHUNK_FRAMES), self.channels), dtype=np.float32)
+            left = int(frames)
+            while left > 0:
+                n = min(left, len(zeros))
+                self._sink.write(zeros[:n])
+                left -= n
+            self.frames_written += int(frames)
+            self.gap_frames += int(frames)
 
     def _run(self) -> None:
         try:

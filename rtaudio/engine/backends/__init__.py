@@ -1,4 +1,5 @@
-"""Audio backends of the Engine: sounddevice (default), PyAudio, virtual.
+"""Audio backends of the Engine: sounddevice (default), PyAudio, virtual,
+and rtaudio's own JACK client (``jack``, used by ``reconnect=True``).
 
 A backend first ``resolve``s the device for the requested settings (a
 ``DeviceChoice``: channel counts the stream will really have), then
@@ -11,7 +12,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any, Callable, Optional
 
-BACKEND_NAMES = ("sounddevice", "pyaudio", "virtual")
+BACKEND_NAMES = ("sounddevice", "pyaudio", "virtual", "jack")
 #: seconds a stream may take to stop before it is abandoned
 STOP_TIMEOUT_S = 3.0
 
@@ -52,6 +53,9 @@ def make_backend(name: str, **options: Any):
     if name == "pyaudio":
         from rtaudio.engine.backends.pyaudio_backend import PyAudioBackend
         return PyAudioBackend(**options)
+    if name == "jack":
+        from rtaudio.engine.backends.jack_backend import JackBackend
+        return JackBackend(**options)
     if name == "virtual":
         from rtaudio.engine.backends.virtual import VirtualBackend
         return VirtualBackend(**options)

@@ -15,6 +15,7 @@ import atexit
 import ctypes
 import ctypes.util
 import os
+import sys
 import threading
 
 #: how long the liveness probe may take before the server counts as gone
@@ -76,6 +77,16 @@ def _exit_handler() -> None:
     if _uses_jack(sd) and not jack_server_alive():
         return  # Pa_Terminate would abort in pa_jack.c: leave PortAudio to the kernel
     sd._exit_handler()
+
+
+def jack_server_was_lost() -> None:
+    """A JACK server went away while this process ran. If PortAudio was
+    initialised before (sounddevice imported), its JACK client belongs to
+    that dead server even when a new server is up by exit time, and
+    ``Pa_Terminate`` would abort: never call it (docs/realtime.md §4.1)."""
+    if "sounddevice" in sys.modules:
+        install()
+        skip_terminate()
 
 
 def install() -> None:
