@@ -40,4 +40,18 @@ static inline double rtd_smooth_step(double current, double target, double s)
     return current;
 }
 
+/* Time info for a device that has no stream clock of its own (the virtual
+ * device, rtaudio's JACK client): now on CLOCK_MONOTONIC, input captured one
+ * period ago, output heard one period from now. */
+static inline PaStreamCallbackTimeInfo rtd_period_time_info(unsigned long frames, double samplerate)
+{
+    PaStreamCallbackTimeInfo info;
+    const double now_s = (double)rtd_monotonic_ns() * 1e-9;
+    const double period_s = (double)frames / samplerate;
+    info.currentTime = now_s;
+    info.inputBufferAdcTime = now_s - period_s;
+    info.outputBufferDacTime = now_s + period_s;
+    return info;
+}
+
 #endif

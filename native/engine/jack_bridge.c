@@ -11,6 +11,7 @@
 #include <stdint.h>
 #include <string.h>
 #include "rtdsp.h"
+#include "rtdsp_internal.h"
 
 #define PA_INPUT_OVERFLOW 0x2u
 #define PA_OUTPUT_UNDERFLOW 0x4u
@@ -37,12 +38,7 @@ int rtd_jack_process(uint32_t nframes, void *arg)
         for (uint32_t k = 0; k < n; ++k)
             for (int c = 0; c < ich; ++c)
                 b->in_scratch[(size_t)k * (size_t)ich + (size_t)c] = ins[c][done + k];
-        PaStreamCallbackTimeInfo info;
-        const double now_s = (double)rtd_monotonic_ns() * 1e-9;
-        const double period_s = (double)n / b->samplerate;
-        info.currentTime = now_s;
-        info.inputBufferAdcTime = now_s - period_s;
-        info.outputBufferDacTime = now_s + period_s;
+        const PaStreamCallbackTimeInfo info = rtd_period_time_info(n, b->samplerate);
         const int rc = b->inner(ich > 0 ? b->in_scratch : NULL, b->out_scratch, n, &info, status,
                                 b->inner_userdata);
         status = 0;

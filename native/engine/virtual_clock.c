@@ -86,12 +86,7 @@ uint64_t rtd_virtual_run(rtd_virtual *v)
         } else if (v->in_channels > 0) {
             memset(v->in_block, 0, (size_t)bs * (size_t)v->in_channels * sizeof(float));
         }
-        PaStreamCallbackTimeInfo info;
-        const double now_s = (double)rtd_monotonic_ns() * 1e-9;
-        const double period_s = (double)bs / v->samplerate;
-        info.currentTime = now_s;
-        info.inputBufferAdcTime = now_s - period_s;
-        info.outputBufferDacTime = now_s + period_s;
+        const PaStreamCallbackTimeInfo info = rtd_period_time_info((unsigned long)bs, v->samplerate);
         const int rc = v->callback(v->in_channels > 0 ? v->in_block : NULL, v->out_block,
                                    (unsigned long)bs, &info, status, v->userdata);
         status = 0;
