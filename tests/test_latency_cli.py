@@ -45,11 +45,15 @@ def test_jack_dummy_started_and_stopped_by_the_command(tmp_path, capsys):
     first_new = JackDummyServer._counter + 1  # names of servers this command starts
     out = tmp_path / "rep"
     code, _, err = run_cli(["latency", "--jack-dummy", "--blocksize", "128", "--mode", "native",
-                            "--load", "none,gc", "--duration", "2", "--chain", CHAIN, "--out", str(out)], capsys)
+                            "--backend", "sounddevice,jack", "--load", "none,gc", "--duration", "2",
+                            "--chain", CHAIN, "--out", str(out)], capsys)
     assert code == 0, err
-    data = check_report(out, 2)
+    data = check_report(out, 4)
     assert "JACK" in data["runs"][0]["stats"]["device"] or data["runs"][0]["stats"]["device"] == "system"
     assert data["runs"][1]["gc_overlaps"] is not None
+    own_client = [run for run in data["runs"] if run["backend"] == "jack"]  # rtaudio's JACK client
+    assert len(own_client) == 2 and all(run["stats"]["device"] == "system" and run["stats"]["callbacks"] > 500
+                                        for run in own_client)
     started = [f"rtaudio{os.getpid()}_{k}" for k in range(first_new, JackDummyServer._counter + 1)]
     assert started, "the command must have started a JACK server"
     for name in started:
@@ -62,6 +66,7 @@ def test_jack_dummy_started_and_stopped_by_the_command(tmp_path, capsys):
     (["--load", "disk"], "not one of"),
     (["--virtual", "--jack-dummy"], "either --virtual or --jack-dummy"),
     (["--virtual", "--mode", "native", "--backend", "pyaudio"], ""),  # virtual ignores --backend
+    (["--mode", "python", "--backend", "jack"], "native mode only"),
 ])
 def test_bad_options(tmp_path, capsys, args, words):
     code, stdout, err = run_cli(["latency", *args, "--duration", "0.5", "--chain", CHAIN,

@@ -54,8 +54,9 @@ def _list(kind: Callable[[str], Any], choices: Optional[tuple] = None) -> Callab
 @click.option("--mode", "modes", default="native,python", callback=_list(str, ("native", "python")), show_default=True)
 @click.option("--kernels", default="c", callback=_list(str, BACKENDS), show_default=True)
 @click.option("--backend", "audio_backends", default="sounddevice",
-              callback=_list(str, ("sounddevice", "pyaudio")), show_default=True,
-              help="Audio backend(s) for real devices; pyaudio runs python mode only.")
+              callback=_list(str, ("sounddevice", "pyaudio", "jack")), show_default=True,
+              help="Audio backend(s) for real devices; pyaudio runs python mode only, jack "
+                   "(rtaudio's own JACK client) native mode only.")
 @click.option("--load", "loads", default="none,gil,gc,cpu,filecopy", callback=_list(str, LOAD_NAMES),
               show_default=True, help=f"Comma list of: {', '.join(LOAD_NAMES)}.")
 @click.option("--duration", type=click.FloatRange(0.5, 3600), default=30.0, show_default=True,
@@ -79,9 +80,10 @@ def command(device: Optional[str], virtual: bool, jack_dummy: bool, samplerate: 
     out = Path(out_dir or f"latency_reports/{time.strftime('%Y%m%d-%H%M%S')}")
     backends = ["virtual"] if virtual else audio_backends
     combos = [c for c in itertools.product(samplerate, blocksize, modes, kernels, backends, loads)
-              if not (c[2] == "native" and c[4] == "pyaudio")]
+              if not (c[2] == "native" and c[4] == "pyaudio") and not (c[2] == "python" and c[4] == "jack")]
     if not combos:
-        raise RtaudioError("no valid combination (PyAudio supports python mode only)")
+        raise RtaudioError("no valid combination (PyAudio supports python mode only, the jack "
+                           "backend native mode only)")
     command_line = "rtaudio " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     runs: list[dict[str, Any]] = []
     jack = None
