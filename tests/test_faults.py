@@ -149,7 +149,8 @@ def _longest_zero_run(x: np.ndarray) -> tuple[int, int]:
     return int(starts[k]), int(ends[k] - starts[k])
 
 
-def test_live_reconnect_after_server_restart(jack_servers, tmp_path):
+@pytest.mark.parametrize("mode", ["native", "python"])
+def test_live_reconnect_after_server_restart(jack_servers, tmp_path, mode):
     """`rtaudio live --reconnect --record take.wav`: jackd SIGKILLed after
     ~1.5 s and started again ~1.5 s later. The run carries on to its
     --duration and exits 0; the final report names the outage; the WAV is
@@ -163,7 +164,8 @@ def test_live_reconnect_after_server_restart(jack_servers, tmp_path):
     take = tmp_path / "take.wav"
     err_lines: list = []
     server = start_killable_jackd(KILL_SERVER_NAME, 256)
-    live = subprocess.Popen([sys.executable, "-m", "rtaudio", "live", "--reconnect", "--record", str(take),
+    live = subprocess.Popen([sys.executable, "-m", "rtaudio", "live", "--reconnect", "--mode", mode,
+                             "--record", str(take),
                              "--blocksize", "256", "--duration", "9", "--effects", str(effects),
                              "--chain", "tone(freq_hz=440)"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,

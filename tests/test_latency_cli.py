@@ -66,7 +66,6 @@ def test_jack_dummy_started_and_stopped_by_the_command(tmp_path, capsys):
     (["--load", "disk"], "not one of"),
     (["--virtual", "--jack-dummy"], "either --virtual or --jack-dummy"),
     (["--virtual", "--mode", "native", "--backend", "pyaudio"], ""),  # virtual ignores --backend
-    (["--mode", "python", "--backend", "jack"], "native mode only"),
 ])
 def test_bad_options(tmp_path, capsys, args, words):
     code, stdout, err = run_cli(["latency", *args, "--duration", "0.5", "--chain", CHAIN,

@@ -143,7 +143,7 @@ def final_report(s: dict[str, Any]) -> str:
 @click.option("--reconnect", is_flag=True, default=False,
               help="When the JACK server (or device) goes away, wait for it and carry on with the "
                    "same chain; the recording continues in the same file, the gap filled with "
-                   "silence. Uses rtaudio's own JACK client; native mode only.")
+                   "silence. Uses rtaudio's own JACK client.")
 @source_options
 def command(device: Optional[str], samplerate: int, blocksize: int, channels: Optional[int], mode: str,
             audio_backend: str, chain_text: Optional[str], preset: Optional[str], backend: str,

@@ -84,7 +84,7 @@ class Engine:
         client named by ``device``) comes back, a new stream opens with the
         same chain and state, and the recording continues in the same file
         with the gap filled by silence. Runs through rtaudio's own JACK
-        client (backend ``"jack"``), native mode only (docs/realtime.md §4.1).
+        client (backend ``"jack"``; docs/realtime.md §4.1).
 
     Examples
     --------
@@ -116,9 +116,6 @@ class Engine:
             if backend not in ("sounddevice", "jack"):
                 raise RtaudioError(f"reconnect=True reopens JACK streams; the {backend} backend "
                                    f"cannot lose its device (use the JACK server's device)")
-            if mode != "native":
-                raise RtaudioError("reconnect=True runs native mode only (rtaudio's JACK client "
-                                   "calls the C engine callback); use mode='native'")
             if (backend_options or {}).get("play") is not None:
                 raise RtaudioError("reconnect=True cannot play a file (--play); give one of them")
             backend = "jack"  # PortAudio cannot reopen a JACK stream in-process
@@ -210,7 +207,7 @@ class Engine:
             if self.mode == "native":
                 self.native = NativeEngine(*args)
                 self.pycallback = None
-                stream = self._backend.open(choice, native=self.native)
+                stream = self._backend.open(choice, native=self.native, pycallback=self.pycallback)
                 dropped = lambda native=self.native: native.record_dropped_frames  # noqa: E731
             else:
                 self.pycallback = PythonCallback(*args)
@@ -306,7 +303,8 @@ class Engine:
             lost = f"no audio callback for {now - self._last_progress[1]:.1f} s (device lost?)"
         if self.pycallback is not None and self.pycallback.error is not None:
             lost = f"the audio callback failed: {self.pycallback.error!r}"
-        if self.reconnect and lost is not None:
+        failed = lost is not None and lost.startswith("the audio callback failed")
+        if self.reconnect and lost is not None and not failed:  # a failing chain stays failed
             self._begin_reconnect(lost)
             return
         if lost is not None or (stream is not None and not stream.active):
@@ -344,7 +342,7 @@ class Engine:
                 if (choice.in_channels, choice.out_channels) != (self.choice.in_channels,
                                                                  self.choice.out_channels):
                     continue  # not the same device (yet): the engine's buffers are fixed
-                stream = self._backend.open(choice, native=self.native)
+                stream = self._backend.open(choice, native=self.native, pycallback=self.pycallback)
             except RtaudioError:
                 continue
             with self._lock:
@@ -361,6 +359,8 @@ class Engine:
                 self.choice = choice
                 self.stream = stream
                 stream.mark_gap()
+                if self.pycallback is not None:
+                    self.pycallback.thread_changed()  # FTZ/DAZ are per thread
                 try:
                     stream.start()
                 except RtaudioError:

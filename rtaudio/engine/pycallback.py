@@ -80,6 +80,10 @@ class PythonCallback(EngineCounters):
             self._views[frames] = view
         return view
 
+    def thread_changed(self) -> None:
+        """The stream was reopened: set FTZ/DAZ again in the new audio thread."""
+        self._ftz_daz_set = False
+
     def __call__(self, indata: Optional[np.ndarray], outdata: Optional[np.ndarray], frames: int,
                  input_time: float, current_time: float, output_time: float, status: int) -> None:
         """Process one callback; ``indata``/``outdata`` are ``(frames, ch)`` float32."""

@@ -9,8 +9,9 @@ itself has no such limit: a dead client is closed with an error code and a
 new client opens as soon as a server answers again. So this backend talks
 to libjack directly (loaded at run time with CFFI's ABI mode: no libjack
 headers at build time) and runs the same C engine callback through the
-bridge in native/engine/jack_bridge.c. Native mode only: no Python in the
-audio thread.
+bridge in native/engine/jack_bridge.c: in native mode with no Python in the
+audio thread, in Python mode through a CFFI callback into the engine's
+``PythonCallback``.
 
 Device names are JACK client names (``system`` for the sound card), the
 names PortAudio's JACK host API lists too; ``None`` picks the client that
@@ -154,7 +155,7 @@ def _resolve_target(client, device: Union[int, str, None]) -> str:
 
 
 class JackBackend:
-    """rtaudio's own JACK client (native mode only).
+    """rtaudio's own JACK client.
 
     Parameters
     ----------
@@ -207,11 +208,9 @@ class JackBackend:
                                    "playback": playback[:out_channels]})
 
     def open(self, choice: DeviceChoice, native=None, pycallback=None) -> "JackStream":
-        """Open (not start) a client whose process callback runs ``native``."""
-        if native is None:
-            raise RtaudioError("the JACK backend (and reconnect=True) runs native mode only: "
-                               "no Python in the audio thread; use mode='native'")
-        return JackStream(choice, native, self.client_name)
+        """Open (not start) a client whose process callback runs ``native``
+        (the C engine) or ``pycallback`` (Python mode)."""
+        return JackStream(choice, native, self.client_name, pycallback)
 
 
 class JackStream:
@@ -222,11 +221,12 @@ class JackStream:
     server is back.
     """
 
-    def __init__(self, choice: DeviceChoice, native, client_name: str) -> None:
+    def __init__(self, choice: DeviceChoice, native, client_name: str, pycallback=None) -> None:
         from rtaudio._native import ffi, lib
         jffi, jlib = libjack()
         self.choice = choice
         self.native = native   # owns the engine struct the bridge calls into
+        self.error: Optional[BaseException] = None
         self.finished = threading.Event()
         self._activated = False
         self._closed = False
@@ -249,8 +249,13 @@ class JackStream:
             bridge.in_scratch = ffi.cast("float *", ffi.from_buffer(self.in_scratch))
             bridge.out_scratch = ffi.cast("float *", ffi.from_buffer(self.out_scratch))
             bridge.samplerate = choice.samplerate
-            bridge.inner = ffi.cast("rtd_inner_callback", native.callback_pointer)
-            bridge.inner_userdata = native.cdata
+            if native is not None:
+                bridge.inner = ffi.cast("rtd_inner_callback", native.callback_pointer)
+                bridge.inner_userdata = native.cdata
+            else:
+                self._python_inner = self._wrap_python(pycallback, choice.in_channels,
+                                                       choice.out_channels)
+                bridge.inner = self._python_inner
             self.in_ports, self.out_ports = [], []
             for kind, count, flags, keep in (("in", choice.in_channels, JACK_PORT_IS_INPUT, self.in_ports),
                                              ("out", choice.out_channels, JACK_PORT_IS_OUTPUT,
@@ -278,6 +283,29 @@ class JackStream:
             self._closed = True
             raise
         self._latency = (0.0, 0.0)
+
+    def _wrap_python(self, pycallback, in_channels: int, out_channels: int):
+        """A C-callable inner callback running the Python-mode engine on
+        NumPy views of the bridge's scratch blocks (the GIL is taken per
+        period, as in sounddevice's Python callbacks)."""
+        from rtaudio._native import ffi
+
+        def inner(inp, out, frames, info, status, userdata):
+            try:
+                indata = None
+                if in_channels and inp != ffi.NULL:
+                    indata = np.frombuffer(ffi.buffer(inp, 4 * frames * in_channels),
+                                           np.float32).reshape(frames, in_channels)
+                outdata = np.frombuffer(ffi.buffer(out, 4 * frames * out_channels),
+                                        np.float32).reshape(frames, out_channels)
+                pycallback(indata, outdata, frames, info.inputBufferAdcTime, info.currentTime,
+                           info.outputBufferDacTime, status)
+                return 0
+            except BaseException as exc:  # reported by the engine's watchdog
+                self.error = exc
+                return 2
+
+        return ffi.callback("rtd_inner_callback", inner)
 
     def mark_gap(self) -> None:
         """Flag the first callback of this (reopened) stream as an xrun: the
