@@ -265,6 +265,47 @@ def test_ctrl_c_then_resume_computes_only_the_missing_outputs(tmp_path):
     assert outputs_of(out) == outputs_of(ref)
 
 
+def test_ctrl_c_after_an_output_is_complete_records_it_as_ok(tmp_path):
+    """The worker renamed the finished output into place, and Ctrl-C stops
+    it before its report reaches the runner (a test double holds the report
+    back; in real runs this window is microseconds wide and was hit once
+    under load): the manifest says ``ok``, not ``cancelled``, so it matches
+    the files on disk, and a resume skips the file."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    inputs = write_corpus(src, 1)
+    script = (
+        "import sys, time\n"
+        "import rtaudio.batch.local as local\n"
+        "from rtaudio.analysis.images import save_spectrogram\n"
+        "from rtaudio.batch import BatchInterrupted, run\n"
+        "finish = local.run_job\n"
+        "def report_late(task, job, kwargs):\n"
+        "    record = finish(task, job, kwargs)\n"
+        "    time.sleep(60)\n"
+        "    return record\n"
+        "local.run_job = report_late  # the forked worker runs this\n"
+        "try:\n"
+        f"    run(save_spectrogram, {str(src)!r}, {str(out)!r}, jobs=1, suffix='.png',\n"
+        f"        task_kwargs={IMAGE!r}, progress=False)\n"
+        "except BatchInterrupted:\n"
+        "    sys.exit(130)\n")
+    proc = subprocess.Popen([sys.executable, "-c", script], stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / "a.png").exists() and time.monotonic() < deadline:  # renamed: complete
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        _, stderr = proc.communicate(timeout=60)
+    finally:
+        proc.kill()
+    assert proc.returncode == 130, stderr
+    (record,) = read_manifest(out / "manifest.jsonl")
+    assert record.status == "ok" and "interrupted" in record.info["note"], record
+    assert record.bytes == (out / "a.png").stat().st_size > 0
+    second = run(save_spectrogram, src, out, jobs=1, suffix=".png", task_kwargs=IMAGE, progress=False)
+    assert statuses(second) == {inputs[0].name: "skipped"}
+
+
 def test_dask_interrupt_cancels_and_resume_skips_finished(dask_cluster, tmp_path):
     address = ready(dask_cluster)
     _, client = dask_cluster

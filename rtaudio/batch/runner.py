@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
-from rtaudio.batch.manifest import CANCELLED, FAILED, SKIPPED, Manifest, ManifestWriter, Record
+from rtaudio.batch.manifest import CANCELLED, FAILED, OK, SKIPPED, Manifest, ManifestWriter, Record
 from rtaudio.batch.plan import Job, PathLike, discover_inputs, plan_jobs, split_up_to_date
 from rtaudio.batch.progress import BatchProgress
 from rtaudio.errors import RtaudioError
@@ -120,6 +121,7 @@ def run(task: Callable[..., Any], inputs: Union[PathLike, Iterable[PathLike]], o
     BatchInterrupted
         Ctrl-C; a ``KeyboardInterrupt`` carrying the partial manifest.
     """
+    started_ns = time.time_ns()
     job_list = plan(inputs, out_dir, suffix=suffix, pattern=pattern)
     todo, up_to_date = split_up_to_date(job_list, overwrite)
     executor = make_executor(scheduler, jobs, allowed_failures)
@@ -152,12 +154,36 @@ def run(task: Callable[..., Any], inputs: Union[PathLike, Iterable[PathLike]], o
                 results.close()  # cancel running tasks, remove their partial outputs
                 for job in todo:
                     if job.in_path not in finished:
-                        keep(Record(input=str(job.in_path), outputs=[str(p) for p in job.outputs],
-                                    status=CANCELLED), writer)
+                        keep(_completed_meanwhile(job, started_ns)
+                             or Record(input=str(job.in_path), outputs=[str(p) for p in job.outputs],
+                                       status=CANCELLED), writer)
                 raise BatchInterrupted(manifest) from None
             finally:
                 results.close()
     return manifest
+
+
+#: file timestamps come from a coarse kernel clock, a few ms behind time.time_ns()
+MTIME_SLACK_NS = 50_000_000
+
+
+def _completed_meanwhile(job: Job, started_ns: int) -> Optional[Record]:
+    """An ``ok`` record for a job whose report was lost to Ctrl-C although
+    its task had finished: every output exists, complete (outputs are
+    renamed into place only when written), and was written during this run.
+    Without it the manifest would call a finished file ``cancelled``
+    (docs/batch.md §5)."""
+    try:
+        in_stat = job.in_path.stat()
+        stats = [out.stat() for out in job.outputs]
+    except OSError:
+        return None
+    if not stats or any(st.st_mtime_ns < max(in_stat.st_mtime_ns, started_ns - MTIME_SLACK_NS)
+                        for st in stats):
+        return None
+    return Record(input=str(job.in_path), outputs=[str(p) for p in job.outputs], status=OK,
+                  bytes=sum(st.st_size for st in stats), input_bytes=in_stat.st_size,
+                  info={"note": "finished as the run was interrupted; its timing was not received"})
 
 
 def _skipped(job: Job) -> Record:
