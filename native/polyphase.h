@@ -129,29 +129,44 @@ static inline void rtd_pp_interp_units(const double *restrict taps, int L, int c
                                        double *restrict part, double *restrict out)
 {
     int blk = u0 / RTD_PP_HIST, i = u0 - blk * RTD_PP_HIST;
-    for (int u = u0; u < u1; ++u) {
+    /* one pass per block of outputs touched, its running sums in locals
+     * (registers) rather than in `part`: same terms, same order */
+    for (int u = u0; u < u1;) {
         const int j0 = c0 + 8 * blk, lanes = L - j0 < 8 ? L - j0 : 8;
-        const double *row = taps + (long)i * L + j0;
+        const int i_end = i + (u1 - u) < RTD_PP_HIST ? i + (u1 - u) : RTD_PP_HIST;
+        u += i_end - i;
         if (i == 0)
             for (int t = 0; t < 8; ++t)
                 part[t] = 0.0;
         if (lanes == 8) {
-            RTD_PP_FMA8(part, row, hist[i]);
+            double a[8];
+            for (int t = 0; t < 8; ++t)
+                a[t] = part[t];
+            for (; i < i_end; ++i)
+                RTD_PP_FMA8(a, taps + (long)i * L + j0, hist[i]);
+            for (int t = 0; t < 8; ++t)
+                part[t] = a[t];
         } else if (lanes == 3) {        /* L = 4 without phase 0 (the default) */
-            part[0] += row[0] * hist[i];
-            part[1] += row[1] * hist[i];
-            part[2] += row[2] * hist[i];
+            double a0 = part[0], a1 = part[1], a2 = part[2];
+            for (; i < i_end; ++i) {
+                const double *row = taps + (long)i * L + j0;
+                a0 += row[0] * hist[i];
+                a1 += row[1] * hist[i];
+                a2 += row[2] * hist[i];
+            }
+            part[0] = a0;
+            part[1] = a1;
+            part[2] = a2;
         } else {
-            for (int t = 0; t < lanes; ++t)
-                part[t] += row[t] * hist[i];
+            for (; i < i_end; ++i)
+                for (int t = 0; t < lanes; ++t)
+                    part[t] += taps[(long)i * L + j0 + t] * hist[i];
         }
-        if (i == RTD_PP_SPAN) {
+        if (i == RTD_PP_HIST) {
             for (int t = 0; t < lanes; ++t)
                 out[j0 + t] = part[t];
             i = 0;
             ++blk;
-        } else {
-            ++i;
         }
     }
 }
