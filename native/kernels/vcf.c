@@ -37,6 +37,15 @@
 #include "rtdsp_internal.h"
 #include "polyphase.h"
 
+/* An AVX2 clone beside the baseline (VEX encoding, 4-wide filter loops);
+ * -ffp-contract=off keeps every multiply and add separate in both, so the
+ * results are identical. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && !defined(RTD_NO_TARGET_CLONES)
+#define VCF_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define VCF_SIMD_CLONES
+#endif
+
 /* Constants of 4.1; the products are folded exactly as Python computes them. */
 static const double VCF_VT = 0.026;
 static const double VCF_ETA = 1.836;
@@ -206,7 +215,7 @@ static const double VCF_POW2[59] = {
     0x1p45, 0x1p46, 0x1p47, 0x1p48, 0x1p49, 0x1p50, 0x1p51, 0x1p52, 0x1p53, 0x1p54, 0x1p55,
     0x1p56, 0x1p57, 0x1p58};
 
-static inline double vcf_tanh(double x)
+static inline __attribute__((always_inline)) double vcf_tanh(double x)
 {
     const double ax = fabs(x);
     if (ax < 0.55) {
@@ -242,7 +251,7 @@ double rtd_vcf_tanh(double x)
 
 /* Residual F(v) of the loop equations at the stage voltages v, and the
  * five tanh values (docs/maths/vcf.md §3.1); a = (T/2)·K, G = gfdbk + 1/2. */
-static inline double vcf_residual(const double v[4], const double s[4], double x, double a,
+static inline __attribute__((always_inline)) double vcf_residual(const double v[4], const double s[4], double x, double a,
                                   double G, double t[5], double F[4])
 {
     t[0] = vcf_tanh((x - G * v[3]) * VCF_INV_2VT);
@@ -266,7 +275,7 @@ static inline double vcf_residual(const double v[4], const double s[4], double x
  * once, the remaining 2x2 system is solved by Cramer's rule: two
  * divisions on the dependency chain instead of four (every pivot >= 1,
  * the 2x2 determinant > 1).  Returns max |d_i|. */
-static inline double vcf_newton_update(const double t[5], const double F[4], double a, double G,
+static inline __attribute__((always_inline)) double vcf_newton_update(const double t[5], const double F[4], double a, double G,
                                        double d[4])
 {
     const double e = (a * G * VCF_INV_2VT) * (1.0 - t[0] * t[0]);
@@ -301,7 +310,7 @@ typedef struct {
 } vcf_lane;
 
 /* Start: the forward-Euler prediction vc + T·xc and its residual. */
-static inline void vcf_lane_start(vcf_lane *l, const vcf_channel *c, double x, double a,
+static inline __attribute__((always_inline)) void vcf_lane_start(vcf_lane *l, const vcf_channel *c, double x, double a,
                                   double G, double half_T)
 {
     l->s[0] = c->s1; l->s[1] = c->s2; l->s[2] = c->s3; l->s[3] = c->s4;
@@ -317,7 +326,7 @@ static inline void vcf_lane_start(vcf_lane *l, const vcf_channel *c, double x, d
 
 /* Newton update; done when it is <= VCF_NEWTON_TOL (or at the cap, then
  * counted as non-converged): the update is applied without a new residual. */
-static inline void vcf_lane_update(vcf_lane *l, double a, double G, int64_t *nonconverged)
+static inline __attribute__((always_inline)) void vcf_lane_update(vcf_lane *l, double a, double G, int64_t *nonconverged)
 {
     const double step = vcf_newton_update(l->t, l->F, a, G, l->d);
     ++l->iters;
@@ -331,7 +340,7 @@ static inline void vcf_lane_update(vcf_lane *l, double a, double G, int64_t *non
 }
 
 /* The full step v - d and its residual. */
-static inline void vcf_lane_trial(vcf_lane *l, double a, double G)
+static inline __attribute__((always_inline)) void vcf_lane_trial(vcf_lane *l, double a, double G)
 {
     for (int i = 0; i < 4; ++i)
         l->vt[i] = l->v[i] - 1.0 * l->d[i];
@@ -340,7 +349,7 @@ static inline void vcf_lane_trial(vcf_lane *l, double a, double G)
 
 /* Backtracking line search (the step is halved while the largest residual
  * grows, down to VCF_LAMBDA_MIN), then accept the trial point. */
-static inline void vcf_lane_accept(vcf_lane *l, double a, double G)
+static inline __attribute__((always_inline)) void vcf_lane_accept(vcf_lane *l, double a, double G)
 {
     double lambda = 1.0;
     while (!(l->nt <= l->norm || lambda <= VCF_LAMBDA_MIN)) {
@@ -360,7 +369,7 @@ static inline void vcf_lane_accept(vcf_lane *l, double a, double G)
 
 /* Write the solution back: stage voltages, vout, the last tanh values,
  * the derivatives xc_k and the trapezoidal states (s_k <- 2·vc_k - s_k). */
-static inline int vcf_lane_finish(const vcf_lane *l, vcf_channel *c, double G, double inv_half_T)
+static inline __attribute__((always_inline)) int vcf_lane_finish(const vcf_lane *l, vcf_channel *c, double G, double inv_half_T)
 {
     const double *v = l->v, *s = l->s;
     c->vc1 = v[0];
@@ -383,7 +392,7 @@ static inline int vcf_lane_finish(const vcf_lane *l, vcf_channel *c, double G, d
 }
 
 /* One sample of one channel by Newton's method.  Returns the steps. */
-static inline int vcf_newton_step(vcf_channel *c, double x, double K, double gfdbk,
+static inline __attribute__((always_inline)) int vcf_newton_step(vcf_channel *c, double x, double K, double gfdbk,
                                   double half_T, double inv_half_T, int64_t *nonconverged)
 {
     const double a = half_T * K, G = gfdbk + 0.5;
@@ -402,7 +411,7 @@ static inline int vcf_newton_step(vcf_channel *c, double x, double K, double gfd
 /* Two channels of one sample: each lane runs exactly the operations of
  * vcf_newton_step, phase by phase side by side, so the core overlaps the
  * two dependency chains; a lane that is done waits for the other. */
-static inline void vcf_newton_step2(vcf_channel *ca, vcf_channel *cb, double xa, double xb,
+static inline __attribute__((always_inline)) void vcf_newton_step2(vcf_channel *ca, vcf_channel *cb, double xa, double xb,
                                     double K, double gfdbk, double half_T, double inv_half_T,
                                     int64_t *nonconverged, int *ia, int *ib)
 {
@@ -462,7 +471,7 @@ static inline void vcf_store_channel(const vcf_channel *c, double *st)
     st[12] = c->xc1; st[13] = c->xc2; st[14] = c->xc3; st[15] = c->xc4;
 }
 
-void rtd_vcf_process(void *self_, float *buf, int frames, int channels)
+VCF_SIMD_CLONES void rtd_vcf_process(void *self_, float *buf, int frames, int channels)
 {
     rtd_vcf *self = (rtd_vcf *)self_;
     const double k_target = rtd_load(self->params, 0);
