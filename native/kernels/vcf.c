@@ -271,10 +271,11 @@ static inline __attribute__((always_inline)) double vcf_residual(const double v[
 
 /* Newton update d = J^-1 F for the Jacobian at the tanh values t
  * (docs/maths/vcf.md §3.2): J is symmetric tridiagonal plus the feedback
- * entry J[0][3] = e.  Rows 1 and 4 are eliminated into rows 2 and 3 at
- * once, the remaining 2x2 system is solved by Cramer's rule: two
- * divisions on the dependency chain instead of four (every pivot >= 1,
- * the 2x2 determinant > 1).  Returns max |d_i|. */
+ * entry J[0][3] = e.  Rows 1 and 4 are folded into rows 2 and 3 by
+ * multiplying those rows by the pivots (no division), the remaining 2x2
+ * system is solved by Cramer's rule, and d[3], d[0] are back-substituted
+ * with the pivots' reciprocals, computed off the chain: one division on
+ * the dependency chain (every pivot >= 1).  Returns max |d_i|. */
 static inline __attribute__((always_inline)) double vcf_newton_update(const double t[5], const double F[4], double a, double G,
                                        double d[4])
 {
@@ -283,17 +284,19 @@ static inline __attribute__((always_inline)) double vcf_newton_update(const doub
     const double d2 = (a * VCF_INV_2GAMMA) * (1.0 - t[2] * t[2]);
     const double d3 = (a * VCF_INV_2GAMMA) * (1.0 - t[3] * t[3]);
     const double d4 = (a * VCF_INV_6GAMMA) * (1.0 - t[4] * t[4]);
-    const double i1 = 1.0 / (1.0 + d1);
-    const double i4 = 1.0 / ((1.0 + d3) + d4);
-    const double q = (d1 * e) * i1;                      /* row 2, column 4 */
-    const double P = ((1.0 + d1) + d2) - (d1 * d1) * i1;
-    const double Q = q * (d3 * i4) - d2;
-    const double S = ((1.0 + d2) + d3) - (d3 * d3) * i4;
-    const double r2 = (F[1] + (d1 * F[0]) * i1) - q * (F[3] * i4);
-    const double r3 = F[2] + (d3 * F[3]) * i4;
-    const double idet = 1.0 / (P * S + Q * d2);
+    const double A0 = 1.0 + d1, A1 = (1.0 + d1) + d2;
+    const double A2 = (1.0 + d2) + d3, A3 = (1.0 + d3) + d4;
+    const double i1 = 1.0 / A0, i4 = 1.0 / A3;            /* off the chain */
+    /* rows 1 and 4 folded into rows 2 and 3 by multiplying, not dividing */
+    const double P = A3 * (A0 * A1 - d1 * d1);
+    const double Q = (d1 * e) * d3 - (A3 * A0) * d2;
+    const double R = A3 * d2;
+    const double S = A3 * A2 - d3 * d3;
+    const double r2 = A3 * (A0 * F[1] + d1 * F[0]) - (d1 * e) * F[3];
+    const double r3 = A3 * F[2] + d3 * F[3];
+    const double idet = 1.0 / (P * S + Q * R);
     d[1] = (r2 * S - Q * r3) * idet;
-    d[2] = (P * r3 + d2 * r2) * idet;
+    d[2] = (P * r3 + R * r2) * idet;
     d[3] = (F[3] + d3 * d[2]) * i4;
     d[0] = (F[0] + d1 * d[1] - e * d[3]) * i1;
     double m = fabs(d[0]);
