@@ -244,6 +244,59 @@ static inline __attribute__((always_inline)) double vcf_tanh(double x)
     return x < 0.0 ? -t : t;
 }
 
+/* vcf_tanh on four values at once (GCC vector extensions): each lane
+ * computes both branches with exactly the operations of vcf_tanh and
+ * keeps the one vcf_tanh would take, so every lane equals vcf_tanh of its
+ * input bit for bit (tests/test_vcf.py compares C and Numba).  2^k is
+ * built from its bits instead of read from VCF_POW2 (the same value). */
+typedef double vcf_v4d __attribute__((vector_size(32)));
+typedef long long vcf_v4i __attribute__((vector_size(32)));
+
+/* mask ? a : b, lane by lane (a macro: vectors are not passed by value,
+ * whose ABI depends on the clone's ISA) */
+#define VCF_SELECT(mask, a, b) ((vcf_v4d)(((mask) & (vcf_v4i)(a)) | (~(mask) & (vcf_v4i)(b))))
+
+static inline __attribute__((always_inline)) void vcf_tanh4(const double in[4], double out[4])
+{
+    const vcf_v4d x = {in[0], in[1], in[2], in[3]};
+    const vcf_v4i abs_mask = {0x7fffffffffffffffLL, 0x7fffffffffffffffLL,
+                              0x7fffffffffffffffLL, 0x7fffffffffffffffLL};
+    const vcf_v4d ax = (vcf_v4d)((vcf_v4i)x & abs_mask);
+    const vcf_v4d y = x * x;
+    const vcf_v4d n = -675675.0 + y * (-45045.0 + y * (-594.0 + y * -1.0));
+    const vcf_v4d qp = 2027025.0 + y * (945945.0 + y * (51975.0 + y * (630.0 + y)));
+    const vcf_v4d t_small = x + x * (y * n / qp);
+    const vcf_v4d twenty = {20.0, 20.0, 20.0, 20.0};
+    const vcf_v4i in_range = ax <= twenty;                /* false for NaN */
+    const vcf_v4d z = 2.0 * VCF_SELECT(in_range, ax, twenty);
+    const vcf_v4d w = z * VCF_INV_LN2 + 0.5;
+    const vcf_v4d kf = {floor(w[0]), floor(w[1]), floor(w[2]), floor(w[3])};
+    const vcf_v4d r = (z - kf * VCF_LN2_HI) - kf * VCF_LN2_LO;
+    const vcf_v4d r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    const vcf_v4d a0 = 1.0 / 2.0 + r * (1.0 / 6.0);
+    const vcf_v4d a1 = 1.0 / 24.0 + r * (1.0 / 120.0);
+    const vcf_v4d a2 = 1.0 / 720.0 + r * (1.0 / 5040.0);
+    const vcf_v4d a3 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
+    const vcf_v4d a4 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
+    const vcf_v4d a5 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
+    const vcf_v4d q = (a0 + r2 * a1) + r4 * (a2 + r2 * a3) + r8 * (a4 + r2 * a5);
+    const vcf_v4d p = r * (1.0 + r * q);
+    /* 2^k, k = kf in 0..58: kf + 1.5·2^52 holds k in its low bits */
+    const vcf_v4d magic = {0x1.8p52, 0x1.8p52, 0x1.8p52, 0x1.8p52};
+    const vcf_v4i k = (vcf_v4i)(kf + magic) - (vcf_v4i)magic;
+    const vcf_v4d s = (vcf_v4d)((k + 1023) << 52);
+    const vcf_v4d e = s + s * p;
+    const vcf_v4d t = 1.0 - 2.0 / (e + 1.0);
+    const vcf_v4d one = {1.0, 1.0, 1.0, 1.0};
+    const vcf_v4d t_large = VCF_SELECT(in_range, t, one);
+    const vcf_v4d zero = {0.0, 0.0, 0.0, 0.0};
+    const vcf_v4d t_signed = VCF_SELECT(x < zero, -t_large, t_large);
+    const vcf_v4d small = {0.55, 0.55, 0.55, 0.55};
+    const vcf_v4d res = VCF_SELECT(ax < small, t_small, t_signed);
+    for (int i = 0; i < 4; ++i)
+        out[i] = res[i];
+}
+
 double rtd_vcf_tanh(double x)
 {
     return vcf_tanh(x);
@@ -252,12 +305,18 @@ double rtd_vcf_tanh(double x)
 /* Residual F(v) of the loop equations at the stage voltages v, and the
  * five tanh values (docs/maths/vcf.md §3.1); a = (T/2)·K, G = gfdbk + 1/2. */
 static inline __attribute__((always_inline)) double vcf_residual(const double v[4], const double s[4], double x, double a,
-                                  double G, double t[5], double F[4])
+                                  double G, double t[5], double F[4], int vec)
 {
-    t[0] = vcf_tanh((x - G * v[3]) * VCF_INV_2VT);
-    t[1] = vcf_tanh((v[1] - v[0]) * VCF_INV_2GAMMA);
-    t[2] = vcf_tanh((v[2] - v[1]) * VCF_INV_2GAMMA);
-    t[3] = vcf_tanh((v[3] - v[2]) * VCF_INV_2GAMMA);
+    if (vec) {        /* same values; fewer instructions, the chain is longer */
+        const double args[4] = {(x - G * v[3]) * VCF_INV_2VT, (v[1] - v[0]) * VCF_INV_2GAMMA,
+                                (v[2] - v[1]) * VCF_INV_2GAMMA, (v[3] - v[2]) * VCF_INV_2GAMMA};
+        vcf_tanh4(args, t);
+    } else {
+        t[0] = vcf_tanh((x - G * v[3]) * VCF_INV_2VT);
+        t[1] = vcf_tanh((v[1] - v[0]) * VCF_INV_2GAMMA);
+        t[2] = vcf_tanh((v[2] - v[1]) * VCF_INV_2GAMMA);
+        t[3] = vcf_tanh((v[3] - v[2]) * VCF_INV_2GAMMA);
+    }
     t[4] = vcf_tanh(v[3] * VCF_INV_6GAMMA);
     F[0] = (v[0] - s[0]) - a * (t[0] + t[1]);
     F[1] = (v[1] - s[1]) - a * (t[2] - t[1]);
@@ -314,7 +373,7 @@ typedef struct {
 
 /* Start: the forward-Euler prediction vc + T·xc and its residual. */
 static inline __attribute__((always_inline)) void vcf_lane_start(vcf_lane *l, const vcf_channel *c, double x, double a,
-                                  double G, double half_T)
+                                  double G, double half_T, int vec)
 {
     l->s[0] = c->s1; l->s[1] = c->s2; l->s[2] = c->s3; l->s[3] = c->s4;
     l->v[0] = l->s[0] + half_T * c->xc1;
@@ -322,7 +381,7 @@ static inline __attribute__((always_inline)) void vcf_lane_start(vcf_lane *l, co
     l->v[2] = l->s[2] + half_T * c->xc3;
     l->v[3] = l->s[3] + half_T * c->xc4;
     l->x = x;
-    l->norm = vcf_residual(l->v, l->s, x, a, G, l->t, l->F);
+    l->norm = vcf_residual(l->v, l->s, x, a, G, l->t, l->F, vec);
     l->iters = 0;
     l->done = 0;
 }
@@ -343,23 +402,23 @@ static inline __attribute__((always_inline)) void vcf_lane_update(vcf_lane *l, d
 }
 
 /* The full step v - d and its residual. */
-static inline __attribute__((always_inline)) void vcf_lane_trial(vcf_lane *l, double a, double G)
+static inline __attribute__((always_inline)) void vcf_lane_trial(vcf_lane *l, double a, double G, int vec)
 {
     for (int i = 0; i < 4; ++i)
         l->vt[i] = l->v[i] - 1.0 * l->d[i];
-    l->nt = vcf_residual(l->vt, l->s, l->x, a, G, l->tt, l->Ft);
+    l->nt = vcf_residual(l->vt, l->s, l->x, a, G, l->tt, l->Ft, vec);
 }
 
 /* Backtracking line search (the step is halved while the largest residual
  * grows, down to VCF_LAMBDA_MIN), then accept the trial point. */
-static inline __attribute__((always_inline)) void vcf_lane_accept(vcf_lane *l, double a, double G)
+static inline __attribute__((always_inline)) void vcf_lane_accept(vcf_lane *l, double a, double G, int vec)
 {
     double lambda = 1.0;
     while (!(l->nt <= l->norm || lambda <= VCF_LAMBDA_MIN)) {
         lambda *= 0.5;
         for (int i = 0; i < 4; ++i)
             l->vt[i] = l->v[i] - lambda * l->d[i];
-        l->nt = vcf_residual(l->vt, l->s, l->x, a, G, l->tt, l->Ft);
+        l->nt = vcf_residual(l->vt, l->s, l->x, a, G, l->tt, l->Ft, vec);
     }
     for (int i = 0; i < 4; ++i) {
         l->v[i] = l->vt[i];
@@ -400,13 +459,13 @@ static inline __attribute__((always_inline)) int vcf_newton_step(vcf_channel *c,
 {
     const double a = half_T * K, G = gfdbk + 0.5;
     vcf_lane l;
-    vcf_lane_start(&l, c, x, a, G, half_T);
+    vcf_lane_start(&l, c, x, a, G, half_T, 0);
     for (;;) {
         vcf_lane_update(&l, a, G, nonconverged);
         if (l.done)
             break;
-        vcf_lane_trial(&l, a, G);
-        vcf_lane_accept(&l, a, G);
+        vcf_lane_trial(&l, a, G, 0);
+        vcf_lane_accept(&l, a, G, 0);
     }
     return vcf_lane_finish(&l, c, G, inv_half_T);
 }
@@ -420,8 +479,8 @@ static inline __attribute__((always_inline)) void vcf_newton_step2(vcf_channel *
 {
     const double a = half_T * K, G = gfdbk + 0.5;
     vcf_lane A, B;
-    vcf_lane_start(&A, ca, xa, a, G, half_T);
-    vcf_lane_start(&B, cb, xb, a, G, half_T);
+    vcf_lane_start(&A, ca, xa, a, G, half_T, 1);
+    vcf_lane_start(&B, cb, xb, a, G, half_T, 1);
     for (;;) {
         if (!A.done)
             vcf_lane_update(&A, a, G, nonconverged);
@@ -430,13 +489,13 @@ static inline __attribute__((always_inline)) void vcf_newton_step2(vcf_channel *
         if (A.done && B.done)
             break;
         if (!A.done)
-            vcf_lane_trial(&A, a, G);
+            vcf_lane_trial(&A, a, G, 1);
         if (!B.done)
-            vcf_lane_trial(&B, a, G);
+            vcf_lane_trial(&B, a, G, 1);
         if (!A.done)
-            vcf_lane_accept(&A, a, G);
+            vcf_lane_accept(&A, a, G, 1);
         if (!B.done)
-            vcf_lane_accept(&B, a, G);
+            vcf_lane_accept(&B, a, G, 1);
     }
     *ia = vcf_lane_finish(&A, ca, G, inv_half_T);
     *ib = vcf_lane_finish(&B, cb, G, inv_half_T);
