@@ -28,13 +28,16 @@
  * results are bit-identical to rtd_pp_interp / rtd_pp_decim:
  *
  *   rtd_pp_push(hist, x)               the history part of rtd_pp_interp;
- *   rtd_pp_interp_units(taps, L, hist, u0, u1, part, out)
- *       units u0..u1-1 of the sums of rtd_pp_interp, u = 57*blk + i
- *       (row i of the block of outputs 8*blk..8*blk+7; rtd_pp_units(L)
- *       units in all); part: 8 running sums of the block in progress;
+ *   rtd_pp_interp_units(taps, L, c0, hist, u0, u1, part, out)
+ *       units u0..u1-1 of the sums of rtd_pp_interp for outputs c0..L-1,
+ *       u = 57*blk + i (row i of the block of outputs c0+8*blk..c0+8*blk+7;
+ *       rtd_pp_units(L, c0) units in all); part: 8 running sums of the
+ *       block in progress;
  *       a block's outputs are written to out when its row 56 is done;
  *   y = rtd_pp_decim_first(taps, acc, v0)   phase 0 of rtd_pp_decim;
- *   rtd_pp_decim_phase(taps, j, acc, vj)    phase j >= 1 (in ascending j).
+ *   rtd_pp_decim_phase(taps, j, acc, vj)    phase j >= 1 (in ascending j);
+ *   rtd_pp_phase0_is_center, rtd_pp_interp_center,
+ *   rtd_pp_decim_first_center: phase 0 by its one nonzero tap (below).
  *
  * Reset = all hist and acc entries 0.0.  Latency of up + down: 56 base
  * samples.  No allocation, no I/O; O(57*L) multiply-adds per call, in
@@ -116,37 +119,95 @@ static inline void rtd_pp_push(double *restrict hist, double x)
     hist[0] = x;
 }
 
-static inline int rtd_pp_units(int L)
+static inline int rtd_pp_units(int L, int c0)
 {
-    return (L + 7) / 8 * RTD_PP_HIST;
+    return (L - c0 + 7) / 8 * RTD_PP_HIST;
 }
 
-static inline void rtd_pp_interp_units(const double *restrict taps, int L,
+static inline void rtd_pp_interp_units(const double *restrict taps, int L, int c0,
                                        const double *restrict hist, int u0, int u1,
                                        double *restrict part, double *restrict out)
 {
     int blk = u0 / RTD_PP_HIST, i = u0 - blk * RTD_PP_HIST;
-    for (int u = u0; u < u1; ++u) {
-        const int j0 = 8 * blk, lanes = L - j0 < 8 ? L - j0 : 8;
-        const double *row = taps + (long)i * L + j0;
+    /* one pass per block of outputs touched, its running sums in locals
+     * (registers) rather than in `part`: same terms, same order */
+    for (int u = u0; u < u1;) {
+        const int j0 = c0 + 8 * blk, lanes = L - j0 < 8 ? L - j0 : 8;
+        const int i_end = i + (u1 - u) < RTD_PP_HIST ? i + (u1 - u) : RTD_PP_HIST;
+        u += i_end - i;
         if (i == 0)
             for (int t = 0; t < 8; ++t)
                 part[t] = 0.0;
         if (lanes == 8) {
-            RTD_PP_FMA8(part, row, hist[i]);
+            double a[8];
+            for (int t = 0; t < 8; ++t)
+                a[t] = part[t];
+            for (; i < i_end; ++i)
+                RTD_PP_FMA8(a, taps + (long)i * L + j0, hist[i]);
+            for (int t = 0; t < 8; ++t)
+                part[t] = a[t];
+        } else if (lanes == 3) {        /* L = 4 without phase 0 (the default) */
+            double a0 = part[0], a1 = part[1], a2 = part[2];
+            for (; i < i_end; ++i) {
+                const double *row = taps + (long)i * L + j0;
+                a0 += row[0] * hist[i];
+                a1 += row[1] * hist[i];
+                a2 += row[2] * hist[i];
+            }
+            part[0] = a0;
+            part[1] = a1;
+            part[2] = a2;
         } else {
-            for (int t = 0; t < lanes; ++t)
-                part[t] += row[t] * hist[i];
+            for (; i < i_end; ++i)
+                for (int t = 0; t < lanes; ++t)
+                    part[t] += taps[(long)i * L + j0 + t] * hist[i];
         }
-        if (i == RTD_PP_SPAN) {
+        if (i == RTD_PP_HIST) {
             for (int t = 0; t < lanes; ++t)
                 out[j0 + t] = part[t];
             i = 0;
             ++blk;
-        } else {
-            ++i;
         }
     }
+}
+
+/* Phase 0 with one tap (docs/maths/ringmod.md §4): the prototype
+ * h = firwin(56·L + 1, 1/L, ...) is a Nyquist-L filter, h[k] = 0 exactly
+ * (rtaudio/kernels/polyphase.py) at k = 28·L + m·L, m != 0, so column 0 of
+ * the interpolation table and row 0 of the decimation table have their only
+ * nonzero entry at i = RTD_PP_CENTER.  rtd_pp_phase0_is_center checks
+ * that (once per block); the two helpers after it then skip the zero
+ * products.  That is bit-identical to the full sums for finite inputs:
+ * every sum starts at +0.0, a sum that starts at +0.0 is never -0.0
+ * (round to nearest), and adding ±0.0 leaves any other value unchanged. */
+#define RTD_PP_CENTER 28
+
+static inline int rtd_pp_phase0_is_center(const double *restrict interp_taps,
+                                          const double *restrict decim_taps, int L)
+{
+    for (int i = 0; i < RTD_PP_HIST; ++i)
+        if (i != RTD_PP_CENTER && (interp_taps[(long)i * L] != 0.0 || decim_taps[i] != 0.0))
+            return 0;
+    return 1;
+}
+
+/* Output 0 of rtd_pp_interp (hist already pushed). */
+static inline double rtd_pp_interp_center(const double *restrict taps, int L,
+                                          const double *restrict hist)
+{
+    return 0.0 + taps[(long)RTD_PP_CENTER * L] * hist[RTD_PP_CENTER];
+}
+
+/* rtd_pp_decim_first with the one tap of row 0. */
+static inline double rtd_pp_decim_first_center(const double *restrict taps,
+                                               double *restrict acc, double v0)
+{
+    acc[RTD_PP_CENTER] += taps[RTD_PP_CENTER] * v0;
+    const double y = acc[0];
+    for (int i = 0; i < RTD_PP_SPAN; ++i)
+        acc[i] = acc[i + 1];
+    acc[RTD_PP_SPAN] = 0.0;
+    return y;
 }
 
 static inline void rtd_pp_decim_phase(const double *restrict taps, int j,

@@ -23,6 +23,14 @@
 #include "rtdsp_internal.h"
 #include "polyphase.h"
 
+/* An AVX2 clone (4-wide filter loops) beside the baseline; -ffp-contract=off
+ * keeps every multiply and add separate in both, so results are identical. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && !defined(RTD_NO_TARGET_CLONES)
+#define RM_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define RM_SIMD_CLONES
+#endif
+
 #define RM_TWO_PI 6.283185307179586
 #define RM_NEWTON_MAX_ITER 16
 /* Stop rule (docs/maths/ringmod.md §3.3): |du1| + |du2| + |du3| of the
@@ -243,14 +251,15 @@ typedef struct {
 
 /* Decimation phase of a pending model output; phase 0 completes y[n]. */
 static inline void rm_decim_pending(const rtd_ringmod *self, rm_chan *z, int nch,
-                                    rm_pending *q, float *buf, int channels, int ch)
+                                    rm_pending *q, float *buf, int channels, int ch, int c0)
 {
     if (q->phase < 0)
         return;
     for (int i = 0; i < nch; ++i) {
         if (q->phase == 0)
-            buf[q->frame * channels + ch + i] =
-                (float)(q->og * rtd_pp_decim_first(self->decim_taps, z[i].acc, q->v[i]));
+            buf[q->frame * channels + ch + i] = (float)(q->og * (
+                c0 ? rtd_pp_decim_first_center(self->decim_taps, z[i].acc, q->v[i])
+                   : rtd_pp_decim_first(self->decim_taps, z[i].acc, q->v[i])));
         else
             rtd_pp_decim_phase(self->decim_taps, q->phase, z[i].acc, q->v[i]);
     }
@@ -259,12 +268,16 @@ static inline void rm_decim_pending(const rtd_ringmod *self, rm_chan *z, int nch
 
 /* Slice `part` of `parts` of the interpolation and carrier of sample n + 1. */
 static inline void rm_next_slice(const rtd_ringmod *self, const rm_targets *t, rm_osc *osc,
-                                 rm_chan *z, int nch, double *vc_next, int part, int parts)
+                                 rm_chan *z, int nch, double *vc_next, int part, int parts,
+                                 int c0)
 {
-    const int L = self->factor, units = rtd_pp_units(L);
-    for (int i = 0; i < nch; ++i)
-        rtd_pp_interp_units(self->interp_taps, L, z[i].hist, part * units / parts,
+    const int L = self->factor, units = rtd_pp_units(L, c0);
+    for (int i = 0; i < nch; ++i) {
+        if (c0 && part == 0)       /* output 0: its one tap */
+            z[i].vin_next[0] = rtd_pp_interp_center(self->interp_taps, L, z[i].hist);
+        rtd_pp_interp_units(self->interp_taps, L, c0, z[i].hist, part * units / parts,
                             (part + 1) * units / parts, z[i].part, z[i].vin_next);
+    }
     for (int j = part * L / parts; j < (part + 1) * L / parts; ++j)
         vc_next[j] = rm_carrier(osc, t->inc);
 }
@@ -280,12 +293,14 @@ static inline void rm_next_slice(const rtd_ringmod *self, const rm_targets *t, r
  * the same order as in the plain per-sample order of the file header, so
  * the output is bit-identical to it.  osc is this group's copy of the
  * shared smoother/phase state (each group advances it identically). */
-static inline void rm_stable_group(const rtd_ringmod *self, const rm_consts *c,
+static inline __attribute__((always_inline)) void rm_stable_group(const rtd_ringmod *self, const rm_consts *c,
                                    const rm_targets *t, rm_osc *osc, float *buf,
                                    int frames, int channels, int ch, const int pair,
                                    int64_t *nonfinite, int64_t *iterations, int64_t *failures)
 {
     const int L = self->factor, nch = pair ? 2 : 1;
+    /* 1: phase 0 of both filters by its one nonzero tap (native/polyphase.h) */
+    const int c0 = rtd_pp_phase0_is_center(self->interp_taps, self->decim_taps, L);
     double vc_buf[2][RTD_PP_MAX_FACTOR], vin_buf[2][2][RTD_PP_MAX_FACTOR];
     double *vc = vc_buf[0], *vc_next = vc_buf[1];
     rm_chan z[2];
@@ -322,9 +337,9 @@ static inline void rm_stable_group(const rtd_ringmod *self, const rm_consts *c,
                 rm_newton_start(c, &z1, z[1].st, z[1].vin[j], vc[j]);
                 rm_newton_iterate(c, &z1, failures);
             }
-            rm_decim_pending(self, z, nch, &q, buf, channels, ch);
+            rm_decim_pending(self, z, nch, &q, buf, channels, ch, c0);
             if (next && j > 0)
-                rm_next_slice(self, t, osc, z, nch, vc_next, j - 1, L - 1);
+                rm_next_slice(self, t, osc, z, nch, vc_next, j - 1, L - 1, c0);
             rm_newton_complete(c, &z0, pair ? &z1 : NULL, failures);
             q.phase = j;
             q.frame = n;
@@ -334,7 +349,7 @@ static inline void rm_stable_group(const rtd_ringmod *self, const rm_consts *c,
                 q.v[1] = rm_newton_finish(c, &z1, z[1].st, iterations);
         }
         if (next && L == 1)
-            rm_next_slice(self, t, osc, z, nch, vc_next, 0, 1);
+            rm_next_slice(self, t, osc, z, nch, vc_next, 0, 1, c0);
         for (int i = 0; i < nch; ++i) {
             double *swap = z[i].vin;
             z[i].vin = z[i].vin_next;
@@ -344,7 +359,7 @@ static inline void rm_stable_group(const rtd_ringmod *self, const rm_consts *c,
         vc = vc_next;
         vc_next = swap;
     }
-    rm_decim_pending(self, z, nch, &q, buf, channels, ch);
+    rm_decim_pending(self, z, nch, &q, buf, channels, ch, c0);
 }
 
 /* Model "paper" (§2) for all channels, in the plain per-sample order. */
@@ -370,7 +385,7 @@ static void rm_paper_block(const rtd_ringmod *self, const rm_consts *c, const rm
     }
 }
 
-void rtd_ringmod_process(void *self_, float *buf, int frames, int channels)
+RM_SIMD_CLONES void rtd_ringmod_process(void *self_, float *buf, int frames, int channels)
 {
     rtd_ringmod *self = (rtd_ringmod *)self_;
     rm_targets t;

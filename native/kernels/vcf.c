@@ -37,6 +37,15 @@
 #include "rtdsp_internal.h"
 #include "polyphase.h"
 
+/* An AVX2 clone beside the baseline (VEX encoding, 4-wide filter loops);
+ * -ffp-contract=off keeps every multiply and add separate in both, so the
+ * results are identical. */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && !defined(RTD_NO_TARGET_CLONES)
+#define VCF_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define VCF_SIMD_CLONES
+#endif
+
 /* Constants of 4.1; the products are folded exactly as Python computes them. */
 static const double VCF_VT = 0.026;
 static const double VCF_ETA = 1.836;
@@ -206,7 +215,7 @@ static const double VCF_POW2[59] = {
     0x1p45, 0x1p46, 0x1p47, 0x1p48, 0x1p49, 0x1p50, 0x1p51, 0x1p52, 0x1p53, 0x1p54, 0x1p55,
     0x1p56, 0x1p57, 0x1p58};
 
-static inline double vcf_tanh(double x)
+static inline __attribute__((always_inline)) double vcf_tanh(double x)
 {
     const double ax = fabs(x);
     if (ax < 0.55) {
@@ -235,6 +244,59 @@ static inline double vcf_tanh(double x)
     return x < 0.0 ? -t : t;
 }
 
+/* vcf_tanh on four values at once (GCC vector extensions): each lane
+ * computes both branches with exactly the operations of vcf_tanh and
+ * keeps the one vcf_tanh would take, so every lane equals vcf_tanh of its
+ * input bit for bit (tests/test_vcf.py compares C and Numba).  2^k is
+ * built from its bits instead of read from VCF_POW2 (the same value). */
+typedef double vcf_v4d __attribute__((vector_size(32)));
+typedef long long vcf_v4i __attribute__((vector_size(32)));
+
+/* mask ? a : b, lane by lane (a macro: vectors are not passed by value,
+ * whose ABI depends on the clone's ISA) */
+#define VCF_SELECT(mask, a, b) ((vcf_v4d)(((mask) & (vcf_v4i)(a)) | (~(mask) & (vcf_v4i)(b))))
+
+static inline __attribute__((always_inline)) void vcf_tanh4(const double in[4], double out[4])
+{
+    const vcf_v4d x = {in[0], in[1], in[2], in[3]};
+    const vcf_v4i abs_mask = {0x7fffffffffffffffLL, 0x7fffffffffffffffLL,
+                              0x7fffffffffffffffLL, 0x7fffffffffffffffLL};
+    const vcf_v4d ax = (vcf_v4d)((vcf_v4i)x & abs_mask);
+    const vcf_v4d y = x * x;
+    const vcf_v4d n = -675675.0 + y * (-45045.0 + y * (-594.0 + y * -1.0));
+    const vcf_v4d qp = 2027025.0 + y * (945945.0 + y * (51975.0 + y * (630.0 + y)));
+    const vcf_v4d t_small = x + x * (y * n / qp);
+    const vcf_v4d twenty = {20.0, 20.0, 20.0, 20.0};
+    const vcf_v4i in_range = ax <= twenty;                /* false for NaN */
+    const vcf_v4d z = 2.0 * VCF_SELECT(in_range, ax, twenty);
+    const vcf_v4d w = z * VCF_INV_LN2 + 0.5;
+    const vcf_v4d kf = {floor(w[0]), floor(w[1]), floor(w[2]), floor(w[3])};
+    const vcf_v4d r = (z - kf * VCF_LN2_HI) - kf * VCF_LN2_LO;
+    const vcf_v4d r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
+    const vcf_v4d a0 = 1.0 / 2.0 + r * (1.0 / 6.0);
+    const vcf_v4d a1 = 1.0 / 24.0 + r * (1.0 / 120.0);
+    const vcf_v4d a2 = 1.0 / 720.0 + r * (1.0 / 5040.0);
+    const vcf_v4d a3 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
+    const vcf_v4d a4 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
+    const vcf_v4d a5 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
+    const vcf_v4d q = (a0 + r2 * a1) + r4 * (a2 + r2 * a3) + r8 * (a4 + r2 * a5);
+    const vcf_v4d p = r * (1.0 + r * q);
+    /* 2^k, k = kf in 0..58: kf + 1.5·2^52 holds k in its low bits */
+    const vcf_v4d magic = {0x1.8p52, 0x1.8p52, 0x1.8p52, 0x1.8p52};
+    const vcf_v4i k = (vcf_v4i)(kf + magic) - (vcf_v4i)magic;
+    const vcf_v4d s = (vcf_v4d)((k + 1023) << 52);
+    const vcf_v4d e = s + s * p;
+    const vcf_v4d t = 1.0 - 2.0 / (e + 1.0);
+    const vcf_v4d one = {1.0, 1.0, 1.0, 1.0};
+    const vcf_v4d t_large = VCF_SELECT(in_range, t, one);
+    const vcf_v4d zero = {0.0, 0.0, 0.0, 0.0};
+    const vcf_v4d t_signed = VCF_SELECT(x < zero, -t_large, t_large);
+    const vcf_v4d small = {0.55, 0.55, 0.55, 0.55};
+    const vcf_v4d res = VCF_SELECT(ax < small, t_small, t_signed);
+    for (int i = 0; i < 4; ++i)
+        out[i] = res[i];
+}
+
 double rtd_vcf_tanh(double x)
 {
     return vcf_tanh(x);
@@ -242,13 +304,19 @@ double rtd_vcf_tanh(double x)
 
 /* Residual F(v) of the loop equations at the stage voltages v, and the
  * five tanh values (docs/maths/vcf.md §3.1); a = (T/2)·K, G = gfdbk + 1/2. */
-static inline double vcf_residual(const double v[4], const double s[4], double x, double a,
-                                  double G, double t[5], double F[4])
+static inline __attribute__((always_inline)) double vcf_residual(const double v[4], const double s[4], double x, double a,
+                                  double G, double t[5], double F[4], int vec)
 {
-    t[0] = vcf_tanh((x - G * v[3]) * VCF_INV_2VT);
-    t[1] = vcf_tanh((v[1] - v[0]) * VCF_INV_2GAMMA);
-    t[2] = vcf_tanh((v[2] - v[1]) * VCF_INV_2GAMMA);
-    t[3] = vcf_tanh((v[3] - v[2]) * VCF_INV_2GAMMA);
+    if (vec) {        /* same values; fewer instructions, the chain is longer */
+        const double args[4] = {(x - G * v[3]) * VCF_INV_2VT, (v[1] - v[0]) * VCF_INV_2GAMMA,
+                                (v[2] - v[1]) * VCF_INV_2GAMMA, (v[3] - v[2]) * VCF_INV_2GAMMA};
+        vcf_tanh4(args, t);
+    } else {
+        t[0] = vcf_tanh((x - G * v[3]) * VCF_INV_2VT);
+        t[1] = vcf_tanh((v[1] - v[0]) * VCF_INV_2GAMMA);
+        t[2] = vcf_tanh((v[2] - v[1]) * VCF_INV_2GAMMA);
+        t[3] = vcf_tanh((v[3] - v[2]) * VCF_INV_2GAMMA);
+    }
     t[4] = vcf_tanh(v[3] * VCF_INV_6GAMMA);
     F[0] = (v[0] - s[0]) - a * (t[0] + t[1]);
     F[1] = (v[1] - s[1]) - a * (t[2] - t[1]);
@@ -262,11 +330,12 @@ static inline double vcf_residual(const double v[4], const double s[4], double x
 
 /* Newton update d = J^-1 F for the Jacobian at the tanh values t
  * (docs/maths/vcf.md §3.2): J is symmetric tridiagonal plus the feedback
- * entry J[0][3] = e.  Rows 1 and 4 are eliminated into rows 2 and 3 at
- * once, the remaining 2x2 system is solved by Cramer's rule: two
- * divisions on the dependency chain instead of four (every pivot >= 1,
- * the 2x2 determinant > 1).  Returns max |d_i|. */
-static inline double vcf_newton_update(const double t[5], const double F[4], double a, double G,
+ * entry J[0][3] = e.  Rows 1 and 4 are folded into rows 2 and 3 by
+ * multiplying those rows by the pivots (no division), the remaining 2x2
+ * system is solved by Cramer's rule, and d[3], d[0] are back-substituted
+ * with the pivots' reciprocals, computed off the chain: one division on
+ * the dependency chain (every pivot >= 1).  Returns max |d_i|. */
+static inline __attribute__((always_inline)) double vcf_newton_update(const double t[5], const double F[4], double a, double G,
                                        double d[4])
 {
     const double e = (a * G * VCF_INV_2VT) * (1.0 - t[0] * t[0]);
@@ -274,17 +343,19 @@ static inline double vcf_newton_update(const double t[5], const double F[4], dou
     const double d2 = (a * VCF_INV_2GAMMA) * (1.0 - t[2] * t[2]);
     const double d3 = (a * VCF_INV_2GAMMA) * (1.0 - t[3] * t[3]);
     const double d4 = (a * VCF_INV_6GAMMA) * (1.0 - t[4] * t[4]);
-    const double i1 = 1.0 / (1.0 + d1);
-    const double i4 = 1.0 / ((1.0 + d3) + d4);
-    const double q = (d1 * e) * i1;                      /* row 2, column 4 */
-    const double P = ((1.0 + d1) + d2) - (d1 * d1) * i1;
-    const double Q = q * (d3 * i4) - d2;
-    const double S = ((1.0 + d2) + d3) - (d3 * d3) * i4;
-    const double r2 = (F[1] + (d1 * F[0]) * i1) - q * (F[3] * i4);
-    const double r3 = F[2] + (d3 * F[3]) * i4;
-    const double idet = 1.0 / (P * S + Q * d2);
+    const double A0 = 1.0 + d1, A1 = (1.0 + d1) + d2;
+    const double A2 = (1.0 + d2) + d3, A3 = (1.0 + d3) + d4;
+    const double i1 = 1.0 / A0, i4 = 1.0 / A3;            /* off the chain */
+    /* rows 1 and 4 folded into rows 2 and 3 by multiplying, not dividing */
+    const double P = A3 * (A0 * A1 - d1 * d1);
+    const double Q = (d1 * e) * d3 - (A3 * A0) * d2;
+    const double R = A3 * d2;
+    const double S = A3 * A2 - d3 * d3;
+    const double r2 = A3 * (A0 * F[1] + d1 * F[0]) - (d1 * e) * F[3];
+    const double r3 = A3 * F[2] + d3 * F[3];
+    const double idet = 1.0 / (P * S + Q * R);
     d[1] = (r2 * S - Q * r3) * idet;
-    d[2] = (P * r3 + d2 * r2) * idet;
+    d[2] = (P * r3 + R * r2) * idet;
     d[3] = (F[3] + d3 * d[2]) * i4;
     d[0] = (F[0] + d1 * d[1] - e * d[3]) * i1;
     double m = fabs(d[0]);
@@ -301,8 +372,8 @@ typedef struct {
 } vcf_lane;
 
 /* Start: the forward-Euler prediction vc + T·xc and its residual. */
-static inline void vcf_lane_start(vcf_lane *l, const vcf_channel *c, double x, double a,
-                                  double G, double half_T)
+static inline __attribute__((always_inline)) void vcf_lane_start(vcf_lane *l, const vcf_channel *c, double x, double a,
+                                  double G, double half_T, int vec)
 {
     l->s[0] = c->s1; l->s[1] = c->s2; l->s[2] = c->s3; l->s[3] = c->s4;
     l->v[0] = l->s[0] + half_T * c->xc1;
@@ -310,14 +381,14 @@ static inline void vcf_lane_start(vcf_lane *l, const vcf_channel *c, double x, d
     l->v[2] = l->s[2] + half_T * c->xc3;
     l->v[3] = l->s[3] + half_T * c->xc4;
     l->x = x;
-    l->norm = vcf_residual(l->v, l->s, x, a, G, l->t, l->F);
+    l->norm = vcf_residual(l->v, l->s, x, a, G, l->t, l->F, vec);
     l->iters = 0;
     l->done = 0;
 }
 
 /* Newton update; done when it is <= VCF_NEWTON_TOL (or at the cap, then
  * counted as non-converged): the update is applied without a new residual. */
-static inline void vcf_lane_update(vcf_lane *l, double a, double G, int64_t *nonconverged)
+static inline __attribute__((always_inline)) void vcf_lane_update(vcf_lane *l, double a, double G, int64_t *nonconverged)
 {
     const double step = vcf_newton_update(l->t, l->F, a, G, l->d);
     ++l->iters;
@@ -331,23 +402,23 @@ static inline void vcf_lane_update(vcf_lane *l, double a, double G, int64_t *non
 }
 
 /* The full step v - d and its residual. */
-static inline void vcf_lane_trial(vcf_lane *l, double a, double G)
+static inline __attribute__((always_inline)) void vcf_lane_trial(vcf_lane *l, double a, double G, int vec)
 {
     for (int i = 0; i < 4; ++i)
         l->vt[i] = l->v[i] - 1.0 * l->d[i];
-    l->nt = vcf_residual(l->vt, l->s, l->x, a, G, l->tt, l->Ft);
+    l->nt = vcf_residual(l->vt, l->s, l->x, a, G, l->tt, l->Ft, vec);
 }
 
 /* Backtracking line search (the step is halved while the largest residual
  * grows, down to VCF_LAMBDA_MIN), then accept the trial point. */
-static inline void vcf_lane_accept(vcf_lane *l, double a, double G)
+static inline __attribute__((always_inline)) void vcf_lane_accept(vcf_lane *l, double a, double G, int vec)
 {
     double lambda = 1.0;
     while (!(l->nt <= l->norm || lambda <= VCF_LAMBDA_MIN)) {
         lambda *= 0.5;
         for (int i = 0; i < 4; ++i)
             l->vt[i] = l->v[i] - lambda * l->d[i];
-        l->nt = vcf_residual(l->vt, l->s, l->x, a, G, l->tt, l->Ft);
+        l->nt = vcf_residual(l->vt, l->s, l->x, a, G, l->tt, l->Ft, vec);
     }
     for (int i = 0; i < 4; ++i) {
         l->v[i] = l->vt[i];
@@ -360,7 +431,7 @@ static inline void vcf_lane_accept(vcf_lane *l, double a, double G)
 
 /* Write the solution back: stage voltages, vout, the last tanh values,
  * the derivatives xc_k and the trapezoidal states (s_k <- 2·vc_k - s_k). */
-static inline int vcf_lane_finish(const vcf_lane *l, vcf_channel *c, double G, double inv_half_T)
+static inline __attribute__((always_inline)) int vcf_lane_finish(const vcf_lane *l, vcf_channel *c, double G, double inv_half_T)
 {
     const double *v = l->v, *s = l->s;
     c->vc1 = v[0];
@@ -383,18 +454,18 @@ static inline int vcf_lane_finish(const vcf_lane *l, vcf_channel *c, double G, d
 }
 
 /* One sample of one channel by Newton's method.  Returns the steps. */
-static inline int vcf_newton_step(vcf_channel *c, double x, double K, double gfdbk,
+static inline __attribute__((always_inline)) int vcf_newton_step(vcf_channel *c, double x, double K, double gfdbk,
                                   double half_T, double inv_half_T, int64_t *nonconverged)
 {
     const double a = half_T * K, G = gfdbk + 0.5;
     vcf_lane l;
-    vcf_lane_start(&l, c, x, a, G, half_T);
+    vcf_lane_start(&l, c, x, a, G, half_T, 0);
     for (;;) {
         vcf_lane_update(&l, a, G, nonconverged);
         if (l.done)
             break;
-        vcf_lane_trial(&l, a, G);
-        vcf_lane_accept(&l, a, G);
+        vcf_lane_trial(&l, a, G, 0);
+        vcf_lane_accept(&l, a, G, 0);
     }
     return vcf_lane_finish(&l, c, G, inv_half_T);
 }
@@ -402,14 +473,14 @@ static inline int vcf_newton_step(vcf_channel *c, double x, double K, double gfd
 /* Two channels of one sample: each lane runs exactly the operations of
  * vcf_newton_step, phase by phase side by side, so the core overlaps the
  * two dependency chains; a lane that is done waits for the other. */
-static inline void vcf_newton_step2(vcf_channel *ca, vcf_channel *cb, double xa, double xb,
+static inline __attribute__((always_inline)) void vcf_newton_step2(vcf_channel *ca, vcf_channel *cb, double xa, double xb,
                                     double K, double gfdbk, double half_T, double inv_half_T,
                                     int64_t *nonconverged, int *ia, int *ib)
 {
     const double a = half_T * K, G = gfdbk + 0.5;
     vcf_lane A, B;
-    vcf_lane_start(&A, ca, xa, a, G, half_T);
-    vcf_lane_start(&B, cb, xb, a, G, half_T);
+    vcf_lane_start(&A, ca, xa, a, G, half_T, 1);
+    vcf_lane_start(&B, cb, xb, a, G, half_T, 1);
     for (;;) {
         if (!A.done)
             vcf_lane_update(&A, a, G, nonconverged);
@@ -418,13 +489,13 @@ static inline void vcf_newton_step2(vcf_channel *ca, vcf_channel *cb, double xa,
         if (A.done && B.done)
             break;
         if (!A.done)
-            vcf_lane_trial(&A, a, G);
+            vcf_lane_trial(&A, a, G, 1);
         if (!B.done)
-            vcf_lane_trial(&B, a, G);
+            vcf_lane_trial(&B, a, G, 1);
         if (!A.done)
-            vcf_lane_accept(&A, a, G);
+            vcf_lane_accept(&A, a, G, 1);
         if (!B.done)
-            vcf_lane_accept(&B, a, G);
+            vcf_lane_accept(&B, a, G, 1);
     }
     *ia = vcf_lane_finish(&A, ca, G, inv_half_T);
     *ib = vcf_lane_finish(&B, cb, G, inv_half_T);
@@ -462,7 +533,7 @@ static inline void vcf_store_channel(const vcf_channel *c, double *st)
     st[12] = c->xc1; st[13] = c->xc2; st[14] = c->xc3; st[15] = c->xc4;
 }
 
-void rtd_vcf_process(void *self_, float *buf, int frames, int channels)
+VCF_SIMD_CLONES void rtd_vcf_process(void *self_, float *buf, int frames, int channels)
 {
     rtd_vcf *self = (rtd_vcf *)self_;
     const double k_target = rtd_load(self->params, 0);

@@ -99,6 +99,11 @@ def design_prototype(factor: int, band: float = 1.0) -> np.ndarray:
     cutoff = band / factor
     m = np.arange(numtaps, dtype=np.float64) - (numtaps - 1) / 2.0
     h = cutoff * np.sinc(cutoff * m)
+    if band == 1.0:
+        # Nyquist-L filter: sinc(m/L) = 0 at every nonzero multiple of L, which
+        # np.sinc leaves as ~1e-19 (sin(pi*k) rounded); exact zeros let the
+        # C kernels skip phase 0's other taps (docs/maths/ringmod.md §4)
+        h[(m != 0.0) & (np.fmod(m, factor) == 0.0)] = 0.0
     h *= np.kaiser(numtaps, KAISER_BETA)
     h /= np.sum(h)
     return h
