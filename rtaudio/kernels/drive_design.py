@@ -80,7 +80,7 @@ def halfband_taps(side: np.ndarray) -> np.ndarray:
     return h
 
 
-#: |x| beyond which the tanh approximation is held (tanh(9) = 1 − 3e-8)
+#: abs(x) beyond which the tanh approximation is held (tanh(9) = 1 − 3e-8)
 TANH_CLAMP = 9.0
 #: numerator P(x²), lowest degree first
 TANH_P = np.array([0.9999999178987199, 0.13380245770466978, 0.0034949031676780513, 2.0606783996111584e-05,

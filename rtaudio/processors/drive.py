@@ -37,7 +37,7 @@ CHUNK = 64
 HIST = 40
 #: base-rate latency per factor (§8.2): (25 + 36)/2 + 14/4 at 4x, (25 + 36 + 1)/2 at 2x
 LATENCY = {1: 0, 2: 31, 4: 34}
-#: |u1 − u0| below which the antiderivative quotient of ``hard`` is replaced by the midpoint value (§8.1)
+#: abs(u1 − u0) below which the antiderivative quotient of ``hard`` is replaced by the midpoint value (§8.1)
 ADAA_EPS = 1e-6
 
 # polyphase taps (§8.2): stage-1 interpolation (gain 2): the even 2·fs phase is a 26-tap FIR,
@@ -176,16 +176,17 @@ def _interp_stage2(a0, x, u, m, g):
     u2 = u[2 * CHUNK:2 * CHUNK + m]
     u3 = u[3 * CHUNK:3 * CHUNK + m]
     gs = g[0:m]
+    # one output slice per loop: few enough pointers for LLVM's run-time alias checks (§8.3)
     for n in range(m):
-        z0 = (t0 * p[n + 4] + t1 * q[n + 3] + t2 * p[n + 3] + t3 * q[n + 2] + t3 * p[n + 2] + t2 * q[n + 1]
-              + t1 * p[n + 1] + t0 * q[n])
-        z2 = (t0 * q[n + 4] + t1 * p[n + 4] + t2 * q[n + 3] + t3 * p[n + 3] + t3 * q[n + 2] + t2 * p[n + 2]
-              + t1 * q[n + 1] + t0 * p[n + 1])
-        gn = gs[n]
-        u0[n] = gn * z0
-        u1[n] = gn * q[n + 2]
-        u2[n] = gn * z2
-        u3[n] = gn * p[n + 3]
+        u0[n] = gs[n] * (t0 * p[n + 4] + t1 * q[n + 3] + t2 * p[n + 3] + t3 * q[n + 2] + t3 * p[n + 2]
+                         + t2 * q[n + 1] + t1 * p[n + 1] + t0 * q[n])
+    for n in range(m):
+        u2[n] = gs[n] * (t0 * q[n + 4] + t1 * p[n + 4] + t2 * q[n + 3] + t3 * p[n + 3] + t3 * q[n + 2]
+                         + t2 * p[n + 2] + t1 * q[n + 1] + t0 * p[n + 1])
+    for n in range(m):
+        u1[n] = gs[n] * q[n + 2]
+    for n in range(m):
+        u3[n] = gs[n] * p[n + 3]
 
 
 @njit(nogil=True, cache=True, fastmath=False, error_model="numpy", inline="always")
@@ -200,6 +201,7 @@ def _decim_stage2(v0, v1, v2, v3, d0, d1, m):
     for n in range(m):
         e[n] = (S0 * w0[n + 4] + S1 * w2[n + 3] + S2 * w0[n + 3] + S3 * w2[n + 2] + 0.5 * w1[n + 2]
                 + S3 * w0[n + 2] + S2 * w2[n + 1] + S1 * w0[n + 1] + S0 * w2[n])
+    for n in range(m):
         o[n] = (S0 * w2[n + 4] + S1 * w0[n + 4] + S2 * w2[n + 3] + S3 * w0[n + 3] + 0.5 * w3[n + 2]
                 + S3 * w2[n + 2] + S2 * w0[n + 2] + S1 * w2[n + 1] + S0 * w0[n + 1])
 
