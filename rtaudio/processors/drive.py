@@ -3,8 +3,8 @@
 The input is interpolated to L·fs (L = ``oversampling``: 4 by default, 2 or 1)
 by cascaded 2x stages (rtaudio/kernels/drive_design.py: a 51-tap half-band,
 then a 15-tap half-band), shaped there, and decimated back (the 15-tap
-half-band, then a 73-tap low-pass); the dry signal is the input delayed by the same latency, so dry and
-shaped signals line up. The kernel works on chunks of :data:`CHUNK` frames
+half-band, then a 73-tap low-pass); the dry signal is the input delayed by
+the same latency, so dry and shaped signals line up. The kernel works on chunks of :data:`CHUNK` frames
 with every stream kept as planar phase arrays, so each filter tap is one
 loop over the chunk that LLVM vectorises (§8.3).
 """
@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 
-import numpy as np
 from numba import njit
 
 from rtaudio.effects import fma
@@ -33,7 +32,7 @@ DC_BLOCK_HZ = 10.0
 FLUSH = 1e-30
 #: frames per inner chunk (§8.3)
 CHUNK = 64
-#: history kept in front of every planar buffer (≥ the longest look-back, 39 samples of the dry path)
+#: history kept in front of every planar buffer (≥ the longest look-back: 37 samples, the 2x decimator)
 HIST = 40
 #: base-rate latency per factor (§8.2): (25 + 36)/2 + 14/4 at 4x, (25 + 36 + 1)/2 at 2x
 LATENCY = {1: 0, 2: 31, 4: 34}
@@ -48,8 +47,6 @@ UP_DELAY = 12
 DOWN_EVEN = DOWN1_TAPS[0::2].copy()
 DOWN_ODD = DOWN1_TAPS[1::2].copy()
 S0, S1, S2, S3 = (float(v) for v in HALFBAND2_SIDE_TAPS)
-
-
 _P0, _P1, _P2, _P3, _P4 = (float(v) for v in TANH_P)
 _Q0, _Q1, _Q2, _Q3, _Q4 = (float(v) for v in TANH_Q)
 
@@ -94,10 +91,11 @@ def _planes(sample_rate: float, max_block: int, params: dict) -> int:
 
 
 _BUF = HIST + CHUNK
-# x: input; a0: stage-1 output's even phase (the odd one is x delayed by UP_DELAY); v0..v3: shaped phases; d0/d1: stage-2 decimator output phases
-# (all HIST samples of history, then the chunk); u: the L planes of shaper inputs of one chunk;
-# work: per-sample g, y and og; dc: [x1, y1] of the DC blocker; misc (row 0): [valid, drive_db, g, output_db, og],
-# misc (row c) [5]: the last shaper input of channel c (antiderivative of ``hard``)
+# x: input; a0: stage-1 output's even phase (the odd one is x delayed by UP_DELAY); v0..v3: shaped
+# phases; d0/d1: stage-2 decimator output phases (all HIST samples of history, then the chunk);
+# u: the L planes of shaper inputs of one chunk; work: per-sample g, y and og; dc: [x1, y1] of the
+# DC blocker; misc (row 0): [valid, drive_db, g, output_db, og]; misc (row c) [5]: the last shaper
+# input of channel c (antiderivative of ``hard``)
 STATE = {"x": _BUF, "a0": _BUF, "v0": _BUF, "v1": _BUF, "v2": _BUF, "v3": _BUF,
          "d0": _BUF, "d1": _BUF, "u": _planes, "work": 3 * CHUNK, "dc": 2, "misc": 6}
 LATENCY_SAMPLES = latency_of
