@@ -78,6 +78,18 @@ def test_drive_tanh_of_a_low_tone_is_the_closed_form():
     assert np.max(np.abs(y[34 + 2000:] - expected[2000:])) < 1e-3
 
 
+@pytest.mark.parametrize("factor", [4, 2])
+def test_drive_shaped_path_has_the_reported_latency(factor):
+    """A quiet 200 Hz tone (tanh nearly linear): the shaped output is tanh(x[n − latency]) within
+    1e-5; one sample off would be 2.6e-4 (the filters are linear phase, unit gain at low frequency)."""
+    t = np.arange(9600) / FS
+    x = (0.01 * np.sin(2 * np.pi * 200.0 * t)).astype(np.float32)[:, None]
+    lat = drive.latency_of({"oversampling": factor}, FS)
+    y = run_kernel(drive, drive.drive_kernel, x, drive_db=0.0, oversampling=factor)[:, 0].astype(np.float64)
+    expected = np.tanh(x[:-lat, 0].astype(np.float64))
+    assert np.max(np.abs(y[lat + 2000:] - expected[2000:])) < 1e-5
+
+
 @pytest.mark.parametrize("factor", drive.FACTORS)
 @pytest.mark.parametrize("shape", drive.SHAPES)
 def test_drive_matches_the_float64_reference(shape, factor):
