@@ -101,7 +101,7 @@ STATE = {"x": _BUF, "a0": _BUF, "v0": _BUF, "v1": _BUF, "v2": _BUF, "v3": _BUF,
 LATENCY_SAMPLES = latency_of
 
 
-@njit(nogil=True, cache=True, fastmath=False, error_model="numpy", inline="always")
+@njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
 def _fir_add(taps, src, first, out, m):
     """out[n] += Σ_k taps[k]·s[n − k], k ascending, s[t] = src[first + t] (first ≥ taps.size − 1),
     each step one fused multiply-add (rtaudio.effects.fma).
@@ -140,7 +140,7 @@ def _fir_add(taps, src, first, out, m):
         k0 += 1
 
 
-@njit(nogil=True, cache=True, fastmath=False, error_model="numpy", inline="always")
+@njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
 def _interp_stage1(x, a0, m):
     """a0[n] = Σ_k UP_EVEN[k]·x[n − k] (2·fs phase 2n; phase 2n + 1 is x[n − UP_DELAY])."""
     o0 = a0[HIST:HIST + m]
@@ -149,7 +149,7 @@ def _interp_stage1(x, a0, m):
     _fir_add(UP_EVEN, x, HIST, o0, m)
 
 
-@njit(nogil=True, cache=True, fastmath=False, error_model="numpy", inline="always")
+@njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
 def _decim_stage1(even, odd, lag_even, y, m):
     """y[n] = Σ_k DOWN_EVEN[k]·even[n − k − lag_even], then + Σ_k DOWN_ODD[k]·odd[n − k − 1]."""
     out = y[CHUNK:CHUNK + m]
@@ -159,7 +159,7 @@ def _decim_stage1(even, odd, lag_even, y, m):
     _fir_add(DOWN_ODD, odd, HIST - 1, out, m)
 
 
-@njit(nogil=True, cache=True, fastmath=False, error_model="numpy", inline="always")
+@njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
 def _interp_stage2(a0, x, u, m, g):
     """The four 4·fs phases of the half-band interpolator (gain 2), times g (§8.2):
     u0 = z[4n], u1 = z[4n+1] = a1[n−2], u2 = z[4n+2], u3 = z[4n+3] = a0[n−1]."""
@@ -187,7 +187,7 @@ def _interp_stage2(a0, x, u, m, g):
         u3[n] = gs[n] * p[n + 3]
 
 
-@njit(nogil=True, cache=True, fastmath=False, error_model="numpy", inline="always")
+@njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
 def _decim_stage2(v0, v1, v2, v3, d0, d1, m):
     """The half-band decimator's two 2·fs phases from the four shaped 4·fs phases (§8.2)."""
     w0 = v0[HIST - 4:HIST + m]  # w0[n + 4 − j] = v0[n − j]
@@ -216,7 +216,7 @@ def _hard_adaa(u0, u1):
     return clipped if abs(d) < ADAA_EPS else (f1 - f0) / d
 
 
-@njit(nogil=True, cache=True, fastmath=False, error_model="numpy", inline="always")
+@njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
 def _shape_plane(kind, u, offset, previous, v, m):
     """v[HIST + n] = shape(u[offset + n]); for ``hard`` the antiderivative quotient with the plane
     one high-rate sample earlier, u[previous + n] (§8.1)."""
@@ -234,7 +234,7 @@ def _shape_plane(kind, u, offset, previous, v, m):
             vs[n] = _hard_adaa(ps[n], us[n])
 
 
-@njit(nogil=True, cache=True, fastmath=False, error_model="numpy", inline="always")
+@njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
 def _shape_first_plane(kind, u, last_plane, prev_u, v, m):
     """Plane 0 of a chunk: for ``hard`` its predecessor in time is the previous frame's last plane
     (``prev_u`` for the chunk's first frame)."""
@@ -249,7 +249,7 @@ def _shape_first_plane(kind, u, last_plane, prev_u, v, m):
         vs[n] = _hard_adaa(ps[n], us[n])
 
 
-@njit(nogil=True, cache=True, fastmath=False, error_model="numpy", inline="always")
+@njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
 def _shift(buf, m):
     for i in range(HIST):
         buf[i] = buf[i + m]
@@ -264,7 +264,7 @@ def _plain_shape(kind, u):
     return _tanh(u + ASYM_BIAS) - _ASYM_OFFSET
 
 
-@njit(nogil=True, cache=True, fastmath=False, error_model="numpy", inline="always")
+@njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
 def _scale_planes(g, a0, x, u, m):
     """The two 2·fs shaper inputs g·a0, g·a1 (2x)."""
     gs = g[0:m]
@@ -277,7 +277,7 @@ def _scale_planes(g, a0, x, u, m):
         u1[n] = gs[n] * q[n]
 
 
-@njit(nogil=True, cache=True, fastmath=False, error_model="numpy", inline="always")
+@njit(nogil=True, cache=True, fastmath=False, error_model="numpy")
 def _gains(values_db, start, m, k, slot, out):
     """out[n] = 10^(values_db[start + n]/20), the power computed only when the value changes
     (k[slot] = last dB value, k[slot + 1] = its gain, k[0] = valid)."""
