@@ -70,9 +70,9 @@ def test_latency_is_reported_and_summed():
     assert lim.latency_samples == 96
     chain = Chain([Gain(), lim, Drive(), Reverb()])
     chain.prepare(RATE, 2, 64)
-    assert chain.latency_samples == 96 + 56
+    assert chain.latency_samples == 96 + 34
     lim.lookahead_ms = 5.0
-    assert chain.latency_samples == 240 + 56
+    assert chain.latency_samples == 240 + 34
 
 
 def run_engine(mode, chain, callbacks=300, blocksize=64):
@@ -119,7 +119,7 @@ def test_import_rtaudio_compiles_no_everyday_effect_until_used():
 
 def test_cli_render_and_preset_use_the_everyday_effects(tmp_path, capsys):
     """`rtaudio render` with a chain string and with a TOML preset of everyday effects gives the
-    offline chain's bits, shifted back by the chain's latency (limiter 240 + drive 56 samples);
+    offline chain's bits, shifted back by the chain's latency (limiter 240; drive 34 samples);
     a bad value is one line, exit 1."""
     import soundfile as sf
 
@@ -148,7 +148,7 @@ def test_cli_render_and_preset_use_the_everyday_effects(tmp_path, capsys):
     code, _, _ = run_cli(["render", str(src), str(out2), "--preset", str(preset)], capsys)
     assert code == 0
     z, _ = sf.read(out2, dtype="float32", always_2d=True)
-    assert np.array_equal(z, shifted(load_preset(preset), 56))
+    assert np.array_equal(z, shifted(load_preset(preset), 34))
     code, _, err = run_cli(["render", str(src), str(tmp_path / "bad.wav"), "--chain", "reverb(room_size=2)"],
                            capsys)
     assert code == 1 and "room_size" in err and "Traceback" not in err

@@ -84,8 +84,8 @@ def design_prototype(factor: int, band: float = 1.0) -> np.ndarray:
     band : float
         −6 dB point as a fraction of the base-rate Nyquist frequency
         (1.0, the default, is the design the ring modulator and the VCF
-        use; the drive effect uses a lower one so that its harmonics just above Nyquist are stopped
-        too, docs/maths/everyday-effects.md §8.2).
+        use; a lower one also stops a shaper's harmonics just above Nyquist, the reason the
+        drive effect's decimator stops from 24.5 kHz, docs/maths/everyday-effects.md §8.2).
 
     Returns
     -------
