@@ -25,7 +25,6 @@ that file's error.
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import itertools
 import logging
 import math
@@ -136,8 +135,7 @@ class DaskExecutor:
         self.worker_modules = tuple(worker_modules)
         local = isinstance(scheduler, str) and scheduler.startswith("local:")
         self._workers = _worker_count(scheduler) if local else 0
-        if local and importlib.util.find_spec("distributed") is not None:
-            # the workers' imports start now, while this process imports Dask
+        if local:  # the workers' imports start now, while this process imports Dask
             fork_server.start(self.worker_modules)
         self.distributed = import_distributed()
         self.client: Any = None

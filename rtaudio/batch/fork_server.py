@@ -15,6 +15,7 @@ with the process that started it.
 """
 from __future__ import annotations
 
+import importlib.util
 import multiprocessing
 import os
 from typing import Iterable
@@ -43,10 +44,10 @@ def start(modules: Iterable[str] = ()) -> bool:
     bool
         True when a fork server is running.
     """
-    if not available():
-        return False
+    if not available() or importlib.util.find_spec("distributed") is None:
+        return False  # (no Dask: no worker to start)
     from multiprocessing import forkserver
-    wanted = list(dict.fromkeys([*WORKER_MODULES, *modules]))
+    wanted = list(dict.fromkeys([*WORKER_MODULES, *modules, "rtaudio.batch._fork_server_ready"]))
     forkserver.set_forkserver_preload(wanted)
     # the server inherits the environment: its BLAS starts with one thread
     saved = {name: os.environ.get(name) for name in THREAD_ENV_VARS}
