@@ -17,9 +17,10 @@ times to spread the machine's noise. Reported per way: the median and the
 fastest wall time, Dask's overhead relative to the local pool (the median
 of each round's ratio, so that load which changes between rounds cancels,
 and fastest vs fastest), files per second, audio-hours per core-hour
-(audio duration / (wall time x worker processes)) and the tasks' total CPU
-time (from the manifest). All outputs are checked byte-identical across
-the three ways.
+(audio duration / (wall time x worker processes)), the tasks' total CPU
+time (from the manifest) and the CPU time of all the command's processes
+(less disturbed by other load than wall time). All outputs are checked
+byte-identical across the three ways.
 
 ``--phases R`` then runs R more alternating rounds of the local pool and
 ``local:N`` through ``benchmarks/batch_phases.py`` and prints when each
@@ -33,8 +34,9 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import statistics
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -57,13 +59,21 @@ def make_signal(seconds: float, seed: int) -> np.ndarray:
     return (0.4 * chirp + 0.05 * rng.standard_normal(len(t))).astype(np.float32)
 
 
-def timed(cmd: list[str]) -> float:
+def process_cpu_s() -> float:
+    """CPU seconds of this process's waited-for descendants, theirs included."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """Wall time of ``cmd`` and the CPU time of all its processes (workers included)."""
+    cpu = process_cpu_s()
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr}")
-    return wall
+    return wall, process_cpu_s() - cpu
 
 
 def task_cpu_s(manifest: Path) -> float:
@@ -91,6 +101,7 @@ def main() -> None:
     n = args.workers
     times: dict[str, list[float]] = {"local": [], "dask local:N": [], "dask running": []}
     cpu: dict[str, list[float]] = {way: [] for way in times}
+    command_cpu: dict[str, list[float]] = {way: [] for way in times}
     with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
         tmp = Path(tmp)
         src = tmp / "wav"
@@ -113,7 +124,9 @@ def main() -> None:
                 for way, extra in ways.items():
                     out = tmp / "out"
                     shutil.rmtree(out, ignore_errors=True)
-                    times[way].append(timed([*rtaudio, "spectrogram", str(src), str(out), *IMAGE, *extra]))
+                    wall, all_cpu = timed([*rtaudio, "spectrogram", str(src), str(out), *IMAGE, *extra])
+                    times[way].append(wall)
+                    command_cpu[way].append(all_cpu)
                     cpu[way].append(task_cpu_s(out / "manifest.jsonl"))
                     images = pngs(out)
                     if len(images) != args.files:
@@ -134,8 +147,8 @@ def main() -> None:
     print()
     print("| executor | wall, median | fastest | all runs | files/s (median) | "
           "audio-hours per core-hour (median) | overhead vs local pool: median of rounds | "
-          "fastest vs fastest | task CPU time (sum, median run) |")
-    print("|---|---:|---:|---|---:|---:|---:|---:|---:|")
+          "fastest vs fastest | task CPU time (sum, median run) | CPU time of the command, all processes (median) |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")
     for way, label in [("local", f"local pool, `--jobs {n}`"),
                        ("dask local:N", f"Dask, `--scheduler local:{n}` (starts the cluster)"),
                        ("dask running", f"Dask, `--scheduler tcp://...` ({n} workers already running)")]:
@@ -149,10 +162,12 @@ def main() -> None:
             fastest = f"{100 * (min(times[way]) / min(times['local']) - 1):+.1f} %"
         print(f"| {label} | {wall:.2f} s | {min(times[way]):.2f} s | {runs} | {args.files / wall:.1f} | "
               f"{audio_h / (wall * n / 3600):.0f} | {paired} | {fastest} | "
-              f"{statistics.median(cpu[way]):.1f} s |")
+              f"{statistics.median(cpu[way]):.1f} s | {statistics.median(command_cpu[way]):.2f} s |")
     print()
-    print("Task CPU time is what the files cost the workers whatever else the machine did; "
-          "wall time includes start-up, imports, scheduling and other load on the machine.")
+    print("Task CPU time is what the files cost the workers whatever else the machine did; the "
+          "command's CPU time adds start-up, imports, scheduling and shutdown in all its processes "
+          "(the running cluster's scheduler and workers, outside the command, are not in it); "
+          "wall time also includes waiting for other load on the machine.")
     if phases:
         print_phases(phases, n)
 

@@ -203,6 +203,8 @@ class DaskExecutor:
                 self._stack.enter_context(_quiet_logger("distributed", logging.CRITICAL))
                 # while it runs, restarted workers are forked from the warm server too
                 self._stack.enter_context(dask.config.set(local_worker_config()))
+                # (callbacks run last first: the fork server stops after the cluster)
+                self._stack.callback(fork_server.stop)
                 cluster = start_local_cluster(self._workers, self.allowed_failures,
                                               worker_modules=self.worker_modules)
                 self._stack.callback(cluster.close)

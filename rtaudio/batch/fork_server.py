@@ -10,8 +10,9 @@ milliseconds.
 
 The fork server is single-threaded (its BLAS/OpenMP libraries are loaded
 with one thread, the pinning every batch worker gets, docs/batch.md §3),
-so forking it is safe, unlike forking the multi-threaded client. It exits
-with the process that started it.
+so forking it is safe, unlike forking the multi-threaded client. The
+``local:N`` executor stops it with its cluster (:func:`stop`); it would
+exit with the process that started it anyway.
 """
 from __future__ import annotations
 
@@ -70,3 +71,15 @@ def task_modules(task: object) -> list[str]:
     task's error instead of stopping the fork server."""
     module = getattr(task, "__module__", None) or ""
     return [module] if module.startswith("rtaudio.") else []
+
+
+def stop() -> None:
+    """Stop this process's fork server, if one runs, and wait for it to exit
+    (a later :func:`start` or Dask worker launches a new one)."""
+    if not available():
+        return
+    from multiprocessing import forkserver
+    server = getattr(forkserver, "_forkserver", None)
+    stop_server = getattr(server, "_stop", None)  # not public; absent: it exits with this process
+    if stop_server is not None and getattr(server, "_forkserver_pid", None) is not None:
+        stop_server()
