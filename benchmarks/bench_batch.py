@@ -13,19 +13,30 @@ same number of worker processes each way:
   N worker processes started (and warmed up on 2 files) before timing
 
 The runs alternate (local, Dask, Dask running, local, ...) ``--repeat``
-times to spread the machine's noise; the fastest of each is reported, with
-Dask's overhead relative to the local pool, files per second,
-audio-hours per core-hour (audio duration / (wall time x worker processes))
-and the tasks' total CPU time (from the manifest).
-All outputs are checked byte-identical across the three ways.
+times to spread the machine's noise. Reported per way: the median and the
+fastest wall time, Dask's overhead relative to the local pool (the median
+of each round's ratio, so that load which changes between rounds cancels,
+and fastest vs fastest), files per second, audio-hours per core-hour
+(audio duration / (wall time x worker processes)), the tasks' total CPU
+time (from the manifest) and the CPU time of all the command's processes
+(less disturbed by other load than wall time). All outputs are checked
+byte-identical across the three ways.
 
-    .venv/bin/python benchmarks/bench_batch.py [--files 200] [--seconds 15] [--workers 2] [--repeat 2]
+``--phases R`` then runs R more alternating rounds of the local pool and
+``local:N`` through ``benchmarks/batch_phases.py`` and prints when each
+phase of the command ended (median over the rounds), from the command's
+start to its exit: where Dask's extra seconds go.
+
+    .venv/bin/python benchmarks/bench_batch.py [--files 200] [--seconds 15] [--workers 2] [--repeat 5] [--phases 5]
 """
 from __future__ import annotations
 
 import argparse
+import json
 import logging
+import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -48,13 +59,21 @@ def make_signal(seconds: float, seed: int) -> np.ndarray:
     return (0.4 * chirp + 0.05 * rng.standard_normal(len(t))).astype(np.float32)
 
 
-def timed(cmd: list[str]) -> float:
+def process_cpu_s() -> float:
+    """CPU seconds of this process's waited-for descendants, theirs included."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """Wall time of ``cmd`` and the CPU time of all its processes (workers included)."""
+    cpu = process_cpu_s()
     start = time.perf_counter()
     proc = subprocess.run(cmd, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if proc.returncode != 0:
         sys.exit(f"command failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr}")
-    return wall
+    return wall, process_cpu_s() - cpu
 
 
 def task_cpu_s(manifest: Path) -> float:
@@ -72,7 +91,9 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--phases", type=int, default=0, metavar="ROUNDS",
+                        help="then time the phases of the local pool and local:N (ROUNDS rounds)")
     args = parser.parse_args()
     from rtaudio.batch.dask_executor import start_local_cluster
 
@@ -80,6 +101,7 @@ def main() -> None:
     n = args.workers
     times: dict[str, list[float]] = {"local": [], "dask local:N": [], "dask running": []}
     cpu: dict[str, list[float]] = {way: [] for way in times}
+    command_cpu: dict[str, list[float]] = {way: [] for way in times}
     with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
         tmp = Path(tmp)
         src = tmp / "wav"
@@ -102,7 +124,9 @@ def main() -> None:
                 for way, extra in ways.items():
                     out = tmp / "out"
                     shutil.rmtree(out, ignore_errors=True)
-                    times[way].append(timed([*rtaudio, "spectrogram", str(src), str(out), *IMAGE, *extra]))
+                    wall, all_cpu = timed([*rtaudio, "spectrogram", str(src), str(out), *IMAGE, *extra])
+                    times[way].append(wall)
+                    command_cpu[way].append(all_cpu)
                     cpu[way].append(task_cpu_s(out / "manifest.jsonl"))
                     images = pngs(out)
                     if len(images) != args.files:
@@ -113,28 +137,84 @@ def main() -> None:
                         sys.exit(f"{way}: outputs differ from the local pool's")
         finally:
             cluster.close()
+        phases = time_phases(src, tmp, n, args.phases) if args.phases else None
 
     audio_h = args.files * args.seconds / 3600
-    best_local = min(times["local"])
+    median = {way: statistics.median(t) for way, t in times.items()}
     print(f"{args.files} files x {args.seconds:g} s (22050 Hz mono) -> 512x512 mel PNG with "
-          f"`rtaudio spectrogram`, {n} worker processes each way, {args.repeat} alternating runs "
-          f"(fastest shown); outputs byte-identical across all runs")
+          f"`rtaudio spectrogram`, {n} worker processes each way, {args.repeat} alternating rounds; "
+          f"outputs byte-identical across all runs")
     print()
-    print("| executor | wall (fastest) | all runs | files/s | audio-hours per core-hour | "
-          "overhead vs local pool | task CPU time (sum, fastest run) |")
-    print("|---|---:|---|---:|---:|---:|---:|")
-    for way, label in [("local", f"local pool, --jobs {n}"),
-                       ("dask local:N", f"Dask, --scheduler local:{n} (starts the cluster)"),
-                       ("dask running", f"Dask, --scheduler tcp://... ({n} workers already running)")]:
-        best = min(range(len(times[way])), key=times[way].__getitem__)
-        wall = times[way][best]
+    print("| executor | wall, median | fastest | all runs | files/s (median) | "
+          "audio-hours per core-hour (median) | overhead vs local pool: median of rounds | "
+          "fastest vs fastest | task CPU time (sum, median run) | CPU time of the command, all processes (median) |")
+    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    for way, label in [("local", f"local pool, `--jobs {n}`"),
+                       ("dask local:N", f"Dask, `--scheduler local:{n}` (starts the cluster)"),
+                       ("dask running", f"Dask, `--scheduler tcp://...` ({n} workers already running)")]:
+        wall = median[way]
         runs = ", ".join(f"{t:.2f}" for t in times[way])
-        overhead = "" if way == "local" else f"{100 * (wall - best_local) / best_local:+.1f} %"
-        print(f"| {label} | {wall:.2f} s | {runs} | {args.files / wall:.2f} | "
-              f"{audio_h / (wall * n / 3600):.0f} | {overhead} | {cpu[way][best]:.1f} s |")
+        if way == "local":
+            paired = fastest = ""
+        else:
+            ratios = [d / l for d, l in zip(times[way], times["local"])]
+            paired = f"{100 * (statistics.median(ratios) - 1):+.1f} %"
+            fastest = f"{100 * (min(times[way]) / min(times['local']) - 1):+.1f} %"
+        print(f"| {label} | {wall:.2f} s | {min(times[way]):.2f} s | {runs} | {args.files / wall:.1f} | "
+              f"{audio_h / (wall * n / 3600):.0f} | {paired} | {fastest} | "
+              f"{statistics.median(cpu[way]):.1f} s | {statistics.median(command_cpu[way]):.2f} s |")
     print()
-    print("Task CPU time is what the files cost the workers whatever else the machine did; "
-          "wall time includes start-up, imports, scheduling and other load on the machine.")
+    print("Task CPU time is what the files cost the workers whatever else the machine did; the "
+          "command's CPU time adds start-up, imports, scheduling and shutdown in all its processes "
+          "(the running cluster's scheduler and workers, outside the command, are not in it); "
+          "wall time also includes waiting for other load on the machine.")
+    if phases:
+        print_phases(phases, n)
+
+
+PHASES = ["imports done", "executor made", "inputs planned", "executor ready", "first record",
+          "last record", "executor closed", "exit"]
+
+
+def time_phases(src: Path, tmp: Path, workers: int, rounds: int) -> dict[str, list[dict[str, float]]]:
+    """Seconds from each command's start to the end of each phase, per run."""
+    tracer = Path(__file__).with_name("batch_phases.py")
+    runs: dict[str, list[dict[str, float]]] = {"local": [], "dask local:N": []}
+    ways = {"local": ["--jobs", str(workers)], "dask local:N": ["--scheduler", f"local:{workers}"]}
+    for _ in range(rounds):
+        for way, extra in ways.items():
+            out, marks = tmp / "phases_out", tmp / "phases.json"
+            shutil.rmtree(out, ignore_errors=True)
+            start = time.time()
+            proc = subprocess.run([sys.executable, str(tracer), str(marks), "spectrogram", str(src),
+                                   str(out), *IMAGE, *extra], capture_output=True, text=True)
+            end = time.time()
+            if proc.returncode != 0:
+                sys.exit(f"{way} (phases) failed: {proc.stderr}")
+            seen = {name: t - start for name, t in json.loads(marks.read_text()).items()}
+            seen["exit"] = end - start
+            runs[way].append(seen)
+    return runs
+
+
+def print_phases(runs: dict[str, list[dict[str, float]]], workers: int) -> None:
+    print()
+    print(f"Phases (seconds from the command's start to the end of each phase, median of "
+          f"{len(runs['local'])} alternating rounds; the local pool starts its workers in "
+          f"'last record' and has nothing to make ready):")
+    print()
+    print(f"| phase ends | local pool, `--jobs {workers}` | Dask, `--scheduler local:{workers}` | difference |")
+    print("|---|---:|---:|---:|")
+    for name in PHASES:
+        values = {}
+        for way, seen in runs.items():
+            times = [run[name] for run in seen if name in run]
+            values[way] = statistics.median(times) if times else None
+        local, dask = values["local"], values["dask local:N"]
+        shown = [f"{v:.2f}" if v is not None else "" for v in (local, dask)]
+        diff = f"{dask - local:+.2f}" if local is not None and dask is not None else ""
+        print(f"| {name} | {shown[0]} | {shown[1]} | {diff} |")
+
 
 if __name__ == "__main__":
     main()

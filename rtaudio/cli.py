@@ -7,6 +7,7 @@ with status 130.
 """
 from __future__ import annotations
 
+import gc
 import importlib
 import sys
 from typing import Optional, Sequence
@@ -56,7 +57,18 @@ def cli() -> None:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
-    """Entry point of the ``rtaudio`` script."""
+    """Entry point of the ``rtaudio`` script (``argv`` None: this process's
+    arguments, and the process ends with the command)."""
+    try:
+        _run(argv)
+    finally:
+        if argv is None:
+            # the process exits now: its final garbage collection need not scan
+            # every object the command's imports made (about 0.1 s with Dask loaded)
+            gc.freeze()
+
+
+def _run(argv: Optional[Sequence[str]]) -> None:
     try:
         code = cli.main(args=list(argv) if argv is not None else None, prog_name="rtaudio",
                         standalone_mode=False)

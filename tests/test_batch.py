@@ -26,7 +26,8 @@ from _batch_tasks import CRASH_MAGIC, blas_threads, crashing_spectrogram, slow_s
 from _cli import run_cli
 from rtaudio.analysis.images import save_spectrogram
 from rtaudio.batch import BatchInterrupted, Job, read_manifest, run
-from rtaudio.batch.dask_executor import DaskExecutor, start_local_cluster
+from rtaudio.batch import dask_executor
+from rtaudio.batch.dask_executor import DaskExecutor, local_worker_config, start_local_cluster
 from rtaudio.batch.local import LocalExecutor
 
 TESTS = Path(__file__).parent
@@ -37,15 +38,17 @@ IMAGE = dict(width=48, height=24, overwrite=True)
 def dask_cluster():
     """A 2-process Dask LocalCluster, configured as ``--scheduler local:N`` is."""
     import cloudpickle
+    import dask
     import distributed
     cloudpickle.register_pickle_by_value(_batch_tasks)  # workers need not import tests/
-    cluster = start_local_cluster(2, allowed_failures=1)
-    client = distributed.Client(cluster)
-    try:
-        yield cluster, client
-    finally:
-        client.close()
-        cluster.close()
+    with dask.config.set(local_worker_config()):  # restarted workers forked too, as for local:N
+        cluster = start_local_cluster(2, allowed_failures=1)
+        client = distributed.Client(cluster)
+        try:
+            yield cluster, client
+        finally:
+            client.close()
+            cluster.close()
 
 
 def ready(dask_cluster):
@@ -163,6 +166,29 @@ def test_corrupt_and_crashing_files_fail_alone(where, dask_cluster, tmp_path):
     on_disk = read_manifest(tmp_path / "out" / "manifest.jsonl")
     assert [(r.input, r.status, r.error, r.worker) for r in on_disk] == [
         (r.input, r.status, r.error, r.worker) for r in manifest]
+
+
+def test_a_crashing_file_in_a_task_of_several_files_fails_alone(dask_cluster, tmp_path, monkeypatch):
+    # short files share tasks: with any per-file time under this target, every task
+    # after the first 8 (one file each, submitted before any file is timed) takes
+    # ceil(remaining / 16) files, so the crashing 21st of 40 files shares its task
+    monkeypatch.setattr(dask_executor, "TARGET_TASK_S", 1e9)
+    src = tmp_path / "in"
+    src.mkdir()
+    t = np.arange(4000) / 8000
+    for index in range(40):
+        sf.write(src / f"{index:02d}.wav", 0.3 * np.sin(2 * np.pi * (200 + 20 * index) * t), 8000)
+    (src / "20.wav").write_bytes(CRASH_MAGIC + b"\x00" * 64)
+    manifest = run(crashing_spectrogram, src, tmp_path / "out", scheduler=ready(dask_cluster),
+                   suffix=".png", task_kwargs=IMAGE, progress=False)
+    status = statuses(manifest)
+    assert status == {f"{i:02d}.wav": ("failed" if i == 20 else "ok") for i in range(40)}
+    assert "worker process died" in manifest.failed[0].error
+    ref = tmp_path / "ref"
+    run(save_spectrogram, src, ref, jobs=1, suffix=".png", task_kwargs=IMAGE, progress=False,
+        pattern="[0-9][0-9].wav")
+    assert outputs_of(tmp_path / "out") == outputs_of(ref)
+    assert partials(tmp_path / "out") == []
 
 
 def test_cli_reports_failures_and_exits_1(dask_cluster, tmp_path, capsys):
@@ -351,10 +377,13 @@ def test_input_a_worker_cannot_see_is_that_files_error(dask_cluster, tmp_path):
     assert record.status == "failed" and "not visible on worker" in record.error
 
 
-def test_local_workers_use_one_blas_thread(tmp_path):
+@pytest.mark.parametrize("where", ["local", "dask"])
+def test_workers_use_one_blas_thread(where, dask_cluster, tmp_path):
     src = tmp_path / "in"
     write_corpus(src, 2)
-    manifest = run(blas_threads, src, tmp_path / "out", jobs=2, suffix=".json", progress=False)
+    scheduler = ready(dask_cluster) if where == "dask" else None
+    manifest = run(blas_threads, src, tmp_path / "out", scheduler=scheduler, jobs=2, suffix=".json",
+                   progress=False)
     assert set(statuses(manifest).values()) == {"ok"}
     for path in (tmp_path / "out").rglob("*.json"):
         counts = json.loads(path.read_text())

@@ -14,17 +14,32 @@ from rtaudio.batch.runner import BatchInterrupted, run
 from rtaudio.errors import RtaudioError
 
 
-def batch_options(func: Callable) -> Callable:
-    """``--pattern``, ``--jobs`` and ``--scheduler`` (``--overwrite`` is the command's own)."""
-    func = click.option("--scheduler", default=None, metavar="ADDRESS",
-                        help="Run a folder on Dask: tcp://HOST:8786 (a running scheduler; paths "
-                             "must be visible to every worker) or local:N (N local worker "
-                             "processes). Needs rtaudio[cluster]. [default: local process pool]")(func)
-    func = click.option("--jobs", type=click.IntRange(min=1), default=None,
-                        help="Local worker processes for a folder [default: number of cores].")(func)
-    func = click.option("--pattern", default=None, metavar="GLOB",
-                        help="Files to take from an IN folder, e.g. '*.wav' [default: audio suffixes].")(func)
-    return func
+def batch_options(*worker_modules: str) -> Callable[[Callable], Callable]:
+    """``--pattern``, ``--jobs`` and ``--scheduler`` (``--overwrite`` is the command's own).
+
+    ``worker_modules`` name the modules the command's task needs: with
+    ``--scheduler local:N`` their import starts in the background as soon
+    as the option is read, while the command itself is still importing
+    (:func:`rtaudio.batch.fork_server.start`).
+    """
+    def warm_local_workers(ctx: click.Context, param: click.Parameter,
+                           value: Optional[str]) -> Optional[str]:
+        if value and value.startswith("local:"):
+            from rtaudio.batch import fork_server
+            fork_server.start(worker_modules)
+        return value
+
+    def decorate(func: Callable) -> Callable:
+        func = click.option("--scheduler", default=None, metavar="ADDRESS", callback=warm_local_workers,
+                            help="Run a folder on Dask: tcp://HOST:8786 (a running scheduler; paths "
+                                 "must be visible to every worker) or local:N (N local worker "
+                                 "processes). Needs rtaudio[cluster]. [default: local process pool]")(func)
+        func = click.option("--jobs", type=click.IntRange(min=1), default=None,
+                            help="Local worker processes for a folder [default: number of cores].")(func)
+        func = click.option("--pattern", default=None, metavar="GLOB",
+                            help="Files to take from an IN folder, e.g. '*.wav' [default: audio suffixes].")(func)
+        return func
+    return decorate
 
 
 def run_folder(name: str, task: Callable[..., Any], in_dir: Path, out_dir: Path, *, suffix: Optional[str],

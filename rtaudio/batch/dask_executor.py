@@ -3,13 +3,20 @@
 
 ``tcp://HOST:PORT`` connects to a running scheduler; ``local:N`` starts a
 :class:`distributed.LocalCluster` of N single-threaded worker processes on
-this machine. Each job is one Dask task running
-:func:`rtaudio.batch.worker.run_job`, the function the local pool runs, so
-the outputs are identical. Dask reruns the tasks of a worker that dies on
-another worker; a task whose workers keep dying (a file that crashes its
-decoder) ends as ``KilledWorker``; it is then submitted once more as a new
-task (it may only have shared a worker with a crashing file), and a second
-``KilledWorker`` becomes that file's error.
+this machine, forked from a warm fork server (:mod:`rtaudio.batch.fork_server`).
+Connecting (and starting a local cluster) runs in the background while the
+client plans the batch. Each Dask task runs :func:`rtaudio.batch.worker.run_job`,
+the function the local pool runs, on one file -- or on a few consecutive
+files when they are short (about :data:`TARGET_TASK_S` of work per task),
+so the scheduler's round trip per task does not add up over thousands of
+small files. The outputs are identical either way.
+
+Dask reruns the tasks of a worker that dies on another worker; a task whose
+workers keep dying (a file that crashes its decoder) ends as
+``KilledWorker``. A task of several files is then split into one task per
+file; a one-file task is submitted once more as a new task (it may only
+have shared a worker with a crashing file), and a second ``KilledWorker``
+becomes that file's error.
 
 Workers must see the inputs and outputs at the same paths as the client
 (a shared filesystem): a worker that cannot see an input reports it as
@@ -20,11 +27,14 @@ from __future__ import annotations
 import contextlib
 import itertools
 import logging
+import math
 import re
 import sys
+import threading
 import uuid
-from typing import Any, Callable, Iterable, Iterator, Mapping, Optional
+from typing import Any, Callable, Iterable, Iterator, Mapping, Optional, Sequence
 
+from rtaudio.batch import fork_server
 from rtaudio.batch.manifest import FAILED, Record
 from rtaudio.batch.plan import Job, partial_files
 from rtaudio.batch.worker import run_job
@@ -32,6 +42,11 @@ from rtaudio.errors import RtaudioError
 
 #: tasks in flight per worker thread (bounds the client's and scheduler's memory)
 IN_FLIGHT_PER_THREAD = 4
+#: seconds of work a task of several short files aims at (a round trip
+#: through the scheduler costs a few ms: about 2 % of that)
+TARGET_TASK_S = 0.25
+#: most files in one task (bounds what one crashing file makes rerun)
+MAX_FILES_PER_TASK = 64
 #: seconds between heartbeats (the caller refreshes its progress bar)
 HEARTBEAT_S = 0.5
 CONNECT_TIMEOUT_S = 10
@@ -59,18 +74,47 @@ def cluster_config(allowed_failures: int) -> dict[str, Any]:
             "distributed.scheduler.worker-saturation": 1.0}
 
 
+def local_worker_config() -> dict[str, Any]:
+    """How ``local:N`` starts worker processes: forked from the fork server
+    where there is one (:mod:`rtaudio.batch.fork_server`), else spawned."""
+    method = "forkserver" if fork_server.available() else "spawn"
+    return {"distributed.worker.multiprocessing-method": method}
+
+
+def local_cluster_config(allowed_failures: int) -> dict[str, Any]:
+    """:func:`cluster_config` plus what a ``local:N`` cluster, which has no
+    dashboard, need not do: sample the workers' stacks every 10 ms for the
+    dashboard's profile, and look for tasks to steal every 100 ms (queued
+    tasks are not stolen). Together about 0.1 s of CPU per 2.5 s batch
+    on this project's 2-core machine (docs/batch.md §8)."""
+    return {**cluster_config(allowed_failures), **local_worker_config(),
+            "distributed.worker.profile.enabled": False,
+            "distributed.scheduler.work-stealing": False}
+
+
 def start_local_cluster(workers: int, allowed_failures: int = 1,
-                        log_level: int = logging.CRITICAL) -> Any:
+                        log_level: int = logging.CRITICAL,
+                        worker_modules: Sequence[str] = ()) -> Any:
     """A ``distributed.LocalCluster`` of ``workers`` single-threaded worker
     processes, as ``--scheduler local:N`` starts it.
 
-    Workers are spawned (Dask's default), never forked from this
+    Workers are forked from this process's fork server, which imports
+    Dask, rtaudio's worker code and ``worker_modules`` once
+    (:mod:`rtaudio.batch.fork_server`); never forked from this
     multi-threaded process, where a lock held by another thread can hang
-    the child (docs/batch.md §6).
+    the child (docs/batch.md §6). Without a fork server they are spawned.
+    Workers restarted later are forked too while :func:`local_worker_config`
+    is in Dask's configuration (as it is for ``local:N``), else spawned.
     """
     import dask
     distributed = import_distributed()
-    with dask.config.set(cluster_config(allowed_failures)):
+    fork_server.start(worker_modules)
+    # the fork server imports what workers need; Dask need not preload its own list
+    # (which would import Dask's optional packages into this process)
+    _utils = sys.modules.get("distributed.utils")
+    if _utils is not None and hasattr(_utils, "_forkserver_preload_set"):
+        _utils._forkserver_preload_set = True
+    with dask.config.set(local_cluster_config(allowed_failures)):
         # dashboard on a free port: no warning when 8787 is taken
         return distributed.LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                                         dashboard_address=":0", silence_logs=log_level)
@@ -79,6 +123,10 @@ def start_local_cluster(workers: int, allowed_failures: int = 1,
 class DaskExecutor:
     """Run jobs on Dask distributed.
 
+    :meth:`start` begins connecting (or starting the local cluster) in a
+    background thread, :meth:`ready` waits for it, :meth:`close` closes
+    what was started; ``with DaskExecutor(...) as executor`` does all three.
+
     Parameters
     ----------
     scheduler : str or distributed.Client
@@ -86,47 +134,106 @@ class DaskExecutor:
         local cluster of N worker processes) or an existing ``Client``.
     allowed_failures : int
         Retries of a file whose worker died (clusters started here only).
+    worker_modules : sequence of str
+        Modules the workers of a ``local:N`` cluster import before their
+        first task (the task's own module, :func:`fork_server.task_modules`).
     """
 
-    def __init__(self, scheduler: Any, allowed_failures: int = 1) -> None:
-        self.distributed = import_distributed()
+    def __init__(self, scheduler: Any, allowed_failures: int = 1,
+                 worker_modules: Sequence[str] = ()) -> None:
         self.scheduler = scheduler
         self.allowed_failures = allowed_failures
+        self.worker_modules = tuple(worker_modules)
+        local = isinstance(scheduler, str) and scheduler.startswith("local:")
+        self._workers = _worker_count(scheduler) if local else 0
+        if local:  # the workers' imports start now, while this process imports Dask
+            fork_server.start(self.worker_modules)
+        self.distributed = import_distributed()
         self.client: Any = None
         self._stack = contextlib.ExitStack()
+        self._thread: Optional[threading.Thread] = None
+        self._error: Optional[BaseException] = None
 
     def describe(self) -> str:
         if isinstance(self.scheduler, str):
             return f"Dask scheduler {self.scheduler}"
         return "Dask client"
 
+    def start(self) -> None:
+        """Begin connecting (or starting the local cluster) in the background."""
+        if self._thread is None and self.client is None:
+            self._thread = threading.Thread(target=self._connect_in_background,
+                                            name="rtaudio-batch-connect", daemon=True)
+            self._thread.start()
+
+    def ready(self) -> None:
+        """Wait until connected; raises what connecting raised."""
+        if self._thread is None and self.client is None:
+            self._connect()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        if self._error is not None:
+            error, self._error = self._error, None
+            raise error
+
+    def close(self) -> None:
+        """Close the client and the local cluster (after a background start ends)."""
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+        self._stack.close()
+
     def __enter__(self) -> "DaskExecutor":
+        try:
+            self.ready()
+        except BaseException:
+            self.close()
+            raise
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def _connect_in_background(self) -> None:
+        try:
+            self._connect()
+        except BaseException as exc:  # re-raised in the caller's thread by ready()
+            self._error = exc
+
+    def _connect(self) -> None:
         distributed = self.distributed
         scheduler = self.scheduler
         try:
             if isinstance(scheduler, distributed.Client):
                 self.client = scheduler
-            elif isinstance(scheduler, str) and scheduler.startswith("local:"):
-                count = _worker_count(scheduler)
+            elif self._workers:
+                import dask
                 # this cluster is ours: its expected complaints (a crashing file
                 # kills workers) are reported per file, not as log lines
                 self._stack.enter_context(_quiet_logger("distributed", logging.CRITICAL))
-                cluster = self._stack.enter_context(start_local_cluster(count, self.allowed_failures))
-                self.client = self._stack.enter_context(distributed.Client(cluster))
+                # while it runs, restarted workers are forked from the warm server too
+                self._stack.enter_context(dask.config.set(local_worker_config()))
+                # (callbacks run last first: the fork server stops after the cluster)
+                self._stack.callback(fork_server.stop)
+                cluster = start_local_cluster(self._workers, self.allowed_failures,
+                                              worker_modules=self.worker_modules)
+                self._stack.callback(cluster.close)
+                self.client = distributed.Client(cluster)
+                self._stack.callback(self.client.close)
             elif isinstance(scheduler, str) and "://" in scheduler:
                 self._stack.enter_context(_quiet_logger("distributed.client", logging.ERROR))
-                self.client = self._stack.enter_context(
-                    distributed.Client(scheduler, timeout=CONNECT_TIMEOUT_S))
+                self.client = distributed.Client(scheduler, timeout=CONNECT_TIMEOUT_S)
+                self._stack.callback(self.client.close)
             else:
                 raise RtaudioError(f"--scheduler {scheduler!r} is not understood "
                                    f"(valid: tcp://HOST:PORT or local:N)")
         except (OSError, TimeoutError) as exc:
             self._stack.close()
             raise RtaudioError(f"cannot connect to the Dask scheduler {scheduler}: {exc}") from None
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stack.close()
+        except BaseException:
+            self._stack.close()
+            raise
 
     def results(self, task: Callable[..., Any], jobs: Iterable[Job],
                 task_kwargs: Mapping[str, Any]) -> Iterator[Optional[Record]]:
@@ -142,20 +249,31 @@ class DaskExecutor:
         window = max(2, IN_FLIGHT_PER_THREAD * threads)
         run_id = uuid.uuid4().hex[:8]
         kwargs = dict(task_kwargs)
-        futures: dict[Any, Job] = {}
-
+        futures: dict[Any, list[Job]] = {}
         retried: set[Job] = set()
         numbers = itertools.count()
+        timed = [0.0, 0]  # task seconds and files seen so far
 
-        def submit(job: Job) -> None:
-            # a readable, unique key: run, position in the batch, file name
-            name = re.sub(r"[^\w.-]", "_", job.in_path.name)
-            key = f"rtaudio-batch-{run_id}-{next(numbers)}-{name}"
-            futures[client.submit(_run_job_remote, task, job, kwargs, pure=False, key=key)] = job
+        def submit(chunk: list[Job]) -> None:
+            # a readable, unique key: run, position in the batch, file name(s)
+            name = re.sub(r"[^\w.-]", "_", chunk[0].in_path.name)
+            more = f"-and-{len(chunk) - 1}-more" if len(chunk) > 1 else ""
+            key = f"rtaudio-batch-{run_id}-{next(numbers)}-{name}{more}"
+            futures[client.submit(_run_jobs_remote, task, chunk, kwargs, pure=False, key=key)] = chunk
+
+        def next_chunk() -> list[Job]:
+            # one file until files are known to be short; then about TARGET_TASK_S
+            # of files, fewer towards the end so that the workers finish together
+            size = 1
+            if timed[1] and timed[0] > 0:
+                per_file_s = timed[0] / timed[1]
+                size = min(int(TARGET_TASK_S / per_file_s),
+                           math.ceil(len(pending) / (2 * window)), MAX_FILES_PER_TASK)
+            return [pending.pop() for _ in range(max(1, min(size, len(pending))))]
 
         try:
             while pending and len(futures) < window:
-                submit(pending.pop())
+                submit(next_chunk())
             while futures:
                 try:
                     distributed.wait(list(futures), timeout=HEARTBEAT_S, return_when="FIRST_COMPLETED")
@@ -163,44 +281,55 @@ class DaskExecutor:
                     yield None
                     continue
                 for future in [f for f in futures if f.done()]:
-                    job = futures.pop(future)
-                    if _killed_worker(future) and job not in retried:
+                    chunk = futures.pop(future)
+                    if future.status == "error" and len(chunk) > 1:
+                        # a file of this task crashed its workers: one task per file
+                        future.release()
+                        for job in chunk:
+                            submit([job])
+                        continue
+                    if _killed_worker(future) and chunk[0] not in retried:
                         # it may only have shared a worker with a crashing file:
                         # once more as a new task, with a fresh failure count
-                        retried.add(job)
+                        retried.add(chunk[0])
                         future.release()
-                        submit(job)
+                        submit(chunk)
                         continue
-                    record = _record_of(future, job)
+                    records = _records_of(future, chunk)
                     future.release()  # a result held by a worker that dies later is not recomputed
+                    for record in records:
+                        timed[0] += record.seconds
+                        timed[1] += 1
                     if pending:
-                        submit(pending.pop())
-                    yield record
+                        submit(next_chunk())
+                    yield from records
         finally:
             if futures:  # interrupted: cancel what has not finished
                 client.cancel(list(futures), force=True)
-                for job in futures.values():
-                    for path in partial_files(job):
-                        path.unlink(missing_ok=True)
+                for chunk in futures.values():
+                    for job in chunk:
+                        for path in partial_files(job):
+                            path.unlink(missing_ok=True)
 
 
-def _run_job_remote(task: Callable[..., Any], job: Job, task_kwargs: Mapping[str, Any]) -> Record:
-    return run_job(task, job, task_kwargs)
+def _run_jobs_remote(task: Callable[..., Any], jobs: list[Job],
+                     task_kwargs: Mapping[str, Any]) -> list[Record]:
+    return [run_job(task, job, task_kwargs) for job in jobs]
 
 
 def _killed_worker(future: Any) -> bool:
     return future.status == "error" and type(future.exception()).__name__ == "KilledWorker"
 
 
-def _record_of(future: Any, job: Job) -> Record:
+def _records_of(future: Any, chunk: list[Job]) -> list[Record]:
     try:
         return future.result()
     except Exception as exc:  # KilledWorker: the file crashed every worker it was given
         name = type(exc).__name__
         reason = ("worker process died while processing this file (Dask KilledWorker)"
                   if name == "KilledWorker" else f"{name}: {exc}")
-        return Record(input=str(job.in_path), outputs=[str(p) for p in job.outputs],
-                      status=FAILED, error=reason)
+        return [Record(input=str(job.in_path), outputs=[str(p) for p in job.outputs],
+                       status=FAILED, error=reason) for job in chunk]
 
 
 def _worker_count(scheduler: str) -> int:

@@ -93,6 +93,16 @@ class LocalExecutor:
     def describe(self) -> str:
         return f"{self.workers} local worker process(es)"
 
+    # workers start with each :meth:`results` call: nothing to connect or close
+    def start(self) -> None:
+        return None
+
+    def ready(self) -> None:
+        return None
+
+    def close(self) -> None:
+        return None
+
     def _start(self, task: Callable[..., Any], task_kwargs: Mapping[str, Any]) -> _Worker:
         parent, child = self._context.Pipe()
         process = self._context.Process(target=_worker_main, args=(child, task, dict(task_kwargs)),

@@ -28,7 +28,9 @@ class Record:
         Output paths (written, or already up to date when skipped).
     status : {"ok", "failed", "skipped", "cancelled"}
         ``skipped``: outputs were up to date; ``cancelled``: the run was
-        interrupted before the file finished (no output written).
+        interrupted before the file was reported finished (no output
+        written, except by a task a Dask worker was already running, which
+        finishes its output atomically; the next run skips it).
     error : str or None
         One-line reason for ``failed``.
     seconds : float

@@ -54,13 +54,16 @@ def plan(inputs: Union[PathLike, Iterable[PathLike]], out_dir: PathLike, *,
     return plan_jobs(files, root, out_dir, suffix)
 
 
-def make_executor(scheduler: Any, jobs: Optional[int], allowed_failures: int) -> Any:
-    """The local pool (``scheduler`` None) or the Dask executor."""
+def make_executor(scheduler: Any, jobs: Optional[int], allowed_failures: int,
+                  task: Optional[Callable[..., Any]] = None) -> Any:
+    """The local pool (``scheduler`` None) or the Dask executor (whose
+    ``local:N`` workers import ``task``'s module before their first task)."""
     if scheduler is None:
         from rtaudio.batch.local import LocalExecutor
         return LocalExecutor(jobs or os.cpu_count() or 1, allowed_failures)
+    from rtaudio.batch import fork_server
     from rtaudio.batch.dask_executor import DaskExecutor
-    return DaskExecutor(scheduler, allowed_failures)
+    return DaskExecutor(scheduler, allowed_failures, fork_server.task_modules(task))
 
 
 def run(task: Callable[..., Any], inputs: Union[PathLike, Iterable[PathLike]], out_dir: PathLike,
@@ -122,9 +125,7 @@ def run(task: Callable[..., Any], inputs: Union[PathLike, Iterable[PathLike]], o
         Ctrl-C; a ``KeyboardInterrupt`` carrying the partial manifest.
     """
     started_ns = time.time_ns()
-    job_list = plan(inputs, out_dir, suffix=suffix, pattern=pattern)
-    todo, up_to_date = split_up_to_date(job_list, overwrite)
-    executor = make_executor(scheduler, jobs, allowed_failures)
+    executor = make_executor(scheduler, jobs, allowed_failures, task)
     manifest = Manifest(Path(out_dir) / MANIFEST_NAME, [])
     finished: set[Path] = set()
 
@@ -135,8 +136,11 @@ def run(task: Callable[..., Any], inputs: Union[PathLike, Iterable[PathLike]], o
             on_record(record)
 
     description = progress if isinstance(progress, str) else "batch"
-    # connect to (or start) the cluster first: a bad scheduler leaves no manifest behind
-    with (executor if hasattr(executor, "__enter__") else _nothing()):
+    executor.start()  # a cluster connects (or starts) while the inputs are planned
+    try:
+        job_list = plan(inputs, out_dir, suffix=suffix, pattern=pattern)
+        todo, up_to_date = split_up_to_date(job_list, overwrite)
+        executor.ready()  # before the manifest: a bad scheduler leaves none behind
         with ManifestWriter(manifest.path) as writer:
             for job in up_to_date:
                 keep(_skipped(job), writer)
@@ -160,6 +164,8 @@ def run(task: Callable[..., Any], inputs: Union[PathLike, Iterable[PathLike]], o
                 raise BatchInterrupted(manifest) from None
             finally:
                 results.close()
+    finally:
+        executor.close()
     return manifest
 
 
@@ -191,10 +197,3 @@ def _skipped(job: Job) -> Record:
                   bytes=sum(p.stat().st_size for p in job.outputs),
                   input_bytes=job.in_path.stat().st_size)
 
-
-class _nothing:
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None

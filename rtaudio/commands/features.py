@@ -27,7 +27,7 @@ from rtaudio.errors import RtaudioError
 @click.option("--f-max", "fmax_hz", type=float, default=2093.004522404789, show_default=True,
               help="Highest pitch searched by YIN, Hz.")
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs (otherwise they are skipped).")
-@batch_options
+@batch_options("rtaudio.analysis.feature_files")
 def command(in_path: Path, out_path: Path, feature_list: str, csv: bool, fmin_hz: float, fmax_hz: float,
             overwrite: bool, pattern: Optional[str], jobs: Optional[int], scheduler: Optional[str]) -> None:
     """Music features of IN (a sound file or a folder, searched recursively)

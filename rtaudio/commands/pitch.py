@@ -157,7 +157,7 @@ def pitch_file(in_path: Union[str, os.PathLike], out_path: Union[str, os.PathLik
               help="Frames at or below this RMS (dBFS) are unvoiced.")
 @click.option("--kernels", "backend", type=click.Choice(BACKENDS), default="c", show_default=True,
               help="Kernel implementation.")
-@batch_options
+@batch_options("rtaudio.commands.pitch", "rtaudio.processors.yin")
 @click.option("--overwrite", is_flag=True, help="Folder: recompute outputs that are up to date.")
 def command(in_path: str, out_dir: Optional[str], fmt: str, out_path: Optional[str], frame_length: int,
             hop_length: Optional[int], fmin_hz: float, fmax_hz: float, trough_threshold: float,

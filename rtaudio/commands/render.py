@@ -86,7 +86,7 @@ def render_file(in_path: Union[str, os.PathLike], out_path: Union[str, os.PathLi
 @click.option("--overwrite/--no-overwrite", default=None,
               help="Replace OUT if it exists [default: yes for a file; for a folder, outputs "
                    "newer than their input are skipped].")
-@batch_options
+@batch_options("rtaudio.commands.render")
 def command(in_path: str, out_path: str, chain_text: str, preset: str, backend: str,
             compensate_latency: bool, overwrite: Optional[bool], pattern: Optional[str],
             jobs: Optional[int], scheduler: Optional[str]) -> None:

@@ -43,7 +43,7 @@ def _single_output(in_path: Path, out_path: Path, fmt: Optional[str]) -> tuple[P
 @click.option("--format", "fmt", type=click.Choice(["png", "jpg"]), default=None,
               help="Image format [default: from OUT's suffix, else png].")
 @click.option("--axes", is_flag=True, help="Labelled time/frequency axes and a colour bar (not bare).")
-@batch_options
+@batch_options("rtaudio.analysis.images")
 @click.option("--overwrite", is_flag=True, help="Replace existing images (otherwise they are kept/skipped).")
 def command(in_path: Path, out_path: Path, n_fft: int, hop_length: int, scale: str, n_mels: int,
             fmin: float, fmax: Optional[float], top_db: float, colormap: str, width: Optional[int],
