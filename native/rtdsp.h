@@ -454,10 +454,10 @@ void rtd_virtual_request_stop(rtd_virtual *device);
  * median_filter with mode="reflect", window `size`, rank size/2, origin 0;
  * docs/maths/features.md §2).  Line l, element j is x[l*line_stride +
  * j*elem_stride] (strides in elements; `out` uses the same strides).
- * Lines are processed 16 at a time (RTD_MEDIAN_GROUP) so that strided
- * gathers read whole cache lines.  `scratch` holds at least
- * rtd_median_scratch(n, size) elements.  No allocation. */
-int64_t rtd_median_scratch(int64_t n, int64_t size);
+ * Lines are processed 16 at a time, one per SIMD lane (RTD_MEDIAN_LANES).
+ * `scratch` holds at least rtd_median_scratch(n_lines, n, size) elements.
+ * No allocation. */
+int64_t rtd_median_scratch(int64_t n_lines, int64_t n, int64_t size);
 void rtd_median_filter_f32(const float *x, float *out, int64_t n_lines, int64_t n,
                            int64_t line_stride, int64_t elem_stride, int64_t size,
                            float *scratch);
