@@ -122,18 +122,57 @@ def resample_half(y: np.ndarray, factor: int = 2) -> np.ndarray:
     return out.reshape(*y.shape[:-1], n_out)
 
 
+#: octaves whose hop is at most n_fft / SLIDING_MIN_RATIO use the sliding DFT
+SLIDING_MIN_RATIO = 16
+#: direct evaluation of a sliding-DFT frame at least every this many frames
+SLIDING_ANCHOR_FRAMES = 2048
+
+
+@functools.lru_cache(maxsize=8)
+def _dft_tables(n_fft: int) -> tuple[np.ndarray, np.ndarray]:
+    angle = 2.0 * np.pi * np.arange(n_fft) / n_fft
+    return np.cos(angle), np.sin(angle)
+
+
+def sliding_band_dft(padded: np.ndarray, n_frames: int, n_fft: int, hop: int, lo: int,
+                     hi: int, out_dtype: type = np.complex128) -> np.ndarray:
+    """``rfft(frame, n_fft)[lo:hi]`` of frames ``t = 0 .. n_frames-1``
+    (``padded[t hop : t hop + n_fft]``, rectangular window) by a float64
+    sliding DFT (``native/kernels/cqt.c``, docs/maths/features.md §3):
+    ``(n_frames, hi - lo)`` of ``out_dtype`` (complex128 or complex64)."""
+    from rtaudio._native import ffi, lib
+    x = np.ascontiguousarray(padded, dtype=np.float64)
+    cos_tab, sin_tab = _dft_tables(n_fft)
+    out = np.empty((n_frames, hi - lo), dtype=out_dtype)
+    scratch = np.empty(lib.rtd_sliding_dft_scratch(n_frames, n_fft, hop, lo, hi))
+
+    def ptr(a):
+        return ffi.cast("double *", a.ctypes.data)
+    lib.rtd_sliding_dft(ptr(x), len(x), n_frames, n_fft, hop, lo, hi, ptr(cos_tab), ptr(sin_tab),
+                        SLIDING_ANCHOR_FRAMES, ptr(scratch), ffi.cast("void *", out.ctypes.data),
+                        int(out.dtype == np.complex64))
+    return out
+
+
 def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo: int, hi: int,
                      out_dtype: type) -> np.ndarray:
     """``basis @ STFT(y)[lo:hi]`` with a rectangular window, centred, zero
-    padded: shape ``(..., filters, frames)``."""
+    padded: shape ``(..., filters, frames)``. Octaves with a hop of at most
+    ``n_fft / SLIDING_MIN_RATIO`` use :func:`sliding_band_dft` (float64),
+    the others an FFT per frame (float32 for float32 audio)."""
     n_frames = frame_count(y.shape[-1], n_fft, hop, True)
     flat = y.reshape(-1, y.shape[-1])
     out = np.empty((flat.shape[0], basis.shape[0], n_frames), dtype=out_dtype)
     fft_dtype = np.float32 if y.dtype == np.float32 else np.float64
     window = None  # rectangular
     basis_t = np.ascontiguousarray(basis.T)
+    sliding = hop * SLIDING_MIN_RATIO <= n_fft
     for ch in range(flat.shape[0]):
         padded = np.pad(flat[ch], n_fft // 2)
+        if sliding:
+            spec = sliding_band_dft(padded, n_frames, n_fft, hop, lo, hi, out_dtype)
+            out[ch] = (spec @ basis_t).T
+            continue
         for first in range(0, n_frames, BLOCK_FRAMES):
             count = min(BLOCK_FRAMES, n_frames - first)
             spec = rfft_frames(padded, first, count, n_fft, hop, window, fft_dtype)[:, lo:hi]
@@ -309,7 +348,11 @@ def _peaks(rows: np.ndarray, r0: int, n_total: int, frame_max: np.ndarray, k0: i
 def _tuning_peaks_of_signal(y: np.ndarray, sr: float, n_fft: int) -> tuple[np.ndarray, np.ndarray]:
     """Peak pitches and magnitudes of librosa's piptrack on ``|stft(y)|``
     (Hann, hop n_fft/4, centred), computed block by block: only the band's
-    magnitudes and each frame's maximum are kept."""
+    magnitudes and each frame's maximum are formed (the maximum as ``|X|`` of
+    the bin of largest ``re^2 + im^2``, or of all bins when others come within
+    rounding of it), and the peaks are picked by ``rtd_tuning_peaks_f32``
+    (the float operations of :func:`_peaks`)."""
+    from rtaudio._native import ffi, lib
     from rtaudio.analysis.stft import rfft_frames
     hop = n_fft // 4
     n_rows = n_fft // 2 + 1
@@ -320,18 +363,42 @@ def _tuning_peaks_of_signal(y: np.ndarray, sr: float, n_fft: int) -> tuple[np.nd
     window = get_window("hann", n_fft, n_fft)
     fft_dtype = np.float32 if y.dtype == np.float32 else np.float64
     n_frames = frame_count(y.shape[-1], n_fft, hop, True)
+    block = 512
+    pitch_buf = np.empty(block * (k1 - k0), dtype=np.float32)
+    mag_buf = np.empty_like(pitch_buf)
+    index = np.empty(block, dtype=np.int64)
+    n_near = np.empty(block, dtype=np.int64)
+    power = np.empty(n_rows, dtype=np.float64)
     pitches, mags = [], []
     for channel in y.reshape(-1, y.shape[-1]):
         padded = np.pad(channel, n_fft // 2)
-        for first in range(0, n_frames, 512):
-            count = min(512, n_frames - first)
-            mag = np.abs(rfft_frames(padded, first, count, n_fft, hop, window, fft_dtype))
-            mag = mag.astype(y.dtype, copy=False)
-            rows = np.ascontiguousarray(mag[:, r0:r1].T)
-            frame_max = mag.max(axis=1)[None, :]
-            _, p, m = _peaks(rows, r0, n_rows, frame_max, k0, k1, sr, n_fft, 0.1)
-            pitches.append(p)
-            mags.append(m)
+        for first in range(0, n_frames, block):
+            count = min(block, n_frames - first)
+            spec = rfft_frames(padded, first, count, n_fft, hop, window, fft_dtype)
+            if y.dtype != np.float32:  # float64 audio: librosa's float64 path
+                mag = np.abs(spec)
+                rows = np.ascontiguousarray(mag[:, r0:r1].T)
+                _, p, m = _peaks(rows, r0, n_rows, mag.max(axis=1)[None, :], k0, k1, sr, n_fft, 0.1)
+                pitches.append(p)
+                mags.append(m)
+                continue
+            spec = np.ascontiguousarray(spec, dtype=np.complex64)
+            lib.rtd_frame_peak_c64(ffi.cast("float *", spec.ctypes.data), count, n_rows,
+                                   ffi.cast("double *", power.ctypes.data),
+                                   ffi.cast("int64_t *", index.ctypes.data),
+                                   ffi.cast("int64_t *", n_near.ctypes.data))
+            frame_max = np.abs(spec[np.arange(count), index[:count]])
+            ties = np.flatnonzero(n_near[:count] > 1)
+            if len(ties):  # bins within rounding of the largest: take np.abs's own maximum
+                frame_max[ties] = np.abs(spec[ties]).max(axis=1)
+            rows = np.abs(spec[:, r0:r1])
+            n = lib.rtd_tuning_peaks_f32(ffi.cast("float *", rows.ctypes.data),
+                                         ffi.cast("float *", frame_max.ctypes.data), count, r1 - r0,
+                                         r0, k0, k1, n_rows, 0.1, float(sr), n_fft,
+                                         ffi.cast("float *", pitch_buf.ctypes.data),
+                                         ffi.cast("float *", mag_buf.ctypes.data))
+            pitches.append(pitch_buf[:n].copy())
+            mags.append(mag_buf[:n].copy())
     return np.concatenate(pitches), np.concatenate(mags)
 
 

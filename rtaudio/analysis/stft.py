@@ -3,8 +3,12 @@ spectrogram exporter (docs/maths/features.md §1).
 
 :func:`stft` equals ``librosa.stft`` (window ``"hann"`` or ``"ones"``,
 ``pad_mode="constant"``): frames are windowed in float64 and transformed
-with ``scipy.fft`` (librosa's FFT library), then stored as complex64 for float32
+with ``numpy.fft`` (librosa's FFT library), then stored as complex64 for float32
 input (complex128 for float64), so the result is the same bit for bit.
+float32 transforms (``fft_dtype=np.float32``) use ``scipy.fft``, whose
+pocketfft transforms float32 blocks of frames in float32 (numpy.fft's
+are slower there); for float64 the two give identical bits, and numpy.fft
+keeps ``scipy`` out of the spectrogram exporter's start-up.
 :func:`istft` equals ``librosa.istft`` within float rounding. Frames are
 transformed in blocks, so memory stays bounded for long signals.
 """
@@ -16,10 +20,17 @@ from typing import Any, Optional
 
 import numpy as np
 
-try:  # scipy's pocketfft: the same numbers as numpy.fft's, faster on blocks of frames
-    import scipy.fft as fftlib
-except ImportError:  # pragma: no cover - rtaudio[features] installs scipy
-    import numpy.fft as fftlib  # type: ignore[no-redef]
+
+def fft_module(dtype: Any) -> Any:
+    """``numpy.fft`` for float64/complex128 data, ``scipy.fft`` (imported on
+    first use; numpy.fft without scipy) for float32/complex64."""
+    if np.dtype(dtype) in (np.float64, np.complex128):
+        return np.fft
+    try:
+        import scipy.fft
+    except ImportError:  # pragma: no cover - rtaudio[features] installs scipy
+        return np.fft
+    return scipy.fft
 
 __all__ = ["as_audio", "frame_count", "get_window", "istft", "rfft_frames", "stft"]
 
@@ -81,12 +92,15 @@ def rfft_frames(padded: np.ndarray, first: int, count: int, n_fft: int, hop_leng
     start = first * hop_length
     span = padded[start:start + (count - 1) * hop_length + n_fft]
     frames = np.lib.stride_tricks.sliding_window_view(span, n_fft)[::hop_length][:count]
+    fftlib = fft_module(fft_dtype)
     if window is None:  # rectangular
         return fftlib.rfft(frames if frames.dtype == fft_dtype else frames.astype(fft_dtype), axis=-1)
-    if fft_dtype == np.float32:
-        windowed = frames.astype(np.float32) * window.astype(np.float32)
+    windowed = np.empty(frames.shape, dtype=fft_dtype)
+    if fft_dtype == np.float32:  # float32 samples times the float32-rounded window
+        np.multiply(frames if frames.dtype == np.float32 else frames.astype(np.float32),
+                    window.astype(np.float32), out=windowed)
     else:
-        windowed = frames * window
+        np.multiply(frames, window, out=windowed)
     if fftlib is np.fft:  # pragma: no cover - without scipy
         return fftlib.rfft(windowed, axis=-1)
     return fftlib.rfft(windowed, axis=-1, overwrite_x=True)  # a temporary: no extra copy
@@ -198,7 +212,7 @@ def istft(stft_matrix: np.ndarray, *, hop_length: Optional[int] = None,
         for first in range(0, n_frames, BLOCK_FRAMES):
             count = min(BLOCK_FRAMES, n_frames - first)
             block = flat[ch][:, first:first + count].T
-            frames = fftlib.irfft(block, n=n_fft, axis=-1)
+            frames = fft_module(block.dtype).irfft(block, n=n_fft, axis=-1)
             frames = frames * window_arr.astype(frames.dtype) if frames.dtype == np.float32 \
                 else frames * window_arr
             _overlap_add(y, frames, first * hop_length, hop_length)
