@@ -477,6 +477,12 @@ void rtd_softmask_f64(const double *x, const double *ref, double margin, double 
  * (|D| mask) (D / |D|) within two roundings. */
 void rtd_apply_mask_c64(const float *D, const float *mask, float *out, int64_t n);
 void rtd_apply_mask_c128(const double *D, const double *mask, double *out, int64_t n);
+/* out = D * softmask(x, ref, margin, power, split) in one pass (the two
+ * kernels above; the same bits). */
+void rtd_softmask_apply_c64(const float *D, const float *x, const float *ref, float margin,
+                            double power, float split, float *out, int64_t n);
+void rtd_softmask_apply_c128(const double *D, const double *x, const double *ref, double margin,
+                             double power, double split, double *out, int64_t n);
 
 /* ---- offline analysis: CQT and tuning (native/kernels/cqt.c) ------- */
 

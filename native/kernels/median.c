@@ -252,3 +252,35 @@ void NAME(const T *D, const T *mask, T *out, int64_t n)                         
 
 DEFINE_APPLY(rtd_apply_mask_c64, float)
 DEFINE_APPLY(rtd_apply_mask_c128, double)
+
+/* out = D * softmask(x, ref): the two kernels above in one pass (the
+ * harmonic spectrogram of hpss made block by block for the inverse STFT). */
+#define DEFINE_MASKED(NAME, T, TINY, POW)                                               \
+void NAME(const T *D, const T *x, const T *ref, T margin, double power, T split, T *out, \
+          int64_t n)                                                                    \
+{                                                                                       \
+    for (int64_t i = 0; i < n; i++) {                                                   \
+        T xv = x[i];                                                                    \
+        T rv = margin == (T)1 ? ref[i] : ref[i] * margin;                               \
+        T z = xv > rv ? xv : rv;                                                        \
+        T m;                                                                            \
+        if (z < TINY) {                                                                 \
+            m = split;                                                                  \
+        } else {                                                                        \
+            T a = xv / z, b = rv / z;                                                   \
+            if (power == 2.0) {                                                         \
+                a = a * a;                                                              \
+                b = b * b;                                                              \
+            } else if (power != 1.0) {                                                  \
+                a = POW(a, (T)power);                                                   \
+                b = POW(b, (T)power);                                                   \
+            }                                                                           \
+            m = a / (a + b);                                                            \
+        }                                                                               \
+        out[2 * i] = D[2 * i] * m;                                                      \
+        out[2 * i + 1] = D[2 * i + 1] * m;                                              \
+    }                                                                                   \
+}
+
+DEFINE_MASKED(rtd_softmask_apply_c64, float, FLT_MIN, powf)
+DEFINE_MASKED(rtd_softmask_apply_c128, double, DBL_MIN, pow)

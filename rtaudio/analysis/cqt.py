@@ -20,7 +20,7 @@ import scipy.fft
 from rtaudio.analysis.stft import (BLOCK_FRAMES, as_audio, check_positive_int, frame_count,
                                    get_window, rfft_frames)
 
-__all__ = ["cqt", "cqt_frequencies", "estimate_tuning", "hz_to_octs", "note_c1_hz", "piptrack"]
+__all__ = ["cqt", "cqt_magnitude", "cqt_frequencies", "estimate_tuning", "hz_to_octs", "note_c1_hz", "piptrack"]
 
 #: equivalent noise bandwidth of the Hann window in bins (librosa's table)
 HANN_BANDWIDTH = 1.50018310546875
@@ -155,14 +155,17 @@ def sliding_band_dft(padded: np.ndarray, n_frames: int, n_fft: int, hop: int, lo
 
 
 def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo: int, hi: int,
-                     out_dtype: type) -> np.ndarray:
+                     out_dtype: type, magnitude: bool = False) -> np.ndarray:
     """``basis @ STFT(y)[lo:hi]`` with a rectangular window, centred, zero
-    padded: shape ``(..., filters, frames)``. Octaves with a hop of at most
-    ``n_fft / SLIDING_MIN_RATIO`` use :func:`sliding_band_dft` (float64),
-    the others an FFT per frame (float32 for float32 audio)."""
+    padded (its magnitude with ``magnitude``): shape ``(..., filters, frames)``.
+    Octaves with a hop of at most ``n_fft / SLIDING_MIN_RATIO`` use
+    :func:`sliding_band_dft` (float64), the others an FFT per frame (float32
+    for float32 audio)."""
     n_frames = frame_count(y.shape[-1], n_fft, hop, True)
     flat = y.reshape(-1, y.shape[-1])
-    out = np.empty((flat.shape[0], basis.shape[0], n_frames), dtype=out_dtype)
+    real = np.float32 if out_dtype == np.complex64 else np.float64
+    out = np.empty((flat.shape[0], basis.shape[0], n_frames), dtype=real if magnitude else out_dtype)
+    finish = np.abs if magnitude else (lambda a: a)
     fft_dtype = np.float32 if y.dtype == np.float32 else np.float64
     window = None  # rectangular
     basis_t = np.ascontiguousarray(basis.T)
@@ -171,12 +174,12 @@ def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo:
         padded = np.pad(flat[ch], n_fft // 2)
         if sliding:
             spec = sliding_band_dft(padded, n_frames, n_fft, hop, lo, hi, out_dtype)
-            out[ch] = (spec @ basis_t).T
+            out[ch] = finish(spec @ basis_t).T
             continue
         for first in range(0, n_frames, BLOCK_FRAMES):
             count = min(BLOCK_FRAMES, n_frames - first)
             spec = rfft_frames(padded, first, count, n_fft, hop, window, fft_dtype)[:, lo:hi]
-            out[ch, :, first:first + count] = (spec.astype(out_dtype, copy=False) @ basis_t).T
+            out[ch, :, first:first + count] = finish(spec.astype(out_dtype, copy=False) @ basis_t).T
     return out.reshape(*y.shape[:-1], basis.shape[0], n_frames)
 
 
@@ -213,6 +216,25 @@ def cqt(y: np.ndarray, *, sr: float = 22050, hop_length: int = 512, fmin: Option
     numpy.ndarray
         complex64 (float32 input) or complex128, shape ``(..., n_bins, frames)``.
     """
+    return _constant_q(y, sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_bins,
+                       bins_per_octave=bins_per_octave, tuning=tuning, filter_scale=filter_scale,
+                       norm=norm, sparsity=sparsity, window=window, scale=scale, pad_mode=pad_mode,
+                       res_type=res_type, dtype=dtype)
+
+
+def cqt_magnitude(y: np.ndarray, **kwargs) -> np.ndarray:
+    """``np.abs(cqt(y, **kwargs))`` without forming the complex transform:
+    each octave's filter outputs are reduced to magnitudes as they are made
+    (float32 for float32 audio; what :func:`chroma_cqt` needs)."""
+    return _constant_q(y, magnitude=True, **kwargs)
+
+
+def _constant_q(y: np.ndarray, *, sr: float = 22050, hop_length: int = 512, fmin: Optional[float] = None,
+                n_bins: int = 84, bins_per_octave: int = 12, tuning: Optional[float] = 0.0,
+                filter_scale: float = 1, norm: float = 1, sparsity: float = 0.01, window: str = "hann",
+                scale: bool = True, pad_mode: str = "constant", res_type: str = "soxr_hq",
+                dtype: Optional[type] = None, magnitude: bool = False) -> np.ndarray:
+    """:func:`cqt` (its magnitude with ``magnitude``)."""
     y = as_audio(y)
     sr = float(sr)
     if not sr > 0:
@@ -263,13 +285,13 @@ def cqt(y: np.ndarray, *, sr: float = 22050, hop_length: int = 512, fmin: Option
         basis, n_fft, lo, hi = _octave_basis(my_sr, tuple(freqs_oct), tuple(alpha_oct),
                                              float(filter_scale), float(sparsity), complex_name)
         basis = (basis * np.sqrt(sr / my_sr)).astype(out_dtype, copy=False)
-        responses.append(_octave_response(my_y, n_fft, my_hop, basis, lo, hi, out_dtype))
-        if my_hop % 2 == 0:
+        responses.append(_octave_response(my_y, n_fft, my_hop, basis, lo, hi, out_dtype, magnitude))
+        if my_hop % 2 == 0 and i + 1 < n_octaves:  # (librosa also resamples after the last)
             my_hop //= 2
             my_sr /= 2.0
             my_y = resample_half(my_y, 2)
     max_col = min(r.shape[-1] for r in responses)
-    V = np.empty((*responses[0].shape[:-2], n_bins, max_col), dtype=out_dtype)
+    V = np.empty((*responses[0].shape[:-2], n_bins, max_col), dtype=responses[0].dtype)
     end = n_bins
     for r in responses:
         n_oct = r.shape[-2]

@@ -32,7 +32,7 @@ def fft_module(dtype: Any) -> Any:
         return np.fft
     return scipy.fft
 
-__all__ = ["as_audio", "frame_count", "get_window", "istft", "rfft_frames", "stft"]
+__all__ = ["as_audio", "frame_count", "get_window", "istft", "istft_blocks", "rfft_frames", "stft"]
 
 #: frames per FFT block (bounded memory for long signals)
 BLOCK_FRAMES = 2048
@@ -182,18 +182,33 @@ def istft(stft_matrix: np.ndarray, *, hop_length: Optional[int] = None,
         length), ``dtype`` float32 for complex64 input unless given.
     """
     stft_matrix = np.asarray(stft_matrix)
-    n_fft = 2 * (stft_matrix.shape[-2] - 1) if n_fft is None else n_fft
+    flat = stft_matrix.reshape(-1, *stft_matrix.shape[-2:])
+    return istft_blocks(lambda ch, first, count: flat[ch][:, first:first + count].T,
+                        stft_matrix.shape, stft_matrix.dtype, hop_length=hop_length,
+                        win_length=win_length, n_fft=n_fft, window=window, center=center,
+                        dtype=dtype, length=length)
+
+
+def istft_blocks(get_block: Any, shape: tuple[int, ...], in_dtype: Any, *,
+                 hop_length: Optional[int] = None, win_length: Optional[int] = None,
+                 n_fft: Optional[int] = None, window: str = "hann", center: bool = True,
+                 dtype: Optional[type] = None, length: Optional[int] = None) -> np.ndarray:
+    """:func:`istft` of a spectrogram of ``shape`` and ``in_dtype`` handed
+    over in blocks: ``get_block(channel, first, count)`` returns frames
+    ``first .. first+count-1`` of flattened channel ``channel`` as
+    ``(count, bins)`` (e.g. masked on the fly, without a full-size copy)."""
+    n_fft = 2 * (shape[-2] - 1) if n_fft is None else n_fft
     win_length = n_fft if win_length is None else win_length
     hop_length = win_length // 4 if hop_length is None else hop_length
     if dtype is None:
-        dtype = np.float32 if stft_matrix.dtype in (np.complex64, np.float32) else np.float64
-    n_frames = stft_matrix.shape[-1]
+        dtype = np.float32 if in_dtype in (np.complex64, np.float32) else np.float64
+    n_frames = shape[-1]
     if length:
         padded_length = length + (2 * (n_fft // 2) if center else 0)
         n_frames = min(n_frames, int(math.ceil(padded_length / hop_length)))
     window_arr = get_window(window, win_length, n_fft)
-    lead = stft_matrix.shape[:-2]
-    flat = stft_matrix.reshape(-1, *stft_matrix.shape[-2:])
+    lead = shape[:-2]
+    n_channels = int(np.prod(lead, dtype=np.int64))
     full = n_fft + hop_length * (n_frames - 1)
     start = n_fft // 2 if center else 0
     if length:
@@ -206,12 +221,12 @@ def istft(stft_matrix: np.ndarray, *, hop_length: Optional[int] = None,
     wss_full[:len(wss)] = wss
     tiny = np.finfo(dtype).tiny
     nonzero = wss_full > tiny
-    out = np.zeros((flat.shape[0], out_len), dtype=dtype)
-    for ch in range(flat.shape[0]):
+    out = np.zeros((n_channels, out_len), dtype=dtype)
+    for ch in range(n_channels):
         y = np.zeros(full + n_fft, dtype=np.float64)
         for first in range(0, n_frames, BLOCK_FRAMES):
             count = min(BLOCK_FRAMES, n_frames - first)
-            block = flat[ch][:, first:first + count].T
+            block = get_block(ch, first, count)
             frames = fft_module(block.dtype).irfft(block, n=n_fft, axis=-1)
             frames = frames * window_arr.astype(frames.dtype) if frames.dtype == np.float32 \
                 else frames * window_arr
