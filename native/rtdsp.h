@@ -501,7 +501,12 @@ void rtd_sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t n_f
 int64_t rtd_tuning_peaks_f32(const float *rows, const float *frame_max, int64_t count,
                              int64_t n_cols, int64_t r0, int64_t k0, int64_t k1, int64_t n_total,
                              float threshold, double sr, int64_t n_fft, float *pitch, float *mag);
-/* Per frame of n_rows complex64: the bin of the largest re^2 + im^2 (float64)
- * and how many bins come within 4e-6 of it; power: n_rows doubles. */
-void rtd_frame_peak_c64(const float *spec, int64_t count, int64_t n_rows, double *power,
+/* Per frame of n_rows complex64: the bin of the largest re^2 + im^2 (float32)
+ * and how many bins come within 4e-6 of it; power: n_rows floats. */
+void rtd_frame_peak_c64(const float *spec, int64_t count, int64_t n_rows, float *power,
                         int64_t *index, int64_t *n_near);
+/* |basis @ X| of a banded basis (filter f: coef[off[f]..off[f]+len[f]) on
+ * bins start[f]..) over n_frames x k_count complex64 X; out[f*out_stride + t]. */
+void rtd_banded_abs_c64(const float *X, int64_t n_frames, int64_t k_count, const int64_t *start,
+                        const int64_t *len, const int64_t *off, const float *coef, int64_t n_filters,
+                        float *out, int64_t out_stride);

@@ -248,38 +248,76 @@ int64_t rtd_tuning_peaks_f32(const float *rows, const float *frame_max, int64_t 
 }
 
 /* Per frame of n_rows interleaved complex64 values: the bin of the largest
- * p = re^2 + im^2 (float64) and the number of bins whose p is within
- * 4e-6 of it (relative), i.e. whose |X| may round to the same or a larger
- * float32 magnitude.  `power` holds n_rows doubles. */
+ * p = re^2 + im^2 (float32) and the number of bins whose p is within 4e-6
+ * of it (relative), i.e. whose |X| might round to the same or a larger
+ * float32 magnitude (p itself is within ~2e-7 of exact).  `power` holds
+ * n_rows floats. */
 RTD_CQT_CLONES void rtd_frame_peak_c64(const float *spec, int64_t count, int64_t n_rows,
-                                       double *power, int64_t *index, int64_t *n_near)
+                                       float *power, int64_t *index, int64_t *n_near)
 {
     for (int64_t t = 0; t < count; t++) {
         const float *row = spec + 2 * t * n_rows;
-        for (int64_t k = 0; k < n_rows; k++) {
-            const double re = row[2 * k], im = row[2 * k + 1];
-            power[k] = re * re + im * im;
-        }
-        double m0 = 0.0, m1 = 0.0, m2 = 0.0, m3 = 0.0;
+        for (int64_t k = 0; k < n_rows; k++)
+            power[k] = row[2 * k] * row[2 * k] + row[2 * k + 1] * row[2 * k + 1];
+        float m[16] = {0};
         int64_t k = 0;
-        for (; k + 4 <= n_rows; k += 4) {
-            m0 = power[k] > m0 ? power[k] : m0;
-            m1 = power[k + 1] > m1 ? power[k + 1] : m1;
-            m2 = power[k + 2] > m2 ? power[k + 2] : m2;
-            m3 = power[k + 3] > m3 ? power[k + 3] : m3;
-        }
+        for (; k + 16 <= n_rows; k += 16)
+            for (int l = 0; l < 16; l++)
+                m[l] = power[k + l] > m[l] ? power[k + l] : m[l];
         for (; k < n_rows; k++)
-            m0 = power[k] > m0 ? power[k] : m0;
-        m0 = m0 > m1 ? m0 : m1;
-        m2 = m2 > m3 ? m2 : m3;
-        const double best = m0 > m2 ? m0 : m2, near = best * (1.0 - 4e-6);
+            m[0] = power[k] > m[0] ? power[k] : m[0];
+        float best = 0.0f;
+        for (int l = 0; l < 16; l++)
+            best = m[l] > best ? m[l] : best;
+        const float near = best * (1.0f - 4e-6f);
         int64_t arg = 0, n = 0;
         for (k = 0; k < n_rows; k++) {
             n += power[k] >= near;
-            if (power[k] == best)
-                arg = k;
+            arg = power[k] == best ? k : arg;
         }
         index[t] = arg;
         n_near[t] = n;
+    }
+}
+
+/* |basis @ X| for a banded basis: filter f has the coefficients
+ * coef[off[f] .. off[f] + len[f]) (interleaved complex64) on bins
+ * start[f] .. start[f] + len[f] of X (n_frames x k_count interleaved
+ * complex64).  out[f * out_stride + t] = |sum_k coef X[t, k]| (float32
+ * sums, float64 magnitude).  Frames are taken BANDED_FRAMES at a time,
+ * split into real and imaginary planes, and every filter's sums run over
+ * those frames in SIMD lanes. */
+#define BANDED_FRAMES 32
+
+RTD_CQT_CLONES void rtd_banded_abs_c64(const float *X, int64_t n_frames, int64_t k_count,
+                                       const int64_t *start, const int64_t *len, const int64_t *off,
+                                       const float *coef, int64_t n_filters, float *out,
+                                       int64_t out_stride)
+{
+    float xr[k_count > 0 ? k_count : 1][BANDED_FRAMES], xi[k_count > 0 ? k_count : 1][BANDED_FRAMES];
+    for (int64_t t0 = 0; t0 < n_frames; t0 += BANDED_FRAMES) {
+        const int64_t count = n_frames - t0 < BANDED_FRAMES ? n_frames - t0 : BANDED_FRAMES;
+        for (int64_t b = 0; b < BANDED_FRAMES; b++) {
+            const float *row = X + 2 * (t0 + (b < count ? b : count - 1)) * k_count;
+            for (int64_t k = 0; k < k_count; k++) {
+                xr[k][b] = row[2 * k];
+                xi[k][b] = row[2 * k + 1];
+            }
+        }
+        for (int64_t f = 0; f < n_filters; f++) {
+            float ar[BANDED_FRAMES] = {0}, ai[BANDED_FRAMES] = {0};
+            const float *c = coef + 2 * off[f];
+            for (int64_t j = 0; j < len[f]; j++) {
+                const float cr = c[2 * j], ci = c[2 * j + 1];
+                const float *pr = xr[start[f] + j], *pi = xi[start[f] + j];
+                for (int b = 0; b < BANDED_FRAMES; b++) {
+                    ar[b] += cr * pr[b] - ci * pi[b];
+                    ai[b] += cr * pi[b] + ci * pr[b];
+                }
+            }
+            float *o = out + f * out_stride + t0;
+            for (int64_t b = 0; b < count; b++)
+                o[b] = (float)sqrt((double)ar[b] * ar[b] + (double)ai[b] * ai[b]);
+        }
     }
 }

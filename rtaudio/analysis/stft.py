@@ -3,7 +3,8 @@ spectrogram exporter (docs/maths/features.md §1).
 
 :func:`stft` equals ``librosa.stft`` (window ``"hann"`` or ``"ones"``,
 ``pad_mode="constant"``): frames are windowed in float64 and transformed
-with ``numpy.fft`` (librosa's FFT library), then stored as complex64 for float32
+with ``numpy.fft`` (float64 bits identical to those of ``scipy.fft``,
+librosa's FFT library), then stored as complex64 for float32
 input (complex128 for float64), so the result is the same bit for bit.
 float32 transforms (``fft_dtype=np.float32``) use ``scipy.fft``, whose
 pocketfft transforms float32 blocks of frames in float32 (numpy.fft's
