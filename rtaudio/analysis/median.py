@@ -7,8 +7,9 @@ bit for bit: the output values are selected from the input, never
 computed. The C kernel (``native/kernels/median.c``) keeps a sorted copy of
 the window and updates it by one removal and one insertion per step, with
 min/max/blend operations only, 16 lines side by side in SIMD lanes; the
-Numba kernel (:mod:`rtaudio.kernels.numba.median`) does the same update one
-line at a time. Both accept any strides (no transposed copies).
+Numba kernel (:mod:`rtaudio.kernels.numba.median`) updates the sorted window
+one line at a time by counting the two ranks. Both select the same values
+and accept any strides (no transposed copies).
 """
 from __future__ import annotations
 
