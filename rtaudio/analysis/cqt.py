@@ -112,13 +112,20 @@ def resample_half(y: np.ndarray, factor: int = 2) -> np.ndarray:
     import soxr
     n_out = int(np.ceil(y.shape[-1] / factor))
     flat = y.reshape(-1, y.shape[-1])
+    scale = np.sqrt(1.0 / factor)
+    if flat.shape[0] == 1:  # mono: soxr's own output, scaled in place
+        r = soxr.resample(flat[0], factor, 1, quality="soxr_hq")
+        if len(r) >= n_out and r.dtype == y.dtype:
+            r = r[:n_out]
+            r /= scale
+            return r.reshape(*y.shape[:-1], n_out)
     out = np.empty((flat.shape[0], n_out), dtype=y.dtype)
     for ch in range(flat.shape[0]):
-        r = soxr.resample(flat[ch], factor, 1, quality="soxr_hq")
+        r = soxr.resample(flat[ch], factor, 1, quality="soxr_hq") if ch or flat.shape[0] > 1 else r
         seg = r[:n_out]
         out[ch, :len(seg)] = seg
         out[ch, len(seg):] = 0
-    out /= np.sqrt(1.0 / factor)
+    out /= scale
     return out.reshape(*y.shape[:-1], n_out)
 
 
@@ -183,6 +190,15 @@ class _BandedMagnitude:
                                out.shape[-1])
 
 
+def _zero_padded(x: np.ndarray, pad: int, dtype: type) -> np.ndarray:
+    """``np.pad(x, pad).astype(dtype)`` in one copy."""
+    out = np.empty(len(x) + 2 * pad, dtype=dtype)
+    out[:pad] = 0
+    out[len(out) - pad:] = 0
+    out[pad:pad + len(x)] = x
+    return out
+
+
 def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo: int, hi: int,
                      out_dtype: type, magnitude: bool = False) -> np.ndarray:
     """``basis @ STFT(y)[lo:hi]`` with a rectangular window, centred, zero
@@ -202,7 +218,7 @@ def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo:
     basis_t = np.ascontiguousarray(basis.T)
     sliding = hop * SLIDING_MIN_RATIO <= n_fft
     for ch in range(flat.shape[0]):
-        padded = np.pad(flat[ch], n_fft // 2)
+        padded = _zero_padded(flat[ch], n_fft // 2, np.float64 if sliding else flat.dtype)
         if sliding:
             spec = sliding_band_dft(padded, n_frames, n_fft, hop, lo, hi, out_dtype)
             if isinstance(finish, _BandedMagnitude):
@@ -287,8 +303,8 @@ def _constant_q(y: np.ndarray, *, sr: float = 22050, hop_length: int = 512, fmin
     n_filters = min(bins_per_octave, n_bins)
     if fmin is None:
         fmin = C1_HZ
-    if tuning is None:
-        tuning = estimate_tuning(y=y, sr=sr, bins_per_octave=bins_per_octave)
+    if tuning is None:  # y is checked: the estimate's own check is skipped
+        tuning = _tuning_of_signal(y, sr, 2048, 0.01, bins_per_octave)
     out_dtype = np.complex64 if y.dtype == np.float32 else np.complex128
     if dtype is not None:
         out_dtype = np.dtype(dtype).type
@@ -495,20 +511,30 @@ def estimate_tuning(*, y: Optional[np.ndarray] = None, sr: float = 22050, S: Opt
     if S is None:
         if y is None:
             raise ValueError("estimate_tuning needs y or S")
-        y = as_audio(y)
-        n_fft = check_positive_int("n_fft", n_fft, 2)
-        # float32 transforms for float32 audio (the estimate is a histogram
-        # mode; docs/maths/features.md §4)
-        pitch, mag = _tuning_peaks_of_signal(y, float(sr), n_fft)
-    else:
-        S = np.asarray(S)
-        n_fft = 2 * (S.shape[-2] - 1)
-        k0, k1 = _band_rows(float(sr), n_fft, S.shape[-2], 150.0, 4000.0)
-        if k1 <= k0:
-            return 0.0
-        r0, r1 = max(k0 - 1, 0), min(k1 + 1, S.shape[-2])
-        _, pitch, mag = _peaks(S[..., r0:r1, :], r0, S.shape[-2], np.max(S, axis=-2, keepdims=True),
-                               k0, k1, float(sr), n_fft, 0.1)
+        return _tuning_of_signal(as_audio(y), float(sr), check_positive_int("n_fft", n_fft, 2),
+                                 resolution, bins_per_octave)
+    S = np.asarray(S)
+    n_fft = 2 * (S.shape[-2] - 1)
+    k0, k1 = _band_rows(float(sr), n_fft, S.shape[-2], 150.0, 4000.0)
+    if k1 <= k0:
+        return 0.0
+    r0, r1 = max(k0 - 1, 0), min(k1 + 1, S.shape[-2])
+    _, pitch, mag = _peaks(S[..., r0:r1, :], r0, S.shape[-2], np.max(S, axis=-2, keepdims=True),
+                           k0, k1, float(sr), n_fft, 0.1)
+    return _tuning_of_peaks(pitch, mag, resolution, bins_per_octave)
+
+
+def _tuning_of_signal(y: np.ndarray, sr: float, n_fft: int, resolution: float,
+                      bins_per_octave: int) -> float:
+    """:func:`estimate_tuning` of checked audio ``y``: float32 transforms for
+    float32 audio (the estimate is a histogram mode; docs/maths/features.md §4)."""
+    pitch, mag = _tuning_peaks_of_signal(y, float(sr), n_fft)
+    return _tuning_of_peaks(pitch, mag, resolution, bins_per_octave)
+
+
+def _tuning_of_peaks(pitch: np.ndarray, mag: np.ndarray, resolution: float,
+                     bins_per_octave: int) -> float:
+    """The histogram mode of the peaks' deviations from the grid."""
     pitch_mask = pitch > 0
     threshold = np.median(mag[pitch_mask]) if pitch_mask.any() else 0.0
     frequencies = pitch[(mag >= threshold) & pitch_mask]
