@@ -221,6 +221,44 @@ def test_fingerprint_equals_the_librosa_pipeline(name):
     assert fp["f0_times_s"].shape == fp["f0_hz"].shape[-1:]
 
 
+@pytest.mark.parametrize("name, dtype", [("speech", np.float32), ("stereo", np.float32),
+                                         ("music_no_gap", np.float64)])
+def test_fingerprint_equals_the_separate_calls_bit_for_bit(name, dtype):
+    """The work fingerprint shares (one padded harmonic signal, no second
+    check) changes no bit: chroma and f0 equal chroma_cqt and yin of its
+    harmonic part called separately, the harmonic part equals hpss'."""
+    y = signal(name).astype(dtype)
+    fp = features.fingerprint(y, SR)
+    harmonic, _ = features.hpss(y)
+    np.testing.assert_array_equal(fp["harmonic"], harmonic)
+    np.testing.assert_array_equal(fp["chroma"], features.chroma_cqt(y=harmonic, sr=SR))
+    np.testing.assert_array_equal(fp["f0_hz"], features.yin(harmonic, fmin=65.40639132514966,
+                                                             fmax=2093.004522404789, sr=SR))
+
+
+@pytest.mark.parametrize("n_fft, hop, n_frames, length", [
+    (2048, 512, 400, None), (2048, 512, 9, None), (1024, 256, 300, 5000), (1024, 300, 50, None),
+    (2048, 512, 300, 300 * 512 + 9000)])
+def test_window_sumsquare_division_by_the_periodic_pattern_is_bit_exact(n_fft, hop, n_frames, length):
+    """The inverse STFT's division by the summed squared window, with the
+    middle taken from the hop-periodic pattern, equals the division by the
+    whole-signal sum bit for bit (edges, short signals, a hop not dividing
+    the window, a length past the last frame)."""
+    from rtaudio.analysis import stft as st
+    start, full = n_fft // 2, n_fft + hop * (n_frames - 1)
+    out_len = length or full - 2 * start
+    seg = np.random.default_rng(3).standard_normal(full + n_fft)[start:start + out_len]
+    window = st.get_window("hann", n_fft, n_fft)
+    wss = np.zeros(len(seg))   # seg ends n_fft past the last frame's end
+    part = st._window_sumsquare(window, n_frames, hop, full)[start:start + len(seg)]
+    wss[:len(part)] = part
+    tiny = np.finfo(np.float32).tiny
+    ref = np.where(wss > tiny, seg / np.where(wss > tiny, wss, 1.0), seg).astype(np.float32)
+    got = np.full(len(seg), np.nan, dtype=np.float32)
+    st._divide_by_window_sumsquare(seg, got, window, n_frames, hop, start, tiny)
+    np.testing.assert_array_equal(got, ref)
+
+
 # ---------------------------------------------------------------- input errors
 
 @pytest.mark.parametrize("call, message", [

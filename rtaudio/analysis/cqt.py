@@ -286,9 +286,13 @@ def _constant_q(y: np.ndarray, *, sr: float = 22050, hop_length: int = 512, fmin
                 n_bins: int = 84, bins_per_octave: int = 12, tuning: Optional[float] = 0.0,
                 filter_scale: float = 1, norm: float = 1, sparsity: float = 0.01, window: str = "hann",
                 scale: bool = True, pad_mode: str = "constant", res_type: str = "soxr_hq",
-                dtype: Optional[type] = None, magnitude: bool = False) -> np.ndarray:
-    """:func:`cqt` (its magnitude with ``magnitude``)."""
-    y = as_audio(y)
+                dtype: Optional[type] = None, magnitude: bool = False,
+                checked_padded: Optional[np.ndarray] = None) -> np.ndarray:
+    """:func:`cqt` (its magnitude with ``magnitude``). ``checked_padded``:
+    ``y`` is already checked and this is ``y`` zero padded by 1024 samples on
+    both sides (what the tuning estimate frames), made by the caller."""
+    if checked_padded is None:
+        y = as_audio(y)
     sr = float(sr)
     if not sr > 0:
         raise ValueError(f"sr must be > 0 Hz, got {sr}")
@@ -304,7 +308,7 @@ def _constant_q(y: np.ndarray, *, sr: float = 22050, hop_length: int = 512, fmin
     if fmin is None:
         fmin = C1_HZ
     if tuning is None:  # y is checked: the estimate's own check is skipped
-        tuning = _tuning_of_signal(y, sr, 2048, 0.01, bins_per_octave)
+        tuning = _tuning_of_signal(y, sr, 2048, 0.01, bins_per_octave, checked_padded)
     out_dtype = np.complex64 if y.dtype == np.float32 else np.complex128
     if dtype is not None:
         out_dtype = np.dtype(dtype).type
@@ -420,7 +424,8 @@ def _peaks(rows: np.ndarray, r0: int, n_total: int, frame_max: np.ndarray, k0: i
     return (*idx[:-2], bins, idx[-1]), peak_pitches, peak_mags
 
 
-def _tuning_peaks_of_signal(y: np.ndarray, sr: float, n_fft: int) -> tuple[np.ndarray, np.ndarray]:
+def _tuning_peaks_of_signal(y: np.ndarray, sr: float, n_fft: int,
+                            padded: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
     """Peak pitches and magnitudes of librosa's piptrack on ``|stft(y)|``
     (Hann, hop n_fft/4, centred), computed block by block: only the band's
     magnitudes and each frame's maximum are formed (the maximum as ``|X|`` of
@@ -445,8 +450,10 @@ def _tuning_peaks_of_signal(y: np.ndarray, sr: float, n_fft: int) -> tuple[np.nd
     n_near = np.empty(block, dtype=np.int64)
     power = np.empty(n_rows, dtype=np.float32)
     pitches, mags = [], []
-    for channel in y.reshape(-1, y.shape[-1]):
-        padded = np.pad(channel, n_fft // 2)
+    pad = n_fft // 2
+    padded_channels = (np.pad(channel, pad) for channel in y.reshape(-1, y.shape[-1])) \
+        if padded is None else padded.reshape(-1, y.shape[-1] + 2 * pad)
+    for padded in padded_channels:
         for first in range(0, n_frames, block):
             count = min(block, n_frames - first)
             spec = rfft_frames(padded, first, count, n_fft, hop, window, fft_dtype)
@@ -525,10 +532,12 @@ def estimate_tuning(*, y: Optional[np.ndarray] = None, sr: float = 22050, S: Opt
 
 
 def _tuning_of_signal(y: np.ndarray, sr: float, n_fft: int, resolution: float,
-                      bins_per_octave: int) -> float:
+                      bins_per_octave: int, padded: Optional[np.ndarray] = None) -> float:
     """:func:`estimate_tuning` of checked audio ``y``: float32 transforms for
-    float32 audio (the estimate is a histogram mode; docs/maths/features.md §4)."""
-    pitch, mag = _tuning_peaks_of_signal(y, float(sr), n_fft)
+    float32 audio (the estimate is a histogram mode; docs/maths/features.md §4).
+    ``padded``: ``y`` zero padded by ``n_fft // 2`` on both sides, if the
+    caller has it."""
+    pitch, mag = _tuning_peaks_of_signal(y, float(sr), n_fft, padded)
     return _tuning_of_peaks(pitch, mag, resolution, bins_per_octave)
 
 

@@ -300,7 +300,12 @@ def chroma_cqt(*, y: Optional[np.ndarray] = None, sr: float = 22050, C: Optional
         C = _cqt.cqt_magnitude(y, sr=sr, hop_length=hop_length, fmin=fmin,
                                n_bins=n_octaves * bins_per_octave, bins_per_octave=bins_per_octave,
                                tuning=tuning)
-    C = np.asarray(C)
+    return _chroma_of_cqt(np.asarray(C), bins_per_octave, n_chroma, fmin, threshold, norm)
+
+
+def _chroma_of_cqt(C: np.ndarray, bins_per_octave: int, n_chroma: int, fmin: Optional[float],
+                   threshold: Optional[float], norm: Optional[float]) -> np.ndarray:
+    """The chroma of a CQT magnitude (the end of :func:`chroma_cqt`)."""
     cq_to_chr = cq_to_chroma(C.shape[-2], bins_per_octave=bins_per_octave, n_chroma=n_chroma, fmin=fmin)
     chroma = np.matmul(cq_to_chr.astype(C.dtype, copy=False), C)
     if threshold is not None:
@@ -385,14 +390,25 @@ def yin(y: np.ndarray, *, fmin: float, fmax: float, sr: float = 22050, frame_len
     numpy.ndarray
         float64 f0 in Hz, shape ``(..., frames)``.
     """
-    from rtaudio.analysis.pitch import pitch
     y = as_audio(y)
     if pad_mode != "constant":
         raise ValueError(f"pad_mode must be 'constant', got {pad_mode!r}")
     frame_length = check_positive_int("frame_length", frame_length)
     hop = frame_length // 4 if hop_length is None else check_positive_int("hop_length", hop_length)
     if center:
-        y = np.pad(y, [(0, 0)] * (y.ndim - 1) + [(frame_length // 2, frame_length // 2)])
+        y = _zero_pad_last(y, frame_length // 2)
+    return _yin_of_framed_signal(y, fmin, fmax, sr, frame_length, hop, trough_threshold, backend)
+
+
+def _zero_pad_last(y: np.ndarray, pad: int) -> np.ndarray:
+    """``y`` with ``pad`` zeros before and after along the last axis."""
+    return np.pad(y, [(0, 0)] * (y.ndim - 1) + [(pad, pad)])
+
+
+def _yin_of_framed_signal(y: np.ndarray, fmin: float, fmax: float, sr: float, frame_length: int,
+                          hop: int, trough_threshold: float, backend: str) -> np.ndarray:
+    """:func:`yin` of checked audio ``y`` already padded as ``center`` asks."""
+    from rtaudio.analysis.pitch import pitch
     if y.shape[-1] < frame_length:
         raise ValueError(f"y has {y.shape[-1]} samples, fewer than frame_length={frame_length}")
     lead = y.shape[:-1]
@@ -418,7 +434,10 @@ def fingerprint(y: np.ndarray, sr: float, *, fmin: float = 65.40639132514966,
 
     Work saved over calling the three separately: only the harmonic mask is
     computed, block by block inside the inverse STFT, and the percussive
-    signal is never synthesised.
+    signal is never synthesised; the harmonic signal is synthesised into one
+    zero-padded buffer framed by both the tuning estimate's STFT and yin
+    (called separately, each pads its own copy) and, being finite by
+    construction, is not checked again.
 
     Returns
     -------
@@ -432,12 +451,22 @@ def fingerprint(y: np.ndarray, sr: float, *, fmin: float = 65.40639132514966,
     harm, perc = _enhance(np.abs(D), 31, 31, backend)
     # only the harmonic mask is needed (librosa's default margins and power)
     kw = dict(dtype=y.dtype, length=y.shape[-1])
+    # y_harm is finite by construction, and both analyses frame it centred
+    # with 1024 zeros on each side (the tuning estimate's 2048-point STFT and
+    # yin's 2048-sample frames): the inverse STFT writes it straight into one
+    # such padded buffer that serves both, and nothing is checked again.
+    # Same bits as chroma_cqt(y=y_harm, sr=sr) and yin(y_harm, ...).
     if backend == "c":  # masked block by block inside the inverse STFT
-        y_harm = _masked_istft(D, harm, perc, 2.0, kw)
+        padded = np.zeros((*y.shape[:-1], y.shape[-1] + 2048), dtype=y.dtype)
+        y_harm = padded[..., 1024:1024 + y.shape[-1]]
+        _masked_istft(D, harm, perc, 2.0, dict(kw, out=y_harm))
     else:
         y_harm = istft(apply_mask(D, softmask(harm, perc, 1.0, 2.0, True, backend=backend)), **kw)
-    chroma = chroma_cqt(y=y_harm, sr=sr)
-    f0 = yin(y_harm, fmin=fmin, fmax=fmax, sr=sr, backend=backend)
+        padded = _zero_pad_last(y_harm, 1024)
+    C = _cqt._constant_q(y_harm, sr=sr, hop_length=512, n_bins=7 * 36, bins_per_octave=36, tuning=None,
+                         magnitude=True, checked_padded=padded)
+    chroma = _chroma_of_cqt(C, 36, 12, None, 0.0, np.inf)
+    f0 = _yin_of_framed_signal(padded, fmin, fmax, sr, 2048, 512, 0.1, backend)
     return {"harmonic": y_harm, "chroma": chroma, "f0_hz": f0,
             "chroma_times_s": np.arange(chroma.shape[-1]) * 512 / float(sr),
             "f0_times_s": np.arange(f0.shape[-1]) * 512 / float(sr)}

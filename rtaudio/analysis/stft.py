@@ -193,11 +193,14 @@ def istft(stft_matrix: np.ndarray, *, hop_length: Optional[int] = None,
 def istft_blocks(get_block: Any, shape: tuple[int, ...], in_dtype: Any, *,
                  hop_length: Optional[int] = None, win_length: Optional[int] = None,
                  n_fft: Optional[int] = None, window: str = "hann", center: bool = True,
-                 dtype: Optional[type] = None, length: Optional[int] = None) -> np.ndarray:
+                 dtype: Optional[type] = None, length: Optional[int] = None,
+                 out: Optional[np.ndarray] = None) -> np.ndarray:
     """:func:`istft` of a spectrogram of ``shape`` and ``in_dtype`` handed
     over in blocks: ``get_block(channel, first, count)`` returns frames
     ``first .. first+count-1`` of flattened channel ``channel`` as
-    ``(count, bins)`` (e.g. masked on the fly, without a full-size copy)."""
+    ``(count, bins)`` (e.g. masked on the fly, without a full-size copy).
+    ``out``: an array of the result's shape and dtype to write into (e.g. a
+    view into a larger buffer); it is returned."""
     n_fft = 2 * (shape[-2] - 1) if n_fft is None else n_fft
     win_length = n_fft if win_length is None else win_length
     hop_length = win_length // 4 if hop_length is None else hop_length
@@ -216,13 +219,13 @@ def istft_blocks(get_block: Any, shape: tuple[int, ...], in_dtype: Any, *,
         out_len = length
     else:
         out_len = full - (2 * (n_fft // 2) if center else 0)
-    wss = _window_sumsquare(window_arr, n_frames, hop_length, full)
-    wss = wss[start:start + out_len]
-    wss_full = np.zeros(out_len)
-    wss_full[:len(wss)] = wss
     tiny = np.finfo(dtype).tiny
-    nonzero = wss_full > tiny
-    out = np.zeros((n_channels, out_len), dtype=dtype)
+    result = out
+    if out is None:
+        out = np.empty((n_channels, out_len), dtype=dtype)
+    else:  # a view (setting .shape refuses what would need a copy)
+        out = out.view()
+        out.shape = (n_channels, out_len)
     for ch in range(n_channels):
         y = np.zeros(full + n_fft, dtype=np.float64)
         for first in range(0, n_frames, BLOCK_FRAMES):
@@ -235,10 +238,60 @@ def istft_blocks(get_block: Any, shape: tuple[int, ...], in_dtype: Any, *,
         seg = y[start:start + out_len]
         res = out[ch]
         res[len(seg):] = 0
-        np.divide(seg, wss_full[:len(seg)], out=res[:len(seg)], where=nonzero[:len(seg)],
-                  casting="unsafe")
-        np.copyto(res[:len(seg)], seg, where=~nonzero[:len(seg)], casting="unsafe")
-    return out.reshape(*lead, out_len)
+        _divide_by_window_sumsquare(seg, res[:len(seg)], window_arr, n_frames, hop_length, start, tiny)
+    return out.reshape(*lead, out_len) if result is None else result
+
+
+def _divide_by_window_sumsquare(seg: np.ndarray, res: np.ndarray, window: np.ndarray, n_frames: int,
+                                hop_length: int, start: int, tiny: float) -> None:
+    """``res = seg / wss`` where ``wss > tiny``, else ``seg`` (cast to res'
+    dtype); ``wss`` = :func:`_window_sumsquare` from sample ``start`` on.
+
+    When the hop divides the window, the sum is the same hop-periodic
+    pattern wherever every frame overlaps (the same additions in the same
+    order as :func:`_overlap_add`, so the same bits): only the edges are
+    formed sample by sample, the middle divides by the repeated pattern,
+    without a signal-length sum (docs/maths/features.md §1)."""
+    n_fft = len(window)
+    q = n_fft // hop_length if n_fft % hop_length == 0 else 0
+    full = n_fft + hop_length * (n_frames - 1)
+    lo = (q - 1) * hop_length - start   # interior: every frame overlaps
+    hi = min(len(seg), n_frames * hop_length - start)
+    if q == 0 or lo < 0 or hi - lo < 4 * hop_length:
+        wss = _window_sumsquare(window, n_frames, hop_length, full)[start:start + len(seg)]
+        wss_full = np.zeros(len(seg))
+        wss_full[:len(wss)] = wss
+        nonzero = wss_full > tiny
+        np.divide(seg, wss_full, out=res, where=nonzero, casting="unsafe")
+        np.copyto(res, seg, where=~nonzero, casting="unsafe")
+        return
+    parts = (window * window).reshape(q, hop_length)
+    pattern = np.zeros(hop_length)
+    for part in parts:
+        pattern += part
+    if not np.all(pattern > tiny):  # pragma: no cover - a window with zeros on the hop grid
+        lo = hi = 0
+    # edges: those of the sum over q frames (blocks with the same frames,
+    # added in the same order)
+    small = _window_sumsquare(window, q, hop_length, n_fft + hop_length * (q - 1))
+    shift = (n_frames - q) * hop_length
+    for a, b in ((0, lo), (hi, len(seg))):
+        if b <= a:
+            continue
+        x = np.arange(start + a, start + b)
+        wss = np.zeros(b - a)
+        head, tail = x < (q - 1) * hop_length, (x >= n_frames * hop_length) & (x < full)
+        wss[head] = small[x[head]]
+        wss[tail] = small[x[tail] - shift]
+        nonzero = wss > tiny
+        np.divide(seg[a:b], wss, out=res[a:b], where=nonzero, casting="unsafe")
+        np.copyto(res[a:b], seg[a:b], where=~nonzero, casting="unsafe")
+    # interior, in chunks of whole periods
+    phase = (start + lo) % hop_length
+    tiled = np.tile(np.roll(pattern, -phase), 64)
+    for a in range(lo, hi, len(tiled)):
+        b = min(hi, a + len(tiled))
+        np.divide(seg[a:b], tiled[:b - a], out=res[a:b], casting="unsafe")
 
 
 def _overlap_add(y: np.ndarray, frames: np.ndarray, offset: int, hop_length: int) -> None:
