@@ -487,10 +487,10 @@ void rtd_virtual_request_stop(rtd_virtual *device);
  * median_filter with mode="reflect", window `size`, rank size/2, origin 0;
  * docs/maths/features.md §2).  Line l, element j is x[l*line_stride +
  * j*elem_stride] (strides in elements; `out` uses the same strides).
- * Lines are processed 16 at a time (RTD_MEDIAN_GROUP) so that strided
- * gathers read whole cache lines.  `scratch` holds at least
- * rtd_median_scratch(n, size) elements.  No allocation. */
-int64_t rtd_median_scratch(int64_t n, int64_t size);
+ * Lines are processed 16 at a time, one per SIMD lane (RTD_MEDIAN_LANES).
+ * `scratch` holds at least rtd_median_scratch(n_lines, n, size) elements.
+ * No allocation. */
+int64_t rtd_median_scratch(int64_t n_lines, int64_t n, int64_t size);
 void rtd_median_filter_f32(const float *x, float *out, int64_t n_lines, int64_t n,
                            int64_t line_stride, int64_t elem_stride, int64_t size,
                            float *scratch);
@@ -510,3 +510,36 @@ void rtd_softmask_f64(const double *x, const double *ref, double margin, double 
  * (|D| mask) (D / |D|) within two roundings. */
 void rtd_apply_mask_c64(const float *D, const float *mask, float *out, int64_t n);
 void rtd_apply_mask_c128(const double *D, const double *mask, double *out, int64_t n);
+/* out = D * softmask(x, ref, margin, power, split) in one pass (the two
+ * kernels above; the same bits). */
+void rtd_softmask_apply_c64(const float *D, const float *x, const float *ref, float margin,
+                            double power, float split, float *out, int64_t n);
+void rtd_softmask_apply_c128(const double *D, const double *x, const double *ref, double margin,
+                             double power, double split, double *out, int64_t n);
+
+/* ---- offline analysis: CQT and tuning (native/kernels/cqt.c) ------- */
+
+/* DFT bins lo..hi-1 of frames t = 0..n_frames-1 of x (frame t is
+ * x[t*hop .. t*hop + n_fft - 1], rectangular window, n_fft a power of two),
+ * by a float64 sliding DFT, rebuilt from zero every anchor_every frames,
+ * on all-zero frames (exact 0) and after a 1e-10 energy drop
+ * (docs/maths/features.md §3).  cos_tab/sin_tab: cos, sin(2 pi j / n_fft),
+ * j < n_fft.  out: n_frames x (hi - lo) interleaved complex128 (complex64
+ * when out_f32).  scratch: rtd_sliding_dft_scratch(...) doubles. */
+int64_t rtd_sliding_dft_scratch(int64_t n_frames, int64_t n_fft, int64_t hop, int64_t lo, int64_t hi);
+void rtd_sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t n_fft, int64_t hop,
+                     int64_t lo, int64_t hi, const double *cos_tab, const double *sin_tab,
+                     int64_t anchor_every, double *scratch, void *out, int out_f32);
+/* librosa piptrack peaks (docs/maths/features.md §4); returns their count. */
+int64_t rtd_tuning_peaks_f32(const float *rows, const float *frame_max, int64_t count,
+                             int64_t n_cols, int64_t r0, int64_t k0, int64_t k1, int64_t n_total,
+                             float threshold, double sr, int64_t n_fft, float *pitch, float *mag);
+/* Per frame of n_rows complex64: the bin of the largest re^2 + im^2 (float32)
+ * and how many bins come within 4e-6 of it; power: n_rows floats. */
+void rtd_frame_peak_c64(const float *spec, int64_t count, int64_t n_rows, float *power,
+                        int64_t *index, int64_t *n_near);
+/* |basis @ X| of a banded basis (filter f: coef[off[f]..off[f]+len[f]) on
+ * bins start[f]..) over n_frames x k_count complex64 X; out[f*out_stride + t]. */
+void rtd_banded_abs_c64(const float *X, int64_t n_frames, int64_t k_count, const int64_t *start,
+                        const int64_t *len, const int64_t *off, const float *coef, int64_t n_filters,
+                        float *out, int64_t out_stride);

@@ -221,6 +221,44 @@ def test_fingerprint_equals_the_librosa_pipeline(name):
     assert fp["f0_times_s"].shape == fp["f0_hz"].shape[-1:]
 
 
+@pytest.mark.parametrize("name, dtype", [("speech", np.float32), ("stereo", np.float32),
+                                         ("music_no_gap", np.float64)])
+def test_fingerprint_equals_the_separate_calls_bit_for_bit(name, dtype):
+    """The work fingerprint shares (one padded harmonic signal, no second
+    check) changes no bit: chroma and f0 equal chroma_cqt and yin of its
+    harmonic part called separately, the harmonic part equals hpss'."""
+    y = signal(name).astype(dtype)
+    fp = features.fingerprint(y, SR)
+    harmonic, _ = features.hpss(y)
+    np.testing.assert_array_equal(fp["harmonic"], harmonic)
+    np.testing.assert_array_equal(fp["chroma"], features.chroma_cqt(y=harmonic, sr=SR))
+    np.testing.assert_array_equal(fp["f0_hz"], features.yin(harmonic, fmin=65.40639132514966,
+                                                             fmax=2093.004522404789, sr=SR))
+
+
+@pytest.mark.parametrize("n_fft, hop, n_frames, length", [
+    (2048, 512, 400, None), (2048, 512, 9, None), (1024, 256, 300, 5000), (1024, 300, 50, None),
+    (2048, 512, 300, 300 * 512 + 9000)])
+def test_window_sumsquare_division_by_the_periodic_pattern_is_bit_exact(n_fft, hop, n_frames, length):
+    """The inverse STFT's division by the summed squared window, with the
+    middle taken from the hop-periodic pattern, equals the division by the
+    whole-signal sum bit for bit (edges, short signals, a hop not dividing
+    the window, a length past the last frame)."""
+    from rtaudio.analysis import stft as st
+    start, full = n_fft // 2, n_fft + hop * (n_frames - 1)
+    out_len = length or full - 2 * start
+    seg = np.random.default_rng(3).standard_normal(full + n_fft)[start:start + out_len]
+    window = st.get_window("hann", n_fft, n_fft)
+    wss = np.zeros(len(seg))   # seg ends n_fft past the last frame's end
+    part = st._window_sumsquare(window, n_frames, hop, full)[start:start + len(seg)]
+    wss[:len(part)] = part
+    tiny = np.finfo(np.float32).tiny
+    ref = np.where(wss > tiny, seg / np.where(wss > tiny, wss, 1.0), seg).astype(np.float32)
+    got = np.full(len(seg), np.nan, dtype=np.float32)
+    st._divide_by_window_sumsquare(seg, got, window, n_frames, hop, start, tiny)
+    np.testing.assert_array_equal(got, ref)
+
+
 # ---------------------------------------------------------------- input errors
 
 @pytest.mark.parametrize("call, message", [
@@ -238,3 +276,65 @@ def test_fingerprint_equals_the_librosa_pipeline(name):
 def test_bad_input_raises_value_error_naming_the_problem(call, message):
     with pytest.raises(ValueError, match=message):
         call()
+
+
+# ---------------------------------------------------------------- CQT kernels
+
+def test_sliding_band_dft_equals_the_fft_of_every_frame():
+    """The sliding DFT of the low CQT octaves (docs/maths/features.md §3)
+    against scipy's float64 FFT of each frame: within 1e-9 of each frame's
+    own largest bin, through a loud passage, a tail 150 dB down, digital
+    silence (exactly 0) and noise again."""
+    import scipy.fft
+    from rtaudio.analysis.cqt import SLIDING_ANCHOR_FRAMES, sliding_band_dft
+    rng = np.random.default_rng(7)
+    n_fft, hop, lo, hi = 256, 8, 20, 61
+    loud = rng.standard_normal(3000)
+    tail = 1e-7 * rng.standard_normal(3000)
+    x = np.concatenate([loud, tail, np.zeros(2000), 0.3 * rng.standard_normal(2000)]).astype(np.float32)
+    padded = np.pad(x, n_fft // 2)
+    n_frames = 1 + (len(padded) - n_fft) // hop
+    assert n_frames > SLIDING_ANCHOR_FRAMES // 2
+    frames = np.lib.stride_tricks.sliding_window_view(padded.astype(np.float64), n_fft)[::hop][:n_frames]
+    ref = scipy.fft.rfft(frames, axis=-1)[:, lo:hi]
+    for dtype in (np.complex128, np.complex64):
+        got = sliding_band_dft(padded, n_frames, n_fft, hop, lo, hi, dtype)
+        assert got.dtype == dtype and got.shape == ref.shape
+        scale = np.max(np.abs(ref), axis=1)
+        silent = scale == 0
+        assert silent.sum() > 100 and np.all(got[silent] == 0)
+        err = np.max(np.abs(got - ref), axis=1)[~silent] / scale[~silent]
+        assert err.max() <= (1e-9 if dtype == np.complex128 else 1e-6), err.max()
+
+
+def test_banded_magnitude_equals_the_dense_product():
+    from rtaudio.analysis.cqt import _BandedMagnitude
+    rng = np.random.default_rng(8)
+    basis = (rng.standard_normal((12, 40)) + 1j * rng.standard_normal((12, 40))).astype(np.complex64)
+    for f in range(12):  # each filter non-zero on its own band
+        basis[f, :2 * f] = 0
+        basis[f, 2 * f + 7 + f:] = 0
+    X = (rng.standard_normal((77, 40)) + 1j * rng.standard_normal((77, 40))).astype(np.complex64)
+    out = np.full((12, 90), -1.0, dtype=np.float32)
+    _BandedMagnitude(basis)(X, out, 5)
+    ref = np.abs(X.astype(np.complex128) @ basis.T.astype(np.complex128)).T
+    np.testing.assert_allclose(out[:, 5:82], ref, rtol=1e-5, atol=1e-5 * ref.max())
+    assert np.all(out[:, :5] == -1) and np.all(out[:, 82:] == -1)
+
+
+def test_tuning_peaks_in_c_equal_the_numpy_peaks():
+    """rtd_tuning_peaks_f32 and the frame maxima repeat _peaks' float
+    operations: the same peaks, bit for bit, as _peaks on np.abs of the
+    same float32 STFT."""
+    from rtaudio.analysis import cqt
+    from rtaudio.analysis.stft import get_window, rfft_frames
+    y = np.concatenate([signal("speech")[:SR], signal("music")[:SR]]).astype(np.float32)
+    pitch, mag = cqt._tuning_peaks_of_signal(y, float(SR), 2048)
+    padded = np.pad(y, 1024)
+    n_frames = 1 + (len(padded) - 2048) // 512
+    S = np.abs(rfft_frames(padded, 0, n_frames, 2048, 512, get_window("hann", 2048, 2048),
+                           np.float32)).T
+    ref_pitch, ref_mag = cqt.piptrack(S, float(SR), 2048)
+    ref = sorted(zip(ref_pitch[ref_pitch > 0].tolist(), ref_mag[ref_pitch > 0].tolist()))
+    got = sorted((p, m) for p, m in zip(pitch.tolist(), mag.tolist()) if p > 0)
+    assert len(got) > 1000 and got == ref

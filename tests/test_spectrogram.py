@@ -224,8 +224,13 @@ def test_low_frequencies_at_the_bottom():
 
 def test_colormap_is_matplotlibs_and_unknown_is_rejected():
     import matplotlib
+    from rtaudio.analysis.colormap_data import LUTS_BASE64
+    # the stored tables (no matplotlib at start-up) and one read from matplotlib
+    for name in [*LUTS_BASE64, "Blues"]:
+        lut = si.colormap_lut(name)
+        assert lut.dtype == np.uint8 and lut.shape == (256, 3)
+        np.testing.assert_array_equal(lut, matplotlib.colormaps[name](np.arange(256), bytes=True)[:, :3])
     lut = si.colormap_lut("magma")
-    np.testing.assert_array_equal(lut, matplotlib.colormaps["magma"](np.arange(256), bytes=True)[:, :3])
     img = si.render_rgb(np.array([[0.0, 1.0]]), lut, 0.0, 1.0)
     np.testing.assert_array_equal(img[0], lut[[0, 255]])
     with pytest.raises(ValueError, match="colormap='nope'"):

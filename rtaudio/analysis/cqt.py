@@ -20,7 +20,7 @@ import scipy.fft
 from rtaudio.analysis.stft import (BLOCK_FRAMES, as_audio, check_positive_int, frame_count,
                                    get_window, rfft_frames)
 
-__all__ = ["cqt", "cqt_frequencies", "estimate_tuning", "hz_to_octs", "note_c1_hz", "piptrack"]
+__all__ = ["cqt", "cqt_magnitude", "cqt_frequencies", "estimate_tuning", "hz_to_octs", "note_c1_hz", "piptrack"]
 
 #: equivalent noise bandwidth of the Hann window in bins (librosa's table)
 HANN_BANDWIDTH = 1.50018310546875
@@ -112,32 +112,127 @@ def resample_half(y: np.ndarray, factor: int = 2) -> np.ndarray:
     import soxr
     n_out = int(np.ceil(y.shape[-1] / factor))
     flat = y.reshape(-1, y.shape[-1])
+    scale = np.sqrt(1.0 / factor)
+    if flat.shape[0] == 1:  # mono: soxr's own output, scaled in place
+        r = soxr.resample(flat[0], factor, 1, quality="soxr_hq")
+        if len(r) >= n_out and r.dtype == y.dtype:
+            r = r[:n_out]
+            r /= scale
+            return r.reshape(*y.shape[:-1], n_out)
     out = np.empty((flat.shape[0], n_out), dtype=y.dtype)
     for ch in range(flat.shape[0]):
-        r = soxr.resample(flat[ch], factor, 1, quality="soxr_hq")
+        r = soxr.resample(flat[ch], factor, 1, quality="soxr_hq") if ch or flat.shape[0] > 1 else r
         seg = r[:n_out]
         out[ch, :len(seg)] = seg
         out[ch, len(seg):] = 0
-    out /= np.sqrt(1.0 / factor)
+    out /= scale
     return out.reshape(*y.shape[:-1], n_out)
 
 
+#: octaves whose hop is at most n_fft / SLIDING_MIN_RATIO use the sliding DFT
+SLIDING_MIN_RATIO = 16
+#: direct evaluation of a sliding-DFT frame at least every this many frames
+SLIDING_ANCHOR_FRAMES = 2048
+
+
+@functools.lru_cache(maxsize=8)
+def _dft_tables(n_fft: int) -> tuple[np.ndarray, np.ndarray]:
+    angle = 2.0 * np.pi * np.arange(n_fft) / n_fft
+    return np.cos(angle), np.sin(angle)
+
+
+def sliding_band_dft(padded: np.ndarray, n_frames: int, n_fft: int, hop: int, lo: int,
+                     hi: int, out_dtype: type = np.complex128) -> np.ndarray:
+    """``rfft(frame, n_fft)[lo:hi]`` of frames ``t = 0 .. n_frames-1``
+    (``padded[t hop : t hop + n_fft]``, rectangular window) by a float64
+    sliding DFT (``native/kernels/cqt.c``, docs/maths/features.md §3):
+    ``(n_frames, hi - lo)`` of ``out_dtype`` (complex128 or complex64)."""
+    from rtaudio._native import ffi, lib
+    x = np.ascontiguousarray(padded, dtype=np.float64)
+    cos_tab, sin_tab = _dft_tables(n_fft)
+    out = np.empty((n_frames, hi - lo), dtype=out_dtype)
+    scratch = np.empty(lib.rtd_sliding_dft_scratch(n_frames, n_fft, hop, lo, hi))
+
+    def ptr(a):
+        return ffi.cast("double *", a.ctypes.data)
+    lib.rtd_sliding_dft(ptr(x), len(x), n_frames, n_fft, hop, lo, hi, ptr(cos_tab), ptr(sin_tab),
+                        SLIDING_ANCHOR_FRAMES, ptr(scratch), ffi.cast("void *", out.ctypes.data),
+                        int(out.dtype == np.complex64))
+    return out
+
+
+class _BandedMagnitude:
+    """``|basis @ X|`` using only each filter's non-zero band of the
+    sparsified basis (``rtd_banded_abs_c64``, ~1/7 of the dense product's
+    multiply-adds), written into rows of a ``(filters, frames)`` array."""
+
+    def __init__(self, basis: np.ndarray) -> None:
+        nz = basis != 0
+        rows = [np.flatnonzero(r) for r in nz]
+        self.start = np.array([r[0] if len(r) else 0 for r in rows], dtype=np.int64)
+        self.len = np.array([r[-1] + 1 - r[0] if len(r) else 0 for r in rows], dtype=np.int64)
+        self.off = np.concatenate(([0], np.cumsum(self.len)[:-1])).astype(np.int64)
+        self.coef = np.ascontiguousarray(np.concatenate(
+            [basis[f, self.start[f]:self.start[f] + self.len[f]] for f in range(len(rows))]),
+            dtype=np.complex64)
+        self.n_filters = len(rows)
+
+    def __call__(self, X: np.ndarray, out: np.ndarray, first: int) -> None:
+        from rtaudio._native import ffi, lib
+        assert X.flags.c_contiguous and X.dtype == np.complex64 and out.dtype == np.float32
+
+        def p(a, t):
+            return ffi.cast(t, a.ctypes.data)
+        lib.rtd_banded_abs_c64(p(X, "float *"), X.shape[0], X.shape[1], p(self.start, "int64_t *"),
+                               p(self.len, "int64_t *"), p(self.off, "int64_t *"),
+                               p(self.coef, "float *"), self.n_filters,
+                               ffi.cast("float *", out.ctypes.data + first * out.itemsize),
+                               out.shape[-1])
+
+
+def _zero_padded(x: np.ndarray, pad: int, dtype: type) -> np.ndarray:
+    """``np.pad(x, pad).astype(dtype)`` in one copy."""
+    out = np.empty(len(x) + 2 * pad, dtype=dtype)
+    out[:pad] = 0
+    out[len(out) - pad:] = 0
+    out[pad:pad + len(x)] = x
+    return out
+
+
 def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo: int, hi: int,
-                     out_dtype: type) -> np.ndarray:
+                     out_dtype: type, magnitude: bool = False) -> np.ndarray:
     """``basis @ STFT(y)[lo:hi]`` with a rectangular window, centred, zero
-    padded: shape ``(..., filters, frames)``."""
+    padded (its magnitude with ``magnitude``): shape ``(..., filters, frames)``.
+    Octaves with a hop of at most ``n_fft / SLIDING_MIN_RATIO`` use
+    :func:`sliding_band_dft` (float64), the others an FFT per frame (float32
+    for float32 audio)."""
     n_frames = frame_count(y.shape[-1], n_fft, hop, True)
     flat = y.reshape(-1, y.shape[-1])
-    out = np.empty((flat.shape[0], basis.shape[0], n_frames), dtype=out_dtype)
+    real = np.float32 if out_dtype == np.complex64 else np.float64
+    out = np.empty((flat.shape[0], basis.shape[0], n_frames), dtype=real if magnitude else out_dtype)
+    finish = np.abs if magnitude else (lambda a: a)
+    if magnitude and out_dtype == np.complex64:  # |basis @ X| over each filter's band only (C)
+        finish = _BandedMagnitude(basis)
     fft_dtype = np.float32 if y.dtype == np.float32 else np.float64
     window = None  # rectangular
     basis_t = np.ascontiguousarray(basis.T)
+    sliding = hop * SLIDING_MIN_RATIO <= n_fft
     for ch in range(flat.shape[0]):
-        padded = np.pad(flat[ch], n_fft // 2)
+        padded = _zero_padded(flat[ch], n_fft // 2, np.float64 if sliding else flat.dtype)
+        if sliding:
+            spec = sliding_band_dft(padded, n_frames, n_fft, hop, lo, hi, out_dtype)
+            if isinstance(finish, _BandedMagnitude):
+                finish(spec, out[ch], 0)
+            else:
+                out[ch] = finish(spec @ basis_t).T
+            continue
         for first in range(0, n_frames, BLOCK_FRAMES):
             count = min(BLOCK_FRAMES, n_frames - first)
             spec = rfft_frames(padded, first, count, n_fft, hop, window, fft_dtype)[:, lo:hi]
-            out[ch, :, first:first + count] = (spec.astype(out_dtype, copy=False) @ basis_t).T
+            if isinstance(finish, _BandedMagnitude):
+                finish(np.ascontiguousarray(spec, dtype=np.complex64), out[ch], first)
+            else:
+                out[ch, :, first:first + count] = finish(spec.astype(out_dtype, copy=False) @ basis_t).T
     return out.reshape(*y.shape[:-1], basis.shape[0], n_frames)
 
 
@@ -174,7 +269,30 @@ def cqt(y: np.ndarray, *, sr: float = 22050, hop_length: int = 512, fmin: Option
     numpy.ndarray
         complex64 (float32 input) or complex128, shape ``(..., n_bins, frames)``.
     """
-    y = as_audio(y)
+    return _constant_q(y, sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_bins,
+                       bins_per_octave=bins_per_octave, tuning=tuning, filter_scale=filter_scale,
+                       norm=norm, sparsity=sparsity, window=window, scale=scale, pad_mode=pad_mode,
+                       res_type=res_type, dtype=dtype)
+
+
+def cqt_magnitude(y: np.ndarray, **kwargs) -> np.ndarray:
+    """``np.abs(cqt(y, **kwargs))`` without forming the complex transform:
+    each octave's filter outputs are reduced to magnitudes as they are made
+    (float32 for float32 audio; what :func:`chroma_cqt` needs)."""
+    return _constant_q(y, magnitude=True, **kwargs)
+
+
+def _constant_q(y: np.ndarray, *, sr: float = 22050, hop_length: int = 512, fmin: Optional[float] = None,
+                n_bins: int = 84, bins_per_octave: int = 12, tuning: Optional[float] = 0.0,
+                filter_scale: float = 1, norm: float = 1, sparsity: float = 0.01, window: str = "hann",
+                scale: bool = True, pad_mode: str = "constant", res_type: str = "soxr_hq",
+                dtype: Optional[type] = None, magnitude: bool = False,
+                checked_padded: Optional[np.ndarray] = None) -> np.ndarray:
+    """:func:`cqt` (its magnitude with ``magnitude``). ``checked_padded``:
+    ``y`` is already checked and this is ``y`` zero padded by 1024 samples on
+    both sides (what the tuning estimate frames), made by the caller."""
+    if checked_padded is None:
+        y = as_audio(y)
     sr = float(sr)
     if not sr > 0:
         raise ValueError(f"sr must be > 0 Hz, got {sr}")
@@ -189,8 +307,8 @@ def cqt(y: np.ndarray, *, sr: float = 22050, hop_length: int = 512, fmin: Option
     n_filters = min(bins_per_octave, n_bins)
     if fmin is None:
         fmin = C1_HZ
-    if tuning is None:
-        tuning = estimate_tuning(y=y, sr=sr, bins_per_octave=bins_per_octave)
+    if tuning is None:  # y is checked: the estimate's own check is skipped
+        tuning = _tuning_of_signal(y, sr, 2048, 0.01, bins_per_octave, checked_padded)
     out_dtype = np.complex64 if y.dtype == np.float32 else np.complex128
     if dtype is not None:
         out_dtype = np.dtype(dtype).type
@@ -224,13 +342,13 @@ def cqt(y: np.ndarray, *, sr: float = 22050, hop_length: int = 512, fmin: Option
         basis, n_fft, lo, hi = _octave_basis(my_sr, tuple(freqs_oct), tuple(alpha_oct),
                                              float(filter_scale), float(sparsity), complex_name)
         basis = (basis * np.sqrt(sr / my_sr)).astype(out_dtype, copy=False)
-        responses.append(_octave_response(my_y, n_fft, my_hop, basis, lo, hi, out_dtype))
-        if my_hop % 2 == 0:
+        responses.append(_octave_response(my_y, n_fft, my_hop, basis, lo, hi, out_dtype, magnitude))
+        if my_hop % 2 == 0 and i + 1 < n_octaves:  # (librosa also resamples after the last)
             my_hop //= 2
             my_sr /= 2.0
             my_y = resample_half(my_y, 2)
     max_col = min(r.shape[-1] for r in responses)
-    V = np.empty((*responses[0].shape[:-2], n_bins, max_col), dtype=out_dtype)
+    V = np.empty((*responses[0].shape[:-2], n_bins, max_col), dtype=responses[0].dtype)
     end = n_bins
     for r in responses:
         n_oct = r.shape[-2]
@@ -306,10 +424,15 @@ def _peaks(rows: np.ndarray, r0: int, n_total: int, frame_max: np.ndarray, k0: i
     return (*idx[:-2], bins, idx[-1]), peak_pitches, peak_mags
 
 
-def _tuning_peaks_of_signal(y: np.ndarray, sr: float, n_fft: int) -> tuple[np.ndarray, np.ndarray]:
+def _tuning_peaks_of_signal(y: np.ndarray, sr: float, n_fft: int,
+                            padded: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
     """Peak pitches and magnitudes of librosa's piptrack on ``|stft(y)|``
     (Hann, hop n_fft/4, centred), computed block by block: only the band's
-    magnitudes and each frame's maximum are kept."""
+    magnitudes and each frame's maximum are formed (the maximum as ``|X|`` of
+    the bin of largest ``re^2 + im^2``, or of all bins when others come within
+    4e-6 of it), and the peaks are picked by ``rtd_tuning_peaks_f32``
+    (the float operations of :func:`_peaks`)."""
+    from rtaudio._native import ffi, lib
     from rtaudio.analysis.stft import rfft_frames
     hop = n_fft // 4
     n_rows = n_fft // 2 + 1
@@ -320,18 +443,44 @@ def _tuning_peaks_of_signal(y: np.ndarray, sr: float, n_fft: int) -> tuple[np.nd
     window = get_window("hann", n_fft, n_fft)
     fft_dtype = np.float32 if y.dtype == np.float32 else np.float64
     n_frames = frame_count(y.shape[-1], n_fft, hop, True)
+    block = 512
+    pitch_buf = np.empty(block * (k1 - k0), dtype=np.float32)
+    mag_buf = np.empty_like(pitch_buf)
+    index = np.empty(block, dtype=np.int64)
+    n_near = np.empty(block, dtype=np.int64)
+    power = np.empty(n_rows, dtype=np.float32)
     pitches, mags = [], []
-    for channel in y.reshape(-1, y.shape[-1]):
-        padded = np.pad(channel, n_fft // 2)
-        for first in range(0, n_frames, 512):
-            count = min(512, n_frames - first)
-            mag = np.abs(rfft_frames(padded, first, count, n_fft, hop, window, fft_dtype))
-            mag = mag.astype(y.dtype, copy=False)
-            rows = np.ascontiguousarray(mag[:, r0:r1].T)
-            frame_max = mag.max(axis=1)[None, :]
-            _, p, m = _peaks(rows, r0, n_rows, frame_max, k0, k1, sr, n_fft, 0.1)
-            pitches.append(p)
-            mags.append(m)
+    pad = n_fft // 2
+    padded_channels = (np.pad(channel, pad) for channel in y.reshape(-1, y.shape[-1])) \
+        if padded is None else padded.reshape(-1, y.shape[-1] + 2 * pad)
+    for padded in padded_channels:
+        for first in range(0, n_frames, block):
+            count = min(block, n_frames - first)
+            spec = rfft_frames(padded, first, count, n_fft, hop, window, fft_dtype)
+            if y.dtype != np.float32:  # float64 audio: librosa's float64 path
+                mag = np.abs(spec)
+                rows = np.ascontiguousarray(mag[:, r0:r1].T)
+                _, p, m = _peaks(rows, r0, n_rows, mag.max(axis=1)[None, :], k0, k1, sr, n_fft, 0.1)
+                pitches.append(p)
+                mags.append(m)
+                continue
+            spec = np.ascontiguousarray(spec, dtype=np.complex64)
+            lib.rtd_frame_peak_c64(ffi.cast("float *", spec.ctypes.data), count, n_rows,
+                                   ffi.cast("float *", power.ctypes.data),
+                                   ffi.cast("int64_t *", index.ctypes.data),
+                                   ffi.cast("int64_t *", n_near.ctypes.data))
+            frame_max = np.abs(spec[np.arange(count), index[:count]])
+            ties = np.flatnonzero(n_near[:count] > 1)
+            if len(ties):  # bins within rounding of the largest: take np.abs's own maximum
+                frame_max[ties] = np.abs(spec[ties]).max(axis=1)
+            rows = np.abs(spec[:, r0:r1])
+            n = lib.rtd_tuning_peaks_f32(ffi.cast("float *", rows.ctypes.data),
+                                         ffi.cast("float *", frame_max.ctypes.data), count, r1 - r0,
+                                         r0, k0, k1, n_rows, 0.1, float(sr), n_fft,
+                                         ffi.cast("float *", pitch_buf.ctypes.data),
+                                         ffi.cast("float *", mag_buf.ctypes.data))
+            pitches.append(pitch_buf[:n].copy())
+            mags.append(mag_buf[:n].copy())
     return np.concatenate(pitches), np.concatenate(mags)
 
 
@@ -369,20 +518,32 @@ def estimate_tuning(*, y: Optional[np.ndarray] = None, sr: float = 22050, S: Opt
     if S is None:
         if y is None:
             raise ValueError("estimate_tuning needs y or S")
-        y = as_audio(y)
-        n_fft = check_positive_int("n_fft", n_fft, 2)
-        # float32 transforms for float32 audio (the estimate is a histogram
-        # mode; docs/maths/features.md §4)
-        pitch, mag = _tuning_peaks_of_signal(y, float(sr), n_fft)
-    else:
-        S = np.asarray(S)
-        n_fft = 2 * (S.shape[-2] - 1)
-        k0, k1 = _band_rows(float(sr), n_fft, S.shape[-2], 150.0, 4000.0)
-        if k1 <= k0:
-            return 0.0
-        r0, r1 = max(k0 - 1, 0), min(k1 + 1, S.shape[-2])
-        _, pitch, mag = _peaks(S[..., r0:r1, :], r0, S.shape[-2], np.max(S, axis=-2, keepdims=True),
-                               k0, k1, float(sr), n_fft, 0.1)
+        return _tuning_of_signal(as_audio(y), float(sr), check_positive_int("n_fft", n_fft, 2),
+                                 resolution, bins_per_octave)
+    S = np.asarray(S)
+    n_fft = 2 * (S.shape[-2] - 1)
+    k0, k1 = _band_rows(float(sr), n_fft, S.shape[-2], 150.0, 4000.0)
+    if k1 <= k0:
+        return 0.0
+    r0, r1 = max(k0 - 1, 0), min(k1 + 1, S.shape[-2])
+    _, pitch, mag = _peaks(S[..., r0:r1, :], r0, S.shape[-2], np.max(S, axis=-2, keepdims=True),
+                           k0, k1, float(sr), n_fft, 0.1)
+    return _tuning_of_peaks(pitch, mag, resolution, bins_per_octave)
+
+
+def _tuning_of_signal(y: np.ndarray, sr: float, n_fft: int, resolution: float,
+                      bins_per_octave: int, padded: Optional[np.ndarray] = None) -> float:
+    """:func:`estimate_tuning` of checked audio ``y``: float32 transforms for
+    float32 audio (the estimate is a histogram mode; docs/maths/features.md §4).
+    ``padded``: ``y`` zero padded by ``n_fft // 2`` on both sides, if the
+    caller has it."""
+    pitch, mag = _tuning_peaks_of_signal(y, float(sr), n_fft, padded)
+    return _tuning_of_peaks(pitch, mag, resolution, bins_per_octave)
+
+
+def _tuning_of_peaks(pitch: np.ndarray, mag: np.ndarray, resolution: float,
+                     bins_per_octave: int) -> float:
+    """The histogram mode of the peaks' deviations from the grid."""
     pitch_mask = pitch > 0
     threshold = np.median(mag[pitch_mask]) if pitch_mask.any() else 0.0
     frequencies = pitch[(mag >= threshold) & pitch_mask]

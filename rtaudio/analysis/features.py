@@ -26,7 +26,7 @@ import numpy as np
 
 from rtaudio.analysis import cqt as _cqt
 from rtaudio.analysis.median import apply_mask, median_filter_axis, softmask
-from rtaudio.analysis.stft import as_audio, check_positive_int, istft, stft
+from rtaudio.analysis.stft import as_audio, check_positive_int, istft, istft_blocks, stft
 
 __all__ = ["chroma_cqt", "chroma_stft", "cqt", "estimate_tuning", "fingerprint", "hpss",
            "hpss_spectrogram", "yin"]
@@ -60,7 +60,7 @@ def _enhance(mag: np.ndarray, win_harm: int, win_perc: int, backend: str) -> tup
 
 def hpss_spectrogram(S: np.ndarray, *, kernel_size: Pair = 31, power: float = 2.0,
                      mask: bool = False, margin: Pair = 1.0,
-                     backend: str = "c") -> tuple[np.ndarray, np.ndarray]:
+                     backend: str = "c", _enhanced: bool = False) -> tuple[np.ndarray, np.ndarray]:
     """Median-filtering harmonic/percussive separation of a spectrogram,
     equal to ``librosa.decompose.hpss`` (docs/maths/features.md §2).
 
@@ -111,6 +111,8 @@ def hpss_spectrogram(S: np.ndarray, *, kernel_size: Pair = 31, power: float = 2.
         mag = S
         phase = 1
     harm, perc = _enhance(mag, win_harm, win_perc, backend)
+    if _enhanced:  # hpss: the median-filtered magnitudes, checked arguments
+        return harm, perc
     split_zeros = margin_harm == 1 and margin_perc == 1
     if np.isfinite(power):
         mask_harm = softmask(harm, perc, margin_harm, power, split_zeros, backend=backend)
@@ -156,21 +158,48 @@ def hpss(y: np.ndarray, *, kernel_size: Pair = 31, power: float = 2.0, mask: boo
     D = stft(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
              center=center, pad_mode=pad_mode, fft_dtype=fft_dtype)
     _check_kernel_fits(D, kernel_size)
-    H, P = hpss_spectrogram(D, kernel_size=kernel_size, power=power, mask=mask, margin=margin,
-                            backend=backend)
     kw = dict(n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
               center=center, dtype=y.dtype, length=y.shape[-1])
-    y_harm = istft(H, **kw)
     margins = _pair("margin", margin)
     win_eff = n_fft if win_length is None else win_length
     hop_eff = win_eff // 4 if hop_length is None else hop_length
     if (not mask and window == "hann" and center and np.isfinite(float(power)) and hop_eff <= win_eff // 2
-            and float(margins[0]) == 1 and float(margins[1]) == 1):
+            and float(margins[0]) == 1 and float(margins[1]) == 1 and backend == "c"):
         # the two soft masks add up to 1, and the Hann STFT/ISTFT pair
         # reconstructs y: the percussive signal is y minus the harmonic one
-        # (within float rounding; docs/maths/features.md §2)
-        return y_harm, (y.astype(np.float64) - y_harm).astype(y.dtype)
+        # (within float rounding; docs/maths/features.md §2). The harmonic
+        # spectrogram is masked block by block as the inverse STFT needs it.
+        H, P = hpss_spectrogram(D, kernel_size=kernel_size, power=power, margin=margin,
+                                backend=backend, _enhanced=True)
+        y_harm = _masked_istft(D, H, P, float(power), kw)
+        # float32 - float32 rounds the exact difference once, as the float64
+        # difference rounded to float32 would
+        return y_harm, y - y_harm
+    H, P = hpss_spectrogram(D, kernel_size=kernel_size, power=power, mask=mask, margin=margin,
+                            backend=backend)
+    y_harm = istft(H, **kw)
     return y_harm, istft(P, **kw)
+
+
+def _masked_istft(D: np.ndarray, harm: np.ndarray, perc: np.ndarray, power: float,
+                  kw: dict) -> np.ndarray:
+    """``istft(D * softmask(harm, perc, power, split_zeros=True))`` with the
+    masked spectrogram made one block of frames at a time
+    (``rtd_softmask_apply_*``: the same bits as :func:`softmask` then
+    :func:`apply_mask`)."""
+    from rtaudio._native import ffi, lib
+    flat = [a.reshape(-1, *a.shape[-2:]) for a in (D, harm, perc)]
+    c64 = D.dtype == np.complex64
+    fn = lib.rtd_softmask_apply_c64 if c64 else lib.rtd_softmask_apply_c128
+    ctype = "float *" if c64 else "double *"
+
+    def block(ch: int, first: int, count: int) -> np.ndarray:
+        d, h, p = (np.ascontiguousarray(a[ch][:, first:first + count].T) for a in flat)
+        out = np.empty_like(d)
+        fn(*(ffi.cast(ctype, a.ctypes.data) for a in (d, h, p)), 1.0, power, 0.5,
+           ffi.cast(ctype, out.ctypes.data), d.size)
+        return out
+    return istft_blocks(block, D.shape, D.dtype, **kw)
 
 
 def _check_kernel_fits(D: np.ndarray, kernel_size: Pair) -> None:
@@ -268,9 +297,15 @@ def chroma_cqt(*, y: Optional[np.ndarray] = None, sr: float = 22050, C: Optional
     if C is None:
         if y is None:
             raise ValueError("chroma_cqt needs y or C")
-        C = np.abs(cqt(y, sr=sr, hop_length=hop_length, fmin=fmin, n_bins=n_octaves * bins_per_octave,
-                       bins_per_octave=bins_per_octave, tuning=tuning))
-    C = np.asarray(C)
+        C = _cqt.cqt_magnitude(y, sr=sr, hop_length=hop_length, fmin=fmin,
+                               n_bins=n_octaves * bins_per_octave, bins_per_octave=bins_per_octave,
+                               tuning=tuning)
+    return _chroma_of_cqt(np.asarray(C), bins_per_octave, n_chroma, fmin, threshold, norm)
+
+
+def _chroma_of_cqt(C: np.ndarray, bins_per_octave: int, n_chroma: int, fmin: Optional[float],
+                   threshold: Optional[float], norm: Optional[float]) -> np.ndarray:
+    """The chroma of a CQT magnitude (the end of :func:`chroma_cqt`)."""
     cq_to_chr = cq_to_chroma(C.shape[-2], bins_per_octave=bins_per_octave, n_chroma=n_chroma, fmin=fmin)
     chroma = np.matmul(cq_to_chr.astype(C.dtype, copy=False), C)
     if threshold is not None:
@@ -355,14 +390,25 @@ def yin(y: np.ndarray, *, fmin: float, fmax: float, sr: float = 22050, frame_len
     numpy.ndarray
         float64 f0 in Hz, shape ``(..., frames)``.
     """
-    from rtaudio.analysis.pitch import pitch
     y = as_audio(y)
     if pad_mode != "constant":
         raise ValueError(f"pad_mode must be 'constant', got {pad_mode!r}")
     frame_length = check_positive_int("frame_length", frame_length)
     hop = frame_length // 4 if hop_length is None else check_positive_int("hop_length", hop_length)
     if center:
-        y = np.pad(y, [(0, 0)] * (y.ndim - 1) + [(frame_length // 2, frame_length // 2)])
+        y = _zero_pad_last(y, frame_length // 2)
+    return _yin_of_framed_signal(y, fmin, fmax, sr, frame_length, hop, trough_threshold, backend)
+
+
+def _zero_pad_last(y: np.ndarray, pad: int) -> np.ndarray:
+    """``y`` with ``pad`` zeros before and after along the last axis."""
+    return np.pad(y, [(0, 0)] * (y.ndim - 1) + [(pad, pad)])
+
+
+def _yin_of_framed_signal(y: np.ndarray, fmin: float, fmax: float, sr: float, frame_length: int,
+                          hop: int, trough_threshold: float, backend: str) -> np.ndarray:
+    """:func:`yin` of checked audio ``y`` already padded as ``center`` asks."""
+    from rtaudio.analysis.pitch import pitch
     if y.shape[-1] < frame_length:
         raise ValueError(f"y has {y.shape[-1]} samples, fewer than frame_length={frame_length}")
     lead = y.shape[:-1]
@@ -387,8 +433,11 @@ def fingerprint(y: np.ndarray, sr: float, *, fmin: float = 65.40639132514966,
         f0 = librosa.yin(y_harm, fmin=fmin, fmax=fmax, sr=sr)
 
     Work saved over calling the three separately: only the harmonic mask is
-    computed and the percussive signal is never synthesised (one inverse
-    STFT instead of two).
+    computed, block by block inside the inverse STFT, and the percussive
+    signal is never synthesised; the harmonic signal is synthesised into one
+    zero-padded buffer framed by both the tuning estimate's STFT and yin
+    (called separately, each pads its own copy) and, being finite by
+    construction, is not checked again.
 
     Returns
     -------
@@ -401,10 +450,23 @@ def fingerprint(y: np.ndarray, sr: float, *, fmin: float = 65.40639132514966,
     _check_kernel_fits(D, 31)
     harm, perc = _enhance(np.abs(D), 31, 31, backend)
     # only the harmonic mask is needed (librosa's default margins and power)
-    mask_h = softmask(harm, perc, 1.0, 2.0, True, backend=backend)
-    y_harm = istft(apply_mask(D, mask_h), dtype=y.dtype, length=y.shape[-1])
-    chroma = chroma_cqt(y=y_harm, sr=sr)
-    f0 = yin(y_harm, fmin=fmin, fmax=fmax, sr=sr, backend=backend)
+    kw = dict(dtype=y.dtype, length=y.shape[-1])
+    # y_harm is finite by construction, and both analyses frame it centred
+    # with 1024 zeros on each side (the tuning estimate's 2048-point STFT and
+    # yin's 2048-sample frames): the inverse STFT writes it straight into one
+    # such padded buffer that serves both, and nothing is checked again.
+    # Same bits as chroma_cqt(y=y_harm, sr=sr) and yin(y_harm, ...).
+    if backend == "c":  # masked block by block inside the inverse STFT
+        padded = np.zeros((*y.shape[:-1], y.shape[-1] + 2048), dtype=y.dtype)
+        y_harm = padded[..., 1024:1024 + y.shape[-1]]
+        _masked_istft(D, harm, perc, 2.0, dict(kw, out=y_harm))
+    else:
+        y_harm = istft(apply_mask(D, softmask(harm, perc, 1.0, 2.0, True, backend=backend)), **kw)
+        padded = _zero_pad_last(y_harm, 1024)
+    C = _cqt._constant_q(y_harm, sr=sr, hop_length=512, n_bins=7 * 36, bins_per_octave=36, tuning=None,
+                         magnitude=True, checked_padded=padded)
+    chroma = _chroma_of_cqt(C, 36, 12, None, 0.0, np.inf)
+    f0 = _yin_of_framed_signal(padded, fmin, fmax, sr, 2048, 512, 0.1, backend)
     return {"harmonic": y_harm, "chroma": chroma, "f0_hz": f0,
             "chroma_times_s": np.arange(chroma.shape[-1]) * 512 / float(sr),
             "f0_times_s": np.arange(f0.shape[-1]) * 512 / float(sr)}

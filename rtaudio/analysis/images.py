@@ -69,6 +69,8 @@ def colormap_lut(name: str) -> np.ndarray:
 
     Entry ``i`` is ``matplotlib.colormaps[name](i, bytes=True)[:3]``; a value
     ``t`` in [0, 1] maps to entry ``min(int(t N), N - 1)``, as matplotlib does.
+    The common colormaps come from stored copies of those tables
+    (:mod:`rtaudio.analysis.colormap_data`), the others from matplotlib.
 
     Raises
     ------
@@ -77,6 +79,11 @@ def colormap_lut(name: str) -> np.ndarray:
     ValueError
         Unknown colormap name.
     """
+    from rtaudio.analysis.colormap_data import LUTS_BASE64
+    if name in LUTS_BASE64:  # stored copies of common ones: no matplotlib import at start-up
+        import base64
+        raw = base64.b64decode("".join(LUTS_BASE64[name]))
+        return np.frombuffer(raw, dtype=np.uint8).reshape(-1, 3).copy()
     try:
         import matplotlib
     except ImportError:

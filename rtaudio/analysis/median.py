@@ -5,9 +5,11 @@ librosa's soft mask (docs/maths/features.md §2).
 size=...)`` with ``mode="reflect"`` when the window spans one axis only,
 bit for bit: the output values are selected from the input, never
 computed. The C kernel (``native/kernels/median.c``) keeps a sorted copy of
-the window and updates it by one removal and one insertion per step; the
-Numba kernel (:mod:`rtaudio.kernels.numba.median`) mirrors it. Both accept
-any strides (no transposed copies).
+the window and updates it by one removal and one insertion per step, with
+min/max/blend operations only, 16 lines side by side in SIMD lanes; the
+Numba kernel (:mod:`rtaudio.kernels.numba.median`) updates the sorted window
+one line at a time by counting the two ranks. Both select the same values
+and accept any strides (no transposed copies).
 """
 from __future__ import annotations
 
@@ -71,7 +73,7 @@ def median_filter_axis(x: np.ndarray, size: int, axis: int, *, backend: str = "c
         n_lines, n, line_stride, elem_stride = n_rows, n_cols, s0, s1
     else:
         n_lines, n, line_stride, elem_stride = n_cols, n_rows, s1, s0
-    scratch = np.empty(lib.rtd_median_scratch(n, int(size)), dtype=x.dtype)
+    scratch = np.empty(lib.rtd_median_scratch(n_lines, n, int(size)), dtype=x.dtype)
     kernel = lib.rtd_median_filter_f32 if x.dtype == np.float32 else lib.rtd_median_filter_f64
     kernel(_ptr(x), _ptr(out), n_lines, n, line_stride, elem_stride, int(size), _ptr(scratch))
     return out

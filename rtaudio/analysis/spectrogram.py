@@ -3,8 +3,8 @@
 The maths shared by the offline exporter (``rtaudio spectrogram``) and the
 live viewer. Offline results equal ``librosa.feature.melspectrogram`` and
 ``librosa.power_to_db`` with default arguments (docs/maths/spectrogram.md §6.5 gives the
-tolerances); only NumPy is needed here (scipy.fft, when installed, is used
-for the blocks of frames: the same numbers, faster; rtaudio.analysis.stft).
+tolerances); only NumPy is needed here (numpy.fft transforms the float64
+blocks of frames; rtaudio.analysis.stft).
 
 - :func:`stft_power` -- ``|STFT|**power`` with a periodic Hann window and
   zero ``center`` padding (docs/maths/spectrogram.md §6.1);

@@ -1,0 +1,323 @@
+/* cqt.c: kernels of the constant-Q transform and the tuning estimate
+ * (docs/maths/features.md §3, §4).
+ *
+ * rtd_sliding_dft: the DFT bins lo..hi-1 of every frame of a signal
+ * (frame t = x[t hop .. t hop + n_fft - 1], rectangular window), for the
+ * CQT octaves whose hop is small next to n_fft.  One step moves the frame
+ * by `hop` samples:
+ *
+ *   X_{t+1}[k] = e^{2 pi i k hop / N} (X_t[k] + sum_{j<hop} (x[t hop + N + j] - x[t hop + j]) e^{-2 pi i k j / N})
+ *
+ * in float64, so a step costs hop multiply-adds per bin instead of an
+ * FFT per frame.  A sample's contribution leaves the sum exactly as it
+ * entered, up to the rounding of the rotation (~1e-16 per step), so the
+ * error is ~1e-16 of the largest frame since the sum was last rebuilt from
+ * zero ("anchor": the frame's samples slid in one hop at a time).  Anchors
+ * come every `anchor_every` frames, when the window holds only zeros (the
+ * bins are then exactly 0, as the FFT gives) and when the window's energy
+ * falls below 1e-10 of the largest since the last anchor, so every frame's
+ * bins stay within ~1e-11 of its own magnitude.  Bins are processed
+ * SLIDE_LANES at a time over batches of SLIDE_BATCH frames, so the
+ * twiddles of a block stay in the L1 cache.
+ *
+ * rtd_tuning_peaks_f32: librosa's piptrack peaks on a block of magnitude
+ * frames (the same float operations as rtaudio.analysis.cqt._peaks).
+ */
+#include <stdint.h>
+#include <string.h>
+#include <math.h>
+#include "rtdsp.h"
+
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__) && !defined(RTD_NO_TARGET_CLONES)
+#define RTD_CQT_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define RTD_CQT_CLONES
+#endif
+
+#define SLIDE_LANES 8
+#define SLIDE_BATCH 64   /* frames whose sample differences are formed at once */
+
+enum { FRAME_SLIDE = 0, FRAME_ANCHOR = 1, FRAME_ZERO = 2 };
+
+int64_t rtd_sliding_dft_scratch(int64_t n_frames, int64_t n_fft, int64_t hop, int64_t lo, int64_t hi)
+{
+    const int64_t k_pad = (hi - lo + SLIDE_LANES - 1) / SLIDE_LANES * SLIDE_LANES;
+    /* twiddles, rotations, state, differences of a batch, frame kinds (bytes) */
+    return 2 * hop * k_pad + 4 * k_pad + SLIDE_BATCH * hop + (n_frames + 7) / 8 + 1;
+}
+
+/* SLIDE_LANES doubles as one GCC vector (one AVX-512 register, two AVX2
+ * ones); unaligned loads and stores. */
+typedef double slide_vec __attribute__((vector_size(SLIDE_LANES * sizeof(double)), aligned(8)));
+
+/* One block of SLIDE_LANES bins over frames t0 .. t0+count-1:
+ * X <- rot * (X + sum_j d[t][j] tw[j]) after each frame (kind FRAME_SLIDE),
+ * X = 0 (FRAME_ZERO), or X rebuilt from zero by sliding in the frame's
+ * n_fft samples hop by hop (FRAME_ANCHOR: the same coefficients as the
+ * recursion, so later removals cancel).  Four independent sums hide the
+ * latency of the vector additions. */
+#define load_vec(p) (*(const slide_vec *)(p))
+
+RTD_CQT_CLONES static void slide_block(const double *restrict x, const double *restrict d,
+                                       const uint8_t *restrict kind, int64_t t0, int64_t count,
+                                       int64_t n_fft, int64_t hop, int64_t k_pad, int64_t k,
+                                       const double *restrict tw_r, const double *restrict tw_i,
+                                       const double *restrict rot_r, const double *restrict rot_i,
+                                       double *restrict xr, double *restrict xi,
+                                       void *out, int out_f32, int64_t k_count)
+{
+    const slide_vec cr = load_vec(rot_r + k), ci = load_vec(rot_i + k);
+    slide_vec ar = load_vec(xr + k), ai = load_vec(xi + k);
+    const slide_vec zero = {0};
+    for (int64_t b = 0; b < count; b++) {
+        const int64_t t = t0 + b;
+        if (kind[t] == FRAME_ZERO) {
+            ar = zero;
+            ai = zero;
+        } else if (kind[t] == FRAME_ANCHOR) {
+            ar = zero;
+            ai = zero;
+            for (int64_t start = 0; start < n_fft; start += hop) {
+                const double *src = x + t * hop + start;
+                slide_vec sr0 = ar, si0 = ai;
+                for (int64_t j = 0; j < hop; j++) {
+                    sr0 += src[j] * load_vec(tw_r + j * k_pad + k);
+                    si0 += src[j] * load_vec(tw_i + j * k_pad + k);
+                }
+                ar = sr0 * cr - si0 * ci;
+                ai = sr0 * ci + si0 * cr;
+            }
+        }
+        /* output frame t */
+        const int64_t n_out = k_count - k < SLIDE_LANES ? k_count - k : SLIDE_LANES;
+        if (out_f32) {
+            float *o = (float *)out + 2 * (t * k_count + k);
+            for (int64_t l = 0; l < n_out; l++) {
+                o[2 * l] = (float)ar[l];
+                o[2 * l + 1] = (float)ai[l];
+            }
+        } else {
+            double *o = (double *)out + 2 * (t * k_count + k);
+            for (int64_t l = 0; l < n_out; l++) {
+                o[2 * l] = ar[l];
+                o[2 * l + 1] = ai[l];
+            }
+        }
+        /* slide to frame t + 1 */
+        const double *dt = d + b * hop;
+        slide_vec r0 = ar, i0 = ai, r1 = zero, i1 = zero, r2 = zero, i2 = zero, r3 = zero, i3 = zero;
+        int64_t j = 0;
+        for (; j + 4 <= hop; j += 4) {
+            const double *pr = tw_r + j * k_pad + k, *pi = tw_i + j * k_pad + k;
+            r0 += dt[j] * load_vec(pr);
+            i0 += dt[j] * load_vec(pi);
+            r1 += dt[j + 1] * load_vec(pr + k_pad);
+            i1 += dt[j + 1] * load_vec(pi + k_pad);
+            r2 += dt[j + 2] * load_vec(pr + 2 * k_pad);
+            i2 += dt[j + 2] * load_vec(pi + 2 * k_pad);
+            r3 += dt[j + 3] * load_vec(pr + 3 * k_pad);
+            i3 += dt[j + 3] * load_vec(pi + 3 * k_pad);
+        }
+        for (; j < hop; j++) {
+            r0 += dt[j] * load_vec(tw_r + j * k_pad + k);
+            i0 += dt[j] * load_vec(tw_i + j * k_pad + k);
+        }
+        const slide_vec sr = (r0 + r1) + (r2 + r3), si = (i0 + i1) + (i2 + i3);
+        ar = sr * cr - si * ci;
+        ai = sr * ci + si * cr;
+    }
+    *(slide_vec *)(xr + k) = ar;
+    *(slide_vec *)(xi + k) = ai;
+}
+
+static double window_energy(const double *x, int64_t n, int64_t *nonzero)
+{
+    double e = 0.0;
+    int64_t nz = 0;
+    for (int64_t i = 0; i < n; i++) {
+        e += x[i] * x[i];
+        nz += x[i] != 0.0;
+    }
+    *nonzero = nz;
+    return e;
+}
+
+void rtd_sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t n_fft, int64_t hop,
+                     int64_t lo, int64_t hi, const double *cos_tab, const double *sin_tab,
+                     int64_t anchor_every, double *scratch, void *out, int out_f32)
+{
+    const int64_t k_count = hi - lo, mask = n_fft - 1;
+    const int64_t k_pad = (k_count + SLIDE_LANES - 1) / SLIDE_LANES * SLIDE_LANES;
+    if (n_frames <= 0 || k_count <= 0 || hop <= 0 || (n_frames - 1) * hop + n_fft > n_x)
+        return;
+    double *tw_r = scratch, *tw_i = tw_r + hop * k_pad;
+    double *rot_r = tw_i + hop * k_pad, *rot_i = rot_r + k_pad;
+    double *xr = rot_i + k_pad, *xi = xr + k_pad;
+    double *d = xi + k_pad;                               /* SLIDE_BATCH x hop */
+    uint8_t *kind = (uint8_t *)(d + SLIDE_BATCH * hop);   /* n_frames */
+    for (int64_t j = 0; j < hop; j++)
+        for (int64_t k = 0; k < k_pad; k++) {
+            const int64_t idx = ((lo + k) * j) & mask;
+            tw_r[j * k_pad + k] = k < k_count ? cos_tab[idx] : 0.0;
+            tw_i[j * k_pad + k] = k < k_count ? -sin_tab[idx] : 0.0;
+        }
+    for (int64_t k = 0; k < k_pad; k++) {
+        const int64_t idx = ((lo + k) * hop) & mask;
+        rot_r[k] = k < k_count ? cos_tab[idx] : 0.0;
+        rot_i[k] = k < k_count ? sin_tab[idx] : 0.0;
+        xr[k] = xi[k] = 0.0;
+    }
+    /* which frames are evaluated afresh */
+    int64_t last_anchor = 0, nonzero = 0;
+    double energy = 0.0, peak = 0.0;
+    for (int64_t t = 0; t < n_frames; t++) {
+        const double *frame = x + t * hop;
+        if (t > 0) {
+            for (int64_t j = 0; j < hop; j++) {
+                const double in = frame[n_fft - hop + j], leaving = frame[j - hop];
+                energy += in * in - leaving * leaving;
+                nonzero += (in != 0.0) - (leaving != 0.0);
+            }
+            if (energy > peak)
+                peak = energy;
+        }
+        if (t == 0 || t - last_anchor >= anchor_every || nonzero == 0 || energy < 1e-10 * peak) {
+            energy = window_energy(frame, n_fft, &nonzero);
+            peak = energy;
+            last_anchor = t;
+            kind[t] = nonzero == 0 ? FRAME_ZERO : FRAME_ANCHOR;
+        } else {
+            kind[t] = FRAME_SLIDE;
+        }
+    }
+    for (int64_t t0 = 0; t0 < n_frames; t0 += SLIDE_BATCH) {
+        const int64_t count = n_frames - t0 < SLIDE_BATCH ? n_frames - t0 : SLIDE_BATCH;
+        for (int64_t b = 0; b < count; b++) {
+            const int64_t t = t0 + b;
+            const double *frame = x + t * hop;
+            for (int64_t j = 0; j < hop; j++)   /* the last frame never slides on */
+                d[b * hop + j] = t + 1 < n_frames ? frame[n_fft + j] - frame[j] : 0.0;
+        }
+        for (int64_t k = 0; k < k_pad; k += SLIDE_LANES)
+            slide_block(x, d, kind, t0, count, n_fft, hop, k_pad, k, tw_r, tw_i, rot_r, rot_i,
+                        xr, xi, out, out_f32, k_count);
+    }
+}
+
+/* Peaks of librosa's piptrack in bins k0..k1-1 of `count` frames.
+ * rows[t * n_cols + (k - r0)] = |S[k]| of frame t for k = r0 .. r0+n_cols-1
+ * (r0 = max(k0 - 1, 0), covering k0 - 1 .. k1 where they exist), frame_max[t]
+ * the maximum of |S| over all n_total bins of frame t.  Writes each peak's
+ * pitch and magnitude; returns their number. */
+int64_t rtd_tuning_peaks_f32(const float *rows, const float *frame_max, int64_t count,
+                             int64_t n_cols, int64_t r0, int64_t k0, int64_t k1, int64_t n_total,
+                             float threshold, double sr, int64_t n_fft, float *pitch, float *mag)
+{
+    int64_t n_peaks = 0;
+    for (int64_t t = 0; t < count; t++) {
+        const float *s = rows + t * n_cols - r0;   /* s[k] = |S[k]| */
+        const float ref = threshold * frame_max[t];
+        for (int64_t k = k0; k < k1; k++) {
+            const int64_t kl = k > 0 ? k - 1 : 0, kr = k + 1 < n_total ? k + 1 : n_total - 1;
+            const float mid = s[k], left = s[kl], right = s[kr];
+            const float g_mid = mid > ref ? mid : 0.0f;
+            const float g_left = left > ref ? left : 0.0f;
+            const float g_right = right > ref ? right : 0.0f;
+            if (!(g_mid > g_left && g_mid >= g_right))
+                continue;
+            float avg;
+            if (k == 0)
+                avg = right - mid;
+            else if (k == n_total - 1)
+                avg = mid - left;
+            else
+                avg = (right - left) / 2.0f;
+            float shift = 0.0f;
+            if (k != 0 && k != n_total - 1) {
+                const double a = (double)(right + left) - 2.0 * (double)mid;
+                const double b = (double)(right - left) / 2.0;
+                shift = fabs(b) >= fabs(a) ? 0.0f : (float)(-b / a);
+            }
+            const float dskew = 0.5f * avg * shift;
+            pitch[n_peaks] = (float)(((double)k + (double)shift) * sr / (double)n_fft);
+            mag[n_peaks] = mid + dskew;
+            n_peaks++;
+        }
+    }
+    return n_peaks;
+}
+
+/* Per frame of n_rows interleaved complex64 values: the bin of the largest
+ * p = re^2 + im^2 (float32) and the number of bins whose p is within 4e-6
+ * of it (relative), i.e. whose |X| might round to the same or a larger
+ * float32 magnitude (p itself is within ~2e-7 of exact).  `power` holds
+ * n_rows floats. */
+RTD_CQT_CLONES void rtd_frame_peak_c64(const float *spec, int64_t count, int64_t n_rows,
+                                       float *power, int64_t *index, int64_t *n_near)
+{
+    for (int64_t t = 0; t < count; t++) {
+        const float *row = spec + 2 * t * n_rows;
+        for (int64_t k = 0; k < n_rows; k++)
+            power[k] = row[2 * k] * row[2 * k] + row[2 * k + 1] * row[2 * k + 1];
+        float m[16] = {0};
+        int64_t k = 0;
+        for (; k + 16 <= n_rows; k += 16)
+            for (int l = 0; l < 16; l++)
+                m[l] = power[k + l] > m[l] ? power[k + l] : m[l];
+        for (; k < n_rows; k++)
+            m[0] = power[k] > m[0] ? power[k] : m[0];
+        float best = 0.0f;
+        for (int l = 0; l < 16; l++)
+            best = m[l] > best ? m[l] : best;
+        const float near = best * (1.0f - 4e-6f);
+        int64_t arg = 0, n = 0;
+        for (k = 0; k < n_rows; k++) {
+            n += power[k] >= near;
+            arg = power[k] == best ? k : arg;
+        }
+        index[t] = arg;
+        n_near[t] = n;
+    }
+}
+
+/* |basis @ X| for a banded basis: filter f has the coefficients
+ * coef[off[f] .. off[f] + len[f]) (interleaved complex64) on bins
+ * start[f] .. start[f] + len[f] of X (n_frames x k_count interleaved
+ * complex64).  out[f * out_stride + t] = |sum_k coef X[t, k]| (float32
+ * sums, float64 magnitude).  Frames are taken BANDED_FRAMES at a time,
+ * split into real and imaginary planes, and every filter's sums run over
+ * those frames in SIMD lanes. */
+#define BANDED_FRAMES 32
+
+RTD_CQT_CLONES void rtd_banded_abs_c64(const float *X, int64_t n_frames, int64_t k_count,
+                                       const int64_t *start, const int64_t *len, const int64_t *off,
+                                       const float *coef, int64_t n_filters, float *out,
+                                       int64_t out_stride)
+{
+    float xr[k_count > 0 ? k_count : 1][BANDED_FRAMES], xi[k_count > 0 ? k_count : 1][BANDED_FRAMES];
+    for (int64_t t0 = 0; t0 < n_frames; t0 += BANDED_FRAMES) {
+        const int64_t count = n_frames - t0 < BANDED_FRAMES ? n_frames - t0 : BANDED_FRAMES;
+        for (int64_t b = 0; b < BANDED_FRAMES; b++) {
+            const float *row = X + 2 * (t0 + (b < count ? b : count - 1)) * k_count;
+            for (int64_t k = 0; k < k_count; k++) {
+                xr[k][b] = row[2 * k];
+                xi[k][b] = row[2 * k + 1];
+            }
+        }
+        for (int64_t f = 0; f < n_filters; f++) {
+            float ar[BANDED_FRAMES] = {0}, ai[BANDED_FRAMES] = {0};
+            const float *c = coef + 2 * off[f];
+            for (int64_t j = 0; j < len[f]; j++) {
+                const float cr = c[2 * j], ci = c[2 * j + 1];
+                const float *pr = xr[start[f] + j], *pi = xi[start[f] + j];
+                for (int b = 0; b < BANDED_FRAMES; b++) {
+                    ar[b] += cr * pr[b] - ci * pi[b];
+                    ai[b] += cr * pi[b] + ci * pr[b];
+                }
+            }
+            float *o = out + f * out_stride + t0;
+            for (int64_t b = 0; b < count; b++)
+                o[b] = (float)sqrt((double)ar[b] * ar[b] + (double)ai[b] * ai[b]);
+        }
+    }
+}
