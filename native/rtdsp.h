@@ -444,6 +444,10 @@ int rtd_jack_process(uint32_t nframes, void *arg);
 void rtd_jack_shutdown(void *arg);
 int rtd_jack_xrun(void *arg);
 int rtd_jack_bridge_lost(rtd_jack_bridge *bridge);
+/* libjack's error and info printer replacement: drops the message, so
+ * waiting for a server does not fill the terminal with "Cannot connect to
+ * server socket" (the Python side decodes jack_client_open's status). */
+void rtd_jack_silent(const char *message);
 
 /* The virtual device's clock: calls `callback` every period from the
  * calling thread (sleeping to absolute CLOCK_MONOTONIC deadlines), with

@@ -161,3 +161,28 @@ def test_jack_backend_errors_name_the_problem(jack_servers):
     with pytest.raises(RtaudioError, match="cannot lose its device"):
         Engine(chain, blocksize=BLOCK, backend="virtual", reconnect=True)
     assert server.proc.poll() is None
+
+
+def test_no_server_is_one_error_and_libjack_prints_nothing():
+    """Without a server (a name nobody runs), opening the JACK backend fails
+    with one RtaudioError decoding libjack's status, and libjack's own
+    printer stays silent (a reconnect polls every 0.5 s; each attempt would
+    print four lines). In a fresh process that never imported sounddevice,
+    whose PortAudio would otherwise install a silent printer of its own."""
+    import os
+    import subprocess
+    import sys
+    script = ("import sys\n"
+              "from rtaudio import Chain, LowPass, RtaudioError\n"
+              "from rtaudio.engine import Engine\n"
+              "try:\n"
+              "    Engine(Chain([LowPass()]), blocksize=256, backend='jack').start()\n"
+              "except RtaudioError as exc:\n"
+              "    print('ERROR', exc)\n"
+              "assert 'sounddevice' not in sys.modules\n")
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60,
+                          env=dict(os.environ, JACK_DEFAULT_SERVER="rtaudio_nobody_runs_this"))
+    assert proc.returncode == 0, proc.stderr
+    assert "ERROR no JACK server answers (jack_client_open: failure, cannot connect to the server)" \
+        in proc.stdout, proc.stdout
+    assert proc.stderr.strip() == "", proc.stderr

@@ -73,3 +73,10 @@ int rtd_jack_bridge_lost(rtd_jack_bridge *b)
 {
     return __atomic_load_n(&b->shutdown, __ATOMIC_ACQUIRE);
 }
+
+/* libjack reports connection failures through a process-wide printer; the
+ * JACK backend installs this one (never called from the process callback). */
+void rtd_jack_silent(const char *message)
+{
+    (void)message;
+}

@@ -66,6 +66,8 @@ int jack_connect(jack_client_t *client, const char *source_port, const char *des
 uint32_t jack_get_sample_rate(jack_client_t *client);
 uint32_t jack_get_buffer_size(jack_client_t *client);
 char *jack_get_client_name(jack_client_t *client);
+void jack_set_error_function(void (*func)(const char *));
+void jack_set_info_function(void (*func)(const char *));
 """
 
 _jack: Optional[tuple[Any, Any]] = None
@@ -92,7 +94,34 @@ def libjack() -> tuple[Any, Any]:
                 raise RtaudioError("the JACK backend needs libjack (install jackd2, or "
                                    "libjack-jackd2-0)") from None
             _jack = (ffi, lib)
+            _silence_libjack(ffi, lib)
         return _jack
+
+
+def _silence_libjack(jffi, jlib) -> None:
+    """Silence libjack's error and info printer: while a reconnect waits for
+    the server, every attempt would otherwise print four lines. Our errors
+    decode ``jack_client_open``'s status instead (:func:`describe_status`)."""
+    from rtaudio._native import ffi, lib
+    silent = jffi.cast("void(*)(const char *)",
+                       int(ffi.cast("uintptr_t", ffi.addressof(lib, "rtd_jack_silent"))))
+    jlib.jack_set_error_function(silent)
+    jlib.jack_set_info_function(silent)
+
+
+#: jack_status_t bits (jack/types.h) and what they mean
+JACK_STATUS_BITS = ((0x01, "failure"), (0x02, "invalid option"), (0x04, "name not unique"),
+                    (0x08, "server started"), (0x10, "cannot connect to the server"),
+                    (0x20, "server error"), (0x40, "no such client"), (0x80, "load failure"),
+                    (0x100, "init failure"), (0x200, "shared memory failure"),
+                    (0x400, "client/server protocol version mismatch"),
+                    (0x800, "backend error"), (0x1000, "client zombie"))
+
+
+def describe_status(status: int) -> str:
+    """The flags of a ``jack_status_t`` in words."""
+    words = [text for bit, text in JACK_STATUS_BITS if status & bit]
+    return ", ".join(words) or "no status"
 
 
 def _open_client(name: str):
@@ -102,7 +131,7 @@ def _open_client(name: str):
     status = jffi.new("int *")
     client = jlib.jack_client_open(name.encode(), jffi.cast("int", JACK_NO_START_SERVER), status)
     if client == jffi.NULL:
-        raise RtaudioError(f"no JACK server answers (jack_client_open status 0x{status[0]:x}); "
+        raise RtaudioError(f"no JACK server answers (jack_client_open: {describe_status(status[0])}); "
                            f"start one, e.g. `jackd -d alsa`")
     return client
 
