@@ -215,31 +215,39 @@ DEFINE_MEDIAN_FILTER(rtd_median_filter_f64, double, median_gather_f64, median_sc
 
 #undef L
 
-#define DEFINE_SOFTMASK(NAME, T, TINY, POW)                                             \
-void NAME(const T *x, const T *ref, T margin, double power, T split, T *mask, int64_t n) \
+/* librosa.util.softmask of one bin: x^p / (x^p + r^p) after scaling both by
+ * max(x, r) (r = ref * margin), `split` where that maximum is below TINY.
+ * Shared by the mask kernel and the fused mask-and-apply kernel below. */
+#define DEFINE_MASK_VALUE(NAME, T, TINY, POW)                                           \
+static inline T NAME(T xv, T r, T margin, double power, T split)                        \
 {                                                                                       \
-    for (int64_t i = 0; i < n; i++) {                                                   \
-        T xv = x[i];                                                                    \
-        T rv = margin == (T)1 ? ref[i] : ref[i] * margin;                               \
-        T z = xv > rv ? xv : rv;                                                        \
-        if (z < TINY) {                                                                 \
-            mask[i] = split;                                                            \
-            continue;                                                                   \
-        }                                                                               \
-        T a = xv / z, b = rv / z;                                                       \
-        if (power == 2.0) {                                                             \
-            a = a * a;                                                                  \
-            b = b * b;                                                                  \
-        } else if (power != 1.0) {                                                      \
-            a = POW(a, (T)power);                                                       \
-            b = POW(b, (T)power);                                                       \
-        }                                                                               \
-        mask[i] = a / (a + b);                                                          \
+    T rv = margin == (T)1 ? r : r * margin;                                             \
+    T z = xv > rv ? xv : rv;                                                            \
+    if (z < TINY)                                                                       \
+        return split;                                                                   \
+    T a = xv / z, b = rv / z;                                                           \
+    if (power == 2.0) {                                                                 \
+        a = a * a;                                                                      \
+        b = b * b;                                                                      \
+    } else if (power != 1.0) {                                                          \
+        a = POW(a, (T)power);                                                           \
+        b = POW(b, (T)power);                                                           \
     }                                                                                   \
+    return a / (a + b);                                                                 \
 }
 
-DEFINE_SOFTMASK(rtd_softmask_f32, float, FLT_MIN, powf)
-DEFINE_SOFTMASK(rtd_softmask_f64, double, DBL_MIN, pow)
+DEFINE_MASK_VALUE(mask_value_f32, float, FLT_MIN, powf)
+DEFINE_MASK_VALUE(mask_value_f64, double, DBL_MIN, pow)
+
+#define DEFINE_SOFTMASK(NAME, T, VALUE)                                                 \
+void NAME(const T *x, const T *ref, T margin, double power, T split, T *mask, int64_t n) \
+{                                                                                       \
+    for (int64_t i = 0; i < n; i++)                                                     \
+        mask[i] = VALUE(x[i], ref[i], margin, power, split);                            \
+}
+
+DEFINE_SOFTMASK(rtd_softmask_f32, float, mask_value_f32)
+DEFINE_SOFTMASK(rtd_softmask_f64, double, mask_value_f64)
 
 #define DEFINE_APPLY(NAME, T)                                                           \
 void NAME(const T *D, const T *mask, T *out, int64_t n)                                 \
@@ -255,32 +263,16 @@ DEFINE_APPLY(rtd_apply_mask_c128, double)
 
 /* out = D * softmask(x, ref): the two kernels above in one pass (the
  * harmonic spectrogram of hpss made block by block for the inverse STFT). */
-#define DEFINE_MASKED(NAME, T, TINY, POW)                                               \
+#define DEFINE_MASKED(NAME, T, VALUE)                                                   \
 void NAME(const T *D, const T *x, const T *ref, T margin, double power, T split, T *out, \
           int64_t n)                                                                    \
 {                                                                                       \
     for (int64_t i = 0; i < n; i++) {                                                   \
-        T xv = x[i];                                                                    \
-        T rv = margin == (T)1 ? ref[i] : ref[i] * margin;                               \
-        T z = xv > rv ? xv : rv;                                                        \
-        T m;                                                                            \
-        if (z < TINY) {                                                                 \
-            m = split;                                                                  \
-        } else {                                                                        \
-            T a = xv / z, b = rv / z;                                                   \
-            if (power == 2.0) {                                                         \
-                a = a * a;                                                              \
-                b = b * b;                                                              \
-            } else if (power != 1.0) {                                                  \
-                a = POW(a, (T)power);                                                   \
-                b = POW(b, (T)power);                                                   \
-            }                                                                           \
-            m = a / (a + b);                                                            \
-        }                                                                               \
+        const T m = VALUE(x[i], ref[i], margin, power, split);                          \
         out[2 * i] = D[2 * i] * m;                                                      \
         out[2 * i + 1] = D[2 * i + 1] * m;                                              \
     }                                                                                   \
 }
 
-DEFINE_MASKED(rtd_softmask_apply_c64, float, FLT_MIN, powf)
-DEFINE_MASKED(rtd_softmask_apply_c128, double, DBL_MIN, pow)
+DEFINE_MASKED(rtd_softmask_apply_c64, float, mask_value_f32)
+DEFINE_MASKED(rtd_softmask_apply_c128, double, mask_value_f64)
