@@ -338,3 +338,29 @@ def test_tuning_peaks_in_c_equal_the_numpy_peaks():
     ref = sorted(zip(ref_pitch[ref_pitch > 0].tolist(), ref_mag[ref_pitch > 0].tolist()))
     got = sorted((p, m) for p, m in zip(pitch.tolist(), mag.tolist()) if p > 0)
     assert len(got) > 1000 and got == ref
+
+
+@pytest.mark.parametrize("dtype", [np.complex64, np.complex128])
+@pytest.mark.parametrize("power", [1.0, 2.0, 3.0])
+def test_fused_softmask_apply_is_softmask_then_apply(dtype, power):
+    """``rtd_softmask_apply_*`` (the block-wise harmonic spectrogram of hpss)
+    gives the same bits as ``softmask`` followed by ``apply_mask``, including
+    bins where both magnitudes are zero or tiny (the split value)."""
+    from rtaudio._native import ffi, lib
+    from rtaudio.analysis.median import apply_mask, softmask
+    rng = np.random.default_rng(5)
+    real = np.float32 if dtype == np.complex64 else np.float64
+    n = 4096
+    D = (rng.standard_normal(n) + 1j * rng.standard_normal(n)).astype(dtype)
+    harm = np.abs(rng.standard_normal(n)).astype(real)
+    perc = np.abs(rng.standard_normal(n)).astype(real)
+    harm[:64] = 0.0
+    perc[:32] = 0.0                               # 32 bins with both zero: the split
+    perc[64:96] = np.finfo(real).tiny / 4         # subnormal reference
+    expected = apply_mask(D, softmask(harm, perc, 1.0, power, True))
+    fn = lib.rtd_softmask_apply_c64 if dtype == np.complex64 else lib.rtd_softmask_apply_c128
+    ctype = "float *" if dtype == np.complex64 else "double *"
+    out = np.empty_like(D)
+    fn(*(ffi.cast(ctype, a.ctypes.data) for a in (D, harm, perc)), 1.0, power, 0.5,
+       ffi.cast(ctype, out.ctypes.data), n)
+    np.testing.assert_array_equal(out.view(real), expected.view(real))
