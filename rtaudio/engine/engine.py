@@ -366,7 +366,8 @@ class Engine:
                 except RtaudioError:
                     stream.close()
                     self.stream = old
-                    self.gaps[-1]["reason"] += "; reopened stream failed to start"
+                    self.gaps[-1]["reason"] += "; the reopened stream failed to start"
+                    lost_at = resumed_at  # the silence up to now is written: the next gap starts here
                     continue
                 self._latency = stream.latency
                 self._last_progress = (self.callbacks, time.monotonic())
