@@ -437,7 +437,6 @@ typedef struct {
     int shutdown;               /* 1 once the server went away (atomic) */
     int xrun;                   /* set by the xrun hook, taken by the next period */
     int finished;               /* `inner` asked to stop: silence from then on */
-    uint64_t periods;           /* process calls so far (atomic) */
 } rtd_jack_bridge;
 
 int rtd_jack_process(uint32_t nframes, void *arg);

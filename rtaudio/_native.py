@@ -11,11 +11,18 @@ except ImportError as exc:  # pragma: no cover - only without a build
         "`pip install .` (or `make build` in a source checkout)."
     ) from exc
 
-__all__ = ["ffi", "lib", "native_struct", "pointer"]
+__all__ = ["ffi", "lib", "native_struct", "pointer", "recast"]
 
 _POINTER_TYPES = {np.dtype(np.float64): "double *", np.dtype(np.float32): "float *",
                   np.dtype(np.int64): "int64_t *", np.dtype(np.uint64): "uint64_t *",
                   np.dtype(np.int32): "int32_t *"}
+
+
+def recast(to_ffi, ctype: str, cdata, from_ffi=ffi):
+    """``cdata`` of ``from_ffi`` as a ``ctype`` of ``to_ffi``: the same
+    address in another CFFI instance (sounddevice's, libjack's), whose
+    types do not mix with this module's."""
+    return to_ffi.cast(ctype, int(from_ffi.cast("uintptr_t", cdata)))
 
 
 def pointer(ctype: str, array: np.ndarray):

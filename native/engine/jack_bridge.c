@@ -52,7 +52,6 @@ int rtd_jack_process(uint32_t nframes, void *arg)
     for (int c = 0; c < och; ++c)  /* after a stop request: silence */
         if (done < nframes)
             memset(outs[c] + done, 0, (size_t)(nframes - done) * sizeof(float));
-    __atomic_fetch_add(&b->periods, 1, __ATOMIC_RELEASE);
     return 0;
 }
 

@@ -72,7 +72,7 @@ class StatusLine:
             pitch = f" | pitch {self.pitch:6.1f} Hz" if self.pitch is not None else " | pitch      —   "
         line = (f"{elapsed:6.1f} s | in {_db(level_in)} dBFS out {_db(level_out)} dBFS{pitch}"
                 f" | {self.counters}")
-        if getattr(self.eng, "reconnecting", False):
+        if self.eng.reconnecting:
             line = f"{elapsed:6.1f} s | device lost: waiting for it to come back (--reconnect)"
         if self.tty:
             self.stream.write("\r" + line[:200].ljust(120))

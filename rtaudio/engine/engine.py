@@ -286,10 +286,12 @@ class Engine:
             self._last_progress = (count, now)
         stream = self.stream
         lost = None
+        failure = None  # an exception the audio callback raised
         if stream is not None and not stream.active:
             lost = "the audio stream stopped unexpectedly (device lost or host shut down)"
-            if getattr(stream, "error", None) is not None:
-                lost = f"the audio callback failed: {stream.error!r}"
+            failure = getattr(stream, "error", None)
+            if failure is not None:
+                lost = f"the audio callback failed: {failure!r}"
             if self.backend_name == "virtual" and getattr(stream, "error", None) is None \
                     and stream.cdata.result == 0:
                 lost = None  # the virtual device reached max_callbacks
@@ -302,9 +304,9 @@ class Engine:
         elif now - self._last_progress[1] > max(STALL_TIMEOUT_S, 20 * self.blocksize / self.samplerate):
             lost = f"no audio callback for {now - self._last_progress[1]:.1f} s (device lost?)"
         if self.pycallback is not None and self.pycallback.error is not None:
-            lost = f"the audio callback failed: {self.pycallback.error!r}"
-        failed = lost is not None and lost.startswith("the audio callback failed")
-        if self.reconnect and lost is not None and not failed:  # a failing chain stays failed
+            failure = self.pycallback.error
+            lost = f"the audio callback failed: {failure!r}"
+        if self.reconnect and lost is not None and failure is None:  # a failing chain stays failed
             self._begin_reconnect(lost)
             return
         if lost is not None or (stream is not None and not stream.active):

@@ -19,7 +19,6 @@ owns the physical playback ports.
 """
 from __future__ import annotations
 
-import os
 import re
 import threading
 from typing import Any, Optional, Union
@@ -98,13 +97,18 @@ def libjack() -> tuple[Any, Any]:
         return _jack
 
 
+def _native_function(name: str, ctype: str):
+    """A C function of rtaudio's native module as a libjack callback type."""
+    from rtaudio._native import ffi, lib, recast
+    return recast(libjack()[0], ctype, ffi.addressof(lib, name))
+
+
 def _silence_libjack(jffi, jlib) -> None:
     """Silence libjack's error and info printer: while a reconnect waits for
     the server, every attempt would otherwise print four lines. Our errors
     decode ``jack_client_open``'s status instead (:func:`describe_status`)."""
-    from rtaudio._native import ffi, lib
-    silent = jffi.cast("void(*)(const char *)",
-                       int(ffi.cast("uintptr_t", ffi.addressof(lib, "rtd_jack_silent"))))
+    from rtaudio._native import ffi, lib, recast
+    silent = recast(jffi, "void(*)(const char *)", ffi.addressof(lib, "rtd_jack_silent"))
     jlib.jack_set_error_function(silent)
     jlib.jack_set_info_function(silent)
 
@@ -251,12 +255,11 @@ class JackStream:
     """
 
     def __init__(self, choice: DeviceChoice, native, client_name: str, pycallback=None) -> None:
-        from rtaudio._native import ffi, lib
+        from rtaudio._native import ffi, recast
         jffi, jlib = libjack()
         self.choice = choice
         self.native = native   # owns the engine struct the bridge calls into
         self.error: Optional[BaseException] = None
-        self.finished = threading.Event()
         self._activated = False
         self._closed = False
         self.client = _open_client(client_name)
@@ -270,8 +273,8 @@ class JackStream:
             self.in_scratch = np.zeros(BRIDGE_MAX_FRAMES * max(1, choice.in_channels), np.float32)
             self.out_scratch = np.zeros(BRIDGE_MAX_FRAMES * choice.out_channels, np.float32)
             bridge = ffi.new("rtd_jack_bridge *")
-            bridge.port_get_buffer = ffi.cast("rtd_jack_port_buffer_fn",
-                                              int(jffi.cast("uintptr_t", jlib.jack_port_get_buffer)))
+            bridge.port_get_buffer = recast(ffi, "rtd_jack_port_buffer_fn", jlib.jack_port_get_buffer,
+                                            jffi)
             bridge.in_channels = choice.in_channels
             bridge.out_channels = choice.out_channels
             bridge.max_frames = BRIDGE_MAX_FRAMES
@@ -286,27 +289,24 @@ class JackStream:
                                                        choice.out_channels)
                 bridge.inner = self._python_inner
             self.in_ports, self.out_ports = [], []
-            for kind, count, flags, keep in (("in", choice.in_channels, JACK_PORT_IS_INPUT, self.in_ports),
-                                             ("out", choice.out_channels, JACK_PORT_IS_OUTPUT,
-                                              self.out_ports)):
+            for kind, count, flags, keep, slots in (
+                    ("in", choice.in_channels, JACK_PORT_IS_INPUT, self.in_ports, bridge.in_ports),
+                    ("out", choice.out_channels, JACK_PORT_IS_OUTPUT, self.out_ports, bridge.out_ports)):
                 for c in range(count):
                     port = jlib.jack_port_register(self.client, f"{kind}_{c + 1}".encode(),
                                                    AUDIO_PORT_TYPE, flags, 0)
                     if port == jffi.NULL:
                         raise RtaudioError(f"JACK refused to register port {kind}_{c + 1}")
                     keep.append(port)
-                    target = bridge.in_ports if kind == "in" else bridge.out_ports
-                    target[c] = ffi.cast("void *", int(jffi.cast("uintptr_t", port)))
+                    slots[c] = recast(ffi, "void *", port, jffi)
             self.bridge = bridge
-            arg = jffi.cast("void *", int(ffi.cast("uintptr_t", bridge)))
-
-            def c_function(name: str, ctype: str):
-                return jffi.cast(ctype, int(ffi.cast("uintptr_t", ffi.addressof(lib, name))))
-
-            jlib.jack_set_process_callback(self.client, c_function("rtd_jack_process",
-                                                                   "int(*)(uint32_t, void *)"), arg)
-            jlib.jack_on_shutdown(self.client, c_function("rtd_jack_shutdown", "void(*)(void *)"), arg)
-            jlib.jack_set_xrun_callback(self.client, c_function("rtd_jack_xrun", "int(*)(void *)"), arg)
+            arg = recast(jffi, "void *", bridge)
+            jlib.jack_set_process_callback(
+                self.client, _native_function("rtd_jack_process", "int(*)(uint32_t, void *)"), arg)
+            jlib.jack_on_shutdown(self.client, _native_function("rtd_jack_shutdown", "void(*)(void *)"),
+                                  arg)
+            jlib.jack_set_xrun_callback(self.client, _native_function("rtd_jack_xrun", "int(*)(void *)"),
+                                        arg)
         except BaseException:
             jlib.jack_client_close(self.client)
             self._closed = True
@@ -350,19 +350,10 @@ class JackStream:
         return bool(lib.rtd_jack_bridge_lost(self.bridge))
 
     @property
-    def periods(self) -> int:
-        """JACK process calls so far."""
-        return int(self.bridge.periods)
-
-    @property
     def latency(self) -> tuple[float, float]:
         """(input, output) latency in seconds: the connected ports' latency
         plus one period, as JACK reports it."""
         return self._latency
-
-    @property
-    def input_finished(self) -> bool:
-        return False
 
     @property
     def active(self) -> bool:
@@ -408,21 +399,6 @@ class JackStream:
             if self._activated and not lost:
                 jlib.jack_deactivate(self.client)
             jlib.jack_client_close(self.client)
-            self.finished.set()
 
         return shut_down_within(shut, self.choice.name)
 
-
-def jack_server_running() -> bool:
-    """True if a JACK server answers a client connection now."""
-    try:
-        jffi, jlib = libjack()
-    except RtaudioError:
-        return False
-    status = jffi.new("int *")
-    client = jlib.jack_client_open(f"rtaudio-ping-{os.getpid()}".encode(),
-                                   jffi.cast("int", JACK_NO_START_SERVER), status)
-    if client == jffi.NULL:
-        return False
-    jlib.jack_client_close(client)
-    return True

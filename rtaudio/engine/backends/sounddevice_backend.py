@@ -238,10 +238,10 @@ def _native_stream_class():
         or ``rtd_player_callback`` in front of it)."""
 
         def __init__(self, kind: str, callback, userdata, **kwargs: Any) -> None:
-            from rtaudio._native import ffi
+            from rtaudio._native import recast
             # sounddevice casts the function pointer into its own FFI; the
             # userdata is passed to Pa_OpenStream as a plain void *.
-            userdata = sd._ffi.cast("void *", int(ffi.cast("uintptr_t", userdata)))
+            userdata = recast(sd._ffi, "void *", userdata)
             super().__init__(kind=kind, callback=callback, userdata=userdata,
                              wrap_callback=None, **kwargs)
 
