@@ -198,6 +198,27 @@ static const double VCF_INV_2VT = 1.0 / (2.0 * 0.026);
 static const double VCF_INV_2GAMMA = 1.0 / (2.0 * (1.836 * 0.026));
 static const double VCF_INV_6GAMMA = 1.0 / (6.0 * (1.836 * 0.026));
 
+/* The two pieces of vcf_tanh below, for T = double or vcf_v4d: one text, so
+ * vcf_tanh and vcf_tanh4 do the same operations and agree bit for bit.
+ * VCF_TANH_SMALL: tanh(x) for |x| < 0.55, x + x·y·N(y)/Q(y), y = x².
+ * VCF_EXPM1: expm1(r) for |r| <= ln2/2, degree 13 (Estrin: short chains). */
+#define VCF_TANH_SMALL(T, x, t)                                                \
+    const T y_ = (x) * (x);                                                    \
+    const T n_ = -675675.0 + y_ * (-45045.0 + y_ * (-594.0 + y_ * -1.0));      \
+    const T d_ = 2027025.0 + y_ * (945945.0 + y_ * (51975.0 + y_ * (630.0 + y_)));  \
+    const T t = (x) + (x) * (y_ * n_ / d_)
+
+#define VCF_EXPM1(T, r, p)                                                     \
+    const T r2_ = (r) * (r), r4_ = r2_ * r2_, r8_ = r4_ * r4_;                 \
+    const T a0_ = 1.0 / 2.0 + (r) * (1.0 / 6.0);                               \
+    const T a1_ = 1.0 / 24.0 + (r) * (1.0 / 120.0);                            \
+    const T a2_ = 1.0 / 720.0 + (r) * (1.0 / 5040.0);                          \
+    const T a3_ = 1.0 / 40320.0 + (r) * (1.0 / 362880.0);                      \
+    const T a4_ = 1.0 / 3628800.0 + (r) * (1.0 / 39916800.0);                  \
+    const T a5_ = 1.0 / 479001600.0 + (r) * (1.0 / 6227020800.0);             \
+    const T q_ = (a0_ + r2_ * a1_) + r4_ * (a2_ + r2_ * a3_) + r8_ * (a4_ + r2_ * a5_); \
+    const T p = (r) * (1.0 + (r) * q_)
+
 /* tanh within 2 ulp of libm (docs/maths/vcf.md §4); the same operations in
  * rtaudio/kernels/numba/vcf.py (vcf_tanh).  |x| < 0.55: x + x·y·N(y)/Q(y),
  * y = x², the [7/8] Padé approximant of Lambert's continued fraction
@@ -219,25 +240,15 @@ static inline __attribute__((always_inline)) double vcf_tanh(double x)
 {
     const double ax = fabs(x);
     if (ax < 0.55) {
-        const double y = x * x;
-        const double n = -675675.0 + y * (-45045.0 + y * (-594.0 + y * -1.0));
-        const double q = 2027025.0 + y * (945945.0 + y * (51975.0 + y * (630.0 + y)));
-        return x + x * (y * n / q);
+        VCF_TANH_SMALL(double, x, t);
+        return t;
     }
     if (!(ax <= 20.0))
         return x < 0.0 ? -1.0 : 1.0;
     const double z = 2.0 * ax;
     const double kf = floor(z * VCF_INV_LN2 + 0.5);
     const double r = (z - kf * VCF_LN2_HI) - kf * VCF_LN2_LO;
-    const double r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;   /* Estrin: short chains */
-    const double a0 = 1.0 / 2.0 + r * (1.0 / 6.0);
-    const double a1 = 1.0 / 24.0 + r * (1.0 / 120.0);
-    const double a2 = 1.0 / 720.0 + r * (1.0 / 5040.0);
-    const double a3 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
-    const double a4 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
-    const double a5 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
-    const double q = (a0 + r2 * a1) + r4 * (a2 + r2 * a3) + r8 * (a4 + r2 * a5);
-    const double p = r * (1.0 + r * q);                  /* expm1(r), degree 13 */
+    VCF_EXPM1(double, r, p);
     const double s = VCF_POW2[(int)kf];
     const double e = s + s * p;
     const double t = 1.0 - 2.0 / (e + 1.0);
@@ -262,25 +273,14 @@ static inline __attribute__((always_inline)) void vcf_tanh4(const double in[4], 
     const vcf_v4i abs_mask = {0x7fffffffffffffffLL, 0x7fffffffffffffffLL,
                               0x7fffffffffffffffLL, 0x7fffffffffffffffLL};
     const vcf_v4d ax = (vcf_v4d)((vcf_v4i)x & abs_mask);
-    const vcf_v4d y = x * x;
-    const vcf_v4d n = -675675.0 + y * (-45045.0 + y * (-594.0 + y * -1.0));
-    const vcf_v4d qp = 2027025.0 + y * (945945.0 + y * (51975.0 + y * (630.0 + y)));
-    const vcf_v4d t_small = x + x * (y * n / qp);
+    VCF_TANH_SMALL(vcf_v4d, x, t_small);
     const vcf_v4d twenty = {20.0, 20.0, 20.0, 20.0};
     const vcf_v4i in_range = ax <= twenty;                /* false for NaN */
     const vcf_v4d z = 2.0 * VCF_SELECT(in_range, ax, twenty);
     const vcf_v4d w = z * VCF_INV_LN2 + 0.5;
     const vcf_v4d kf = {floor(w[0]), floor(w[1]), floor(w[2]), floor(w[3])};
     const vcf_v4d r = (z - kf * VCF_LN2_HI) - kf * VCF_LN2_LO;
-    const vcf_v4d r2 = r * r, r4 = r2 * r2, r8 = r4 * r4;
-    const vcf_v4d a0 = 1.0 / 2.0 + r * (1.0 / 6.0);
-    const vcf_v4d a1 = 1.0 / 24.0 + r * (1.0 / 120.0);
-    const vcf_v4d a2 = 1.0 / 720.0 + r * (1.0 / 5040.0);
-    const vcf_v4d a3 = 1.0 / 40320.0 + r * (1.0 / 362880.0);
-    const vcf_v4d a4 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0);
-    const vcf_v4d a5 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0);
-    const vcf_v4d q = (a0 + r2 * a1) + r4 * (a2 + r2 * a3) + r8 * (a4 + r2 * a5);
-    const vcf_v4d p = r * (1.0 + r * q);
+    VCF_EXPM1(vcf_v4d, r, p);
     /* 2^k, k = kf in 0..58: kf + 1.5·2^52 holds k in its low bits */
     const vcf_v4d magic = {0x1.8p52, 0x1.8p52, 0x1.8p52, 0x1.8p52};
     const vcf_v4i k = (vcf_v4i)(kf + magic) - (vcf_v4i)magic;
