@@ -43,7 +43,7 @@ class LevelTrace:
     def process(self, block: np.ndarray) -> np.ndarray:
         """``chain.process(block)`` in place, accumulating the energy at every stage."""
         flat = block.reshape(-1)
-        self.energy[0] += float(np.dot(flat, flat))
+        self.energy[0] += _finite_energy(flat)
         for i, proc in enumerate(self.chain, start=1):
             proc.process(block)
             self.energy[i] += float(np.dot(flat, flat))
@@ -76,6 +76,17 @@ class LevelTrace:
             if culprit.split("#")[0] == "gate" else ""
         return (f"warning: the output is {shown_out}, the input at {level_in:.1f} dBFS RMS; "
                 f"{culprit} removed the signal ({_drop_text(drop)}): check its parameters{hint}")
+
+
+def _finite_energy(flat: np.ndarray) -> float:
+    """Sum of squares with NaN and inf counted as 0, as the processors
+    sanitise them (docs/maths/conventions.md §0.5), so one bad sample does not make the
+    input level NaN."""
+    energy = float(np.dot(flat, flat))
+    if math.isfinite(energy):
+        return energy
+    clean = np.where(np.isfinite(flat), flat, 0.0)
+    return float(np.dot(clean, clean))
 
 
 def _drop_text(drop_db: float) -> str:

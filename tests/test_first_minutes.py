@@ -248,3 +248,23 @@ def test_level_trace_against_numpy():
     assert levels["input"] == pytest.approx(ref_in, abs=1e-6)
     assert levels["lowpass"] == pytest.approx(ref_out, abs=1e-6)
     assert trace.silence_warning() is None
+
+
+def test_level_trace_counts_non_finite_input_as_zero():
+    # the processors use 0 for NaN/inf input (docs/maths/conventions.md §0.5);
+    # the input level must too, not turn NaN and blame a processor
+    from rtaudio.levels import LevelTrace
+    rng = np.random.default_rng(2)
+    x = (0.1 * rng.standard_normal((4800, 1))).astype(np.float32)
+    x[100:110] = np.nan
+    x[2000] = np.inf
+    clean = np.where(np.isfinite(x), x, 0.0).astype(np.float64)
+    chain = Chain([parse_chain_string("lowpass(cutoff_hz=5000)")[0]])
+    chain.prepare(SR, 1, 1024)
+    trace = LevelTrace(chain)
+    y = x.copy()
+    for start in range(0, len(y), 1024):
+        trace.process(y[start:start + 1024])
+    levels = dict(trace.levels_db())
+    assert levels["input"] == pytest.approx(10 * np.log10(np.mean(clean ** 2)), abs=1e-6)
+    assert trace.silence_warning() is None
