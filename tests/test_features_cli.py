@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 import soundfile as sf
 
 from _cli import run_cli
@@ -88,3 +89,38 @@ def test_hpss_command_writes_stems_like_the_library(tmp_path, capsys):
     assert np.max(np.abs(got_p - p.T)) < 1e-4
     code, out, err = run_cli(["hpss", str(src), "--harmonic", str(tmp_path / "h.wav")], capsys)
     assert code == 1 and "exists" in err
+
+
+def test_low_and_high_rates_adapt_chroma_octaves_and_yin_frame(tmp_path):
+    # docs/maths/features.md §8: at 8 kHz seven octaves from C1 exceed
+    # Nyquist, so the chroma uses six; at 96 kHz yin uses a 4096 frame.
+    # Both compared with librosa called with those parameters.
+    import librosa
+    for rate, octaves, frame_length in [(8000, 6, 2048), (11025, 7, 2048), (96000, 7, 4096)]:
+        y = music_signal(rate, 1.0)
+        sf.write(tmp_path / f"x{rate}.wav", y, rate, subtype="FLOAT")
+        features_file(tmp_path / f"x{rate}.wav", tmp_path / f"x{rate}.npz", features=["chroma", "yin"])
+        with np.load(tmp_path / f"x{rate}.npz") as npz:
+            params = json.loads(str(npz["parameters"]))
+            assert params["chroma_cqt"]["n_octaves"] == octaves
+            assert params["yin"]["frame_length"] == frame_length
+            ref = librosa.feature.chroma_cqt(y=y.astype(np.float32), sr=rate, hop_length=512,
+                                             n_octaves=octaves)
+            np.testing.assert_allclose(npz["chroma"], ref, atol=1e-4, rtol=0)
+            f0 = librosa.yin(y.astype(np.float32), fmin=65.40639132514966, fmax=2093.004522404789, sr=rate,
+                             frame_length=frame_length, hop_length=512)
+            np.testing.assert_allclose(npz["f0_hz"], f0, rtol=1e-4)
+
+
+def test_chroma_octaves_fit_below_nyquist_like_librosa():
+    # the largest octave count librosa accepts with the tuning half a bin
+    # sharp, and one more is refused (independent check of the bound)
+    import librosa
+    from rtaudio.analysis.feature_files import chroma_octaves_for
+    y = music_signal(8000, 0.5)
+    for rate in (6000, 8000, 8400, 11025):
+        octaves = chroma_octaves_for(rate)
+        librosa.cqt(y, sr=rate, n_bins=36 * octaves, bins_per_octave=36, tuning=0.5)
+        if octaves < 7:
+            with pytest.raises(librosa.util.exceptions.ParameterError):
+                librosa.cqt(y, sr=rate, n_bins=36 * (octaves + 1), bins_per_octave=36, tuning=0.5)

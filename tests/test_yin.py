@@ -450,6 +450,28 @@ def test_cli_output_is_atomic_on_error(tone_wav, tmp_path, capsys):
     assert code == 0 and out.read_text().startswith("time_s,f0_hz")
 
 
+@pytest.mark.parametrize("rate, frame_length", [(44100, 2048), (96000, 4096), (192000, 8192)])
+def test_cli_frame_length_follows_the_rate(tmp_path, capsys, rate, frame_length):
+    # docs/maths/yin.md §5.1: without --frame-length, 2048 doubled until two
+    # periods of C2 fit; a 192 kHz file was an error, 96 kHz gave a warning
+    path = tmp_path / "high.wav"
+    y = harmonic(110.0, rate, seconds=0.5)
+    sf.write(path, y, rate, subtype="FLOAT")
+    out = tmp_path / "p.json"
+    code, _, err = run_cli(["pitch", str(path), "--format", "json", "-o", str(out)], capsys)
+    assert code == 0 and "warning" not in err, err
+    data = json.loads(out.read_text())
+    assert data["frame_length"] == frame_length and data["hop_length"] == frame_length // 4
+    ref = librosa.yin(y.astype(np.float64), fmin=65.40639, fmax=2093.0045, sr=rate,
+                      frame_length=frame_length, hop_length=frame_length // 4, center=False)
+    f0 = np.array([row[1] for row in data["rows"]])
+    assert f0.shape == ref.shape
+    np.testing.assert_allclose(f0, ref, rtol=REL_TOL)
+    # an fmin chosen too low for the frame is still the user's error
+    code, _, err = run_cli(["pitch", str(path), "--fmin", "5"], capsys)
+    assert code == 1 and "fmin_hz" in err
+
+
 # ------------------------------------------------------------ FFT and sizes
 @pytest.mark.parametrize("n", [16, 32, 256, 8192])
 def test_numba_fft_autocorrelation_matches_numpy(n):

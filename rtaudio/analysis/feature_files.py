@@ -21,6 +21,8 @@ FEATURES = ("hpss", "chroma", "chroma_stft", "yin")
 PITCH_CLASSES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
 HOP_LENGTH = 512
 FRAME_LENGTH = 2048
+CHROMA_OCTAVES = 7
+CHROMA_BINS_PER_OCTAVE = 36
 
 PathLike = Union[str, Path]
 
@@ -46,6 +48,25 @@ def csv_paths(out_path: PathLike, features: Iterable[str]) -> dict[str, Path]:
         if name in features:
             tables[name] = out_path.with_name(f"{out_path.stem}.{name}.csv")
     return tables
+
+
+def chroma_octaves_for(sample_rate: float, n_octaves: int = CHROMA_OCTAVES,
+                       bins_per_octave: int = CHROMA_BINS_PER_OCTAVE) -> int:
+    """The most octaves, up to ``n_octaves``, whose constant-Q filters stay
+    below Nyquist at ``sample_rate`` for any tuning estimate (up to half a
+    bin sharp): 7 from C1 needs about 8.4 kHz, so an 8 kHz telephone
+    recording gets 6 instead of an error (docs/maths/features.md §8).
+    Raises ValueError when not even one octave fits."""
+    from rtaudio.analysis.cqt import (_relative_bandwidth, _wavelet_lengths, cqt_frequencies,
+                                      note_c1_hz)
+    sharpest = note_c1_hz() * 2.0 ** (0.5 / bins_per_octave)
+    for octaves in range(int(n_octaves), 0, -1):
+        freqs = cqt_frequencies(octaves * bins_per_octave, sharpest, bins_per_octave)
+        _, cutoff = _wavelet_lengths(freqs, float(sample_rate), 1.0, _relative_bandwidth(freqs))
+        if cutoff <= sample_rate / 2.0:
+            return octaves
+    raise ValueError(f"no constant-Q octave from C1 fits below the Nyquist frequency "
+                     f"{sample_rate / 2.0:g} Hz")
 
 
 def _frame_rms(y: np.ndarray) -> np.ndarray:
@@ -123,6 +144,7 @@ def features_file(in_path: PathLike, out_path: PathLike, *, features: Iterable[s
     """
     from rtaudio.analysis import features as feat
     from rtaudio.audiofile import read_audio
+    from rtaudio.processors.yin import frame_length_for
     names = parse_features(features)
     in_path, out_path = Path(in_path), Path(out_path)
     data, sr = read_audio(in_path)
@@ -130,11 +152,19 @@ def features_file(in_path: PathLike, out_path: PathLike, *, features: Iterable[s
     nonfinite = int(np.count_nonzero(~np.isfinite(y)))
     if nonfinite:
         y[~np.isfinite(y)] = 0.0
+    # high and low rates: the defaults adapted so that the file can be analysed
+    # (docs/maths/features.md §8); the values used are stored in "parameters"
+    yin_frame_length = frame_length_for(sr, FRAME_LENGTH)
+    try:
+        n_octaves = chroma_octaves_for(sr) if "chroma" in names else CHROMA_OCTAVES
+    except ValueError as exc:
+        raise RtaudioError(f"{in_path}: {exc}") from None
     params = {"features": list(names), "hop_length": HOP_LENGTH, "n_fft": FRAME_LENGTH,
               "mono": "mean of channels", "source": "harmonic" if "hpss" in names else "signal",
               "hpss": {"kernel_size": 31, "power": 2.0, "margin": 1.0},
-              "chroma_cqt": {"n_chroma": 12, "n_octaves": 7, "bins_per_octave": 36, "tuning": "estimated"},
-              "yin": {"fmin_hz": fmin_hz, "fmax_hz": fmax_hz, "frame_length": FRAME_LENGTH},
+              "chroma_cqt": {"n_chroma": 12, "n_octaves": n_octaves,
+                             "bins_per_octave": CHROMA_BINS_PER_OCTAVE, "tuning": "estimated"},
+              "yin": {"fmin_hz": fmin_hz, "fmax_hz": fmax_hz, "frame_length": yin_frame_length},
               "nonfinite_samples_zeroed": nonfinite, "input": in_path.name}
     arrays: dict[str, np.ndarray] = {"sample_rate": np.array(float(sr)),
                                      "duration_s": np.array(len(y) / float(sr))}
@@ -149,7 +179,8 @@ def features_file(in_path: PathLike, out_path: PathLike, *, features: Iterable[s
             frames["hpss"] = len(arrays["harmonic_rms"])
             source = harmonic
         if "chroma" in names:
-            chroma = feat.chroma_cqt(y=source, sr=sr, hop_length=HOP_LENGTH)
+            chroma = feat.chroma_cqt(y=source, sr=sr, hop_length=HOP_LENGTH, n_octaves=n_octaves,
+                                     bins_per_octave=CHROMA_BINS_PER_OCTAVE)
             arrays["chroma"] = chroma
             arrays["chroma_times_s"] = np.arange(chroma.shape[-1]) * HOP_LENGTH / float(sr)
             frames["chroma"] = chroma.shape[-1]
@@ -159,7 +190,7 @@ def features_file(in_path: PathLike, out_path: PathLike, *, features: Iterable[s
             arrays["chroma_stft_times_s"] = np.arange(chroma.shape[-1]) * HOP_LENGTH / float(sr)
             frames["chroma_stft"] = chroma.shape[-1]
         if "yin" in names:
-            f0 = feat.yin(source, fmin=fmin_hz, fmax=fmax_hz, sr=sr, frame_length=FRAME_LENGTH,
+            f0 = feat.yin(source, fmin=fmin_hz, fmax=fmax_hz, sr=sr, frame_length=yin_frame_length,
                           hop_length=HOP_LENGTH, backend=backend)
             arrays["f0_hz"] = f0
             arrays["f0_times_s"] = np.arange(f0.shape[-1]) * HOP_LENGTH / float(sr)

@@ -90,11 +90,13 @@ def write_pitch(in_path: str, out: IO[str], fmt: str = "csv", backend: str = "c"
     Raises ``RtaudioError`` for an unreadable file or bad parameters.
     """
     from rtaudio.analysis.pitch import ring_capacity_for
-    from rtaudio.processors.yin import YinTracker
+    from rtaudio.processors.yin import YinTracker, frame_length_for
 
     notes: list[str] = []
     with open_input(in_path) as source:
         rate, channels, total = source.samplerate, source.channels, source.frames
+        if params.get("frame_length") is None:  # docs/maths/yin.md §5.1
+            params = {**params, "frame_length": frame_length_for(rate)}
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             try:
@@ -147,7 +149,9 @@ def pitch_file(in_path: Union[str, os.PathLike], out_path: Union[str, os.PathLik
               help="Output format: one row per hop (and channel).")
 @click.option("-o", "--output", "out_path", default=None, metavar="OUT",
               help="Write to OUT (atomically) instead of standard output.")
-@click.option("--frame-length", type=int, default=2048, show_default=True, help="Frame length N in samples.")
+@click.option("--frame-length", type=int, default=None,
+              help="Frame length N in samples [default: 2048, doubled until two periods of C2 fit "
+                   "at the file's rate: 4096 at 96 kHz, 8192 at 192 kHz].")
 @click.option("--hop-length", type=int, default=None, help="Hop in samples [default: frame_length // 4].")
 @click.option("--fmin", "fmin_hz", type=float, default=65.40639, show_default=True, help="Lowest f0 (Hz).")
 @click.option("--fmax", "fmax_hz", type=float, default=2093.0045, show_default=True, help="Highest f0 (Hz).")
@@ -159,7 +163,8 @@ def pitch_file(in_path: Union[str, os.PathLike], out_path: Union[str, os.PathLik
               help="Kernel implementation.")
 @batch_options("rtaudio.commands.pitch", "rtaudio.processors.yin")
 @click.option("--overwrite", is_flag=True, help="Folder: recompute outputs that are up to date.")
-def command(in_path: str, out_dir: Optional[str], fmt: str, out_path: Optional[str], frame_length: int,
+def command(in_path: str, out_dir: Optional[str], fmt: str, out_path: Optional[str],
+            frame_length: Optional[int],
             hop_length: Optional[int], fmin_hz: float, fmax_hz: float, trough_threshold: float,
             silence_db: float, backend: str, pattern: Optional[str], jobs: Optional[int],
             scheduler: Optional[str], overwrite: bool) -> None:
@@ -208,6 +213,6 @@ def _check_parameters(backend: str, params: dict[str, Any]) -> None:
     """Parameter errors that do not depend on a file: one line before a batch starts."""
     from rtaudio.processors.yin import YinTracker
     try:
-        YinTracker(backend=backend, **params)
+        YinTracker(backend=backend, **{**params, "frame_length": params["frame_length"] or 2048})
     except (ValueError, TypeError) as exc:
         raise RtaudioError(f"invalid pitch parameters: {exc}") from None

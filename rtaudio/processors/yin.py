@@ -35,6 +35,9 @@ from rtaudio.params import Param
 from rtaudio.processor import Processor, validate_sample_rate
 from rtaudio.engine.rings import PitchResultRing
 
+#: default lowest f0 searched, C2 (docs/maths/yin.md §5.1)
+DEFAULT_FMIN_HZ = 65.40639
+
 #: parameters whose change re-allocates the tracker and resets it (5.1)
 STRUCTURAL = ("frame_length", "hop_length", "fmin_hz", "fmax_hz")
 
@@ -65,6 +68,22 @@ def check_yin_config(frame_length: int, fmin_hz: float, fmax_hz: float,
             f"{frame_length}, fewer than two periods of fmin fit into the frame, which can "
             f"cause inaccurate pitch detection; consider fmin_hz >= {fs / (frame_length / 2):.3f} "
             f"or frame_length >= {int(math.ceil(fs / fmin_hz)) * 2 + 1}", UserWarning, stacklevel=3)
+
+
+def frame_length_for(sample_rate: float, base: int = 2048) -> int:
+    """The frame length the command-line tools use when none is given:
+    ``base`` doubled until two periods of the default lowest f0 (C2) fit at
+    ``sample_rate`` (the condition of :func:`check_yin_config`'s warning).
+
+    2048 up to about 67 kHz, 4096 at 88.2/96 kHz, 8192 at 176.4/192 kHz:
+    high-rate files get about the same window in seconds instead of an
+    error (docs/maths/yin.md §5.1). It depends on the rate only, so an
+    ``fmin_hz`` the user chose too low for the frame is still an error.
+    """
+    length = int(base)
+    while float(sample_rate) / DEFAULT_FMIN_HZ >= length // 2:
+        length *= 2
+    return length
 
 
 def yin_periods(frame_length: int, fmin_hz: float, fmax_hz: float, sample_rate: float) -> tuple[int, int]:
@@ -174,7 +193,7 @@ class YinTracker(Processor):
         Param("frame_length", "samples", 2048, 4, 65536, integer=True, doc="frame length N"),
         Param("hop_length", "samples", None, 1, 65536, integer=True,
               doc="hop between frames (None: frame_length // 4)"),
-        Param("fmin_hz", "Hz", 65.40639, 0.0, None, low_open=True, log_scale=True,
+        Param("fmin_hz", "Hz", DEFAULT_FMIN_HZ, 0.0, None, low_open=True, log_scale=True,
               doc="lowest f0 searched"),
         Param("fmax_hz", "Hz", 2093.0045, 0.0, lambda fs: fs / 2.0, low_open=True, log_scale=True,
               doc="highest f0 searched"),
