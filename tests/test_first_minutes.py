@@ -232,16 +232,23 @@ def test_render_of_an_ordinary_chain_does_not_warn(tmp_path):
     assert run.returncode == 0 and "warning" not in run.stderr, run.stderr
 
 
-def test_level_trace_against_numpy():
+def _traced(x: np.ndarray, chain_text: str):
+    """``x`` run through a one-processor chain in 1024-frame blocks with a
+    LevelTrace; returns the trace and the processed copy."""
     from rtaudio.levels import LevelTrace
-    rng = np.random.default_rng(1)
-    x = (0.1 * rng.standard_normal((4800, 2))).astype(np.float32)
-    chain = Chain([parse_chain_string("lowpass(cutoff_hz=500)")[0]])
-    chain.prepare(SR, 2, 1024)
+    chain = Chain([parse_chain_string(chain_text)[0]])
+    chain.prepare(SR, x.shape[1], 1024)
     trace = LevelTrace(chain)
     y = x.copy()
     for start in range(0, len(y), 1024):
         trace.process(y[start:start + 1024])
+    return trace, y
+
+
+def test_level_trace_against_numpy():
+    rng = np.random.default_rng(1)
+    x = (0.1 * rng.standard_normal((4800, 2))).astype(np.float32)
+    trace, y = _traced(x, "lowpass(cutoff_hz=500)")
     levels = dict(trace.levels_db())
     ref_in = 10 * np.log10(np.mean(x.astype(np.float64) ** 2))
     ref_out = 10 * np.log10(np.mean(y.astype(np.float64) ** 2))
@@ -253,18 +260,12 @@ def test_level_trace_against_numpy():
 def test_level_trace_counts_non_finite_input_as_zero():
     # the processors use 0 for NaN/inf input (docs/maths/conventions.md §0.5);
     # the input level must too, not turn NaN and blame a processor
-    from rtaudio.levels import LevelTrace
     rng = np.random.default_rng(2)
     x = (0.1 * rng.standard_normal((4800, 1))).astype(np.float32)
     x[100:110] = np.nan
     x[2000] = np.inf
     clean = np.where(np.isfinite(x), x, 0.0).astype(np.float64)
-    chain = Chain([parse_chain_string("lowpass(cutoff_hz=5000)")[0]])
-    chain.prepare(SR, 1, 1024)
-    trace = LevelTrace(chain)
-    y = x.copy()
-    for start in range(0, len(y), 1024):
-        trace.process(y[start:start + 1024])
+    trace, _ = _traced(x, "lowpass(cutoff_hz=5000)")
     levels = dict(trace.levels_db())
     assert levels["input"] == pytest.approx(10 * np.log10(np.mean(clean ** 2)), abs=1e-6)
     assert trace.silence_warning() is None
