@@ -55,6 +55,31 @@ def test_virtual_channels_follow_the_input_file(tmp_path):
     assert resolve_source(input_path=str(stereo), channel_cap=1, **common).channels == 1
 
 
+def test_sample_rate_follows_the_file_unless_given(tmp_path):
+    # `rtaudio live --virtual --input x.wav` at 44.1 kHz used to stop with
+    # "x.wav is 44100 Hz but the engine runs at 48000 Hz"
+    path = tmp_path / "cd.wav"
+    sf.write(str(path), np.zeros((4410, 2), np.float32), 44100)
+    common = dict(device=None, audio_backend="sounddevice", force_virtual=False, loop=False,
+                  channels=None, has_device=lambda: True)
+    assert resolve_source(input_path=str(path), play_path=None, samplerate=None, **common).samplerate == 44100
+    assert resolve_source(input_path=None, play_path=str(path), samplerate=None, **common).samplerate == 44100
+    assert resolve_source(input_path=str(path), play_path=None, samplerate=48000, **common).samplerate == 48000
+    assert resolve_source(input_path=None, play_path=None, samplerate=None, **common).samplerate == 48000
+
+
+def test_live_plays_a_44k_file_at_its_rate(tmp_path):
+    src, rec = tmp_path / "cd.wav", tmp_path / "rec.wav"
+    t = np.arange(22050) / 44100
+    sf.write(str(src), (0.1 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 44100, subtype="FLOAT")
+    run = subprocess.run(RTAUDIO + ["live", "--virtual", "--input", str(src), "--chain", "lowpass",
+                                    "--record", str(rec), "--duration", "5"],
+                         env=_no_jack_env(), capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    info = sf.info(str(rec))
+    assert info.samplerate == 44100 and info.frames >= 22050
+
+
 def test_contradictory_source_options_are_one_clear_error(tmp_path):
     path = tmp_path / "a.wav"
     _tone(path)

@@ -65,7 +65,8 @@ def _has_output_device() -> bool:
 @click.option("--preset", type=click.Path(dir_okay=False), default=None,
               help="TOML preset file describing the chain.")
 @effects_option
-@click.option("--samplerate", type=float, default=48000.0, show_default=True, help="Sample rate in Hz.")
+@click.option("--samplerate", type=float, default=None,
+              help="Sample rate in Hz [default: the file's rate with --input or --play, else 48000].")
 @click.option("--blocksize", type=click.IntRange(16, 8192), default=256, show_default=True,
               help="Frames per callback.")
 @source_options
@@ -74,7 +75,7 @@ def _has_output_device() -> bool:
 @click.option("--duration", type=click.FloatRange(min=0.1), default=None,
               help="Close the window after this many seconds.")
 def command(device: Optional[str], mode: str, chain_text: Optional[str], preset: Optional[str],
-            samplerate: float, blocksize: int, force_virtual: bool, input_path: Optional[str],
+            samplerate: Optional[float], blocksize: int, force_virtual: bool, input_path: Optional[str],
             play_path: Optional[str], loop: bool, channels: Optional[int],
             screenshot: Optional[str], duration: Optional[float]) -> None:
     """Open the live spectrogram viewer: scrolling spectrogram with the YIN
@@ -95,7 +96,7 @@ def command(device: Optional[str], mode: str, chain_text: Optional[str], preset:
         click.echo(f"rtaudio: {source.notice}", err=True)
     parsed_device = int(device) if device is not None and device.isdigit() else device
     from rtaudio.gui.app import run
-    run(chain, device=parsed_device, mode=mode, virtual=source.virtual, samplerate=samplerate,
+    run(chain, device=parsed_device, mode=mode, virtual=source.virtual, samplerate=source.samplerate,
         blocksize=blocksize, channels=source.channels, screenshot=screenshot, duration=duration,
         backend_options=source.options)
     if screenshot is not None:

@@ -112,6 +112,8 @@ def final_report(s: dict[str, Any]) -> str:
         f"DSP load mean {100 * s['dsp_load']['mean']:.2f}%, p99 {100 * s['dsp_load']['p99']:.2f}%, "
         f"max {100 * s['dsp_load']['max']:.2f}%",
         format_paper_table(s["paper_table"]),
+        "(the paper's table: Idle/Total violations are timer jitter around the period, not "
+        "missed deadlines; those are 'late' and 'overruns' above, docs/paper.md §7.3)",
     ]
     for gap in s.get("gaps", []):
         lines.append(f"device lost at {gap['lost_at_s']:.1f} s ({gap['reason']}); reconnected at "
@@ -127,7 +129,8 @@ def final_report(s: dict[str, Any]) -> str:
 
 @click.command("live")
 @click.option("--device", default=None, help="Device index or name substring (see `rtaudio devices`).")
-@click.option("--samplerate", type=click.IntRange(8000, 384000), default=48000, show_default=True)
+@click.option("--samplerate", type=click.IntRange(8000, 384000), default=None,
+              help="Hz [default: the file's rate with --input or --play, else 48000].")
 @click.option("--blocksize", type=click.IntRange(1, 8192), default=256, show_default=True)
 @click.option("--mode", type=click.Choice(["native", "python"]), default="native", show_default=True,
               help="native: C callback, no Python in the audio thread; python: Python callback.")
@@ -145,7 +148,7 @@ def final_report(s: dict[str, Any]) -> str:
                    "same chain; the recording continues in the same file, the gap filled with "
                    "silence. Uses rtaudio's own JACK client.")
 @source_options
-def command(device: Optional[str], samplerate: int, blocksize: int, channels: Optional[int], mode: str,
+def command(device: Optional[str], samplerate: Optional[int], blocksize: int, channels: Optional[int], mode: str,
             audio_backend: str, chain_text: Optional[str], preset: Optional[str], backend: str,
             record: Optional[str], duration: Optional[float], force_virtual: bool,
             input_path: Optional[str], play_path: Optional[str], loop: bool,
@@ -162,6 +165,7 @@ def command(device: Optional[str], samplerate: int, blocksize: int, channels: Op
                            "device cannot be lost); start JACK or drop --reconnect")
     if source.notice:
         click.echo(source.notice, err=True)
+    samplerate = source.samplerate
     if source.virtual:
         if record is None:
             DEFAULT_VIRTUAL_RECORD.parent.mkdir(parents=True, exist_ok=True)

@@ -16,6 +16,8 @@ from rtaudio.errors import RtaudioError
 
 #: channels of the virtual device playing the built-in demo signal
 DEMO_CHANNELS = 2
+#: sample rate of a live command when neither --samplerate nor a file gives one
+DEFAULT_SAMPLERATE = 48000
 
 
 def source_options(func: Callable) -> Callable:
@@ -47,6 +49,7 @@ class StreamSource:
     backend: str
     options: dict[str, Any] = field(default_factory=dict)
     channels: int = DEMO_CHANNELS
+    samplerate: float = DEFAULT_SAMPLERATE  #: --samplerate, else the file's, else 48 kHz
     notice: Optional[str] = None     #: a line to tell the user (e.g. the fallback)
 
     @property
@@ -56,9 +59,12 @@ class StreamSource:
 
 def resolve_source(*, device: Optional[str], audio_backend: str, force_virtual: bool,
                    input_path: Optional[str], play_path: Optional[str], loop: bool,
-                   channels: Optional[int], samplerate: float, channel_cap: Optional[int] = None,
+                   channels: Optional[int], samplerate: Optional[float],
+                   channel_cap: Optional[int] = None,
                    has_device: Optional[Callable[[], bool]] = None) -> StreamSource:
-    """Decide the backend, its options and the channel count of a live command.
+    """Decide the backend, its options, the channel count and the sample rate
+    of a live command (a file given with --input or --play sets the rate
+    unless --samplerate does).
 
     Raises
     ------
@@ -101,19 +107,27 @@ def resolve_source(*, device: Optional[str], audio_backend: str, force_virtual: 
         backend = audio_backend
     if channel_cap is not None and channels > channel_cap:
         channels = channel_cap
-    return StreamSource(backend=backend, options=options, channels=int(channels), notice=notice)
+    if samplerate is None:
+        played = input_path if use_virtual else play_path
+        samplerate = _file_info(played).samplerate if played is not None else DEFAULT_SAMPLERATE
+    return StreamSource(backend=backend, options=options, channels=int(channels), notice=notice,
+                        samplerate=samplerate)
 
 
 def _device_spec(device: Optional[str]):
     return int(device) if device is not None and device.isdigit() else device
 
 
-def _file_channels(path: str) -> int:
+def _file_info(path: str):
     import soundfile as sf
     try:
-        return int(sf.info(path).channels)
+        return sf.info(path)
     except RuntimeError as exc:
         raise RtaudioError(f"cannot read {path}: {exc}") from None
+
+
+def _file_channels(path: str) -> int:
+    return int(_file_info(path).channels)
 
 
 def describe_opened(eng) -> str:
