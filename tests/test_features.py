@@ -238,12 +238,12 @@ def test_fingerprint_equals_the_separate_calls_bit_for_bit(name, dtype):
 
 @pytest.mark.parametrize("n_fft, hop, n_frames, length", [
     (2048, 512, 400, None), (2048, 512, 9, None), (1024, 256, 300, 5000), (1024, 300, 50, None),
-    (2048, 512, 300, 300 * 512 + 9000)])
+    (2048, 512, 300, 300 * 512 + 9000), (2048, 512, 3, None), (2048, 512, 4, 1000)])
 def test_window_sumsquare_division_by_the_periodic_pattern_is_bit_exact(n_fft, hop, n_frames, length):
     """The inverse STFT's division by the summed squared window, with the
     middle taken from the hop-periodic pattern, equals the division by the
     whole-signal sum bit for bit (edges, short signals, a hop not dividing
-    the window, a length past the last frame)."""
+    the window, a length past the last frame), whole or in pieces."""
     from rtaudio.analysis import stft as st
     start, full = n_fft // 2, n_fft + hop * (n_frames - 1)
     out_len = length or full - 2 * start
@@ -254,9 +254,54 @@ def test_window_sumsquare_division_by_the_periodic_pattern_is_bit_exact(n_fft, h
     wss[:len(part)] = part
     tiny = np.finfo(np.float32).tiny
     ref = np.where(wss > tiny, seg / np.where(wss > tiny, wss, 1.0), seg).astype(np.float32)
+    denominator = st.WindowSumSquare(window, n_frames, hop)
     got = np.full(len(seg), np.nan, dtype=np.float32)
-    st._divide_by_window_sumsquare(seg, got, window, n_frames, hop, start, tiny)
+    denominator.divide(seg, got, start, tiny)
     np.testing.assert_array_equal(got, ref)
+    # the streaming inverse STFT divides piece by piece: any split, same bits
+    cuts = np.unique(np.random.default_rng(4).integers(0, len(seg), 7))
+    got = np.full(len(seg), np.nan, dtype=np.float32)
+    for a, b in zip([0, *cuts], [*cuts, len(seg)]):
+        denominator.divide(seg[a:b], got[a:b], start + a, tiny)
+    np.testing.assert_array_equal(got, ref)
+
+
+def _istft_whole_buffer(S, hop, n_fft, length, block_frames):
+    """The inverse STFT as one signal-length float64 overlap-add, blocks of
+    ``block_frames`` frames added in order, then divided by the whole
+    summed squared window: the formulation the streaming one replaces."""
+    from rtaudio.analysis import stft as st
+    window = st.get_window("hann", n_fft, n_fft)
+    n_frames = S.shape[-1]
+    full = n_fft + hop * (n_frames - 1)
+    y = np.zeros(full + n_fft)
+    for first in range(0, n_frames, block_frames):
+        frames = np.fft.irfft(S[:, first:first + block_frames].T, n=n_fft, axis=-1) * window
+        st._overlap_add(y, frames, first * hop, hop)
+    wss = st._window_sumsquare(window, n_frames, hop, full)
+    seg = y[n_fft // 2:n_fft // 2 + length]
+    den = np.zeros(len(seg))
+    den[:min(len(seg), len(wss) - n_fft // 2)] = wss[n_fft // 2:n_fft // 2 + len(seg)]
+    tiny = np.finfo(np.float64).tiny
+    out = np.zeros(length)
+    out[:len(seg)] = np.where(den > tiny, seg / np.where(den > tiny, den, 1.0), seg)
+    return out
+
+
+@pytest.mark.parametrize("block_frames", [1, 3, 64, 2048])
+@pytest.mark.parametrize("n_frames, extra", [(500, 0), (37, 700), (2, 0)])
+def test_streaming_istft_equals_the_whole_buffer_overlap_add(monkeypatch, block_frames, n_frames, extra):
+    """The overlap-add buffer of one block: the same bits as a signal-length
+    buffer (docs/maths/features.md §1), for any block size, a `length`
+    past the last frame, and fewer frames than overlap."""
+    from rtaudio.analysis import stft as st
+    monkeypatch.setattr(st, "BLOCK_FRAMES", block_frames)
+    n_fft, hop = 512, 128
+    rng = np.random.default_rng(5)
+    S = rng.standard_normal((n_fft // 2 + 1, n_frames)) + 1j * rng.standard_normal((n_fft // 2 + 1, n_frames))
+    length = hop * (n_frames - 1) + extra
+    got = st.istft(S, hop_length=hop, n_fft=n_fft, length=length)
+    np.testing.assert_array_equal(got, _istft_whole_buffer(S, hop, n_fft, length, block_frames))
 
 
 # ---------------------------------------------------------------- input errors
@@ -364,3 +409,22 @@ def test_fused_softmask_apply_is_softmask_then_apply(dtype, power):
     fn(*(ffi.cast(ctype, a.ctypes.data) for a in (D, harm, perc)), 1.0, power, 0.5,
        ffi.cast(ctype, out.ctypes.data), n)
     np.testing.assert_array_equal(out.view(real), expected.view(real))
+
+
+@pytest.mark.parametrize("block_frames", [16, 53, 2048])
+@pytest.mark.parametrize("dtype, shape", [(np.float32, (30000,)), (np.float64, (2, 17000)),
+                                          (np.float32, (8000,))])
+def test_blockwise_harmonic_equals_the_whole_spectrogram(monkeypatch, block_frames, dtype, shape):
+    """hpss makes the spectrogram, medians and mask one block of frames at a
+    time (bounded memory, docs/maths/features.md §2): the same bits as
+    masking the whole spectrogram, whatever the block boundaries (the
+    harmonic median's context crosses them)."""
+    from rtaudio.analysis import stft as st
+    monkeypatch.setattr(st, "BLOCK_FRAMES", block_frames)
+    y = np.random.default_rng(6).standard_normal(shape).astype(dtype) * 0.1
+    y[..., 5000:9000] *= 0.0   # a silent stretch: zero magnitudes split between the masks
+    harmonic, percussive = features.hpss(y)
+    D = st.stft(y, fft_dtype=dtype)
+    H, _ = features.hpss_spectrogram(D)
+    np.testing.assert_array_equal(harmonic, st.istft(H, length=shape[-1]))
+    np.testing.assert_array_equal(percussive, y - harmonic)

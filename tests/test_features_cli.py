@@ -124,3 +124,17 @@ def test_chroma_octaves_fit_below_nyquist_like_librosa():
         if octaves < 7:
             with pytest.raises(librosa.util.exceptions.ParameterError):
                 librosa.cqt(y, sr=rate, n_bins=36 * (octaves + 1), bins_per_octave=36, tuning=0.5)
+
+
+def test_mono_mix_and_frame_rms_against_references():
+    # the file-sized float64 temporaries are gone; the values stay those of
+    # numpy's whole-array mean and of librosa.feature.rms
+    import librosa
+    from rtaudio.analysis.feature_files import _frame_rms, _mono
+    data = np.random.default_rng(7).standard_normal((200_000, 3)).astype(np.float32)
+    np.testing.assert_array_equal(_mono(data), data.mean(axis=1, dtype=np.float64).astype(np.float32))
+    np.testing.assert_array_equal(_mono(data[:, :1]), data[:, 0])
+    y = _mono(data)
+    ref = librosa.feature.rms(y=y.astype(np.float64), frame_length=2048, hop_length=512, pad_mode="constant")[0]
+    assert ref.dtype == np.float32   # librosa rounds its result to float32
+    np.testing.assert_allclose(_frame_rms(y), ref, rtol=2 ** -23)

@@ -72,9 +72,24 @@ def chroma_octaves_for(sample_rate: float, n_octaves: int = CHROMA_OCTAVES,
 def _frame_rms(y: np.ndarray) -> np.ndarray:
     """librosa ``feature.rms(y=y, frame_length=2048, hop_length=512)``
     (centred, zero padded) of a 1-D signal."""
-    padded = np.pad(y.astype(np.float64), FRAME_LENGTH // 2)
+    padded = np.pad(y, FRAME_LENGTH // 2)
     frames = np.lib.stride_tricks.sliding_window_view(padded, FRAME_LENGTH)[::HOP_LENGTH]
-    return np.sqrt(np.mean(frames * frames, axis=1))
+    rms = np.empty(len(frames))
+    for first in range(0, len(frames), 256):  # 4 MB at a time, not frames x 2048
+        block = frames[first:first + 256].astype(np.float64)
+        rms[first:first + 256] = np.sqrt(np.mean(block * block, axis=1))
+    return rms
+
+
+def _mono(data: np.ndarray) -> np.ndarray:
+    """The mean of the channels of ``(frames, channels)`` float32 audio, in
+    float64 rounded to float32, without a file-sized float64 temporary."""
+    if data.shape[1] == 1:
+        return data[:, 0].copy()   # x / 1 in float64 is x
+    y = np.empty(len(data), dtype=np.float32)
+    for first in range(0, len(data), 1 << 16):
+        y[first:first + (1 << 16)] = data[first:first + (1 << 16)].mean(axis=1, dtype=np.float64)
+    return y
 
 
 def _write_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -148,7 +163,8 @@ def features_file(in_path: PathLike, out_path: PathLike, *, features: Iterable[s
     names = parse_features(features)
     in_path, out_path = Path(in_path), Path(out_path)
     data, sr = read_audio(in_path)
-    y = np.ascontiguousarray(data.mean(axis=1, dtype=np.float64).astype(np.float32))
+    y = _mono(data)
+    del data
     nonfinite = int(np.count_nonzero(~np.isfinite(y)))
     if nonfinite:
         y[~np.isfinite(y)] = 0.0

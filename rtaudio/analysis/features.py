@@ -26,7 +26,8 @@ import numpy as np
 
 from rtaudio.analysis import cqt as _cqt
 from rtaudio.analysis.median import apply_mask, median_filter_axis, softmask
-from rtaudio.analysis.stft import as_audio, check_positive_int, istft, istft_blocks, stft
+from rtaudio.analysis.hpss_blocks import harmonic_signal
+from rtaudio.analysis.stft import check_stft_args, as_audio, check_positive_int, frame_count, istft, stft
 
 __all__ = ["chroma_cqt", "chroma_stft", "cqt", "estimate_tuning", "fingerprint", "hpss",
            "hpss_spectrogram", "yin"]
@@ -56,6 +57,18 @@ def _enhance(mag: np.ndarray, win_harm: int, win_perc: int, backend: str) -> tup
         harm[index] = median_filter_axis(mag[index], win_harm, 1, backend=backend)
         perc[index] = median_filter_axis(mag[index], win_perc, 0, backend=backend)
     return harm, perc
+
+
+def _hpss_parameters(kernel_size: Pair, margin: Pair, power: float) -> tuple[int, int, float, float, float]:
+    """Checked ``(win_harm, win_perc, margin_harm, margin_perc, power)``."""
+    win_harm, win_perc = (check_positive_int("kernel_size", k) for k in _pair("kernel_size", kernel_size))
+    margin_harm, margin_perc = (float(m) for m in _pair("margin", margin))
+    if margin_harm < 1 or margin_perc < 1:
+        raise ValueError(f"margins must be >= 1, got {margin!r}")
+    power = float(power)
+    if not power > 0:
+        raise ValueError(f"power must be > 0, got {power}")
+    return win_harm, win_perc, margin_harm, margin_perc, power
 
 
 def hpss_spectrogram(S: np.ndarray, *, kernel_size: Pair = 31, power: float = 2.0,
@@ -93,13 +106,7 @@ def hpss_spectrogram(S: np.ndarray, *, kernel_size: Pair = 31, power: float = 2.
         raise ValueError(f"S is empty (shape {S.shape})")
     if not np.all(np.isfinite(S)):
         raise ValueError("S contains NaN or inf")
-    win_harm, win_perc = (check_positive_int("kernel_size", k) for k in _pair("kernel_size", kernel_size))
-    margin_harm, margin_perc = (float(m) for m in _pair("margin", margin))
-    if margin_harm < 1 or margin_perc < 1:
-        raise ValueError(f"margins must be >= 1, got {margin!r}")
-    power = float(power)
-    if not power > 0:
-        raise ValueError(f"power must be > 0, got {power}")
+    win_harm, win_perc, margin_harm, margin_perc, power = _hpss_parameters(kernel_size, margin, power)
     if np.iscomplexobj(S):
         mag = np.abs(S)
         phase: Any = None
@@ -151,15 +158,6 @@ def hpss(y: np.ndarray, *, kernel_size: Pair = 31, power: float = 2.0, mask: boo
         Harmonic and percussive signals, same shape and dtype as ``y``.
     """
     y = as_audio(y)
-    # float32 transforms for float32 audio: the components stay within 1e-6
-    # of librosa's; masks of near-silent bins are sensitive to rounding, so
-    # mask=True keeps librosa's float64 transforms (docs/maths/features.md §2)
-    fft_dtype = np.float64 if mask else y.dtype.type
-    D = stft(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-             center=center, pad_mode=pad_mode, fft_dtype=fft_dtype)
-    _check_kernel_fits(D, kernel_size)
-    kw = dict(n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
-              center=center, dtype=y.dtype, length=y.shape[-1])
     margins = _pair("margin", margin)
     win_eff = n_fft if win_length is None else win_length
     hop_eff = win_eff // 4 if hop_length is None else hop_length
@@ -168,45 +166,36 @@ def hpss(y: np.ndarray, *, kernel_size: Pair = 31, power: float = 2.0, mask: boo
         # the two soft masks add up to 1, and the Hann STFT/ISTFT pair
         # reconstructs y: the percussive signal is y minus the harmonic one
         # (within float rounding; docs/maths/features.md §2). The harmonic
-        # spectrogram is masked block by block as the inverse STFT needs it.
-        H, P = hpss_spectrogram(D, kernel_size=kernel_size, power=power, margin=margin,
-                                backend=backend, _enhanced=True)
-        y_harm = _masked_istft(D, H, P, float(power), kw)
+        # signal is made block by block, spectrogram included (bounded memory).
+        win_harm, win_perc, _, _, power = _hpss_parameters(kernel_size, margin, power)
+        n_fft, hop_eff, win_eff = check_stft_args(n_fft, hop_length, win_length, pad_mode)
+        _check_kernel_fits((n_fft // 2 + 1, frame_count(y.shape[-1], n_fft, hop_eff, True)), kernel_size)
+        y_harm = harmonic_signal(y, win_harm=win_harm, win_perc=win_perc, power=power, n_fft=n_fft,
+                                 hop_length=hop_eff, win_length=win_eff, window=window)
         # float32 - float32 rounds the exact difference once, as the float64
         # difference rounded to float32 would
         return y_harm, y - y_harm
+    # float32 transforms for float32 audio: the components stay within 1e-6
+    # of librosa's; masks of near-silent bins are sensitive to rounding, so
+    # mask=True keeps librosa's float64 transforms (docs/maths/features.md §2)
+    fft_dtype = np.float64 if mask else y.dtype.type
+    D = stft(y, n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+             center=center, pad_mode=pad_mode, fft_dtype=fft_dtype)
+    _check_kernel_fits(D.shape, kernel_size)
+    kw = dict(n_fft=n_fft, hop_length=hop_length, win_length=win_length, window=window,
+              center=center, dtype=y.dtype, length=y.shape[-1])
     H, P = hpss_spectrogram(D, kernel_size=kernel_size, power=power, mask=mask, margin=margin,
                             backend=backend)
     y_harm = istft(H, **kw)
     return y_harm, istft(P, **kw)
 
 
-def _masked_istft(D: np.ndarray, harm: np.ndarray, perc: np.ndarray, power: float,
-                  kw: dict) -> np.ndarray:
-    """``istft(D * softmask(harm, perc, power, split_zeros=True))`` with the
-    masked spectrogram made one block of frames at a time
-    (``rtd_softmask_apply_*``: the same bits as :func:`softmask` then
-    :func:`apply_mask`)."""
-    from rtaudio._native import ffi, lib
-    flat = [a.reshape(-1, *a.shape[-2:]) for a in (D, harm, perc)]
-    c64 = D.dtype == np.complex64
-    fn = lib.rtd_softmask_apply_c64 if c64 else lib.rtd_softmask_apply_c128
-    ctype = "float *" if c64 else "double *"
-
-    def block(ch: int, first: int, count: int) -> np.ndarray:
-        d, h, p = (np.ascontiguousarray(a[ch][:, first:first + count].T) for a in flat)
-        out = np.empty_like(d)
-        fn(*(ffi.cast(ctype, a.ctypes.data) for a in (d, h, p)), 1.0, power, 0.5,
-           ffi.cast(ctype, out.ctypes.data), d.size)
-        return out
-    return istft_blocks(block, D.shape, D.dtype, **kw)
-
-
-def _check_kernel_fits(D: np.ndarray, kernel_size: Pair) -> None:
+def _check_kernel_fits(shape: tuple[int, ...], kernel_size: Pair) -> None:
     """A kernel longer than twice the signal's frames (or bins) would reflect
-    the edges more than once: refuse it as "too short for the kernel"."""
+    the edges more than once: refuse it as "too short for the kernel".
+    ``shape``: the spectrogram's, ``(..., bins, frames)``."""
     win_harm, win_perc = _pair("kernel_size", kernel_size)
-    bins, frames = D.shape[-2:]
+    bins, frames = shape[-2:]
     if isinstance(win_harm, numbers.Integral) and win_harm // 2 >= frames:
         raise ValueError(f"signal too short for kernel_size={win_harm}: {frames} STFT frames "
                          f"(need more than {win_harm // 2})")
@@ -446,9 +435,7 @@ def fingerprint(y: np.ndarray, sr: float, *, fmin: float = 65.40639132514966,
         ``f0_hz`` ``(..., frames)``, ``chroma_times_s`` and ``f0_times_s``.
     """
     y = as_audio(y)
-    D = stft(y, fft_dtype=y.dtype.type)
-    _check_kernel_fits(D, 31)
-    harm, perc = _enhance(np.abs(D), 31, 31, backend)
+    _check_kernel_fits((1025, frame_count(y.shape[-1], 2048, 512, True)), 31)
     # only the harmonic mask is needed (librosa's default margins and power)
     kw = dict(dtype=y.dtype, length=y.shape[-1])
     # y_harm is finite by construction, and both analyses frame it centred
@@ -456,11 +443,14 @@ def fingerprint(y: np.ndarray, sr: float, *, fmin: float = 65.40639132514966,
     # yin's 2048-sample frames): the inverse STFT writes it straight into one
     # such padded buffer that serves both, and nothing is checked again.
     # Same bits as chroma_cqt(y=y_harm, sr=sr) and yin(y_harm, ...).
-    if backend == "c":  # masked block by block inside the inverse STFT
+    if backend == "c":  # spectrogram and mask block by block inside the inverse STFT
         padded = np.zeros((*y.shape[:-1], y.shape[-1] + 2048), dtype=y.dtype)
         y_harm = padded[..., 1024:1024 + y.shape[-1]]
-        _masked_istft(D, harm, perc, 2.0, dict(kw, out=y_harm))
+        harmonic_signal(y, win_harm=31, win_perc=31, power=2.0, n_fft=2048, hop_length=512,
+                        win_length=2048, out=y_harm)
     else:
+        D = stft(y, fft_dtype=y.dtype.type)
+        harm, perc = _enhance(np.abs(D), 31, 31, backend)
         y_harm = istft(apply_mask(D, softmask(harm, perc, 1.0, 2.0, True, backend=backend)), **kw)
         padded = _zero_pad_last(y_harm, 1024)
     C = _cqt._constant_q(y_harm, sr=sr, hop_length=512, n_bins=7 * 36, bins_per_octave=36, tuning=None,

@@ -107,7 +107,7 @@ def rfft_frames(padded: np.ndarray, first: int, count: int, n_fft: int, hop_leng
     return fftlib.rfft(windowed, axis=-1, overwrite_x=True)  # a temporary: no extra copy
 
 
-def _check_stft_args(n_fft: int, hop_length: Optional[int], win_length: Optional[int],
+def check_stft_args(n_fft: int, hop_length: Optional[int], win_length: Optional[int],
                      pad_mode: str) -> tuple[int, int, int]:
     n_fft = check_positive_int("n_fft", n_fft, 2)
     win_length = n_fft if win_length is None else check_positive_int("win_length", win_length)
@@ -142,7 +142,7 @@ def stft(y: np.ndarray, *, n_fft: int = 2048, hop_length: Optional[int] = None,
         ``(..., 1 + n_fft // 2, n_frames)``.
     """
     y = as_audio(y)
-    n_fft, hop_length, win_length = _check_stft_args(n_fft, hop_length, win_length, pad_mode)
+    n_fft, hop_length, win_length = check_stft_args(n_fft, hop_length, win_length, pad_mode)
     n_frames = frame_count(y.shape[-1], n_fft, hop_length, center)
     if n_frames < 1:
         raise ValueError(f"y has {y.shape[-1]} samples, fewer than n_fft={n_fft} (center=False)")
@@ -226,72 +226,109 @@ def istft_blocks(get_block: Any, shape: tuple[int, ...], in_dtype: Any, *,
     else:  # a view (setting .shape refuses what would need a copy)
         out = out.view()
         out.shape = (n_channels, out_len)
+    denominator = WindowSumSquare(window_arr, n_frames, hop_length)
+    # the overlap-add runs in a buffer of one block plus the overlap: after
+    # each block the samples no later frame touches are divided and written
+    # out, so the memory does not grow with the signal (docs/maths/features.md §1)
+    capacity = BLOCK_FRAMES * hop_length + n_fft
+    end = start + out_len
     for ch in range(n_channels):
-        y = np.zeros(full + n_fft, dtype=np.float64)
+        res = out[ch]
+        acc = np.zeros(capacity, dtype=np.float64)
+        base = 0      # signal position of acc[0]
+        done = start  # first position not yet written out
         for first in range(0, n_frames, BLOCK_FRAMES):
             count = min(BLOCK_FRAMES, n_frames - first)
             block = get_block(ch, first, count)
             frames = fft_module(block.dtype).irfft(block, n=n_fft, axis=-1)
             frames = frames * window_arr.astype(frames.dtype) if frames.dtype == np.float32 \
                 else frames * window_arr
-            _overlap_add(y, frames, first * hop_length, hop_length)
-        seg = y[start:start + out_len]
-        res = out[ch]
-        res[len(seg):] = 0
-        _divide_by_window_sumsquare(seg, res[:len(seg)], window_arr, n_frames, hop_length, start, tiny)
+            _overlap_add(acc, frames, first * hop_length - base, hop_length)
+            last = first + count >= n_frames
+            final = full if last else (first + count) * hop_length  # later frames start here
+            upto = min(final, end)
+            if upto > done:
+                denominator.divide(acc[done - base:upto - base], res[done - start:upto - start],
+                                   done, tiny)
+                done = upto
+            if not last:  # keep the tail the next frames add to
+                shift = final - base
+                tail = acc[shift:shift + n_fft].copy()
+                acc[:] = 0.0
+                acc[:n_fft] = tail
+                base = final
+        res[max(done, start) - start:] = 0  # past the last frame (a longer `length`)
     return out.reshape(*lead, out_len) if result is None else result
 
 
-def _divide_by_window_sumsquare(seg: np.ndarray, res: np.ndarray, window: np.ndarray, n_frames: int,
-                                hop_length: int, start: int, tiny: float) -> None:
-    """``res = seg / wss`` where ``wss > tiny``, else ``seg`` (cast to res'
-    dtype); ``wss`` = :func:`_window_sumsquare` from sample ``start`` on.
+class WindowSumSquare:
+    """The inverse STFT's denominator ``Σ_t w[j − t h]²`` at any signal
+    position ``j`` (docs/maths/features.md §1), bit for bit the
+    signal-length sum :func:`_window_sumsquare`.
 
-    When the hop divides the window, the sum is the same hop-periodic
-    pattern wherever every frame overlaps (the same additions in the same
-    order as :func:`_overlap_add`, so the same bits): only the edges are
-    formed sample by sample, the middle divides by the repeated pattern,
-    without a signal-length sum (docs/maths/features.md §1)."""
-    n_fft = len(window)
-    q = n_fft // hop_length if n_fft % hop_length == 0 else 0
-    full = n_fft + hop_length * (n_frames - 1)
-    lo = (q - 1) * hop_length - start   # interior: every frame overlaps
-    hi = min(len(seg), n_frames * hop_length - start)
-    if q == 0 or lo < 0 or hi - lo < 4 * hop_length:
-        wss = _window_sumsquare(window, n_frames, hop_length, full)[start:start + len(seg)]
-        wss_full = np.zeros(len(seg))
-        wss_full[:len(wss)] = wss
-        nonzero = wss_full > tiny
-        np.divide(seg, wss_full, out=res, where=nonzero, casting="unsafe")
-        np.copyto(res, seg, where=~nonzero, casting="unsafe")
-        return
-    parts = (window * window).reshape(q, hop_length)
-    pattern = np.zeros(hop_length)
-    for part in parts:
-        pattern += part
-    if not np.all(pattern > tiny):  # pragma: no cover - a window with zeros on the hop grid
-        lo = hi = 0
-    # edges: those of the sum over q frames (blocks with the same frames,
-    # added in the same order)
-    small = _window_sumsquare(window, q, hop_length, n_fft + hop_length * (q - 1))
-    shift = (n_frames - q) * hop_length
-    for a, b in ((0, lo), (hi, len(seg))):
-        if b <= a:
-            continue
-        x = np.arange(start + a, start + b)
+    When the hop divides the window and there are at least ``q = N / h``
+    frames, the middle (every frame overlapping) is the ``h``-periodic
+    pattern and the first and last ``q − 1`` hops are those of the sum over
+    ``q`` frames: nothing of the signal's length is stored. Otherwise (a
+    hop not dividing the window, very short signals) the whole sum is
+    formed once."""
+
+    def __init__(self, window: np.ndarray, n_frames: int, hop_length: int) -> None:
+        n_fft = len(window)
+        self.hop, self.n_frames = hop_length, n_frames
+        self.full = n_fft + hop_length * (n_frames - 1)
+        q = n_fft // hop_length if n_fft % hop_length == 0 else 0
+        self.whole: Optional[np.ndarray] = None
+        if q and n_frames >= q:
+            pattern = np.zeros(hop_length)
+            for part in (window * window).reshape(q, hop_length):
+                pattern += part   # the overlap-add's order of additions
+            if np.all(pattern > np.finfo(np.float64).tiny):
+                self.q, self.pattern = q, pattern
+                self.small = _window_sumsquare(window, q, hop_length, n_fft + hop_length * (q - 1))
+                self._tiles: dict[int, np.ndarray] = {}
+                return
+        self.whole = _window_sumsquare(window, n_frames, hop_length, self.full)
+
+    def _edges(self, a: int, b: int) -> np.ndarray:
+        """The denominator at positions ``a .. b-1`` outside the middle."""
+        if self.whole is not None:
+            wss = np.zeros(b - a)
+            part = self.whole[a:b]
+            wss[:len(part)] = part
+            return wss
+        x = np.arange(a, b)
         wss = np.zeros(b - a)
-        head, tail = x < (q - 1) * hop_length, (x >= n_frames * hop_length) & (x < full)
-        wss[head] = small[x[head]]
-        wss[tail] = small[x[tail] - shift]
-        nonzero = wss > tiny
-        np.divide(seg[a:b], wss, out=res[a:b], where=nonzero, casting="unsafe")
-        np.copyto(res[a:b], seg[a:b], where=~nonzero, casting="unsafe")
-    # interior, in chunks of whole periods
-    phase = (start + lo) % hop_length
-    tiled = np.tile(np.roll(pattern, -phase), 64)
-    for a in range(lo, hi, len(tiled)):
-        b = min(hi, a + len(tiled))
-        np.divide(seg[a:b], tiled[:b - a], out=res[a:b], casting="unsafe")
+        head = x < (self.q - 1) * self.hop
+        tail = (x >= self.n_frames * self.hop) & (x < self.full)
+        wss[head] = self.small[x[head]]
+        wss[tail] = self.small[x[tail] - (self.n_frames - self.q) * self.hop]
+        return wss
+
+    def divide(self, seg: np.ndarray, res: np.ndarray, position: int, tiny: float) -> None:
+        """``res = seg / wss`` where ``wss > tiny``, else ``seg`` (cast to
+        res' dtype), for ``seg`` holding signal positions ``position ..``."""
+        a, b = position, position + len(seg)
+        lo, hi = a, a   # the middle part of [a, b)
+        if self.whole is None:
+            lo = min(max(a, (self.q - 1) * self.hop), b)
+            hi = max(min(b, self.n_frames * self.hop), lo)
+        for u, v in ((a, lo), (hi, b)):
+            if v > u:
+                wss = self._edges(u, v)
+                nonzero = wss > tiny
+                with np.errstate(divide="ignore", invalid="ignore"):  # the masked-out lanes
+                    np.divide(seg[u - a:v - a], wss, out=res[u - a:v - a], where=nonzero,
+                              casting="unsafe")
+                np.copyto(res[u - a:v - a], seg[u - a:v - a], where=~nonzero, casting="unsafe")
+        if hi > lo:
+            phase = lo % self.hop
+            tiled = self._tiles.get(phase)
+            if tiled is None:
+                tiled = self._tiles[phase] = np.tile(np.roll(self.pattern, -phase), 64)
+            for u in range(lo, hi, len(tiled)):
+                v = min(hi, u + len(tiled))
+                np.divide(seg[u - a:v - a], tiled[:v - u], out=res[u - a:v - a], casting="unsafe")
 
 
 def _overlap_add(y: np.ndarray, frames: np.ndarray, offset: int, hop_length: int) -> None:
