@@ -464,3 +464,28 @@ def test_cli_empty_file_and_format_flag(tmp_path, capsys):
     code, stdout, _ = run_cli([src, tmp_path / "imgs", "--format", "jpg", "--width", 20, "--height", 10], capsys)
     assert code == 0 and (tmp_path / "imgs" / "a.jpg").exists()
     assert os.listdir(tmp_path / "imgs") == ["a.jpg"]
+
+
+@pytest.mark.parametrize("rate", [22050, 96000, 192000, 384000])
+def test_default_n_fft_gives_every_mel_band_a_bin_like_librosa(rate):
+    # docs/maths/spectrogram.md §6.2: doubled from 2048 until no band is
+    # empty; librosa's own filterbank (float64) is the witness
+    n_fft = si.n_fft_for_mels(rate, 128)
+    rows = librosa.filters.mel(sr=rate, n_fft=n_fft, n_mels=128, dtype=np.float64)
+    assert np.all(rows.max(axis=1) > 0)
+    if n_fft > 2048:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            smaller = librosa.filters.mel(sr=rate, n_fft=n_fft // 2, n_mels=128, dtype=np.float64)
+        assert np.any(smaller.max(axis=1) == 0)
+
+
+def test_cli_high_rate_file_without_n_fft(tmp_path, capsys):
+    src = tmp_path / "bat.wav"
+    t = np.arange(96000) / 192000
+    sf.write(src, (0.3 * np.sin(2 * np.pi * 40000 * t)).astype(np.float32), 192000, subtype="FLOAT")
+    code, stdout, stderr = run_cli([src, tmp_path / "bat.png"], capsys)
+    assert code == 0, stderr
+    assert "n_fft 4096 for 128 mel bands at 192000 Hz" in stdout
+    code, _, stderr = run_cli([src, tmp_path / "b2.png", "--n-fft", "2048"], capsys)
+    assert code == 1 and "too large for n_fft=2048" in stderr

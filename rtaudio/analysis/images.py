@@ -554,7 +554,23 @@ def _hz_label(f: float) -> str:
     return f"{f / 1000:g}k" if f >= 1000 else f"{f:.0f}"
 
 
-def save_spectrogram(in_path: PathLike, out_path: PathLike, *, n_fft: int = 2048,
+def n_fft_for_mels(sample_rate: float, n_mels: int, fmin: float = 0.0, fmax: Optional[float] = None,
+                   base: int = 2048, largest: int = 65536) -> int:
+    """``base`` doubled until each of ``n_mels`` mel bands holds an FFT bin
+    (at most ``largest``): 2048 for 128 bands up to 96 kHz, 4096 at 192 kHz.
+    What the commands use when no FFT size is given, so high-rate
+    recordings get an image instead of an error (docs/maths/spectrogram.md)."""
+    n_fft = int(base)
+    while n_fft < largest:
+        _, empty = _mel_weights_cached(float(sample_rate), n_fft, n_mels, float(fmin),
+                                       sample_rate / 2.0 if fmax is None else float(fmax))
+        if not empty:
+            break
+        n_fft *= 2
+    return n_fft
+
+
+def save_spectrogram(in_path: PathLike, out_path: PathLike, *, n_fft: Optional[int] = 2048,
                      hop_length: int = 512, scale: str = "mel", n_mels: int = 128,
                      fmin: float = 0.0, fmax: Optional[float] = None,
                      top_db: Optional[float] = 80.0, colormap: str = "magma",
@@ -580,7 +596,9 @@ def save_spectrogram(in_path: PathLike, out_path: PathLike, *, n_fft: int = 2048
     in_path, out_path : str or Path
         Sound file to read; image to write (its folder must exist).
     n_fft, hop_length : int
-        STFT size and hop in samples.
+        STFT size and hop in samples; ``n_fft=None``: 2048, or with
+        ``scale="mel"`` the size :func:`n_fft_for_mels` gives at the file's
+        rate.
     scale : {"mel", "linear"}
         Frequency axis.
     n_mels : int
@@ -607,8 +625,8 @@ def save_spectrogram(in_path: PathLike, out_path: PathLike, *, n_fft: int = 2048
     -------
     dict
         ``path``, ``sample_rate``, ``duration_s``, ``frames``, ``size``
-        (width, height) and ``nonfinite_count`` (NaN/inf input samples,
-        replaced by 0.0).
+        (width, height), ``n_fft`` (the size used) and ``nonfinite_count``
+        (NaN/inf input samples, replaced by 0.0).
 
     Raises
     ------
@@ -617,6 +635,16 @@ def save_spectrogram(in_path: PathLike, out_path: PathLike, *, n_fft: int = 2048
         exists, cannot write.
     """
     out_path = Path(out_path)
+    if n_fft is None:
+        n_fft = 2048
+        if scale == "mel":
+            from rtaudio.audiofile import open_input
+            with open_input(in_path) as source:
+                rate = source.samplerate
+            try:
+                n_fft = n_fft_for_mels(rate, n_mels, fmin, fmax)
+            except ValueError:  # bad fmin/fmax: the settings' check below names it
+                pass
     try:
         settings = SpectrogramSettings(
             n_fft=n_fft, hop_length=hop_length, scale=scale, n_mels=n_mels, fmin_hz=float(fmin),
@@ -648,4 +676,4 @@ def save_spectrogram(in_path: PathLike, out_path: PathLike, *, n_fft: int = 2048
         size = (rgb.shape[1], rgb.shape[0])
     return {"path": out_path, "sample_rate": plan.sample_rate,
             "duration_s": plan.n_samples / plan.sample_rate, "frames": plan.n_frames, "size": size,
-            "nonfinite_count": plan.nonfinite}
+            "n_fft": settings.n_fft, "nonfinite_count": plan.nonfinite}

@@ -27,7 +27,9 @@ def _single_output(in_path: Path, out_path: Path, fmt: Optional[str]) -> tuple[P
 @click.command("spectrogram")
 @click.argument("in_path", metavar="IN", type=click.Path(path_type=Path))
 @click.argument("out_path", metavar="OUT", type=click.Path(path_type=Path))
-@click.option("--n-fft", type=int, default=2048, show_default=True, help="FFT size in samples.")
+@click.option("--n-fft", type=int, default=None,
+              help="FFT size in samples [default: 2048; for --scale mel doubled until every mel "
+                   "band holds an FFT bin at the file's rate: 4096 at 192 kHz].")
 @click.option("--hop", "hop_length", type=int, default=512, show_default=True, help="Hop in samples.")
 @click.option("--scale", type=click.Choice(["mel", "linear"]), default="mel", show_default=True,
               help="Frequency axis.")
@@ -45,7 +47,7 @@ def _single_output(in_path: Path, out_path: Path, fmt: Optional[str]) -> tuple[P
 @click.option("--axes", is_flag=True, help="Labelled time/frequency axes and a colour bar (not bare).")
 @batch_options("rtaudio.analysis.images")
 @click.option("--overwrite", is_flag=True, help="Replace existing images (otherwise they are kept/skipped).")
-def command(in_path: Path, out_path: Path, n_fft: int, hop_length: int, scale: str, n_mels: int,
+def command(in_path: Path, out_path: Path, n_fft: Optional[int], hop_length: int, scale: str, n_mels: int,
             fmin: float, fmax: Optional[float], top_db: float, colormap: str, width: Optional[int],
             height: Optional[int], fmt: Optional[str], axes: bool, pattern: Optional[str],
             jobs: Optional[int], scheduler: Optional[str], overwrite: bool) -> None:
@@ -65,7 +67,7 @@ def command(in_path: Path, out_path: Path, n_fft: int, hop_length: int, scale: s
     from rtaudio.analysis.images import colormap_lut, save_spectrogram
     from rtaudio.analysis.settings import SpectrogramSettings
     try:
-        SpectrogramSettings(n_fft=n_fft, hop_length=hop_length, scale=scale, n_mels=n_mels,
+        SpectrogramSettings(n_fft=n_fft or 2048, hop_length=hop_length, scale=scale, n_mels=n_mels,
                             fmin_hz=fmin, fmax_hz=fmax, top_db=top_db, colormap=colormap,
                             width_px=width, height_px=height, axes=axes).check()
         lut = colormap_lut(colormap)
@@ -93,6 +95,8 @@ def command(in_path: Path, out_path: Path, n_fft: int, hop_length: int, scale: s
                             width=width, height=height, image_format=fmt, axes=axes,
                             overwrite=overwrite, lut=lut)
     message = f"{info['duration_s']:.2f} s -> {info['size'][0]}x{info['size'][1]}"
+    if n_fft is None and info["n_fft"] != 2048:
+        message += f", n_fft {info['n_fft']} for {n_mels} mel bands at {info['sample_rate']} Hz"
     if info["nonfinite_count"]:
         message += f", {info['nonfinite_count']} non-finite samples replaced by 0"
     click.echo(f"wrote {target} ({message})")
