@@ -23,7 +23,7 @@ VIRTUAL_LABEL = "virtual (demo signal)"
 
 def make_source_factory(samplerate: float = 48000.0, blocksize: int = 256, channels: int = 1,
                         virtual_input: Optional[np.ndarray] = None,
-                        backend_options: Optional[dict[str, Any]] = None):
+                        backend_options: Optional[dict[str, Any]] = None, reconnect: bool = False):
     """A ``factory(chain, backend, device, mode)`` for :class:`~rtaudio.gui.window.ViewerWindow`
     that builds an :class:`~rtaudio.gui.engine_source.EngineSource` (the real engine).
 
@@ -38,6 +38,10 @@ def make_source_factory(samplerate: float = 48000.0, blocksize: int = 256, chann
         --input/--play/--loop``): the virtual device's ``input``/``loop``,
         or the sound card's ``play``/``loop``. They apply to that kind of
         device only.
+    reconnect : bool
+        Sound-card engines wait for a lost JACK server and carry on
+        (``Engine(reconnect=True)``, docs/realtime.md §4.1); the virtual
+        device cannot be lost.
     """
     given = dict(backend_options or {})
     virtual_options = {k: v for k, v in given.items() if k in ("input", "loop")} \
@@ -50,7 +54,8 @@ def make_source_factory(samplerate: float = 48000.0, blocksize: int = 256, chann
         from .engine_source import EngineSource
         options = (virtual_options if backend == "virtual" else device_options) or None
         return EngineSource(chain, device=device, samplerate=samplerate, blocksize=blocksize,
-                            channels=channels, mode=mode, backend=backend, backend_options=options)
+                            channels=channels, mode=mode, backend=backend, backend_options=options,
+                            reconnect=reconnect and backend != "virtual")
 
     return factory
 
@@ -89,16 +94,17 @@ def create_window(chain: Chain, *, device: Union[int, str, None] = None, mode: s
                   channels: int = 1, virtual_input: Optional[np.ndarray] = None,
                   settings: SpectrogramSettings = SpectrogramSettings(scale="mel"),
                   autostart: bool = True,
-                  backend_options: Optional[dict[str, Any]] = None):
+                  backend_options: Optional[dict[str, Any]] = None, reconnect: bool = False):
     """Build the main window (a QApplication must exist).
 
     ``virtual=True`` selects the virtual device (demo signal or
     ``virtual_input``); otherwise ``device`` (index or name substring, None
     for the default device) on the sounddevice backend. ``backend_options``
-    as in :func:`make_source_factory`.
+    and ``reconnect`` as in :func:`make_source_factory`.
     """
     from .window import ViewerWindow
-    factory = make_source_factory(samplerate, blocksize, channels, virtual_input, backend_options)
+    factory = make_source_factory(samplerate, blocksize, channels, virtual_input, backend_options,
+                                  reconnect)
     virtual_file = (backend_options or {}).get("input")
     label = f"virtual ({Path(virtual_file).name})" if isinstance(virtual_file, (str, Path)) \
         else VIRTUAL_LABEL
@@ -138,14 +144,14 @@ def save_screenshot(window, path: Union[str, Path]) -> Path:
 def run(chain: Chain, *, device: Union[int, str, None] = None, mode: str = "native",
         virtual: bool = False, samplerate: float = 48000.0, blocksize: int = 256, channels: int = 1,
         screenshot: Union[str, Path, None] = None, duration: Optional[float] = None,
-        backend_options: Optional[dict[str, Any]] = None) -> int:
+        backend_options: Optional[dict[str, Any]] = None, reconnect: bool = False) -> int:
     """Open the viewer and run the Qt event loop.
 
     Parameters
     ----------
     chain : Chain
         The processors.
-    device, mode, virtual, samplerate, blocksize, channels, backend_options
+    device, mode, virtual, samplerate, blocksize, channels, backend_options, reconnect
         See :func:`create_window`.
     screenshot : path, optional
         Save a PNG of the window after ``duration`` seconds (default 5) and quit.
@@ -160,7 +166,8 @@ def run(chain: Chain, *, device: Union[int, str, None] = None, mode: str = "nati
     from pyqtgraph.Qt import QtCore
     app = ensure_qapp()
     window = create_window(chain, device=device, mode=mode, virtual=virtual, samplerate=samplerate,
-                           blocksize=blocksize, channels=channels, backend_options=backend_options)
+                           blocksize=blocksize, channels=channels, backend_options=backend_options,
+                           reconnect=reconnect)
     window.show()
     failure: list[BaseException] = []
     if screenshot is not None and duration is None:
@@ -176,6 +183,9 @@ def run(chain: Chain, *, device: Union[int, str, None] = None, mode: str = "nati
         QtCore.QTimer.singleShot(int(duration * 1000), finish)
     app.exec()
     window.close()
+    for gap in window.outages:  # what the status bar said, kept after the window is gone
+        print(f"device lost at {gap['lost_at_s']:.1f} s ({gap['reason']}); reconnected at "
+              f"{gap['resumed_at_s']:.1f} s: a gap of {gap['gap_s']:.2f} s", file=sys.stderr)
     if failure:
         raise failure[0]
     return 0

@@ -37,16 +37,18 @@ class EngineSource(ViewerSource):
         Audio backend.
     backend_options : dict, optional
         Passed to the backend (the virtual device's ``input`` array or file).
+    reconnect : bool
+        Wait for a lost JACK server and carry on (``Engine(reconnect=True)``).
     """
 
     def __init__(self, chain: Chain, device: Union[int, str, None] = None,
                  samplerate: float = 48000.0, blocksize: int = 256, channels: int = 1,
                  mode: str = "native", backend: str = "sounddevice",
-                 backend_options: Optional[dict[str, Any]] = None) -> None:
+                 backend_options: Optional[dict[str, Any]] = None, reconnect: bool = False) -> None:
         from rtaudio.engine import Engine
         self.engine = Engine(chain, device=device, samplerate=samplerate, blocksize=blocksize,
                              channels=channels, mode=mode, backend=backend,
-                             backend_options=backend_options, tap=True)
+                             backend_options=backend_options, tap=True, reconnect=reconnect)
         self.chain = chain
         self.samplerate = float(samplerate)
         self.channels = int(channels)
@@ -81,6 +83,11 @@ class EngineSource(ViewerSource):
     @property
     def error(self) -> Optional[str]:
         return self.engine.error
+
+    @property
+    def reconnecting(self) -> bool:
+        """The device is lost and the engine waits for it (``reconnect``)."""
+        return self.engine.reconnecting
 
     # --------------------------------------------------------------- reading
     def read_taps(self) -> tuple[np.ndarray, np.ndarray]:

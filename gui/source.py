@@ -76,6 +76,11 @@ class ViewerSource:
     def running(self) -> bool:
         raise NotImplementedError
 
+    @property
+    def reconnecting(self) -> bool:
+        """True while the device is lost and the source waits for it."""
+        return False
+
     def close(self) -> None:
         """Stop and release everything (the window calls this when it closes)."""
         self.stop()

@@ -122,6 +122,9 @@ class ViewerWindow(QtWidgets.QMainWindow):
         self.resize(1280, 800)
 
         self._running = _Running()
+        self._was_reconnecting = False   # for the status bar (reconnect)
+        #: device outages the engine survived (``reconnect``), as Engine.stats()["gaps"]
+        self.outages: list[dict] = []
         weakref.finalize(self, self._running.stop)   # the callback must not reference self
         self.timer = QtCore.QTimer(self)
         self.timer.setInterval(int(1000 / FPS))
@@ -380,6 +383,7 @@ class ViewerWindow(QtWidgets.QMainWindow):
             self.health.refresh_alarms()
             return
         if source.running:
+            self._show_reconnect(source.reconnecting)
             inp, out = source.read_taps()
             if len(inp):
                 self.meter_in.set_levels(*level_dbfs(inp))
@@ -401,6 +405,22 @@ class ViewerWindow(QtWidgets.QMainWindow):
             self.statusBar().showMessage(f"engine stopped: {source.error}")
         self._update_stats()
         self.health.refresh_alarms()
+
+    def _show_reconnect(self, reconnecting: bool) -> None:
+        """Status bar while the device is lost (``--reconnect``) and once it is back."""
+        if reconnecting == self._was_reconnecting:
+            return
+        self._was_reconnecting = reconnecting
+        if reconnecting:
+            self.statusBar().showMessage("device lost: waiting for it to come back (reconnect); "
+                                         "the chain and its settings are kept")
+        else:
+            gaps = self.source.stats().get("gaps", []) if self.source is not None else []
+            gap = ""
+            if gaps:
+                self.outages.append(gaps[-1])
+                gap = f" after a gap of {gaps[-1]['gap_s']:.2f} s"
+            self.statusBar().showMessage(f"reconnected{gap}: {self.source.description}")
 
     def _update_stats(self, force: bool = False) -> None:
         """Show the source's statistics every ``STATS_EVERY`` ticks, or now

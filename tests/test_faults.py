@@ -210,3 +210,42 @@ def test_live_reconnect_after_server_restart(jack_servers, tmp_path, mode):
     predicted = two_cos_w * before[-1] - before[-2]
     assert abs(after[0] - predicted) < 1e-4, (after[0], predicted)     # same state, same phase
     assert abs(after[1] - (two_cos_w * after[0] - before[-1])) < 1e-4
+
+
+def _jack_port_names(name: str) -> str:
+    env = dict(os.environ, JACK_NO_AUDIO_RESERVATION="1", JACK_DEFAULT_SERVER=name)
+    return subprocess.run(["jack_lsp"], env=env, capture_output=True, text=True, timeout=10).stdout
+
+
+def test_gui_reconnect_after_server_restart(jack_servers, tmp_path):
+    """`rtaudio gui --reconnect` (offscreen): jackd SIGKILLed once the
+    viewer's JACK client is up and started again 1.5 s later. The viewer
+    carries on to its --duration and exits 0, and names the outage on
+    stderr (the status bar's message, kept after the window closes)."""
+    jack_servers.close()
+    server = start_killable_jackd(KILL_SERVER_NAME, 256)
+    gui = subprocess.Popen([sys.executable, "-m", "rtaudio", "gui", "--reconnect", "--blocksize", "256",
+                            "--duration", "12", "--chain", "lowpass"],
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                           env=dict(os.environ, JACK_DEFAULT_SERVER=KILL_SERVER_NAME,
+                                    QT_QPA_PLATFORM="offscreen"))
+    try:
+        deadline = time.monotonic() + 60
+        while "rtaudio:" not in _jack_port_names(KILL_SERVER_NAME) and time.monotonic() < deadline:
+            assert gui.poll() is None, gui.communicate()
+            time.sleep(0.1)
+        time.sleep(1.0)
+        os.kill(server.pid, signal.SIGKILL)
+        server.wait(10)
+        time.sleep(1.5)
+        server = start_killable_jackd(KILL_SERVER_NAME, 256)
+        out, err = gui.communicate(timeout=60)
+    finally:
+        if gui.poll() is None:
+            gui.kill()
+        server.terminate()
+        server.wait(10)
+    print(f"exit {gui.returncode}\nstdout:\n{out}\nstderr:\n{err[-1500:]}")
+    assert gui.returncode == 0, err[-2000:]
+    assert "Traceback" not in err and "Assertion" not in err, err
+    assert "device lost at" in err and "reconnected at" in err, err

@@ -74,10 +74,13 @@ def _has_output_device() -> bool:
               help="Save a PNG of the window after --duration seconds (default 5) and quit.")
 @click.option("--duration", type=click.FloatRange(min=0.1), default=None,
               help="Close the window after this many seconds.")
+@click.option("--reconnect", is_flag=True, default=False,
+              help="When the JACK server goes away, wait for it and carry on with the same chain "
+                   "(rtaudio's own JACK client; docs/realtime.md §4.1).")
 def command(device: Optional[str], mode: str, chain_text: Optional[str], preset: Optional[str],
             samplerate: Optional[float], blocksize: int, force_virtual: bool, input_path: Optional[str],
             play_path: Optional[str], loop: bool, channels: Optional[int],
-            screenshot: Optional[str], duration: Optional[float]) -> None:
+            screenshot: Optional[str], duration: Optional[float], reconnect: bool = False) -> None:
     """Open the live spectrogram viewer: scrolling spectrogram with the YIN
     pitch overlay, level meters, engine health counters and a control for
     every parameter of the chain."""
@@ -94,10 +97,13 @@ def command(device: Optional[str], mode: str, chain_text: Optional[str], preset:
                             has_device=_has_output_device)
     if source.notice:
         click.echo(f"rtaudio: {source.notice}", err=True)
+    if reconnect and source.virtual:
+        raise RtaudioError("--reconnect follows a JACK server, and none answers (the virtual "
+                           "device cannot be lost); start JACK or drop --reconnect")
     parsed_device = int(device) if device is not None and device.isdigit() else device
     from rtaudio.gui.app import run
     run(chain, device=parsed_device, mode=mode, virtual=source.virtual, samplerate=source.samplerate,
         blocksize=blocksize, channels=source.channels, screenshot=screenshot, duration=duration,
-        backend_options=source.options)
+        backend_options=source.options, reconnect=reconnect)
     if screenshot is not None:
         click.echo(f"wrote {screenshot}")
