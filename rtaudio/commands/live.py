@@ -63,10 +63,12 @@ class StatusLine:
                 self.pitch = float(voiced["f0_hz"][-1]) if len(voiced) else None
         now = time.monotonic()
         if now - self.last_full >= 1.0:  # the monitor's running statistics (O(1) in run length)
-            s = self.eng.stats()
-            self.counters = (f"DSP {100 * s['dsp_load']['mean']:4.1f}% (max {100 * s['dsp_load']['max']:5.1f}%)"
-                             f" | xruns {s['xruns']} late {s['late']} overruns {s['overruns']}")
-            self.last_full = now
+            s = self.eng.stats(wait=False)  # never wait for the monitor thread (a lost device)
+            if s:
+                self.counters = (f"DSP {100 * s['dsp_load']['mean']:4.1f}% "
+                                 f"(max {100 * s['dsp_load']['max']:5.1f}%)"
+                                 f" | xruns {s['xruns']} late {s['late']} overruns {s['overruns']}")
+                self.last_full = now
         pitch = ""
         if self.pitch_source is not None:  # "—": unvoiced (CSV/JSON exports keep numbers)
             pitch = f" | pitch {self.pitch:6.1f} Hz" if self.pitch is not None else " | pitch      —   "
