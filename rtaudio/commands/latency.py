@@ -157,4 +157,4 @@ def _summary(run: dict[str, Any]) -> str:
     s = run["stats"]
     return (f"{run['mode']:6s} {run['kernels']:5s} {run['backend']:11s} {run['blocksize']:5d}@{run['samplerate']:g} "
             f"{run['load']:8s} callbacks {s['callbacks']:7d} overruns {s['overruns']:4d} late {s['late']:4d} "
-            f"xruns {s['xruns']:4d} dsp p99 {s['dsp_load']['p99']:.3f}")
+            f"xruns {s['xruns']:4d} DSP load p99 {100 * s['dsp_load']['p99']:5.1f} %")
