@@ -138,3 +138,13 @@ def test_mono_mix_and_frame_rms_against_references():
     ref = librosa.feature.rms(y=y.astype(np.float64), frame_length=2048, hop_length=512, pad_mode="constant")[0]
     assert ref.dtype == np.float32   # librosa rounds its result to float32
     np.testing.assert_allclose(_frame_rms(y), ref, rtol=2 ** -23)
+
+
+def test_progress_reports_every_stage_in_order(tmp_path):
+    sf.write(tmp_path / "a.wav", music_signal(SR, 1.0), SR, subtype="FLOAT")
+    seen = []
+    features_file(tmp_path / "a.wav", tmp_path / "a.npz", features=["hpss", "chroma", "yin"],
+                  progress=lambda stage, done: seen.append((stage, done)))
+    assert [s for s, _ in seen] == ["read", "hpss", "chroma", "yin", "done"]
+    fractions = [d for _, d in seen]
+    assert fractions[0] == 0.0 and fractions[-1] == 1.0 and fractions == sorted(fractions)

@@ -64,10 +64,16 @@ def command(in_path: Path, out_path: Path, feature_list: str, csv: bool, fmin_hz
     if target.exists() and not overwrite:
         raise RtaudioError(f"output exists (use --overwrite): {target}")
     target.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        info = features_file(in_path, target, **params)
-    except (OSError, ValueError, RuntimeError) as exc:
-        raise RtaudioError(f"{in_path}: {exc}") from None
+    from rtaudio.commands.options import progress_bar
+    with progress_bar(f"features {in_path.name}", 100.0, unit="%") as bar:
+        task = bar.add_task("features", total=100.0)
+
+        def show(stage: str, fraction: float) -> None:
+            bar.update(task, completed=100.0 * fraction)
+        try:
+            info = features_file(in_path, target, progress=show, **params)
+        except (OSError, ValueError, RuntimeError) as exc:
+            raise RtaudioError(f"{in_path}: {exc}") from None
     frames = ", ".join(f"{k} {v}" for k, v in info["frames"].items())
     message = f"{info['duration_s']:.2f} s -> frames: {frames}"
     if info["nonfinite_count"]:
