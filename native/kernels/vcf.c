@@ -9,7 +9,9 @@
  *   plus the feedback entry, eliminated in 4x4 closed form), started from
  *   the forward-Euler prediction vc + T·xc of the previous sample, with a
  *   backtracking line search on the largest residual, stopped when the
- *   largest update is <= VCF_NEWTON_TOL volts.  Converges for every cutoff
+ *   largest update d satisfies C(a, G)·d^2 <= VCF_NEWTON_ERR_V (1e-10 V: the
+ *   bound on the distance to the loop's solution that Newton's quadratic
+ *   convergence gives, docs/maths/vcf.md §3.3).  Converges for every cutoff
  *   up to 0.45·fs.  tanh is vcf_tanh (a Padé/exp form within 2 ulp of
  *   libm, docs/maths/vcf.md §4), written with the same operations in
  *   rtaudio/kernels/numba/vcf.py so C and Numba agree bit for bit.
@@ -185,10 +187,13 @@ static inline void vcf_step2(vcf_channel *a, vcf_channel *b, double xa, double x
 
 /* ---- Newton solver (docs/maths/vcf.md §3) ------------------------------ */
 
-/* Stop when the largest Newton update is at most this many volts; the
- * convergence is quadratic there, so the remaining error is far smaller
- * (docs/maths/vcf.md §3.3). */
-static const double VCF_NEWTON_TOL = 1e-7;
+/* Stop rule (docs/maths/vcf.md §3.3): stop after the update d when
+ * C·max|d_i|^2 <= VCF_NEWTON_ERR_V, C = vcf_newton_error_constant(a, G):
+ * by the Newton-Kantorovich theorem the loop's solution is then within
+ * about C·max|d_i|^2 volts of the updated point. */
+static const double VCF_NEWTON_ERR_V = 1e-10;
+/* max |tanh''| / 2 = 2/(3·sqrt 3) */
+static const double VCF_HALF_MAX_TANH2 = 0.38490017945975050967;
 /* Newton steps per sample before giving up (counted as non-converged). */
 enum { VCF_NEWTON_MAX_ITER = 50 };
 /* Smallest line-search step (the step is halved down to this). */
@@ -328,6 +333,17 @@ static inline __attribute__((always_inline)) double vcf_residual(const double v[
     return m;
 }
 
+/* The constant C of the stop rule (docs/maths/vcf.md §3.3): a bound on
+ * ||J^-1|| (1 + e, e <= a·G/(2VT)) times half the Lipschitz constant of J
+ * (the largest row of a·|tanh''|max·(squared argument scales)). */
+static inline double vcf_newton_error_constant(double a, double G)
+{
+    const double g0 = G * VCF_INV_2VT;
+    const double row0 = g0 * g0 + 4.0 * (VCF_INV_2GAMMA * VCF_INV_2GAMMA);
+    const double mid = 8.0 * (VCF_INV_2GAMMA * VCF_INV_2GAMMA);
+    return (1.0 + a * g0) * (VCF_HALF_MAX_TANH2 * a) * (row0 > mid ? row0 : mid);
+}
+
 /* Newton update d = J^-1 F for the Jacobian at the tanh values t
  * (docs/maths/vcf.md §3.2): J is symmetric tridiagonal plus the feedback
  * entry J[0][3] = e.  Rows 1 and 4 are folded into rows 2 and 3 by
@@ -386,14 +402,17 @@ static inline __attribute__((always_inline)) void vcf_lane_start(vcf_lane *l, co
     l->done = 0;
 }
 
-/* Newton update; done when it is <= VCF_NEWTON_TOL (or at the cap, then
- * counted as non-converged): the update is applied without a new residual. */
-static inline __attribute__((always_inline)) void vcf_lane_update(vcf_lane *l, double a, double G, int64_t *nonconverged)
+/* Newton update; done when C·step^2 <= VCF_NEWTON_ERR_V (or at the cap,
+ * then counted as non-converged): the update is applied without a new
+ * residual.  cq = vcf_newton_error_constant(a, G). */
+static inline __attribute__((always_inline)) void vcf_lane_update(vcf_lane *l, double a, double G, double cq,
+                                                                  int64_t *nonconverged)
 {
     const double step = vcf_newton_update(l->t, l->F, a, G, l->d);
+    const int converged = cq * step * step <= VCF_NEWTON_ERR_V;
     ++l->iters;
-    if (step <= VCF_NEWTON_TOL || l->iters == VCF_NEWTON_MAX_ITER) {
-        if (step > VCF_NEWTON_TOL)
+    if (converged || l->iters == VCF_NEWTON_MAX_ITER) {
+        if (!converged)
             ++*nonconverged;
         for (int i = 0; i < 4; ++i)
             l->v[i] -= l->d[i];
@@ -458,10 +477,11 @@ static inline __attribute__((always_inline)) int vcf_newton_step(vcf_channel *c,
                                   double half_T, double inv_half_T, int64_t *nonconverged)
 {
     const double a = half_T * K, G = gfdbk + 0.5;
+    const double cq = vcf_newton_error_constant(a, G);
     vcf_lane l;
     vcf_lane_start(&l, c, x, a, G, half_T, 0);
     for (;;) {
-        vcf_lane_update(&l, a, G, nonconverged);
+        vcf_lane_update(&l, a, G, cq, nonconverged);
         if (l.done)
             break;
         vcf_lane_trial(&l, a, G, 0);
@@ -478,14 +498,15 @@ static inline __attribute__((always_inline)) void vcf_newton_step2(vcf_channel *
                                     int64_t *nonconverged, int *ia, int *ib)
 {
     const double a = half_T * K, G = gfdbk + 0.5;
+    const double cq = vcf_newton_error_constant(a, G);
     vcf_lane A, B;
     vcf_lane_start(&A, ca, xa, a, G, half_T, 1);
     vcf_lane_start(&B, cb, xb, a, G, half_T, 1);
     for (;;) {
         if (!A.done)
-            vcf_lane_update(&A, a, G, nonconverged);
+            vcf_lane_update(&A, a, G, cq, nonconverged);
         if (!B.done)
-            vcf_lane_update(&B, a, G, nonconverged);
+            vcf_lane_update(&B, a, G, cq, nonconverged);
         if (A.done && B.done)
             break;
         if (!A.done)

@@ -95,8 +95,8 @@ class VCF(Processor):
         resets the state.
     solver : {"newton", "fixed_point"}
         ``"newton"`` (default): Newton's method on the four stage voltages,
-        converged to 1e-7 V updates (docs/maths/vcf.md §3), any cutoff up
-        to 0.45·fs. ``"fixed_point"``: the paper's iteration (relative
+        stopped when its quadratic convergence puts the loop's solution
+        within 1e-10 V (docs/maths/vcf.md §3.3), any cutoff up to 0.45·fs. ``"fixed_point"``: the paper's iteration (relative
         tolerance 1e-3 on the last stage, at most 100 iterations, §5), kept
         to reproduce the paper's results; it stops far from the solution
         on loud signals and diverges above 0.068·L·fs. Switching keeps the

@@ -27,8 +27,10 @@ SIX_GAMMA = 6.0 * GAMMA
 REL_ERR = 10e-4
 MAX_ITER = 100
 
-# Newton solver constants (native/vcf.c, docs/maths/vcf.md §3)
-NEWTON_TOL = 1e-7
+# Newton solver constants (native/vcf.c, docs/maths/vcf.md §3); stop rule of
+# §3.3: C(a, G)·max|d|^2 <= NEWTON_ERR_V
+NEWTON_ERR_V = 1e-10
+HALF_MAX_TANH2 = 0.38490017945975050967   # max |tanh''| / 2 = 2/(3·sqrt 3)
 NEWTON_MAX_ITER = 50
 LAMBDA_MIN = 1.0 / 1024.0
 INV_2VT = 1.0 / (2.0 * 0.026)
@@ -127,6 +129,17 @@ def _newton_update(t0, t1, t2, t3, t4, F0, F1, F2, F3, a, G):
     return m, x0, x1, x2, x3
 
 
+@njit(nogil=True, cache=True, fastmath=False, inline="always")
+def newton_error_constant(a: float, G: float) -> float:
+    """native/vcf.c vcf_newton_error_constant: C of the stop rule
+    (docs/maths/vcf.md §3.3), a bound on ||J^-1|| times half the Lipschitz
+    constant of J."""
+    g0 = G * INV_2VT
+    row0 = g0 * g0 + 4.0 * (INV_2GAMMA * INV_2GAMMA)
+    mid = 8.0 * (INV_2GAMMA * INV_2GAMMA)
+    return (1.0 + a * g0) * (HALF_MAX_TANH2 * a) * (row0 if row0 > mid else mid)
+
+
 @njit(nogil=True, cache=True, fastmath=False)
 def newton_solve(s0, s1, s2, s3, xc1, xc2, xc3, xc4, x, a, G, half_T):
     """native/vcf.c vcf_newton_step without the state write-back: returns
@@ -137,13 +150,14 @@ def newton_solve(s0, s1, s2, s3, xc1, xc2, xc3, xc4, x, a, G, half_T):
     v3 = s3 + half_T * xc4
     norm, t0, t1, t2, t3, t4, F0, F1, F2, F3 = _residual(v0, v1, v2, v3, s0, s1, s2, s3,
                                                          x, a, G)
+    cq = newton_error_constant(a, G)
     iters = 0
     converged = True
     for _ in range(NEWTON_MAX_ITER):
         step, d0, d1, d2, d3 = _newton_update(t0, t1, t2, t3, t4, F0, F1, F2, F3, a, G)
         iters += 1
-        if step <= NEWTON_TOL or iters == NEWTON_MAX_ITER:
-            converged = step <= NEWTON_TOL
+        converged = cq * step * step <= NEWTON_ERR_V
+        if converged or iters == NEWTON_MAX_ITER:
             v0 = v0 - d0
             v1 = v1 - d1
             v2 = v2 - d2
