@@ -206,7 +206,8 @@ static const double VCF_INV_6GAMMA = 1.0 / (6.0 * (1.836 * 0.026));
 /* The two pieces of vcf_tanh below, for T = double or vcf_v4d: one text, so
  * vcf_tanh and vcf_tanh4 do the same operations and agree bit for bit.
  * VCF_TANH_SMALL: tanh(x) for |x| < 0.55, x + x·y·N(y)/Q(y), y = x².
- * VCF_EXPM1: expm1(r) for |r| <= ln2/2, degree 13 (Estrin: short chains). */
+ * VCF_EXPM1: expm1(r) = r + r²·q(r) for |r| <= ln2/2, degree 13 (Estrin:
+ * short chains). */
 #define VCF_TANH_SMALL(T, x, t)                                                \
     const T y_ = (x) * (x);                                                    \
     const T n_ = -675675.0 + y_ * (-45045.0 + y_ * (-594.0 + y_ * -1.0));      \
@@ -222,17 +223,20 @@ static const double VCF_INV_6GAMMA = 1.0 / (6.0 * (1.836 * 0.026));
     const T a4_ = 1.0 / 3628800.0 + (r) * (1.0 / 39916800.0);                  \
     const T a5_ = 1.0 / 479001600.0 + (r) * (1.0 / 6227020800.0);             \
     const T q_ = (a0_ + r2_ * a1_) + r4_ * (a2_ + r2_ * a3_) + r8_ * (a4_ + r2_ * a5_); \
-    const T p = (r) * (1.0 + (r) * q_)
+    const T p = (r) + r2_ * q_
 
 /* tanh within 2 ulp of libm (docs/maths/vcf.md §4); the same operations in
  * rtaudio/kernels/numba/vcf.py (vcf_tanh).  |x| < 0.55: x + x·y·N(y)/Q(y),
  * y = x², the [7/8] Padé approximant of Lambert's continued fraction
  * (relative error < 1e-18 there); 0.55 <= |x| <= 20: 1 - 2/(e^{2|x|} + 1)
- * with e^z = 2^k·(1 + p(r)), z = k·ln2 + r (Cody-Waite), p the degree-13
- * Taylor polynomial of expm1 (Estrin's scheme); |x| > 20 (and NaN): ±1. */
+ * with e^z = 2^k·(1 + p(r)), z = k·ln2 + r (Cody-Waite), k = rint(z/ln2)
+ * by adding and subtracting 1.5·2^52 (no floor on the chain), p the
+ * degree-13 Taylor polynomial of expm1 (Estrin's scheme), and
+ * e^z + 1 = (2^k + 1) + 2^k·p; |x| > 20 (and NaN): ±1. */
 static const double VCF_LN2_HI = 6.93147180369123816490e-01;
 static const double VCF_LN2_LO = 1.90821492927058770002e-10;
-static const double VCF_INV_LN2 = 1.44269504088896338700e+00;
+static const double VCF_TWO_INV_LN2 = 2.0 * 1.44269504088896338700e+00;   /* 2/ln2 */
+static const double VCF_ROUND = 0x1.8p52;     /* (w + 1.5·2^52) - 1.5·2^52 = rint(w) */
 static const double VCF_POW2[59] = {
     0x1p0, 0x1p1, 0x1p2, 0x1p3, 0x1p4, 0x1p5, 0x1p6, 0x1p7, 0x1p8, 0x1p9, 0x1p10, 0x1p11,
     0x1p12, 0x1p13, 0x1p14, 0x1p15, 0x1p16, 0x1p17, 0x1p18, 0x1p19, 0x1p20, 0x1p21, 0x1p22,
@@ -251,12 +255,11 @@ static inline __attribute__((always_inline)) double vcf_tanh(double x)
     if (!(ax <= 20.0))
         return x < 0.0 ? -1.0 : 1.0;
     const double z = 2.0 * ax;
-    const double kf = floor(z * VCF_INV_LN2 + 0.5);
+    const double kf = (ax * VCF_TWO_INV_LN2 + VCF_ROUND) - VCF_ROUND;
     const double r = (z - kf * VCF_LN2_HI) - kf * VCF_LN2_LO;
     VCF_EXPM1(double, r, p);
     const double s = VCF_POW2[(int)kf];
-    const double e = s + s * p;
-    const double t = 1.0 - 2.0 / (e + 1.0);
+    const double t = 1.0 - 2.0 / ((s + 1.0) + s * p);
     return x < 0.0 ? -t : t;
 }
 
@@ -281,17 +284,17 @@ static inline __attribute__((always_inline)) void vcf_tanh4(const double in[4], 
     VCF_TANH_SMALL(vcf_v4d, x, t_small);
     const vcf_v4d twenty = {20.0, 20.0, 20.0, 20.0};
     const vcf_v4i in_range = ax <= twenty;                /* false for NaN */
-    const vcf_v4d z = 2.0 * VCF_SELECT(in_range, ax, twenty);
-    const vcf_v4d w = z * VCF_INV_LN2 + 0.5;
-    const vcf_v4d kf = {floor(w[0]), floor(w[1]), floor(w[2]), floor(w[3])};
+    const vcf_v4d axr = VCF_SELECT(in_range, ax, twenty);
+    const vcf_v4d z = 2.0 * axr;
+    /* k = rint(2|x|/ln2) in 0..58: w + 1.5·2^52 holds k in its low bits */
+    const vcf_v4d magic = {VCF_ROUND, VCF_ROUND, VCF_ROUND, VCF_ROUND};
+    const vcf_v4d w = axr * VCF_TWO_INV_LN2 + magic;
+    const vcf_v4d kf = w - magic;
     const vcf_v4d r = (z - kf * VCF_LN2_HI) - kf * VCF_LN2_LO;
     VCF_EXPM1(vcf_v4d, r, p);
-    /* 2^k, k = kf in 0..58: kf + 1.5·2^52 holds k in its low bits */
-    const vcf_v4d magic = {0x1.8p52, 0x1.8p52, 0x1.8p52, 0x1.8p52};
-    const vcf_v4i k = (vcf_v4i)(kf + magic) - (vcf_v4i)magic;
+    const vcf_v4i k = (vcf_v4i)w - (vcf_v4i)magic;
     const vcf_v4d s = (vcf_v4d)((k + 1023) << 52);
-    const vcf_v4d e = s + s * p;
-    const vcf_v4d t = 1.0 - 2.0 / (e + 1.0);
+    const vcf_v4d t = 1.0 - 2.0 / ((s + 1.0) + s * p);
     const vcf_v4d one = {1.0, 1.0, 1.0, 1.0};
     const vcf_v4d t_large = VCF_SELECT(in_range, t, one);
     const vcf_v4d zero = {0.0, 0.0, 0.0, 0.0};

@@ -40,7 +40,8 @@ INV_6GAMMA = 1.0 / (6.0 * (1.836 * 0.026))
 # vcf_tanh constants (docs/maths/vcf.md §4)
 LN2_HI = 6.93147180369123816490e-01
 LN2_LO = 1.90821492927058770002e-10
-INV_LN2 = 1.44269504088896338700e+00
+TWO_INV_LN2 = 2.0 * 1.44269504088896338700e+00   # 2/ln2
+ROUND = 1.5 * 2.0 ** 52       # (w + ROUND) - ROUND = rint(w)
 POW2 = np.array([2.0 ** k for k in range(59)])
 
 
@@ -57,7 +58,7 @@ def vcf_tanh(x: float) -> float:
     if not ax <= 20.0:
         return -1.0 if x < 0.0 else 1.0
     z = 2.0 * ax
-    kf = math.floor(z * INV_LN2 + 0.5)
+    kf = (ax * TWO_INV_LN2 + ROUND) - ROUND
     r = (z - kf * LN2_HI) - kf * LN2_LO
     r2 = r * r
     r4 = r2 * r2
@@ -69,10 +70,9 @@ def vcf_tanh(x: float) -> float:
     a4 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0)
     a5 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0)
     q = (a0 + r2 * a1) + r4 * (a2 + r2 * a3) + r8 * (a4 + r2 * a5)
-    p = r * (1.0 + r * q)
+    p = r + r2 * q
     sc = POW2[int(kf)]
-    e = sc + sc * p
-    t = 1.0 - 2.0 / (e + 1.0)
+    t = 1.0 - 2.0 / ((sc + 1.0) + sc * p)
     return -t if x < 0.0 else t
 
 
