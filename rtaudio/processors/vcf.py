@@ -165,10 +165,11 @@ class VCF(Processor):
         param = self.param(name)
         number = param.validate(value, type(self).__name__, self._sample_rate)
         old_factor = self._values["oversampling_factor"]
-        proposed = dict(self._values)
-        proposed[name] = number
-        self._check_cutoff(proposed["cutoff_hz"], proposed["oversampling_factor"],
-                           proposed["solver"], name, value)
+        # the values after the change, without copying the dict (a live change allocates nothing)
+        cutoff_hz = number if name == "cutoff_hz" else self._values["cutoff_hz"]
+        factor = number if name == "oversampling_factor" else old_factor
+        solver = number if name == "solver" else self._values["solver"]
+        self._check_cutoff(cutoff_hz, factor, solver, name, value)
         with self._structure_lock:
             self._values[name] = number
             if self.prepared:
