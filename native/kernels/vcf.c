@@ -351,9 +351,11 @@ static inline double vcf_newton_error_constant(double a, double G)
  * (docs/maths/vcf.md §3.2): J is symmetric tridiagonal plus the feedback
  * entry J[0][3] = e.  Rows 1 and 4 are folded into rows 2 and 3 by
  * multiplying those rows by the pivots (no division), the remaining 2x2
- * system is solved by Cramer's rule, and d[3], d[0] are back-substituted
- * with the pivots' reciprocals, computed off the chain: one division on
- * the dependency chain (every pivot >= 1).  Returns max |d_i|. */
+ * system is solved by Cramer's rule, and the back substitution of d[3],
+ * d[0] (with the pivots' reciprocals, computed off the chain) is folded
+ * into numerators ready before the division ends: one division on the
+ * dependency chain (every pivot >= 1), then one multiply-add per d_k.
+ * Returns max |d_i|. */
 static inline __attribute__((always_inline)) double vcf_newton_update(const double t[5], const double F[4], double a, double G,
                                        double d[4])
 {
@@ -362,21 +364,28 @@ static inline __attribute__((always_inline)) double vcf_newton_update(const doub
     const double d2 = (a * VCF_INV_2GAMMA) * (1.0 - t[2] * t[2]);
     const double d3 = (a * VCF_INV_2GAMMA) * (1.0 - t[3] * t[3]);
     const double d4 = (a * VCF_INV_6GAMMA) * (1.0 - t[4] * t[4]);
-    const double A0 = 1.0 + d1, A1 = (1.0 + d1) + d2;
-    const double A2 = (1.0 + d2) + d3, A3 = (1.0 + d3) + d4;
+    const double A0 = 1.0 + d1, A3 = (1.0 + d3) + d4;
     const double i1 = 1.0 / A0, i4 = 1.0 / A3;            /* off the chain */
-    /* rows 1 and 4 folded into rows 2 and 3 by multiplying, not dividing */
-    const double P = A3 * (A0 * A1 - d1 * d1);
-    const double Q = (d1 * e) * d3 - (A3 * A0) * d2;
+    /* rows 1 and 4 folded into rows 2 and 3 by multiplying, not dividing;
+     * A0·A1 - d1^2 = (1 + 2·d1) + A0·d2, A3·A2 - d3^2 = (1 + d2)·A3 + d3·(1 + d4) */
+    const double A0d2 = A0 * d2;
+    const double P = A3 * ((1.0 + 2.0 * d1) + A0d2);
+    const double Q = (d1 * e) * d3 - A3 * A0d2;
     const double R = A3 * d2;
-    const double S = A3 * A2 - d3 * d3;
+    const double S = (1.0 + d2) * A3 + d3 * (1.0 + d4);
     const double r2 = A3 * (A0 * F[1] + d1 * F[0]) - (d1 * e) * F[3];
     const double r3 = A3 * F[2] + d3 * F[3];
+    const double n1 = r2 * S - Q * r3, n2 = P * r3 + R * r2;
+    /* back substitution folded into the numerators, computed while the
+     * division runs: every d_k = b_k + c_k / det */
+    const double ei1 = e * i1;
+    const double b3 = F[3] * i4, c3 = (d3 * i4) * n2;
+    const double b0 = F[0] * i1 - ei1 * b3, c0 = (d1 * i1) * n1 - ei1 * c3;
     const double idet = 1.0 / (P * S + Q * R);
-    d[1] = (r2 * S - Q * r3) * idet;
-    d[2] = (P * r3 + R * r2) * idet;
-    d[3] = (F[3] + d3 * d[2]) * i4;
-    d[0] = (F[0] + d1 * d[1] - e * d[3]) * i1;
+    d[1] = n1 * idet;
+    d[2] = n2 * idet;
+    d[3] = b3 + c3 * idet;
+    d[0] = b0 + c0 * idet;
     double m = fabs(d[0]);
     for (int i = 1; i < 4; ++i)
         m = fabs(d[i]) > m ? fabs(d[i]) : m;
@@ -557,6 +566,20 @@ static inline void vcf_store_channel(const vcf_channel *c, double *st)
     st[12] = c->xc1; st[13] = c->xc2; st[14] = c->xc3; st[15] = c->xc4;
 }
 
+/* One base-rate sample's input: a non-finite sample becomes 0.0 (and is
+ * counted), then it is scaled by drive.  Returns whether it was non-finite. */
+static inline int vcf_input(const float *p, double drive, double *x, int64_t *nonfinite)
+{
+    double v = (double)*p;
+    const int bad = !isfinite(v);
+    if (bad) {
+        v = 0.0;
+        ++*nonfinite;
+    }
+    *x = v * drive;
+    return bad;
+}
+
 VCF_SIMD_CLONES void rtd_vcf_process(void *self_, float *buf, int frames, int channels)
 {
     rtd_vcf *self = (rtd_vcf *)self_;
@@ -635,43 +658,57 @@ VCF_SIMD_CLONES void rtd_vcf_process(void *self_, float *buf, int frames, int ch
         double *hist = self->interp_hist + RTD_PP_HIST * ch;
         double *acc = self->decim_acc + RTD_PP_HIST * ch;
         float *p = buf + ch;
-        for (int n = 0; n < frames; ++n, p += channels) {
-            K = rtd_smooth_step(K, k_target, s);
-            gfdbk = rtd_smooth_step(gfdbk, g_target, s);
-            drive = rtd_smooth_step(drive, d_target, s);
-            gain = rtd_smooth_step(gain, o_target, s);
-            double x = (double)*p;
-            const int bad = !isfinite(x);
-            if (bad) {                   /* non-finite: 0.0 in, 0.0 out, counted */
-                x = 0.0;
-                ++nonfinite;
-            }
-            x = x * drive;
-            double y;
-            if (L == 1) {                /* the paper's setting: model at fs */
-                const int iters = newton
-                    ? vcf_newton_step(&c, x, K, gfdbk, half_T, inv_half_T, &nonconverged)
-                    : vcf_step(&c, x, K, gfdbk, half_T, rel_err, &nonconverged);
+        if (newton && L == 1) {  /* the default, in a loop of its own: fewer live
+                                  * values than the general loop (6 % faster in mono) */
+            for (int n = 0; n < frames; ++n, p += channels) {
+                K = rtd_smooth_step(K, k_target, s);
+                gfdbk = rtd_smooth_step(gfdbk, g_target, s);
+                drive = rtd_smooth_step(drive, d_target, s);
+                gain = rtd_smooth_step(gain, o_target, s);
+                double x;
+                const int bad = vcf_input(p, drive, &x, &nonfinite);   /* 0.0 in, 0.0 out */
+                const int iters = vcf_newton_step(&c, x, K, gfdbk, half_T, inv_half_T, &nonconverged);
                 total_iters += iters;
                 if (iters > max_iters)
                     max_iters = iters;
-                y = c.vout * gain;
+                const double y = c.vout * gain;
                 vcf_flush_channel(&c);
-            } else {                     /* model at L·fs between the polyphase filters */
-                rtd_pp_interp(self->interp_taps, L, hist, x, vin);
-                for (int j = 0; j < L; ++j) {
+                *p = bad ? 0.0f : (float)y;
+            }
+        } else {
+            for (int n = 0; n < frames; ++n, p += channels) {
+                K = rtd_smooth_step(K, k_target, s);
+                gfdbk = rtd_smooth_step(gfdbk, g_target, s);
+                drive = rtd_smooth_step(drive, d_target, s);
+                gain = rtd_smooth_step(gain, o_target, s);
+                double x;
+                const int bad = vcf_input(p, drive, &x, &nonfinite);   /* 0.0 in, 0.0 out */
+                double y;
+                if (L == 1) {                /* the paper's setting: model at fs */
                     const int iters = newton
-                        ? vcf_newton_step(&c, vin[j], K, gfdbk, half_T, inv_half_T, &nonconverged)
-                        : vcf_step(&c, vin[j], K, gfdbk, half_T, rel_err, &nonconverged);
+                        ? vcf_newton_step(&c, x, K, gfdbk, half_T, inv_half_T, &nonconverged)
+                        : vcf_step(&c, x, K, gfdbk, half_T, rel_err, &nonconverged);
                     total_iters += iters;
                     if (iters > max_iters)
                         max_iters = iters;
-                    v[j] = c.vout;
+                    y = c.vout * gain;
                     vcf_flush_channel(&c);
+                } else {                     /* model at L·fs between the polyphase filters */
+                    rtd_pp_interp(self->interp_taps, L, hist, x, vin);
+                    for (int j = 0; j < L; ++j) {
+                        const int iters = newton
+                            ? vcf_newton_step(&c, vin[j], K, gfdbk, half_T, inv_half_T, &nonconverged)
+                            : vcf_step(&c, vin[j], K, gfdbk, half_T, rel_err, &nonconverged);
+                        total_iters += iters;
+                        if (iters > max_iters)
+                            max_iters = iters;
+                        v[j] = c.vout;
+                        vcf_flush_channel(&c);
+                    }
+                    y = gain * rtd_pp_decim(self->decim_taps, L, acc, v);
                 }
-                y = gain * rtd_pp_decim(self->decim_taps, L, acc, v);
+                *p = bad ? 0.0f : (float)y;
             }
-            *p = bad ? 0.0f : (float)y;
         }
         vcf_store_channel(&c, self->state + 16 * ch);
     }

@@ -99,29 +99,36 @@ def _residual(v0, v1, v2, v3, s0, s1, s2, s3, x, a, G):
 def _newton_update(t0, t1, t2, t3, t4, F0, F1, F2, F3, a, G):
     """native/vcf.c vcf_newton_update: (max |d|, d0..d3) with J d = F
     (rows 1 and 4 folded into rows 2 and 3 by multiplication, the middle
-    2x2 by Cramer's rule: one division on the dependency chain)."""
+    2x2 by Cramer's rule, the back substitution folded into numerators:
+    one division on the dependency chain, then one multiply-add per d_k)."""
     e = (a * G * INV_2VT) * (1.0 - t0 * t0)
     d1 = (a * INV_2GAMMA) * (1.0 - t1 * t1)
     d2 = (a * INV_2GAMMA) * (1.0 - t2 * t2)
     d3 = (a * INV_2GAMMA) * (1.0 - t3 * t3)
     d4 = (a * INV_6GAMMA) * (1.0 - t4 * t4)
     A0 = 1.0 + d1
-    A1 = (1.0 + d1) + d2
-    A2 = (1.0 + d2) + d3
     A3 = (1.0 + d3) + d4
     i1 = 1.0 / A0
     i4 = 1.0 / A3
-    P = A3 * (A0 * A1 - d1 * d1)
-    Q = (d1 * e) * d3 - (A3 * A0) * d2
+    A0d2 = A0 * d2
+    P = A3 * ((1.0 + 2.0 * d1) + A0d2)
+    Q = (d1 * e) * d3 - A3 * A0d2
     R = A3 * d2
-    S = A3 * A2 - d3 * d3
+    S = (1.0 + d2) * A3 + d3 * (1.0 + d4)
     r2 = A3 * (A0 * F1 + d1 * F0) - (d1 * e) * F3
     r3 = A3 * F2 + d3 * F3
+    n1 = r2 * S - Q * r3
+    n2 = P * r3 + R * r2
+    ei1 = e * i1
+    b3 = F3 * i4
+    c3 = (d3 * i4) * n2
+    b0 = F0 * i1 - ei1 * b3
+    c0 = (d1 * i1) * n1 - ei1 * c3
     idet = 1.0 / (P * S + Q * R)
-    x1 = (r2 * S - Q * r3) * idet
-    x2 = (P * r3 + R * r2) * idet
-    x3 = (F3 + d3 * x2) * i4
-    x0 = (F0 + d1 * x1 - e * x3) * i1
+    x1 = n1 * idet
+    x2 = n2 * idet
+    x3 = b3 + c3 * idet
+    x0 = b0 + c0 * idet
     m = abs(x0)
     m = abs(x1) if abs(x1) > m else m
     m = abs(x2) if abs(x2) > m else m
