@@ -11,8 +11,9 @@ same music-like input (harmonic notes with decaying envelopes, peak 0.5 V)
 through the pure-Python float64 reference, the same loop on NumPy scalars
 (``numpy.tanh``), the Numba kernel and the C kernel, each with the paper's
 solver (``solver="fixed_point"``: relative tolerance 1e-3 on vc4, at most
-100 iterations) and with Newton (the default: updates <= 1e-7 V,
-docs/maths/vcf.md §3).
+100 iterations) and with Newton (the default: stopped when the
+quadratic-convergence bound puts the solution within 1e-10 V,
+docs/maths/vcf.md §3.3).
 
 Part 2, the targets (48 kHz, 64-frame blocks, C kernel, mono and stereo):
 default parameters and cutoff 15 kHz / resonance 4 with Newton, today's
@@ -168,7 +169,7 @@ def paper_table(args: argparse.Namespace) -> dict:
     print("|---|---|---:|---:|---:|---:|---|")
     paper_label = {"C": "Cython + native C", "Numba": "Numba", "pure Python": "pure Python",
                    "NumPy-scalar Python": "pure Python"}
-    solver_label = {"fixed_point": "fixed point, 1e-3 rel.", "newton": "Newton, 1e-7 V", "": "–"}
+    solver_label = {"fixed_point": "fixed point, 1e-3 rel.", "newton": "Newton, 1e-10 V", "": "–"}
     for (name, solver, resonance), r in rows.items():
         if name == peer_name:
             print(f"| {name} | {solver_label[solver]} | 0 (JUCE scale) | {r['ns']:.1f} | – | – | – |")

@@ -9,7 +9,9 @@
  *   plus the feedback entry, eliminated in 4x4 closed form), started from
  *   the forward-Euler prediction vc + T·xc of the previous sample, with a
  *   backtracking line search on the largest residual, stopped when the
- *   largest update is <= VCF_NEWTON_TOL volts.  Converges for every cutoff
+ *   largest update d satisfies C(a, G)·d^2 <= VCF_NEWTON_ERR_V (1e-10 V: the
+ *   bound on the distance to the loop's solution that Newton's quadratic
+ *   convergence gives, docs/maths/vcf.md §3.3).  Converges for every cutoff
  *   up to 0.45·fs.  tanh is vcf_tanh (a Padé/exp form within 2 ulp of
  *   libm, docs/maths/vcf.md §4), written with the same operations in
  *   rtaudio/kernels/numba/vcf.py so C and Numba agree bit for bit.
@@ -185,10 +187,13 @@ static inline void vcf_step2(vcf_channel *a, vcf_channel *b, double xa, double x
 
 /* ---- Newton solver (docs/maths/vcf.md §3) ------------------------------ */
 
-/* Stop when the largest Newton update is at most this many volts; the
- * convergence is quadratic there, so the remaining error is far smaller
- * (docs/maths/vcf.md §3.3). */
-static const double VCF_NEWTON_TOL = 1e-7;
+/* Stop rule (docs/maths/vcf.md §3.3): stop after the update d when
+ * C·max|d_i|^2 <= VCF_NEWTON_ERR_V, C = vcf_newton_error_constant(a, G):
+ * by the Newton-Kantorovich theorem the loop's solution is then within
+ * about C·max|d_i|^2 volts of the updated point. */
+static const double VCF_NEWTON_ERR_V = 1e-10;
+/* max |tanh''| / 2 = 2/(3·sqrt 3) */
+static const double VCF_HALF_MAX_TANH2 = 0.38490017945975050967;
 /* Newton steps per sample before giving up (counted as non-converged). */
 enum { VCF_NEWTON_MAX_ITER = 50 };
 /* Smallest line-search step (the step is halved down to this). */
@@ -201,7 +206,8 @@ static const double VCF_INV_6GAMMA = 1.0 / (6.0 * (1.836 * 0.026));
 /* The two pieces of vcf_tanh below, for T = double or vcf_v4d: one text, so
  * vcf_tanh and vcf_tanh4 do the same operations and agree bit for bit.
  * VCF_TANH_SMALL: tanh(x) for |x| < 0.55, x + x·y·N(y)/Q(y), y = x².
- * VCF_EXPM1: expm1(r) for |r| <= ln2/2, degree 13 (Estrin: short chains). */
+ * VCF_EXPM1: expm1(r) = r + r²·q(r) for |r| <= ln2/2, degree 13 (Estrin:
+ * short chains). */
 #define VCF_TANH_SMALL(T, x, t)                                                \
     const T y_ = (x) * (x);                                                    \
     const T n_ = -675675.0 + y_ * (-45045.0 + y_ * (-594.0 + y_ * -1.0));      \
@@ -217,17 +223,20 @@ static const double VCF_INV_6GAMMA = 1.0 / (6.0 * (1.836 * 0.026));
     const T a4_ = 1.0 / 3628800.0 + (r) * (1.0 / 39916800.0);                  \
     const T a5_ = 1.0 / 479001600.0 + (r) * (1.0 / 6227020800.0);             \
     const T q_ = (a0_ + r2_ * a1_) + r4_ * (a2_ + r2_ * a3_) + r8_ * (a4_ + r2_ * a5_); \
-    const T p = (r) * (1.0 + (r) * q_)
+    const T p = (r) + r2_ * q_
 
 /* tanh within 2 ulp of libm (docs/maths/vcf.md §4); the same operations in
  * rtaudio/kernels/numba/vcf.py (vcf_tanh).  |x| < 0.55: x + x·y·N(y)/Q(y),
  * y = x², the [7/8] Padé approximant of Lambert's continued fraction
  * (relative error < 1e-18 there); 0.55 <= |x| <= 20: 1 - 2/(e^{2|x|} + 1)
- * with e^z = 2^k·(1 + p(r)), z = k·ln2 + r (Cody-Waite), p the degree-13
- * Taylor polynomial of expm1 (Estrin's scheme); |x| > 20 (and NaN): ±1. */
+ * with e^z = 2^k·(1 + p(r)), z = k·ln2 + r (Cody-Waite), k = rint(z/ln2)
+ * by adding and subtracting 1.5·2^52 (no floor on the chain), p the
+ * degree-13 Taylor polynomial of expm1 (Estrin's scheme), and
+ * e^z + 1 = (2^k + 1) + 2^k·p; |x| > 20 (and NaN): ±1. */
 static const double VCF_LN2_HI = 6.93147180369123816490e-01;
 static const double VCF_LN2_LO = 1.90821492927058770002e-10;
-static const double VCF_INV_LN2 = 1.44269504088896338700e+00;
+static const double VCF_TWO_INV_LN2 = 2.0 * 1.44269504088896338700e+00;   /* 2/ln2 */
+static const double VCF_ROUND = 0x1.8p52;     /* (w + 1.5·2^52) - 1.5·2^52 = rint(w) */
 static const double VCF_POW2[59] = {
     0x1p0, 0x1p1, 0x1p2, 0x1p3, 0x1p4, 0x1p5, 0x1p6, 0x1p7, 0x1p8, 0x1p9, 0x1p10, 0x1p11,
     0x1p12, 0x1p13, 0x1p14, 0x1p15, 0x1p16, 0x1p17, 0x1p18, 0x1p19, 0x1p20, 0x1p21, 0x1p22,
@@ -246,12 +255,11 @@ static inline __attribute__((always_inline)) double vcf_tanh(double x)
     if (!(ax <= 20.0))
         return x < 0.0 ? -1.0 : 1.0;
     const double z = 2.0 * ax;
-    const double kf = floor(z * VCF_INV_LN2 + 0.5);
+    const double kf = (ax * VCF_TWO_INV_LN2 + VCF_ROUND) - VCF_ROUND;
     const double r = (z - kf * VCF_LN2_HI) - kf * VCF_LN2_LO;
     VCF_EXPM1(double, r, p);
     const double s = VCF_POW2[(int)kf];
-    const double e = s + s * p;
-    const double t = 1.0 - 2.0 / (e + 1.0);
+    const double t = 1.0 - 2.0 / ((s + 1.0) + s * p);
     return x < 0.0 ? -t : t;
 }
 
@@ -276,17 +284,17 @@ static inline __attribute__((always_inline)) void vcf_tanh4(const double in[4], 
     VCF_TANH_SMALL(vcf_v4d, x, t_small);
     const vcf_v4d twenty = {20.0, 20.0, 20.0, 20.0};
     const vcf_v4i in_range = ax <= twenty;                /* false for NaN */
-    const vcf_v4d z = 2.0 * VCF_SELECT(in_range, ax, twenty);
-    const vcf_v4d w = z * VCF_INV_LN2 + 0.5;
-    const vcf_v4d kf = {floor(w[0]), floor(w[1]), floor(w[2]), floor(w[3])};
+    const vcf_v4d axr = VCF_SELECT(in_range, ax, twenty);
+    const vcf_v4d z = 2.0 * axr;
+    /* k = rint(2|x|/ln2) in 0..58: w + 1.5·2^52 holds k in its low bits */
+    const vcf_v4d magic = {VCF_ROUND, VCF_ROUND, VCF_ROUND, VCF_ROUND};
+    const vcf_v4d w = axr * VCF_TWO_INV_LN2 + magic;
+    const vcf_v4d kf = w - magic;
     const vcf_v4d r = (z - kf * VCF_LN2_HI) - kf * VCF_LN2_LO;
     VCF_EXPM1(vcf_v4d, r, p);
-    /* 2^k, k = kf in 0..58: kf + 1.5·2^52 holds k in its low bits */
-    const vcf_v4d magic = {0x1.8p52, 0x1.8p52, 0x1.8p52, 0x1.8p52};
-    const vcf_v4i k = (vcf_v4i)(kf + magic) - (vcf_v4i)magic;
+    const vcf_v4i k = (vcf_v4i)w - (vcf_v4i)magic;
     const vcf_v4d s = (vcf_v4d)((k + 1023) << 52);
-    const vcf_v4d e = s + s * p;
-    const vcf_v4d t = 1.0 - 2.0 / (e + 1.0);
+    const vcf_v4d t = 1.0 - 2.0 / ((s + 1.0) + s * p);
     const vcf_v4d one = {1.0, 1.0, 1.0, 1.0};
     const vcf_v4d t_large = VCF_SELECT(in_range, t, one);
     const vcf_v4d zero = {0.0, 0.0, 0.0, 0.0};
@@ -328,13 +336,26 @@ static inline __attribute__((always_inline)) double vcf_residual(const double v[
     return m;
 }
 
+/* The constant C of the stop rule (docs/maths/vcf.md §3.3): a bound on
+ * ||J^-1|| (1 + e, e <= a·G/(2VT)) times half the Lipschitz constant of J
+ * (the largest row of a·|tanh''|max·(squared argument scales)). */
+static inline double vcf_newton_error_constant(double a, double G)
+{
+    const double g0 = G * VCF_INV_2VT;
+    const double row0 = g0 * g0 + 4.0 * (VCF_INV_2GAMMA * VCF_INV_2GAMMA);
+    const double mid = 8.0 * (VCF_INV_2GAMMA * VCF_INV_2GAMMA);
+    return (1.0 + a * g0) * (VCF_HALF_MAX_TANH2 * a) * (row0 > mid ? row0 : mid);
+}
+
 /* Newton update d = J^-1 F for the Jacobian at the tanh values t
  * (docs/maths/vcf.md §3.2): J is symmetric tridiagonal plus the feedback
  * entry J[0][3] = e.  Rows 1 and 4 are folded into rows 2 and 3 by
  * multiplying those rows by the pivots (no division), the remaining 2x2
- * system is solved by Cramer's rule, and d[3], d[0] are back-substituted
- * with the pivots' reciprocals, computed off the chain: one division on
- * the dependency chain (every pivot >= 1).  Returns max |d_i|. */
+ * system is solved by Cramer's rule, and the back substitution of d[3],
+ * d[0] (with the pivots' reciprocals, computed off the chain) is folded
+ * into numerators ready before the division ends: one division on the
+ * dependency chain (every pivot >= 1), then one multiply-add per d_k.
+ * Returns max |d_i|. */
 static inline __attribute__((always_inline)) double vcf_newton_update(const double t[5], const double F[4], double a, double G,
                                        double d[4])
 {
@@ -343,21 +364,28 @@ static inline __attribute__((always_inline)) double vcf_newton_update(const doub
     const double d2 = (a * VCF_INV_2GAMMA) * (1.0 - t[2] * t[2]);
     const double d3 = (a * VCF_INV_2GAMMA) * (1.0 - t[3] * t[3]);
     const double d4 = (a * VCF_INV_6GAMMA) * (1.0 - t[4] * t[4]);
-    const double A0 = 1.0 + d1, A1 = (1.0 + d1) + d2;
-    const double A2 = (1.0 + d2) + d3, A3 = (1.0 + d3) + d4;
+    const double A0 = 1.0 + d1, A3 = (1.0 + d3) + d4;
     const double i1 = 1.0 / A0, i4 = 1.0 / A3;            /* off the chain */
-    /* rows 1 and 4 folded into rows 2 and 3 by multiplying, not dividing */
-    const double P = A3 * (A0 * A1 - d1 * d1);
-    const double Q = (d1 * e) * d3 - (A3 * A0) * d2;
+    /* rows 1 and 4 folded into rows 2 and 3 by multiplying, not dividing;
+     * A0·A1 - d1^2 = (1 + 2·d1) + A0·d2, A3·A2 - d3^2 = (1 + d2)·A3 + d3·(1 + d4) */
+    const double A0d2 = A0 * d2;
+    const double P = A3 * ((1.0 + 2.0 * d1) + A0d2);
+    const double Q = (d1 * e) * d3 - A3 * A0d2;
     const double R = A3 * d2;
-    const double S = A3 * A2 - d3 * d3;
+    const double S = (1.0 + d2) * A3 + d3 * (1.0 + d4);
     const double r2 = A3 * (A0 * F[1] + d1 * F[0]) - (d1 * e) * F[3];
     const double r3 = A3 * F[2] + d3 * F[3];
+    const double n1 = r2 * S - Q * r3, n2 = P * r3 + R * r2;
+    /* back substitution folded into the numerators, computed while the
+     * division runs: every d_k = b_k + c_k / det */
+    const double ei1 = e * i1;
+    const double b3 = F[3] * i4, c3 = (d3 * i4) * n2;
+    const double b0 = F[0] * i1 - ei1 * b3, c0 = (d1 * i1) * n1 - ei1 * c3;
     const double idet = 1.0 / (P * S + Q * R);
-    d[1] = (r2 * S - Q * r3) * idet;
-    d[2] = (P * r3 + R * r2) * idet;
-    d[3] = (F[3] + d3 * d[2]) * i4;
-    d[0] = (F[0] + d1 * d[1] - e * d[3]) * i1;
+    d[1] = n1 * idet;
+    d[2] = n2 * idet;
+    d[3] = b3 + c3 * idet;
+    d[0] = b0 + c0 * idet;
     double m = fabs(d[0]);
     for (int i = 1; i < 4; ++i)
         m = fabs(d[i]) > m ? fabs(d[i]) : m;
@@ -386,14 +414,17 @@ static inline __attribute__((always_inline)) void vcf_lane_start(vcf_lane *l, co
     l->done = 0;
 }
 
-/* Newton update; done when it is <= VCF_NEWTON_TOL (or at the cap, then
- * counted as non-converged): the update is applied without a new residual. */
-static inline __attribute__((always_inline)) void vcf_lane_update(vcf_lane *l, double a, double G, int64_t *nonconverged)
+/* Newton update; done when C·step^2 <= VCF_NEWTON_ERR_V (or at the cap,
+ * then counted as non-converged): the update is applied without a new
+ * residual.  cq = vcf_newton_error_constant(a, G). */
+static inline __attribute__((always_inline)) void vcf_lane_update(vcf_lane *l, double a, double G, double cq,
+                                                                  int64_t *nonconverged)
 {
     const double step = vcf_newton_update(l->t, l->F, a, G, l->d);
+    const int converged = cq * step * step <= VCF_NEWTON_ERR_V;
     ++l->iters;
-    if (step <= VCF_NEWTON_TOL || l->iters == VCF_NEWTON_MAX_ITER) {
-        if (step > VCF_NEWTON_TOL)
+    if (converged || l->iters == VCF_NEWTON_MAX_ITER) {
+        if (!converged)
             ++*nonconverged;
         for (int i = 0; i < 4; ++i)
             l->v[i] -= l->d[i];
@@ -458,10 +489,11 @@ static inline __attribute__((always_inline)) int vcf_newton_step(vcf_channel *c,
                                   double half_T, double inv_half_T, int64_t *nonconverged)
 {
     const double a = half_T * K, G = gfdbk + 0.5;
+    const double cq = vcf_newton_error_constant(a, G);
     vcf_lane l;
     vcf_lane_start(&l, c, x, a, G, half_T, 0);
     for (;;) {
-        vcf_lane_update(&l, a, G, nonconverged);
+        vcf_lane_update(&l, a, G, cq, nonconverged);
         if (l.done)
             break;
         vcf_lane_trial(&l, a, G, 0);
@@ -478,14 +510,15 @@ static inline __attribute__((always_inline)) void vcf_newton_step2(vcf_channel *
                                     int64_t *nonconverged, int *ia, int *ib)
 {
     const double a = half_T * K, G = gfdbk + 0.5;
+    const double cq = vcf_newton_error_constant(a, G);
     vcf_lane A, B;
     vcf_lane_start(&A, ca, xa, a, G, half_T, 1);
     vcf_lane_start(&B, cb, xb, a, G, half_T, 1);
     for (;;) {
         if (!A.done)
-            vcf_lane_update(&A, a, G, nonconverged);
+            vcf_lane_update(&A, a, G, cq, nonconverged);
         if (!B.done)
-            vcf_lane_update(&B, a, G, nonconverged);
+            vcf_lane_update(&B, a, G, cq, nonconverged);
         if (A.done && B.done)
             break;
         if (!A.done)
@@ -531,6 +564,20 @@ static inline void vcf_store_channel(const vcf_channel *c, double *st)
     st[4] = c->vout; st[5] = c->vc1; st[6] = c->vc2; st[7] = c->vc3;
     st[8] = c->vc11; st[9] = c->vc21; st[10] = c->vc31; st[11] = c->vc41;
     st[12] = c->xc1; st[13] = c->xc2; st[14] = c->xc3; st[15] = c->xc4;
+}
+
+/* One base-rate sample's input: a non-finite sample becomes 0.0 (and is
+ * counted), then it is scaled by drive.  Returns whether it was non-finite. */
+static inline int vcf_input(const float *p, double drive, double *x, int64_t *nonfinite)
+{
+    double v = (double)*p;
+    const int bad = !isfinite(v);
+    if (bad) {
+        v = 0.0;
+        ++*nonfinite;
+    }
+    *x = v * drive;
+    return bad;
 }
 
 VCF_SIMD_CLONES void rtd_vcf_process(void *self_, float *buf, int frames, int channels)
@@ -611,43 +658,57 @@ VCF_SIMD_CLONES void rtd_vcf_process(void *self_, float *buf, int frames, int ch
         double *hist = self->interp_hist + RTD_PP_HIST * ch;
         double *acc = self->decim_acc + RTD_PP_HIST * ch;
         float *p = buf + ch;
-        for (int n = 0; n < frames; ++n, p += channels) {
-            K = rtd_smooth_step(K, k_target, s);
-            gfdbk = rtd_smooth_step(gfdbk, g_target, s);
-            drive = rtd_smooth_step(drive, d_target, s);
-            gain = rtd_smooth_step(gain, o_target, s);
-            double x = (double)*p;
-            const int bad = !isfinite(x);
-            if (bad) {                   /* non-finite: 0.0 in, 0.0 out, counted */
-                x = 0.0;
-                ++nonfinite;
-            }
-            x = x * drive;
-            double y;
-            if (L == 1) {                /* the paper's setting: model at fs */
-                const int iters = newton
-                    ? vcf_newton_step(&c, x, K, gfdbk, half_T, inv_half_T, &nonconverged)
-                    : vcf_step(&c, x, K, gfdbk, half_T, rel_err, &nonconverged);
+        if (newton && L == 1) {  /* the default, in a loop of its own: fewer live
+                                  * values than the general loop (6 % faster in mono) */
+            for (int n = 0; n < frames; ++n, p += channels) {
+                K = rtd_smooth_step(K, k_target, s);
+                gfdbk = rtd_smooth_step(gfdbk, g_target, s);
+                drive = rtd_smooth_step(drive, d_target, s);
+                gain = rtd_smooth_step(gain, o_target, s);
+                double x;
+                const int bad = vcf_input(p, drive, &x, &nonfinite);   /* 0.0 in, 0.0 out */
+                const int iters = vcf_newton_step(&c, x, K, gfdbk, half_T, inv_half_T, &nonconverged);
                 total_iters += iters;
                 if (iters > max_iters)
                     max_iters = iters;
-                y = c.vout * gain;
+                const double y = c.vout * gain;
                 vcf_flush_channel(&c);
-            } else {                     /* model at L·fs between the polyphase filters */
-                rtd_pp_interp(self->interp_taps, L, hist, x, vin);
-                for (int j = 0; j < L; ++j) {
+                *p = bad ? 0.0f : (float)y;
+            }
+        } else {
+            for (int n = 0; n < frames; ++n, p += channels) {
+                K = rtd_smooth_step(K, k_target, s);
+                gfdbk = rtd_smooth_step(gfdbk, g_target, s);
+                drive = rtd_smooth_step(drive, d_target, s);
+                gain = rtd_smooth_step(gain, o_target, s);
+                double x;
+                const int bad = vcf_input(p, drive, &x, &nonfinite);   /* 0.0 in, 0.0 out */
+                double y;
+                if (L == 1) {                /* the paper's setting: model at fs */
                     const int iters = newton
-                        ? vcf_newton_step(&c, vin[j], K, gfdbk, half_T, inv_half_T, &nonconverged)
-                        : vcf_step(&c, vin[j], K, gfdbk, half_T, rel_err, &nonconverged);
+                        ? vcf_newton_step(&c, x, K, gfdbk, half_T, inv_half_T, &nonconverged)
+                        : vcf_step(&c, x, K, gfdbk, half_T, rel_err, &nonconverged);
                     total_iters += iters;
                     if (iters > max_iters)
                         max_iters = iters;
-                    v[j] = c.vout;
+                    y = c.vout * gain;
                     vcf_flush_channel(&c);
+                } else {                     /* model at L·fs between the polyphase filters */
+                    rtd_pp_interp(self->interp_taps, L, hist, x, vin);
+                    for (int j = 0; j < L; ++j) {
+                        const int iters = newton
+                            ? vcf_newton_step(&c, vin[j], K, gfdbk, half_T, inv_half_T, &nonconverged)
+                            : vcf_step(&c, vin[j], K, gfdbk, half_T, rel_err, &nonconverged);
+                        total_iters += iters;
+                        if (iters > max_iters)
+                            max_iters = iters;
+                        v[j] = c.vout;
+                        vcf_flush_channel(&c);
+                    }
+                    y = gain * rtd_pp_decim(self->decim_taps, L, acc, v);
                 }
-                y = gain * rtd_pp_decim(self->decim_taps, L, acc, v);
+                *p = bad ? 0.0f : (float)y;
             }
-            *p = bad ? 0.0f : (float)y;
         }
         vcf_store_channel(&c, self->state + 16 * ch);
     }

@@ -95,8 +95,8 @@ class VCF(Processor):
         resets the state.
     solver : {"newton", "fixed_point"}
         ``"newton"`` (default): Newton's method on the four stage voltages,
-        converged to 1e-7 V updates (docs/maths/vcf.md §3), any cutoff up
-        to 0.45·fs. ``"fixed_point"``: the paper's iteration (relative
+        stopped when its quadratic convergence puts the loop's solution
+        within 1e-10 V (docs/maths/vcf.md §3.3), any cutoff up to 0.45·fs. ``"fixed_point"``: the paper's iteration (relative
         tolerance 1e-3 on the last stage, at most 100 iterations, §5), kept
         to reproduce the paper's results; it stops far from the solution
         on loud signals and diverges above 0.068·L·fs. Switching keeps the
@@ -165,10 +165,11 @@ class VCF(Processor):
         param = self.param(name)
         number = param.validate(value, type(self).__name__, self._sample_rate)
         old_factor = self._values["oversampling_factor"]
-        proposed = dict(self._values)
-        proposed[name] = number
-        self._check_cutoff(proposed["cutoff_hz"], proposed["oversampling_factor"],
-                           proposed["solver"], name, value)
+        # the values after the change, without copying the dict (a live change allocates nothing)
+        cutoff_hz = number if name == "cutoff_hz" else self._values["cutoff_hz"]
+        factor = number if name == "oversampling_factor" else old_factor
+        solver = number if name == "solver" else self._values["solver"]
+        self._check_cutoff(cutoff_hz, factor, solver, name, value)
         with self._structure_lock:
             self._values[name] = number
             if self.prepared:

@@ -27,8 +27,10 @@ SIX_GAMMA = 6.0 * GAMMA
 REL_ERR = 10e-4
 MAX_ITER = 100
 
-# Newton solver constants (native/vcf.c, docs/maths/vcf.md §3)
-NEWTON_TOL = 1e-7
+# Newton solver constants (native/vcf.c, docs/maths/vcf.md §3); stop rule of
+# §3.3: C(a, G)·max|d|^2 <= NEWTON_ERR_V
+NEWTON_ERR_V = 1e-10
+HALF_MAX_TANH2 = 0.38490017945975050967   # max |tanh''| / 2 = 2/(3·sqrt 3)
 NEWTON_MAX_ITER = 50
 LAMBDA_MIN = 1.0 / 1024.0
 INV_2VT = 1.0 / (2.0 * 0.026)
@@ -38,7 +40,8 @@ INV_6GAMMA = 1.0 / (6.0 * (1.836 * 0.026))
 # vcf_tanh constants (docs/maths/vcf.md §4)
 LN2_HI = 6.93147180369123816490e-01
 LN2_LO = 1.90821492927058770002e-10
-INV_LN2 = 1.44269504088896338700e+00
+TWO_INV_LN2 = 2.0 * 1.44269504088896338700e+00   # 2/ln2
+ROUND = 1.5 * 2.0 ** 52       # (w + ROUND) - ROUND = rint(w)
 POW2 = np.array([2.0 ** k for k in range(59)])
 
 
@@ -55,7 +58,7 @@ def vcf_tanh(x: float) -> float:
     if not ax <= 20.0:
         return -1.0 if x < 0.0 else 1.0
     z = 2.0 * ax
-    kf = math.floor(z * INV_LN2 + 0.5)
+    kf = (ax * TWO_INV_LN2 + ROUND) - ROUND
     r = (z - kf * LN2_HI) - kf * LN2_LO
     r2 = r * r
     r4 = r2 * r2
@@ -67,10 +70,9 @@ def vcf_tanh(x: float) -> float:
     a4 = 1.0 / 3628800.0 + r * (1.0 / 39916800.0)
     a5 = 1.0 / 479001600.0 + r * (1.0 / 6227020800.0)
     q = (a0 + r2 * a1) + r4 * (a2 + r2 * a3) + r8 * (a4 + r2 * a5)
-    p = r * (1.0 + r * q)
+    p = r + r2 * q
     sc = POW2[int(kf)]
-    e = sc + sc * p
-    t = 1.0 - 2.0 / (e + 1.0)
+    t = 1.0 - 2.0 / ((sc + 1.0) + sc * p)
     return -t if x < 0.0 else t
 
 
@@ -97,34 +99,52 @@ def _residual(v0, v1, v2, v3, s0, s1, s2, s3, x, a, G):
 def _newton_update(t0, t1, t2, t3, t4, F0, F1, F2, F3, a, G):
     """native/vcf.c vcf_newton_update: (max |d|, d0..d3) with J d = F
     (rows 1 and 4 folded into rows 2 and 3 by multiplication, the middle
-    2x2 by Cramer's rule: one division on the dependency chain)."""
+    2x2 by Cramer's rule, the back substitution folded into numerators:
+    one division on the dependency chain, then one multiply-add per d_k)."""
     e = (a * G * INV_2VT) * (1.0 - t0 * t0)
     d1 = (a * INV_2GAMMA) * (1.0 - t1 * t1)
     d2 = (a * INV_2GAMMA) * (1.0 - t2 * t2)
     d3 = (a * INV_2GAMMA) * (1.0 - t3 * t3)
     d4 = (a * INV_6GAMMA) * (1.0 - t4 * t4)
     A0 = 1.0 + d1
-    A1 = (1.0 + d1) + d2
-    A2 = (1.0 + d2) + d3
     A3 = (1.0 + d3) + d4
     i1 = 1.0 / A0
     i4 = 1.0 / A3
-    P = A3 * (A0 * A1 - d1 * d1)
-    Q = (d1 * e) * d3 - (A3 * A0) * d2
+    A0d2 = A0 * d2
+    P = A3 * ((1.0 + 2.0 * d1) + A0d2)
+    Q = (d1 * e) * d3 - A3 * A0d2
     R = A3 * d2
-    S = A3 * A2 - d3 * d3
+    S = (1.0 + d2) * A3 + d3 * (1.0 + d4)
     r2 = A3 * (A0 * F1 + d1 * F0) - (d1 * e) * F3
     r3 = A3 * F2 + d3 * F3
+    n1 = r2 * S - Q * r3
+    n2 = P * r3 + R * r2
+    ei1 = e * i1
+    b3 = F3 * i4
+    c3 = (d3 * i4) * n2
+    b0 = F0 * i1 - ei1 * b3
+    c0 = (d1 * i1) * n1 - ei1 * c3
     idet = 1.0 / (P * S + Q * R)
-    x1 = (r2 * S - Q * r3) * idet
-    x2 = (P * r3 + R * r2) * idet
-    x3 = (F3 + d3 * x2) * i4
-    x0 = (F0 + d1 * x1 - e * x3) * i1
+    x1 = n1 * idet
+    x2 = n2 * idet
+    x3 = b3 + c3 * idet
+    x0 = b0 + c0 * idet
     m = abs(x0)
     m = abs(x1) if abs(x1) > m else m
     m = abs(x2) if abs(x2) > m else m
     m = abs(x3) if abs(x3) > m else m
     return m, x0, x1, x2, x3
+
+
+@njit(nogil=True, cache=True, fastmath=False, inline="always")
+def newton_error_constant(a: float, G: float) -> float:
+    """native/vcf.c vcf_newton_error_constant: C of the stop rule
+    (docs/maths/vcf.md §3.3), a bound on ||J^-1|| times half the Lipschitz
+    constant of J."""
+    g0 = G * INV_2VT
+    row0 = g0 * g0 + 4.0 * (INV_2GAMMA * INV_2GAMMA)
+    mid = 8.0 * (INV_2GAMMA * INV_2GAMMA)
+    return (1.0 + a * g0) * (HALF_MAX_TANH2 * a) * (row0 if row0 > mid else mid)
 
 
 @njit(nogil=True, cache=True, fastmath=False)
@@ -137,13 +157,14 @@ def newton_solve(s0, s1, s2, s3, xc1, xc2, xc3, xc4, x, a, G, half_T):
     v3 = s3 + half_T * xc4
     norm, t0, t1, t2, t3, t4, F0, F1, F2, F3 = _residual(v0, v1, v2, v3, s0, s1, s2, s3,
                                                          x, a, G)
+    cq = newton_error_constant(a, G)
     iters = 0
     converged = True
     for _ in range(NEWTON_MAX_ITER):
         step, d0, d1, d2, d3 = _newton_update(t0, t1, t2, t3, t4, F0, F1, F2, F3, a, G)
         iters += 1
-        if step <= NEWTON_TOL or iters == NEWTON_MAX_ITER:
-            converged = step <= NEWTON_TOL
+        converged = cq * step * step <= NEWTON_ERR_V
+        if converged or iters == NEWTON_MAX_ITER:
             v0 = v0 - d0
             v1 = v1 - d1
             v2 = v2 - d2

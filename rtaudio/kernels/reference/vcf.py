@@ -26,7 +26,8 @@ ETA = 1.836
 GAMMA = ETA * VT
 REL_ERR = 10e-4
 MAX_ITER = 100
-NEWTON_TOL = 1e-7
+NEWTON_ERR_V = 1e-10  # stop rule: C(a, G)·max|d|^2 <= 1e-10 V (docs/maths/vcf.md §3.3)
+HALF_MAX_TANH2 = 2.0 / (3.0 * math.sqrt(3.0))   # max |tanh''| / 2
 NEWTON_MAX_ITER = 50
 LAMBDA_MIN = 1.0 / 1024.0
 N_STATE = 16  # s1 s2 s3 s4 vout vc1 vc2 vc3 vc11 vc21 vc31 vc41 xc1 xc2 xc3 xc4
@@ -36,7 +37,7 @@ def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
                 counters: np.ndarray, buf: np.ndarray,
                 tanh: Callable[[float], float] = math.tanh,
                 oversampling: Optional[tuple] = None, rel_err: Optional[float] = None,
-                max_iter: int = MAX_ITER, newton_tol: float = NEWTON_TOL,
+                max_iter: int = MAX_ITER, newton_tol: Optional[float] = None,
                 newton_max_iter: int = NEWTON_MAX_ITER) -> None:
     """Process ``buf`` (frames x channels) in place.
 
@@ -54,8 +55,10 @@ def vcf_process(params: np.ndarray, smooth: np.ndarray, state: np.ndarray,
 
     ``params[6]`` selects the solver (0 Newton, 1 fixed point);
     ``rel_err`` (default ``params[7]``)/``max_iter`` are the fixed point's relative tolerance and
-    cap, ``newton_tol``/``newton_max_iter`` Newton's stop rule (volts) and
-    cap. Both caps count into ``counters[1]``.
+    cap, ``newton_tol``/``newton_max_iter`` Newton's stop rule and cap:
+    ``newton_tol=None`` is the kernels' rule (docs/maths/vcf.md §3.3), a
+    number stops when the largest update is at most that many volts. Both
+    caps count into ``counters[1]``.
     """
     k_t, g_t, d_t, o_t, s = (float(v) for v in params[:5])
     half_T = float(params[5]) / 2.0
@@ -198,15 +201,28 @@ def _newton_update(t, F, a, G):
     return d
 
 
-def newton_solve(s, xc, x, a, G, half_T, tanh=math.tanh, tol=NEWTON_TOL,
+def newton_error_constant(a: float, G: float) -> float:
+    """C of the stop rule (docs/maths/vcf.md §3.3): a bound on ||J^-1||
+    (1 + a·G/(2VT)) times half the Lipschitz constant of J; after an update
+    d the loop's solution is within about C·max|d_i|^2 volts."""
+    g0 = G / (2.0 * VT)
+    row0 = g0 * g0 + 4.0 / (2.0 * GAMMA) ** 2
+    mid = 8.0 / (2.0 * GAMMA) ** 2
+    return (1.0 + a * g0) * HALF_MAX_TANH2 * a * max(row0, mid)
+
+
+def newton_solve(s, xc, x, a, G, half_T, tanh=math.tanh, tol=None,
                  max_iter=NEWTON_MAX_ITER):
     """Solve the loop of one sample by damped Newton (docs/maths/vcf.md §3).
 
     ``s``: trapezoidal states; ``xc``: previous derivatives (prediction
     ``s + half_T·xc``); ``a = half_T·K``; ``G = gfdbk + 1/2``. Returns
     ``(v, t, steps, converged)``: stage voltages, tanh values of the last
-    residual, Newton steps, and whether the last update was <= ``tol``.
+    residual, Newton steps, and whether the stop rule was met: the kernels'
+    (``C·max|d_i|^2 <= NEWTON_ERR_V``) when ``tol`` is None, else
+    ``max|d_i| <= tol`` volts.
     """
+    cq = newton_error_constant(a, G)
     v = [sk + half_T * xk for sk, xk in zip(s, xc)]
     F, t = _residual(v, s, x, a, G, tanh)
     norm = max(abs(f) for f in F)
@@ -215,8 +231,9 @@ def newton_solve(s, xc, x, a, G, half_T, tanh=math.tanh, tol=NEWTON_TOL,
         d = _newton_update(t, F, a, G)
         iters += 1
         step = max(abs(dk) for dk in d)
-        if step <= tol or iters == max_iter:
-            return [vk - dk for vk, dk in zip(v, d)], t, iters, step <= tol
+        converged = step * step * cq <= NEWTON_ERR_V if tol is None else step <= tol
+        if converged or iters == max_iter:
+            return [vk - dk for vk, dk in zip(v, d)], t, iters, converged
         lam = 1.0
         while True:                          # backtracking line search
             w = [vk - lam * dk for vk, dk in zip(v, d)]
