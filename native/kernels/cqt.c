@@ -247,39 +247,6 @@ int64_t rtd_tuning_peaks_f32(const float *rows, const float *frame_max, int64_t 
     return n_peaks;
 }
 
-/* Per frame of n_rows interleaved complex64 values: the bin of the largest
- * p = re^2 + im^2 (float32) and the number of bins whose p is within 4e-6
- * of it (relative), i.e. whose |X| might round to the same or a larger
- * float32 magnitude (p itself is within ~2e-7 of exact).  `power` holds
- * n_rows floats. */
-RTD_CQT_CLONES void rtd_frame_peak_c64(const float *spec, int64_t count, int64_t n_rows,
-                                       float *power, int64_t *index, int64_t *n_near)
-{
-    for (int64_t t = 0; t < count; t++) {
-        const float *row = spec + 2 * t * n_rows;
-        for (int64_t k = 0; k < n_rows; k++)
-            power[k] = row[2 * k] * row[2 * k] + row[2 * k + 1] * row[2 * k + 1];
-        float m[16] = {0};
-        int64_t k = 0;
-        for (; k + 16 <= n_rows; k += 16)
-            for (int l = 0; l < 16; l++)
-                m[l] = power[k + l] > m[l] ? power[k + l] : m[l];
-        for (; k < n_rows; k++)
-            m[0] = power[k] > m[0] ? power[k] : m[0];
-        float best = 0.0f;
-        for (int l = 0; l < 16; l++)
-            best = m[l] > best ? m[l] : best;
-        const float near = best * (1.0f - 4e-6f);
-        int64_t arg = 0, n = 0;
-        for (k = 0; k < n_rows; k++) {
-            n += power[k] >= near;
-            arg = power[k] == best ? k : arg;
-        }
-        index[t] = arg;
-        n_near[t] = n;
-    }
-}
-
 /* |basis @ X| for a banded basis: filter f has the coefficients
  * coef[off[f] .. off[f] + len[f]) (interleaved complex64) on bins
  * start[f] .. start[f] + len[f] of X (n_frames x k_count interleaved

@@ -177,6 +177,23 @@ class _BandedMagnitude:
             dtype=np.complex64)
         self.n_filters = len(rows)
 
+    def of_frames(self, padded: np.ndarray, n_frames: int, n_fft: int, hop: int, lo: int, hi: int,
+                  out: np.ndarray) -> None:
+        """The same of ``X = rfft(frames)[:, lo:hi]`` of the float32 frames
+        ``padded[t hop : t hop + n_fft]`` (rectangular window), transformed
+        16 at a time by ``rtd_fft_banded_abs_f32``."""
+        from rtaudio._native import ffi, lib
+        assert padded.dtype == np.float32 and out.dtype == np.float32 and out.flags.c_contiguous
+        scratch = np.empty(lib.rtd_lanes_fft_scratch(n_fft, hi - lo), dtype=np.float32)
+
+        def p(a, t):
+            return ffi.cast(t, a.ctypes.data)
+        lib.rtd_fft_banded_abs_f32(p(padded, "float *"), len(padded), n_frames, n_fft, hop, lo,
+                                   hi - lo, p(self.start, "int64_t *"), p(self.len, "int64_t *"),
+                                   p(self.off, "int64_t *"), p(self.coef, "float *"),
+                                   self.n_filters, p(scratch, "float *"), p(out, "float *"),
+                                   out.shape[-1])
+
     def __call__(self, X: np.ndarray, out: np.ndarray, first: int) -> None:
         from rtaudio._native import ffi, lib
         assert X.flags.c_contiguous and X.dtype == np.complex64 and out.dtype == np.float32
@@ -217,8 +234,13 @@ def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo:
     window = None  # rectangular
     basis_t = np.ascontiguousarray(basis.T)
     sliding = hop * SLIDING_MIN_RATIO <= n_fft
+    lanes = (not sliding and isinstance(finish, _BandedMagnitude) and fft_dtype == np.float32
+             and n_fft >= 16 and n_fft & (n_fft - 1) == 0)
     for ch in range(flat.shape[0]):
         padded = _zero_padded(flat[ch], n_fft // 2, np.float64 if sliding else flat.dtype)
+        if lanes:  # FFTs and banded magnitudes in one C call (native/kernels/lanes_fft.c)
+            finish.of_frames(padded, n_frames, n_fft, hop, lo, hi, out[ch])
+            continue
         if sliding:
             spec = sliding_band_dft(padded, n_frames, n_fft, hop, lo, hi, out_dtype)
             if isinstance(finish, _BandedMagnitude):
@@ -427,13 +449,14 @@ def _peaks(rows: np.ndarray, r0: int, n_total: int, frame_max: np.ndarray, k0: i
 def _tuning_peaks_of_signal(y: np.ndarray, sr: float, n_fft: int,
                             padded: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
     """Peak pitches and magnitudes of librosa's piptrack on ``|stft(y)|``
-    (Hann, hop n_fft/4, centred), computed block by block: only the band's
-    magnitudes and each frame's maximum are formed (the maximum as ``|X|`` of
-    the bin of largest ``re^2 + im^2``, or of all bins when others come within
-    4e-6 of it), and the peaks are picked by ``rtd_tuning_peaks_f32``
-    (the float operations of :func:`_peaks`)."""
+    (Hann, hop n_fft/4, centred). float32 audio (n_fft a power of two >= 16):
+    one C call per channel, ``rtd_tuning_stft_peaks_f32`` (float32 FFTs of
+    16 frames per SIMD vector; each frame's maximum and the band's
+    magnitudes are formed without storing the spectrum, and the peaks are
+    picked with the float operations of :func:`_peaks`;
+    docs/maths/features.md §4). Otherwise blocks of float64 (float64 audio:
+    librosa's precision) or float32 transforms and :func:`_peaks`."""
     from rtaudio._native import ffi, lib
-    from rtaudio.analysis.stft import rfft_frames
     hop = n_fft // 4
     n_rows = n_fft // 2 + 1
     k0, k1 = _band_rows(sr, n_fft, n_rows, 150.0, 4000.0)
@@ -441,46 +464,35 @@ def _tuning_peaks_of_signal(y: np.ndarray, sr: float, n_fft: int,
         return np.zeros(0, y.dtype), np.zeros(0, y.dtype)
     r0, r1 = max(k0 - 1, 0), min(k1 + 1, n_rows)
     window = get_window("hann", n_fft, n_fft)
-    fft_dtype = np.float32 if y.dtype == np.float32 else np.float64
     n_frames = frame_count(y.shape[-1], n_fft, hop, True)
-    block = 512
-    pitch_buf = np.empty(block * (k1 - k0), dtype=np.float32)
-    mag_buf = np.empty_like(pitch_buf)
-    index = np.empty(block, dtype=np.int64)
-    n_near = np.empty(block, dtype=np.int64)
-    power = np.empty(n_rows, dtype=np.float32)
     pitches, mags = [], []
     pad = n_fft // 2
     padded_channels = (np.pad(channel, pad) for channel in y.reshape(-1, y.shape[-1])) \
         if padded is None else padded.reshape(-1, y.shape[-1] + 2 * pad)
+    if y.dtype == np.float32 and n_fft >= 16 and n_fft & (n_fft - 1) == 0:  # lanes_fft.c
+        capacity = n_frames * ((k1 - k0) // 2 + 1)   # peaks are never adjacent
+        scratch = np.empty(lib.rtd_lanes_fft_scratch(n_fft, r1 - r0), dtype=np.float32)
+        window32 = window.astype(np.float32)
+
+        def fp(a):
+            return ffi.cast("float *", a.ctypes.data)
+        for padded in padded_channels:
+            padded = np.ascontiguousarray(padded)
+            pitch, mag = np.empty(capacity, np.float32), np.empty(capacity, np.float32)
+            n = lib.rtd_tuning_stft_peaks_f32(fp(padded), len(padded), n_frames, n_fft, hop,
+                                              fp(window32), k0, k1, 0.1, float(sr), fp(scratch),
+                                              fp(pitch), fp(mag))
+            pitches.append(pitch[:n])
+            mags.append(mag[:n])
+        return np.concatenate(pitches), np.concatenate(mags)
     for padded in padded_channels:
-        for first in range(0, n_frames, block):
-            count = min(block, n_frames - first)
-            spec = rfft_frames(padded, first, count, n_fft, hop, window, fft_dtype)
-            if y.dtype != np.float32:  # float64 audio: librosa's float64 path
-                mag = np.abs(spec)
-                rows = np.ascontiguousarray(mag[:, r0:r1].T)
-                _, p, m = _peaks(rows, r0, n_rows, mag.max(axis=1)[None, :], k0, k1, sr, n_fft, 0.1)
-                pitches.append(p)
-                mags.append(m)
-                continue
-            spec = np.ascontiguousarray(spec, dtype=np.complex64)
-            lib.rtd_frame_peak_c64(ffi.cast("float *", spec.ctypes.data), count, n_rows,
-                                   ffi.cast("float *", power.ctypes.data),
-                                   ffi.cast("int64_t *", index.ctypes.data),
-                                   ffi.cast("int64_t *", n_near.ctypes.data))
-            frame_max = np.abs(spec[np.arange(count), index[:count]])
-            ties = np.flatnonzero(n_near[:count] > 1)
-            if len(ties):  # bins within rounding of the largest: take np.abs's own maximum
-                frame_max[ties] = np.abs(spec[ties]).max(axis=1)
-            rows = np.abs(spec[:, r0:r1])
-            n = lib.rtd_tuning_peaks_f32(ffi.cast("float *", rows.ctypes.data),
-                                         ffi.cast("float *", frame_max.ctypes.data), count, r1 - r0,
-                                         r0, k0, k1, n_rows, 0.1, float(sr), n_fft,
-                                         ffi.cast("float *", pitch_buf.ctypes.data),
-                                         ffi.cast("float *", mag_buf.ctypes.data))
-            pitches.append(pitch_buf[:n].copy())
-            mags.append(mag_buf[:n].copy())
+        for first in range(0, n_frames, 512):
+            count = min(512, n_frames - first)
+            mag = np.abs(rfft_frames(padded, first, count, n_fft, hop, window, y.dtype.type))
+            rows = np.ascontiguousarray(mag[:, r0:r1].T)
+            _, p, m = _peaks(rows, r0, n_rows, mag.max(axis=1)[None, :], k0, k1, sr, n_fft, 0.1)
+            pitches.append(p)
+            mags.append(m)
     return np.concatenate(pitches), np.concatenate(mags)
 
 
