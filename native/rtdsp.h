@@ -533,10 +533,6 @@ int64_t rtd_sliding_dft_scratch(int64_t n_frames, int64_t n_fft, int64_t hop, in
 void rtd_sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t n_fft, int64_t hop,
                      int64_t lo, int64_t hi, const double *cos_tab, const double *sin_tab,
                      int64_t anchor_every, double *scratch, void *out, int out_f32);
-/* librosa piptrack peaks (docs/maths/features.md §4); returns their count. */
-int64_t rtd_tuning_peaks_f32(const float *rows, const float *frame_max, int64_t count,
-                             int64_t n_cols, int64_t r0, int64_t k0, int64_t k1, int64_t n_total,
-                             float threshold, double sr, int64_t n_fft, float *pitch, float *mag);
 /* |basis @ X| of a banded basis (filter f: coef[off[f]..off[f]+len[f]) on
  * bins start[f]..) over n_frames x k_count complex64 X; out[f*out_stride + t]. */
 void rtd_banded_abs_c64(const float *X, int64_t n_frames, int64_t k_count, const int64_t *start,

@@ -20,8 +20,8 @@
  * SLIDE_LANES at a time over batches of SLIDE_BATCH frames, so the
  * twiddles of a block stay in the L1 cache.
  *
- * rtd_tuning_peaks_f32: librosa's piptrack peaks on a block of magnitude
- * frames (the same float operations as rtaudio.analysis.cqt._peaks).
+ * rtd_banded_abs_c64: |basis @ X| over each filter's band of bins.  (The
+ * tuning estimate's kernels are in lanes_fft.c.)
  */
 #include <stdint.h>
 #include <string.h>
@@ -202,49 +202,6 @@ void rtd_sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t n_f
             slide_block(x, d, kind, t0, count, n_fft, hop, k_pad, k, tw_r, tw_i, rot_r, rot_i,
                         xr, xi, out, out_f32, k_count);
     }
-}
-
-/* Peaks of librosa's piptrack in bins k0..k1-1 of `count` frames.
- * rows[t * n_cols + (k - r0)] = |S[k]| of frame t for k = r0 .. r0+n_cols-1
- * (r0 = max(k0 - 1, 0), covering k0 - 1 .. k1 where they exist), frame_max[t]
- * the maximum of |S| over all n_total bins of frame t.  Writes each peak's
- * pitch and magnitude; returns their number. */
-int64_t rtd_tuning_peaks_f32(const float *rows, const float *frame_max, int64_t count,
-                             int64_t n_cols, int64_t r0, int64_t k0, int64_t k1, int64_t n_total,
-                             float threshold, double sr, int64_t n_fft, float *pitch, float *mag)
-{
-    int64_t n_peaks = 0;
-    for (int64_t t = 0; t < count; t++) {
-        const float *s = rows + t * n_cols - r0;   /* s[k] = |S[k]| */
-        const float ref = threshold * frame_max[t];
-        for (int64_t k = k0; k < k1; k++) {
-            const int64_t kl = k > 0 ? k - 1 : 0, kr = k + 1 < n_total ? k + 1 : n_total - 1;
-            const float mid = s[k], left = s[kl], right = s[kr];
-            const float g_mid = mid > ref ? mid : 0.0f;
-            const float g_left = left > ref ? left : 0.0f;
-            const float g_right = right > ref ? right : 0.0f;
-            if (!(g_mid > g_left && g_mid >= g_right))
-                continue;
-            float avg;
-            if (k == 0)
-                avg = right - mid;
-            else if (k == n_total - 1)
-                avg = mid - left;
-            else
-                avg = (right - left) / 2.0f;
-            float shift = 0.0f;
-            if (k != 0 && k != n_total - 1) {
-                const double a = (double)(right + left) - 2.0 * (double)mid;
-                const double b = (double)(right - left) / 2.0;
-                shift = fabs(b) >= fabs(a) ? 0.0f : (float)(-b / a);
-            }
-            const float dskew = 0.5f * avg * shift;
-            pitch[n_peaks] = (float)(((double)k + (double)shift) * sr / (double)n_fft);
-            mag[n_peaks] = mid + dskew;
-            n_peaks++;
-        }
-    }
-    return n_peaks;
 }
 
 /* |basis @ X| for a banded basis: filter f has the coefficients

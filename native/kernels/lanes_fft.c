@@ -18,7 +18,8 @@
  * The others use it without writing it to memory:
  *  - rtd_tuning_stft_peaks_f32 (Hann frames of the tuning estimate): each
  *    frame's largest magnitude over all bins, the magnitudes of the
- *    piptrack band, and librosa's peaks (rtd_tuning_peaks_f32, cqt.c);
+ *    piptrack band, and librosa's peaks, gated for 16 frames at once (the
+ *    float operations of rtaudio.analysis.cqt._peaks);
  *  - rtd_fft_banded_abs_f32 (rectangular frames of a CQT octave):
  *    |basis @ X| over each filter's band of bins (the sums of
  *    rtd_banded_abs_c64, 16 frames per vector).
@@ -40,8 +41,12 @@
 #define LANES 16
 #pragma GCC diagnostic ignored "-Wpsabi"
 typedef float lane_f __attribute__((vector_size(LANES * sizeof(float))));
-typedef double lane_d __attribute__((vector_size(LANES * sizeof(double))));
 typedef int32_t lane_i __attribute__((vector_size(LANES * sizeof(int32_t))));
+/* float64 work on a lane vector is done in two halves of 8 lanes (one
+ * AVX-512 register each; a 16-double vector would go through memory) */
+typedef float half_f __attribute__((vector_size(LANES / 2 * sizeof(float))));
+typedef double half_d __attribute__((vector_size(LANES / 2 * sizeof(double))));
+typedef int64_t half_l __attribute__((vector_size(LANES / 2 * sizeof(int64_t))));
 
 /* Unaligned loads and stores of a lane vector. */
 static inline __attribute__((always_inline)) lane_f load_lane(const float *p)
@@ -59,12 +64,12 @@ static inline __attribute__((always_inline)) void store_lane(float *p, lane_f v)
 /* Scratch layout (floats, after rounding the pointer up to 64 bytes):
  * re[M], im[M] lane vectors, cos/sin of 2 pi j / M (j < M/2), cos/sin of
  * 2 pi k / N (k <= M/2), bit reversal of M (int32), and room for the band
- * (16 frames x n_band floats, or two lane vectors per band bin). */
+ * (per band bin: a double and a float lane vector, or two float ones). */
 int64_t rtd_lanes_fft_scratch(int64_t n_fft, int64_t n_band)
 {
     const int64_t m = n_fft / 2;
     return 16 + 2 * m * LANES + 2 * (m / 2) + 2 * (m / 2 + 1) + m
-           + (2 * n_band + 1) * LANES + LANES;
+           + (3 * n_band + 2) * LANES + LANES;
 }
 
 typedef struct {
@@ -248,21 +253,74 @@ static inline __attribute__((always_inline)) void real_bin(const lanes_plan *p, 
     *xi = ei + (o_i * c - o_r * s);
 }
 
-static inline __attribute__((always_inline)) lane_d power_d(lane_f xr, lane_f xi)
+/* re^2 + im^2 in float64 of lanes 0-7 (half 0) or 8-15 (half 1). */
+static inline __attribute__((always_inline)) half_d power_half(lane_f xr, lane_f xi, int half)
 {
-    const lane_d r = __builtin_convertvector(xr, lane_d), i = __builtin_convertvector(xi, lane_d);
-    return r * r + i * i;
+    half_f r, i;
+    if (half) {
+        r = __builtin_shufflevector(xr, xr, 8, 9, 10, 11, 12, 13, 14, 15);
+        i = __builtin_shufflevector(xi, xi, 8, 9, 10, 11, 12, 13, 14, 15);
+    } else {
+        r = __builtin_shufflevector(xr, xr, 0, 1, 2, 3, 4, 5, 6, 7);
+        i = __builtin_shufflevector(xi, xi, 0, 1, 2, 3, 4, 5, 6, 7);
+    }
+    const half_d rd = __builtin_convertvector(r, half_d), id = __builtin_convertvector(i, half_d);
+    return rd * rd + id * id;
 }
 
-/* out[f] = (float)sqrt(pw[f]) for the 16 lanes (a loop GCC vectorises). */
-static inline __attribute__((always_inline)) void lane_sqrt(lane_d pw, float *out)
+static inline __attribute__((always_inline)) half_d max_half(half_d a, half_d b)
+{
+    const half_l more = a > b;
+    return (half_d)(((half_l)a & more) | ((half_l)b & ~more));
+}
+
+/* out[f] = (float)sqrt(power of lane f), from the two halves. */
+static inline __attribute__((always_inline)) void lane_sqrt(half_d lo, half_d hi, float *out)
 {
     double tmp[LANES];
-    memcpy(tmp, &pw, sizeof tmp);
+    memcpy(tmp, &lo, sizeof lo);
+    memcpy(tmp + LANES / 2, &hi, sizeof hi);
     for (int f = 0; f < LANES; f++)
         out[f] = (float)sqrt(tmp[f]);
 }
 
+/* librosa's piptrack peak at bin k with magnitudes mid = |S[k]|, left =
+ * |S[k-1]|, right = |S[k+1]| (edges repeated): the parabolic shift and
+ * the skew-corrected magnitude, with the float operations of
+ * rtaudio.analysis.cqt._peaks (float32 sums, float64 products). */
+static inline __attribute__((always_inline)) void peak_value(float mid, float left, float right,
+                                                             int64_t k, int64_t n_total, double sr,
+                                                             int64_t n_fft, float *pitch, float *mag)
+{
+    float avg;
+    if (k == 0)
+        avg = right - mid;
+    else if (k == n_total - 1)
+        avg = mid - left;
+    else
+        avg = (right - left) / 2.0f;
+    float shift = 0.0f;
+    if (k != 0 && k != n_total - 1) {
+        const double a = (double)(right + left) - 2.0 * (double)mid;
+        const double b = (double)(right - left) / 2.0;
+        shift = fabs(b) >= fabs(a) ? 0.0f : (float)(-b / a);
+    }
+    const float dskew = 0.5f * avg * shift;
+    *pitch = (float)(((double)k + (double)shift) * sr / (double)n_fft);
+    *mag = mid + dskew;
+}
+
+/* v where v > ref, else +0 (lane by lane). */
+static inline __attribute__((always_inline)) lane_f gate(lane_f v, lane_f ref)
+{
+    return (lane_f)((lane_i)v & (v > ref));
+}
+
+/* Per 16 frames: every bin's power (float64) for the frame maxima, the
+ * magnitudes of bins r0 .. r1-1 (bin-major, a lane per frame), then the
+ * peaks in k0 .. k1-1: gated local maxima of S * [S > threshold * max S],
+ * tested for all 16 frames at once; each peak's value is computed for its
+ * lane.  Peaks come out bin by bin within each group of 16 frames. */
 RTD_LANES_CLONES int64_t rtd_tuning_stft_peaks_f32(const float *x, int64_t n_x, int64_t n_frames,
                                                    int64_t n_fft, int64_t hop, const float *window,
                                                    int64_t k0, int64_t k1, float threshold, double sr,
@@ -275,32 +333,46 @@ RTD_LANES_CLONES int64_t rtd_tuning_stft_peaks_f32(const float *x, int64_t n_x, 
     if (!make_plan(&p, n_fft, scratch) || n_frames <= 0 || hop <= 0 || k1 <= k0 || k0 < 0
         || k1 > n_rows || (n_frames - 1) * hop + n_fft > n_x)
         return 0;
-    float *rows = p.band, *frame_max = p.band + LANES * n_cols;
+    double *band_pw = (double *)p.band;                     /* n_cols x 16 */
+    float *band_mag = (float *)(band_pw + n_cols * LANES);  /* n_cols x 16 */
     int64_t n_peaks = 0;
     for (int64_t first = 0; first < n_frames; first += LANES) {
         const int64_t count = n_frames - first < LANES ? n_frames - first : LANES;
         load_frames(&p, x, first, count, hop, window);
         dif_all(&p);
-        double best[LANES] = {0};
+        half_d best_lo = {0}, best_hi = {0};
         for (int64_t k = 0; k < n_rows; k++) {
             lane_f xr, xi;
             real_bin(&p, k, &xr, &xi);
-            const lane_d pw = power_d(xr, xi);
-            double pwa[LANES];
-            memcpy(pwa, &pw, sizeof pwa);
-            for (int f = 0; f < LANES; f++)
-                best[f] = pwa[f] > best[f] ? pwa[f] : best[f];
+            const half_d pw_lo = power_half(xr, xi, 0), pw_hi = power_half(xr, xi, 1);
+            best_lo = max_half(pw_lo, best_lo);
+            best_hi = max_half(pw_hi, best_hi);
             if (k >= r0 && k < r1) {
-                float mags[LANES];
-                lane_sqrt(pw, mags);
-                for (int f = 0; f < LANES; f++)
-                    rows[f * n_cols + (k - r0)] = mags[f];
+                memcpy(band_pw + (k - r0) * LANES, &pw_lo, sizeof pw_lo);
+                memcpy(band_pw + (k - r0) * LANES + LANES / 2, &pw_hi, sizeof pw_hi);
             }
         }
-        for (int f = 0; f < LANES; f++)
-            frame_max[f] = (float)sqrt(best[f]);
-        n_peaks += rtd_tuning_peaks_f32(rows, frame_max, count, n_cols, r0, k0, k1, n_rows,
-                                        threshold, sr, n_fft, pitch + n_peaks, mag + n_peaks);
+        for (int64_t i = 0; i < n_cols * LANES; i++)
+            band_mag[i] = (float)sqrt(band_pw[i]);
+        float best_mag[LANES];
+        lane_sqrt(best_lo, best_hi, best_mag);
+        const lane_f ref = threshold * load_lane(best_mag);
+        for (int64_t k = k0; k < k1; k++) {
+            const int64_t kl = k > 0 ? k - 1 : 0, kr = k + 1 < n_rows ? k + 1 : n_rows - 1;
+            const lane_f mid = load_lane(band_mag + (k - r0) * LANES);
+            const lane_f left = load_lane(band_mag + (kl - r0) * LANES);
+            const lane_f right = load_lane(band_mag + (kr - r0) * LANES);
+            const lane_f g_mid = gate(mid, ref);
+            const lane_i is_peak = (g_mid > gate(left, ref)) & (g_mid >= gate(right, ref));
+            int32_t flags[LANES];
+            memcpy(flags, &is_peak, sizeof flags);
+            for (int64_t f = 0; f < count; f++)
+                if (flags[f]) {
+                    peak_value(mid[f], left[f], right[f], k, n_rows, sr, n_fft, pitch + n_peaks,
+                               mag + n_peaks);
+                    n_peaks++;
+                }
+        }
     }
     return n_peaks;
 }
@@ -333,7 +405,7 @@ RTD_LANES_CLONES void rtd_fft_banded_abs_f32(const float *x, int64_t n_x, int64_
                 ai += cr * pi[j] + ci * pr[j];
             }
             float mags[LANES];
-            lane_sqrt(power_d(ar, ai), mags);
+            lane_sqrt(power_half(ar, ai, 0), power_half(ar, ai, 1), mags);
             memcpy(out + f * out_stride + first, mags, (size_t)count * sizeof(float));
         }
     }

@@ -131,6 +131,8 @@ def resample_half(y: np.ndarray, factor: int = 2) -> np.ndarray:
 
 #: octaves whose hop is at most n_fft / SLIDING_MIN_RATIO use the sliding DFT
 SLIDING_MIN_RATIO = 16
+#: the same when the FFT octaves run in lanes_fft.c (float32 audio, magnitudes)
+LANES_SLIDING_MIN_RATIO = 64
 #: direct evaluation of a sliding-DFT frame at least every this many frames
 SLIDING_ANCHOR_FRAMES = 2048
 
@@ -233,9 +235,10 @@ def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo:
     fft_dtype = np.float32 if y.dtype == np.float32 else np.float64
     window = None  # rectangular
     basis_t = np.ascontiguousarray(basis.T)
-    sliding = hop * SLIDING_MIN_RATIO <= n_fft
-    lanes = (not sliding and isinstance(finish, _BandedMagnitude) and fft_dtype == np.float32
-             and n_fft >= 16 and n_fft & (n_fft - 1) == 0)
+    lanes_ok = (magnitude and out_dtype == np.complex64 and fft_dtype == np.float32
+                and n_fft >= 16 and n_fft & (n_fft - 1) == 0)
+    sliding = hop * (LANES_SLIDING_MIN_RATIO if lanes_ok else SLIDING_MIN_RATIO) <= n_fft
+    lanes = lanes_ok and not sliding
     for ch in range(flat.shape[0]):
         padded = _zero_padded(flat[ch], n_fft // 2, np.float64 if sliding else flat.dtype)
         if lanes:  # FFTs and banded magnitudes in one C call (native/kernels/lanes_fft.c)
