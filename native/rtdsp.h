@@ -544,21 +544,22 @@ void rtd_banded_abs_c64(const float *X, int64_t n_frames, int64_t k_count, const
 
 /* Scratch floats for n_fft (a power of two >= 8) and a band of n_band bins. */
 int64_t rtd_lanes_fft_scratch(int64_t n_fft, int64_t n_band);
-/* The tuning estimate's piptrack peaks of |rfft(window * frame)| (frame t =
- * x[t*hop .. t*hop + n_fft - 1]) in bins k0..k1-1, thresholded at
- * threshold * the frame's largest magnitude; returns their count (pitch,
+/* Below, frame t is samples t*hop - pad .. t*hop - pad + n_fft - 1 of x
+ * (n_x samples, zeros outside them).
+ * The tuning estimate's piptrack peaks of |rfft(window * frame)| in bins
+ * k0..k1-1, thresholded at threshold * the frame's largest magnitude; returns their count (pitch,
  * mag: room for n_frames * ((k1 - k0) / 2 + 1)).  window: n_fft floats. */
-int64_t rtd_tuning_stft_peaks_f32(const float *x, int64_t n_x, int64_t n_frames, int64_t n_fft,
-                                  int64_t hop, const float *window, int64_t k0, int64_t k1,
+int64_t rtd_tuning_stft_peaks_f32(const float *x, int64_t n_x, int64_t pad, int64_t n_frames,
+                                  int64_t n_fft, int64_t hop, const float *window, int64_t k0, int64_t k1,
                                   float threshold, double sr, float *scratch, float *pitch,
                                   float *mag);
 /* out[f*out_stride + t] = |sum_j coef[off[f]+j] X_t[lo + start[f] + j]| of the
  * rectangular frames' rfft X_t (float32 sums, rtd_banded_abs_c64's). */
-void rtd_fft_banded_abs_f32(const float *x, int64_t n_x, int64_t n_frames, int64_t n_fft,
-                            int64_t hop, int64_t lo, int64_t k_count, const int64_t *start,
+void rtd_fft_banded_abs_f32(const float *x, int64_t n_x, int64_t pad, int64_t n_frames,
+                            int64_t n_fft, int64_t hop, int64_t lo, int64_t k_count, const int64_t *start,
                             const int64_t *len, const int64_t *off, const float *coef,
                             int64_t n_filters, float *scratch, float *out, int64_t out_stride);
 /* rfft(window * frame) of frames t = 0..n_frames-1 (window NULL: rectangular)
  * into out: n_frames x (n_fft/2 + 1) interleaved complex64. */
-void rtd_lanes_rfft_f32(const float *x, int64_t n_x, int64_t n_frames, int64_t n_fft, int64_t hop,
-                        const float *window, float *scratch, float *out);
+void rtd_lanes_rfft_f32(const float *x, int64_t n_x, int64_t pad, int64_t n_frames, int64_t n_fft,
+                        int64_t hop, const float *window, float *scratch, float *out);

@@ -64,12 +64,13 @@ static inline __attribute__((always_inline)) void store_lane(float *p, lane_f v)
 /* Scratch layout (floats, after rounding the pointer up to 64 bytes):
  * re[M], im[M] lane vectors, cos/sin of 2 pi j / M (j < M/2), cos/sin of
  * 2 pi k / N (k <= M/2), bit reversal of M (int32), and room for the band
- * (per band bin: a double and a float lane vector, or two float ones). */
+ * (per band bin: a double and a float lane vector, or two float ones), and
+ * 16 frames of n_fft samples for the frames that reach into the padding. */
 int64_t rtd_lanes_fft_scratch(int64_t n_fft, int64_t n_band)
 {
     const int64_t m = n_fft / 2;
     return 16 + 2 * m * LANES + 2 * (m / 2) + 2 * (m / 2 + 1) + m
-           + (3 * n_band + 2) * LANES + LANES;
+           + (3 * n_band + 2) * LANES + LANES + n_fft * LANES;
 }
 
 typedef struct {
@@ -79,9 +80,10 @@ typedef struct {
     float *pk_c, *pk_s;   /* e^{-2 pi i k / N} = pk_c - i pk_s, k <= M/2 */
     int32_t *bitrev;
     float *band;
+    float *edge;
 } lanes_plan;
 
-static int make_plan(lanes_plan *p, int64_t n_fft, float *scratch)
+static int make_plan(lanes_plan *p, int64_t n_fft, int64_t n_band, float *scratch)
 {
     const int64_t m = n_fft / 2;
     if (n_fft < 8 || (n_fft & (n_fft - 1)))
@@ -98,6 +100,7 @@ static int make_plan(lanes_plan *p, int64_t n_fft, float *scratch)
     p->pk_s = p->pk_c + m / 2 + 1;
     p->bitrev = (int32_t *)(p->pk_s + m / 2 + 1);
     p->band = (float *)(((uintptr_t)(p->bitrev + m) + 63) & ~(uintptr_t)63);
+    p->edge = p->band + (3 * n_band + 2) * LANES;
     const double two_pi = 6.283185307179586476925286766559;
     for (int64_t j = 0; j < m / 2; j++) {
         p->tw_c[j] = (float)cos(two_pi * (double)j / (double)m);
@@ -145,16 +148,27 @@ static inline __attribute__((always_inline)) void transpose16(lane_f *v)
 #undef TRANSPOSE_ROUND
 }
 
-/* Frames first .. first+15 of x (frame t = x[t hop .. t hop + N - 1]; lanes
- * past the last frame repeat it) times the window (NULL: rectangular) into
- * the split z of the plan. */
+/* Frames first .. first+15 of x padded with `pad` zeros on both sides
+ * (frame t = samples t hop - pad .. t hop - pad + N - 1 of x, zero outside
+ * 0 .. n_x - 1; lanes past the last frame repeat it) times the window
+ * (NULL: rectangular) into the split z of the plan. */
 static inline __attribute__((always_inline)) void load_frames(const lanes_plan *p, const float *x,
+                                                              int64_t n_x, int64_t pad,
                                                               int64_t first, int64_t count,
                                                               int64_t hop, const float *window)
 {
     const float *rows[LANES];
-    for (int f = 0; f < LANES; f++)
-        rows[f] = x + (first + (f < count ? f : count - 1)) * hop;
+    for (int f = 0; f < LANES; f++) {
+        const int64_t start = (first + (f < count ? f : count - 1)) * hop - pad;
+        if (start >= 0 && start + p->n_fft <= n_x) {
+            rows[f] = x + start;
+            continue;
+        }
+        float *e = p->edge + f * p->n_fft;
+        for (int64_t m = 0; m < p->n_fft; m++)
+            e[m] = start + m >= 0 && start + m < n_x ? x[start + m] : 0.0f;
+        rows[f] = e;
+    }
     for (int64_t m0 = 0; m0 < p->n_fft; m0 += LANES) {
         lane_f v[LANES];
         for (int f = 0; f < LANES; f++)
@@ -321,7 +335,8 @@ static inline __attribute__((always_inline)) lane_f gate(lane_f v, lane_f ref)
  * peaks in k0 .. k1-1: gated local maxima of S * [S > threshold * max S],
  * tested for all 16 frames at once; each peak's value is computed for its
  * lane.  Peaks come out bin by bin within each group of 16 frames. */
-RTD_LANES_CLONES int64_t rtd_tuning_stft_peaks_f32(const float *x, int64_t n_x, int64_t n_frames,
+RTD_LANES_CLONES int64_t rtd_tuning_stft_peaks_f32(const float *x, int64_t n_x, int64_t pad,
+                                                   int64_t n_frames,
                                                    int64_t n_fft, int64_t hop, const float *window,
                                                    int64_t k0, int64_t k1, float threshold, double sr,
                                                    float *scratch, float *pitch, float *mag)
@@ -330,15 +345,15 @@ RTD_LANES_CLONES int64_t rtd_tuning_stft_peaks_f32(const float *x, int64_t n_x, 
     const int64_t n_rows = n_fft / 2 + 1;
     const int64_t r0 = k0 > 0 ? k0 - 1 : 0, r1 = k1 + 1 < n_rows ? k1 + 1 : n_rows;
     const int64_t n_cols = r1 - r0;
-    if (!make_plan(&p, n_fft, scratch) || n_frames <= 0 || hop <= 0 || k1 <= k0 || k0 < 0
-        || k1 > n_rows || (n_frames - 1) * hop + n_fft > n_x)
+    if (k1 <= k0 || k0 < 0 || k1 > n_rows || !make_plan(&p, n_fft, n_cols, scratch) || n_frames <= 0
+        || hop <= 0 || pad < 0 || (n_frames - 1) * hop + n_fft > n_x + 2 * pad)
         return 0;
     double *band_pw = (double *)p.band;                     /* n_cols x 16 */
     float *band_mag = (float *)(band_pw + n_cols * LANES);  /* n_cols x 16 */
     int64_t n_peaks = 0;
     for (int64_t first = 0; first < n_frames; first += LANES) {
         const int64_t count = n_frames - first < LANES ? n_frames - first : LANES;
-        load_frames(&p, x, first, count, hop, window);
+        load_frames(&p, x, n_x, pad, first, count, hop, window);
         dif_all(&p);
         half_d best_lo = {0}, best_hi = {0};
         for (int64_t k = 0; k < n_rows; k++) {
@@ -377,7 +392,8 @@ RTD_LANES_CLONES int64_t rtd_tuning_stft_peaks_f32(const float *x, int64_t n_x, 
     return n_peaks;
 }
 
-RTD_LANES_CLONES void rtd_fft_banded_abs_f32(const float *x, int64_t n_x, int64_t n_frames,
+RTD_LANES_CLONES void rtd_fft_banded_abs_f32(const float *x, int64_t n_x, int64_t pad,
+                                             int64_t n_frames,
                                              int64_t n_fft, int64_t hop, int64_t lo, int64_t k_count,
                                              const int64_t *start, const int64_t *len,
                                              const int64_t *off, const float *coef,
@@ -385,13 +401,13 @@ RTD_LANES_CLONES void rtd_fft_banded_abs_f32(const float *x, int64_t n_x, int64_
                                              int64_t out_stride)
 {
     lanes_plan p;
-    if (!make_plan(&p, n_fft, scratch) || n_frames <= 0 || hop <= 0 || lo < 0 || k_count <= 0
-        || lo + k_count > n_fft / 2 + 1 || (n_frames - 1) * hop + n_fft > n_x)
+    if (k_count <= 0 || !make_plan(&p, n_fft, k_count, scratch) || n_frames <= 0 || hop <= 0 || lo < 0
+        || lo + k_count > n_fft / 2 + 1 || pad < 0 || (n_frames - 1) * hop + n_fft > n_x + 2 * pad)
         return;
     lane_f *band_r = (lane_f *)p.band, *band_i = band_r + k_count;
     for (int64_t first = 0; first < n_frames; first += LANES) {
         const int64_t count = n_frames - first < LANES ? n_frames - first : LANES;
-        load_frames(&p, x, first, count, hop, NULL);
+        load_frames(&p, x, n_x, pad, first, count, hop, NULL);
         dif_all(&p);
         for (int64_t k = 0; k < k_count; k++)
             real_bin(&p, lo + k, band_r + k, band_i + k);
@@ -411,16 +427,18 @@ RTD_LANES_CLONES void rtd_fft_banded_abs_f32(const float *x, int64_t n_x, int64_
     }
 }
 
-RTD_LANES_CLONES void rtd_lanes_rfft_f32(const float *x, int64_t n_x, int64_t n_frames, int64_t n_fft,
+RTD_LANES_CLONES void rtd_lanes_rfft_f32(const float *x, int64_t n_x, int64_t pad, int64_t n_frames,
+                                         int64_t n_fft,
                                          int64_t hop, const float *window, float *scratch, float *out)
 {
     lanes_plan p;
     const int64_t n_rows = n_fft / 2 + 1;
-    if (!make_plan(&p, n_fft, scratch) || n_frames <= 0 || hop <= 0 || (n_frames - 1) * hop + n_fft > n_x)
+    if (!make_plan(&p, n_fft, 0, scratch) || n_frames <= 0 || hop <= 0 || pad < 0
+        || (n_frames - 1) * hop + n_fft > n_x + 2 * pad)
         return;
     for (int64_t first = 0; first < n_frames; first += LANES) {
         const int64_t count = n_frames - first < LANES ? n_frames - first : LANES;
-        load_frames(&p, x, first, count, hop, window);
+        load_frames(&p, x, n_x, pad, first, count, hop, window);
         dif_all(&p);
         for (int64_t k = 0; k < n_rows; k++) {
             lane_f xr, xi;

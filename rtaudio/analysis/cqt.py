@@ -179,18 +179,20 @@ class _BandedMagnitude:
             dtype=np.complex64)
         self.n_filters = len(rows)
 
-    def of_frames(self, padded: np.ndarray, n_frames: int, n_fft: int, hop: int, lo: int, hi: int,
-                  out: np.ndarray) -> None:
-        """The same of ``X = rfft(frames)[:, lo:hi]`` of the float32 frames
-        ``padded[t hop : t hop + n_fft]`` (rectangular window), transformed
-        16 at a time by ``rtd_fft_banded_abs_f32``."""
+    def of_frames(self, x: np.ndarray, pad: int, n_frames: int, n_fft: int, hop: int, lo: int,
+                  hi: int, out: np.ndarray) -> None:
+        """The same of ``X = rfft(frames)[:, lo:hi]`` of the rectangular
+        float32 frames ``x_pad[t hop : t hop + n_fft]`` of ``x`` padded with
+        ``pad`` zeros on both sides, transformed 16 at a time by
+        ``rtd_fft_banded_abs_f32``."""
         from rtaudio._native import ffi, lib
-        assert padded.dtype == np.float32 and out.dtype == np.float32 and out.flags.c_contiguous
+        x = np.ascontiguousarray(x)
+        assert x.dtype == np.float32 and out.dtype == np.float32 and out.flags.c_contiguous
         scratch = np.empty(lib.rtd_lanes_fft_scratch(n_fft, hi - lo), dtype=np.float32)
 
         def p(a, t):
             return ffi.cast(t, a.ctypes.data)
-        lib.rtd_fft_banded_abs_f32(p(padded, "float *"), len(padded), n_frames, n_fft, hop, lo,
+        lib.rtd_fft_banded_abs_f32(p(x, "float *"), len(x), pad, n_frames, n_fft, hop, lo,
                                    hi - lo, p(self.start, "int64_t *"), p(self.len, "int64_t *"),
                                    p(self.off, "int64_t *"), p(self.coef, "float *"),
                                    self.n_filters, p(scratch, "float *"), p(out, "float *"),
@@ -218,8 +220,23 @@ def _zero_padded(x: np.ndarray, pad: int, dtype: type) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _scaled_octave_basis(sr: float, freqs_key: tuple, alpha_key: tuple, filter_scale: float,
+                         sparsity: float, complex_dtype: str, scale: float, magnitude: bool
+                         ) -> tuple[np.ndarray, int, int, int, Optional["_BandedMagnitude"]]:
+    """:func:`_octave_basis` times ``scale`` (``sqrt(sr / sr_octave)``), and
+    its :class:`_BandedMagnitude` for complex64 magnitudes (cached: both are
+    the same for every signal of a batch)."""
+    basis, n_fft, lo, hi = _octave_basis(sr, freqs_key, alpha_key, filter_scale, sparsity,
+                                         complex_dtype)
+    basis = (basis * np.float64(scale)).astype(complex_dtype, copy=False)
+    banded = _BandedMagnitude(basis) if magnitude and complex_dtype == "complex64" else None
+    return basis, n_fft, lo, hi, banded
+
+
 def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo: int, hi: int,
-                     out_dtype: type, magnitude: bool = False) -> np.ndarray:
+                     out_dtype: type, magnitude: bool = False,
+                     banded: Optional["_BandedMagnitude"] = None) -> np.ndarray:
     """``basis @ STFT(y)[lo:hi]`` with a rectangular window, centred, zero
     padded (its magnitude with ``magnitude``): shape ``(..., filters, frames)``.
     Octaves with a hop of at most ``n_fft / SLIDING_MIN_RATIO`` use
@@ -231,7 +248,7 @@ def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo:
     out = np.empty((flat.shape[0], basis.shape[0], n_frames), dtype=real if magnitude else out_dtype)
     finish = np.abs if magnitude else (lambda a: a)
     if magnitude and out_dtype == np.complex64:  # |basis @ X| over each filter's band only (C)
-        finish = _BandedMagnitude(basis)
+        finish = banded if banded is not None else _BandedMagnitude(basis)
     fft_dtype = np.float32 if y.dtype == np.float32 else np.float64
     window = None  # rectangular
     basis_t = np.ascontiguousarray(basis.T)
@@ -240,10 +257,10 @@ def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo:
     sliding = hop * (LANES_SLIDING_MIN_RATIO if lanes_ok else SLIDING_MIN_RATIO) <= n_fft
     lanes = lanes_ok and not sliding
     for ch in range(flat.shape[0]):
-        padded = _zero_padded(flat[ch], n_fft // 2, np.float64 if sliding else flat.dtype)
         if lanes:  # FFTs and banded magnitudes in one C call (native/kernels/lanes_fft.c)
-            finish.of_frames(padded, n_frames, n_fft, hop, lo, hi, out[ch])
+            finish.of_frames(flat[ch], n_fft // 2, n_frames, n_fft, hop, lo, hi, out[ch])
             continue
+        padded = _zero_padded(flat[ch], n_fft // 2, np.float64 if sliding else flat.dtype)
         if sliding:
             spec = sliding_band_dft(padded, n_frames, n_fft, hop, lo, hi, out_dtype)
             if isinstance(finish, _BandedMagnitude):
@@ -364,10 +381,11 @@ def _constant_q(y: np.ndarray, *, sr: float = 22050, hop_length: int = 512, fmin
     for i in range(n_octaves):
         sl = slice(-n_filters, None) if i == 0 else slice(-n_filters * (i + 1), -n_filters * i)
         freqs_oct, alpha_oct = freqs[sl], alpha[sl]
-        basis, n_fft, lo, hi = _octave_basis(my_sr, tuple(freqs_oct), tuple(alpha_oct),
-                                             float(filter_scale), float(sparsity), complex_name)
-        basis = (basis * np.sqrt(sr / my_sr)).astype(out_dtype, copy=False)
-        responses.append(_octave_response(my_y, n_fft, my_hop, basis, lo, hi, out_dtype, magnitude))
+        basis, n_fft, lo, hi, banded = _scaled_octave_basis(
+            my_sr, tuple(freqs_oct), tuple(alpha_oct), float(filter_scale), float(sparsity),
+            complex_name, float(np.sqrt(sr / my_sr)), magnitude)
+        responses.append(_octave_response(my_y, n_fft, my_hop, basis, lo, hi, out_dtype, magnitude,
+                                          banded))
         if my_hop % 2 == 0 and i + 1 < n_octaves:  # (librosa also resamples after the last)
             my_hop //= 2
             my_sr /= 2.0
@@ -470,24 +488,27 @@ def _tuning_peaks_of_signal(y: np.ndarray, sr: float, n_fft: int,
     n_frames = frame_count(y.shape[-1], n_fft, hop, True)
     pitches, mags = [], []
     pad = n_fft // 2
-    padded_channels = (np.pad(channel, pad) for channel in y.reshape(-1, y.shape[-1])) \
-        if padded is None else padded.reshape(-1, y.shape[-1] + 2 * pad)
     if y.dtype == np.float32 and n_fft >= 16 and n_fft & (n_fft - 1) == 0:  # lanes_fft.c
+        # one C call per channel, on y itself (the kernel pads) or the caller's padded copy
+        channels = y.reshape(-1, y.shape[-1]) if padded is None \
+            else padded.reshape(-1, y.shape[-1] + 2 * pad)
         capacity = n_frames * ((k1 - k0) // 2 + 1)   # peaks are never adjacent
         scratch = np.empty(lib.rtd_lanes_fft_scratch(n_fft, r1 - r0), dtype=np.float32)
         window32 = window.astype(np.float32)
 
         def fp(a):
             return ffi.cast("float *", a.ctypes.data)
-        for padded in padded_channels:
-            padded = np.ascontiguousarray(padded)
+        for x in channels:
+            x = np.ascontiguousarray(x)
             pitch, mag = np.empty(capacity, np.float32), np.empty(capacity, np.float32)
-            n = lib.rtd_tuning_stft_peaks_f32(fp(padded), len(padded), n_frames, n_fft, hop,
-                                              fp(window32), k0, k1, 0.1, float(sr), fp(scratch),
-                                              fp(pitch), fp(mag))
+            n = lib.rtd_tuning_stft_peaks_f32(fp(x), len(x), pad if padded is None else 0, n_frames,
+                                              n_fft, hop, fp(window32), k0, k1, 0.1, float(sr),
+                                              fp(scratch), fp(pitch), fp(mag))
             pitches.append(pitch[:n])
             mags.append(mag[:n])
         return np.concatenate(pitches), np.concatenate(mags)
+    padded_channels = (np.pad(channel, pad) for channel in y.reshape(-1, y.shape[-1])) \
+        if padded is None else padded.reshape(-1, y.shape[-1] + 2 * pad)
     for padded in padded_channels:
         for first in range(0, n_frames, 512):
             count = min(512, n_frames - first)
