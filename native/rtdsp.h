@@ -533,6 +533,13 @@ int64_t rtd_sliding_dft_scratch(int64_t n_frames, int64_t n_fft, int64_t hop, in
 void rtd_sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t n_fft, int64_t hop,
                      int64_t lo, int64_t hi, const double *cos_tab, const double *sin_tab,
                      int64_t anchor_every, double *scratch, void *out, int out_f32);
+/* rtd_sliding_dft's complex64 frames through rtd_banded_abs_c64 batch by
+ * batch (no n_frames x (hi - lo) array): out[f*out_stride + t]. */
+void rtd_sliding_dft_banded_abs(const double *x, int64_t n_x, int64_t n_frames, int64_t n_fft,
+                                int64_t hop, int64_t lo, int64_t hi, const double *cos_tab,
+                                const double *sin_tab, int64_t anchor_every, double *scratch,
+                                const int64_t *start, const int64_t *len, const int64_t *off,
+                                const float *coef, int64_t n_filters, float *out, int64_t out_stride);
 /* |basis @ X| of a banded basis (filter f: coef[off[f]..off[f]+len[f]) on
  * bins start[f]..) over n_frames x k_count complex64 X; out[f*out_stride + t]. */
 void rtd_banded_abs_c64(const float *X, int64_t n_frames, int64_t k_count, const int64_t *start,

@@ -42,8 +42,10 @@ enum { FRAME_SLIDE = 0, FRAME_ANCHOR = 1, FRAME_ZERO = 2 };
 int64_t rtd_sliding_dft_scratch(int64_t n_frames, int64_t n_fft, int64_t hop, int64_t lo, int64_t hi)
 {
     const int64_t k_pad = (hi - lo + SLIDE_LANES - 1) / SLIDE_LANES * SLIDE_LANES;
-    /* twiddles, rotations, state, differences of a batch, frame kinds (bytes) */
-    return 2 * hop * k_pad + 4 * k_pad + SLIDE_BATCH * hop + (n_frames + 7) / 8 + 1;
+    /* twiddles, rotations, state, differences of a batch, frame kinds (bytes),
+     * a batch of complex64 frames (rtd_sliding_dft_banded_abs) */
+    return 2 * hop * k_pad + 4 * k_pad + SLIDE_BATCH * hop + (n_frames + 7) / 8 + 1
+           + SLIDE_BATCH * (hi - lo);
 }
 
 /* SLIDE_LANES doubles as one GCC vector (one AVX-512 register, two AVX2
@@ -64,7 +66,7 @@ RTD_CQT_CLONES static void slide_block(const double *restrict x, const double *r
                                        const double *restrict tw_r, const double *restrict tw_i,
                                        const double *restrict rot_r, const double *restrict rot_i,
                                        double *restrict xr, double *restrict xi,
-                                       void *out, int out_f32, int64_t k_count)
+                                       void *out, int out_f32, int64_t k_count, int64_t out_t0)
 {
     const slide_vec cr = load_vec(rot_r + k), ci = load_vec(rot_i + k);
     slide_vec ar = load_vec(xr + k), ai = load_vec(xi + k);
@@ -91,13 +93,13 @@ RTD_CQT_CLONES static void slide_block(const double *restrict x, const double *r
         /* output frame t */
         const int64_t n_out = k_count - k < SLIDE_LANES ? k_count - k : SLIDE_LANES;
         if (out_f32) {
-            float *o = (float *)out + 2 * (t * k_count + k);
+            float *o = (float *)out + 2 * ((t - out_t0) * k_count + k);
             for (int64_t l = 0; l < n_out; l++) {
                 o[2 * l] = (float)ar[l];
                 o[2 * l + 1] = (float)ai[l];
             }
         } else {
-            double *o = (double *)out + 2 * (t * k_count + k);
+            double *o = (double *)out + 2 * ((t - out_t0) * k_count + k);
             for (int64_t l = 0; l < n_out; l++) {
                 o[2 * l] = ar[l];
                 o[2 * l + 1] = ai[l];
@@ -142,9 +144,20 @@ static double window_energy(const double *x, int64_t n, int64_t *nonzero)
     return e;
 }
 
-void rtd_sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t n_fft, int64_t hop,
-                     int64_t lo, int64_t hi, const double *cos_tab, const double *sin_tab,
-                     int64_t anchor_every, double *scratch, void *out, int out_f32)
+/* The sliding DFT; with `banded` set, each batch of frames goes through
+ * rtd_banded_abs_c64 from a complex64 batch buffer into mag_out instead of
+ * being written to `out`. */
+typedef struct {
+    const int64_t *start, *len, *off;
+    const float *coef;
+    int64_t n_filters, out_stride;
+    float *mag_out;
+} banded_args;
+
+static void sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t n_fft, int64_t hop,
+                        int64_t lo, int64_t hi, const double *cos_tab, const double *sin_tab,
+                        int64_t anchor_every, double *scratch, void *out, int out_f32,
+                        const banded_args *banded)
 {
     const int64_t k_count = hi - lo, mask = n_fft - 1;
     const int64_t k_pad = (k_count + SLIDE_LANES - 1) / SLIDE_LANES * SLIDE_LANES;
@@ -155,6 +168,7 @@ void rtd_sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t n_f
     double *xr = rot_i + k_pad, *xi = xr + k_pad;
     double *d = xi + k_pad;                               /* SLIDE_BATCH x hop */
     uint8_t *kind = (uint8_t *)(d + SLIDE_BATCH * hop);   /* n_frames */
+    float *batch = (float *)(d + SLIDE_BATCH * hop + (n_frames + 7) / 8 + 1);
     for (int64_t j = 0; j < hop; j++)
         for (int64_t k = 0; k < k_pad; k++) {
             const int64_t idx = ((lo + k) * j) & mask;
@@ -200,8 +214,32 @@ void rtd_sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t n_f
         }
         for (int64_t k = 0; k < k_pad; k += SLIDE_LANES)
             slide_block(x, d, kind, t0, count, n_fft, hop, k_pad, k, tw_r, tw_i, rot_r, rot_i,
-                        xr, xi, out, out_f32, k_count);
+                        xr, xi, banded ? (void *)batch : out, banded ? 1 : out_f32, k_count,
+                        banded ? t0 : 0);
+        if (banded)
+            rtd_banded_abs_c64(batch, count, k_count, banded->start, banded->len, banded->off,
+                               banded->coef, banded->n_filters, banded->mag_out + t0,
+                               banded->out_stride);
     }
+}
+
+void rtd_sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t n_fft, int64_t hop,
+                     int64_t lo, int64_t hi, const double *cos_tab, const double *sin_tab,
+                     int64_t anchor_every, double *scratch, void *out, int out_f32)
+{
+    sliding_dft(x, n_x, n_frames, n_fft, hop, lo, hi, cos_tab, sin_tab, anchor_every, scratch, out,
+                out_f32, NULL);
+}
+
+void rtd_sliding_dft_banded_abs(const double *x, int64_t n_x, int64_t n_frames, int64_t n_fft,
+                                int64_t hop, int64_t lo, int64_t hi, const double *cos_tab,
+                                const double *sin_tab, int64_t anchor_every, double *scratch,
+                                const int64_t *start, const int64_t *len, const int64_t *off,
+                                const float *coef, int64_t n_filters, float *out, int64_t out_stride)
+{
+    const banded_args banded = {start, len, off, coef, n_filters, out_stride, out};
+    sliding_dft(x, n_x, n_frames, n_fft, hop, lo, hi, cos_tab, sin_tab, anchor_every, scratch, NULL,
+                1, &banded);
 }
 
 /* |basis @ X| for a banded basis: filter f has the coefficients

@@ -198,6 +198,25 @@ class _BandedMagnitude:
                                    self.n_filters, p(scratch, "float *"), p(out, "float *"),
                                    out.shape[-1])
 
+    def of_sliding(self, padded: np.ndarray, n_frames: int, n_fft: int, hop: int, lo: int, hi: int,
+                   out: np.ndarray) -> None:
+        """The same of :func:`sliding_band_dft`'s complex64 frames, made and
+        reduced batch by batch in C (``rtd_sliding_dft_banded_abs``)."""
+        from rtaudio._native import ffi, lib
+        x = np.ascontiguousarray(padded, dtype=np.float64)
+        assert out.dtype == np.float32 and out.flags.c_contiguous
+        cos_tab, sin_tab = _dft_tables(n_fft)
+        scratch = np.empty(lib.rtd_sliding_dft_scratch(n_frames, n_fft, hop, lo, hi))
+
+        def p(a, t):
+            return ffi.cast(t, a.ctypes.data)
+        lib.rtd_sliding_dft_banded_abs(p(x, "double *"), len(x), n_frames, n_fft, hop, lo, hi,
+                                       p(cos_tab, "double *"), p(sin_tab, "double *"),
+                                       SLIDING_ANCHOR_FRAMES, p(scratch, "double *"),
+                                       p(self.start, "int64_t *"), p(self.len, "int64_t *"),
+                                       p(self.off, "int64_t *"), p(self.coef, "float *"),
+                                       self.n_filters, p(out, "float *"), out.shape[-1])
+
     def __call__(self, X: np.ndarray, out: np.ndarray, first: int) -> None:
         from rtaudio._native import ffi, lib
         assert X.flags.c_contiguous and X.dtype == np.complex64 and out.dtype == np.float32
@@ -261,12 +280,12 @@ def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo:
             finish.of_frames(flat[ch], n_fft // 2, n_frames, n_fft, hop, lo, hi, out[ch])
             continue
         padded = _zero_padded(flat[ch], n_fft // 2, np.float64 if sliding else flat.dtype)
+        if sliding and isinstance(finish, _BandedMagnitude):  # one C call, batch by batch
+            finish.of_sliding(padded, n_frames, n_fft, hop, lo, hi, out[ch])
+            continue
         if sliding:
-            spec = sliding_band_dft(padded, n_frames, n_fft, hop, lo, hi, out_dtype)
-            if isinstance(finish, _BandedMagnitude):
-                finish(spec, out[ch], 0)
-            else:
-                out[ch] = finish(spec @ basis_t).T
+            out[ch] = finish(sliding_band_dft(padded, n_frames, n_fft, hop, lo, hi, out_dtype)
+                             @ basis_t).T
             continue
         for first in range(0, n_frames, BLOCK_FRAMES):
             count = min(BLOCK_FRAMES, n_frames - first)
