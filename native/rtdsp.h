@@ -539,12 +539,14 @@ void rtd_sliding_dft_banded_abs(const double *x, int64_t n_x, int64_t n_frames, 
                                 int64_t hop, int64_t lo, int64_t hi, const double *cos_tab,
                                 const double *sin_tab, int64_t anchor_every, double *scratch,
                                 const int64_t *start, const int64_t *len, const int64_t *off,
-                                const float *coef, int64_t n_filters, float *out, int64_t out_stride);
+                                const float *coef, int64_t n_filters, const double *divisor,
+                                float *out, int64_t out_stride);
 /* |basis @ X| of a banded basis (filter f: coef[off[f]..off[f]+len[f]) on
- * bins start[f]..) over n_frames x k_count complex64 X; out[f*out_stride + t]. */
+ * bins start[f]..) over n_frames x k_count complex64 X; out[f*out_stride + t]
+ * (divided by divisor[f] in float64 unless divisor is NULL). */
 void rtd_banded_abs_c64(const float *X, int64_t n_frames, int64_t k_count, const int64_t *start,
                         const int64_t *len, const int64_t *off, const float *coef, int64_t n_filters,
-                        float *out, int64_t out_stride);
+                        const double *divisor, float *out, int64_t out_stride);
 
 /* ---- offline analysis: float32 FFTs of 16 frames per SIMD vector
  * (native/kernels/lanes_fft.c, docs/maths/features.md §3, §4) -------- */
@@ -561,11 +563,13 @@ int64_t rtd_tuning_stft_peaks_f32(const float *x, int64_t n_x, int64_t pad, int6
                                   float threshold, double sr, float *scratch, float *pitch,
                                   float *mag);
 /* out[f*out_stride + t] = |sum_j coef[off[f]+j] X_t[lo + start[f] + j]| of the
- * rectangular frames' rfft X_t (float32 sums, rtd_banded_abs_c64's). */
+ * rectangular frames' rfft X_t (float32 sums, rtd_banded_abs_c64's), divided
+ * by divisor[f] unless it is NULL. */
 void rtd_fft_banded_abs_f32(const float *x, int64_t n_x, int64_t pad, int64_t n_frames,
                             int64_t n_fft, int64_t hop, int64_t lo, int64_t k_count, const int64_t *start,
                             const int64_t *len, const int64_t *off, const float *coef,
-                            int64_t n_filters, float *scratch, float *out, int64_t out_stride);
+                            int64_t n_filters, const double *divisor, float *scratch, float *out,
+                            int64_t out_stride);
 /* rfft(window * frame) of frames t = 0..n_frames-1 (window NULL: rectangular)
  * into out: n_frames x (n_fft/2 + 1) interleaved complex64. */
 void rtd_lanes_rfft_f32(const float *x, int64_t n_x, int64_t pad, int64_t n_frames, int64_t n_fft,

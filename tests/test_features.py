@@ -330,6 +330,22 @@ def test_sliding_banded_magnitude_equals_the_unfused_kernels():
     assert np.array_equal(fused, unfused) and np.any(fused == 0) and fused.max() > 0
 
 
+def test_cqt_magnitude_written_in_place_equals_the_stacked_octaves():
+    """For float32 chroma the C kernels write each octave's magnitudes,
+    divided by sqrt(L_j), straight into the output; the same bits as the
+    octaves stacked and divided afterwards (scale=False, then NumPy's
+    float32 /= float64)."""
+    from rtaudio.analysis import cqt
+    y = signal("music")[:3 * SR].astype(np.float32)
+    kw = dict(sr=SR, n_bins=84, bins_per_octave=12, tuning=0.0)
+    direct = cqt.cqt_magnitude(y, **kw)
+    stacked = cqt.cqt_magnitude(y, scale=False, **kw)
+    freqs = cqt.cqt_frequencies(84, cqt.C1_HZ, 12)
+    lengths, _ = cqt._wavelet_lengths(freqs, SR, 1.0, cqt._relative_bandwidth(freqs))  # no early downsampling here
+    stacked /= np.sqrt(lengths)[:, None]
+    assert direct.shape == stacked.shape and np.array_equal(direct, stacked)
+
+
 def test_banded_magnitude_equals_the_dense_product():
     from rtaudio.analysis.cqt import _BandedMagnitude
     rng = np.random.default_rng(8)

@@ -150,8 +150,10 @@ static double window_energy(const double *x, int64_t n, int64_t *nonzero)
 typedef struct {
     const int64_t *start, *len, *off;
     const float *coef;
-    int64_t n_filters, out_stride;
+    int64_t n_filters;
+    const double *divisor;
     float *mag_out;
+    int64_t out_stride;
 } banded_args;
 
 static void sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t n_fft, int64_t hop,
@@ -218,8 +220,8 @@ static void sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t 
                         banded ? t0 : 0);
         if (banded)
             rtd_banded_abs_c64(batch, count, k_count, banded->start, banded->len, banded->off,
-                               banded->coef, banded->n_filters, banded->mag_out + t0,
-                               banded->out_stride);
+                               banded->coef, banded->n_filters, banded->divisor,
+                               banded->mag_out + t0, banded->out_stride);
     }
 }
 
@@ -235,9 +237,10 @@ void rtd_sliding_dft_banded_abs(const double *x, int64_t n_x, int64_t n_frames, 
                                 int64_t hop, int64_t lo, int64_t hi, const double *cos_tab,
                                 const double *sin_tab, int64_t anchor_every, double *scratch,
                                 const int64_t *start, const int64_t *len, const int64_t *off,
-                                const float *coef, int64_t n_filters, float *out, int64_t out_stride)
+                                const float *coef, int64_t n_filters, const double *divisor,
+                                float *out, int64_t out_stride)
 {
-    const banded_args banded = {start, len, off, coef, n_filters, out_stride, out};
+    const banded_args banded = {start, len, off, coef, n_filters, divisor, out, out_stride};
     sliding_dft(x, n_x, n_frames, n_fft, hop, lo, hi, cos_tab, sin_tab, anchor_every, scratch, NULL,
                 1, &banded);
 }
@@ -246,15 +249,16 @@ void rtd_sliding_dft_banded_abs(const double *x, int64_t n_x, int64_t n_frames, 
  * coef[off[f] .. off[f] + len[f]) (interleaved complex64) on bins
  * start[f] .. start[f] + len[f] of X (n_frames x k_count interleaved
  * complex64).  out[f * out_stride + t] = |sum_k coef X[t, k]| (float32
- * sums, float64 magnitude).  Frames are taken BANDED_FRAMES at a time,
+ * sums, float64 magnitude), divided by divisor[f] unless it is NULL.
+ * Frames are taken BANDED_FRAMES at a time,
  * split into real and imaginary planes, and every filter's sums run over
  * those frames in SIMD lanes. */
 #define BANDED_FRAMES 32
 
 RTD_CQT_CLONES void rtd_banded_abs_c64(const float *X, int64_t n_frames, int64_t k_count,
                                        const int64_t *start, const int64_t *len, const int64_t *off,
-                                       const float *coef, int64_t n_filters, float *out,
-                                       int64_t out_stride)
+                                       const float *coef, int64_t n_filters, const double *divisor,
+                                       float *out, int64_t out_stride)
 {
     float xr[k_count > 0 ? k_count : 1][BANDED_FRAMES], xi[k_count > 0 ? k_count : 1][BANDED_FRAMES];
     for (int64_t t0 = 0; t0 < n_frames; t0 += BANDED_FRAMES) {
@@ -280,6 +284,9 @@ RTD_CQT_CLONES void rtd_banded_abs_c64(const float *X, int64_t n_frames, int64_t
             float *o = out + f * out_stride + t0;
             for (int64_t b = 0; b < count; b++)
                 o[b] = (float)sqrt((double)ar[b] * ar[b] + (double)ai[b] * ai[b]);
+            if (divisor)   /* NumPy's float32 /= float64: divided in float64, rounded */
+                for (int64_t b = 0; b < count; b++)
+                    o[b] = (float)((double)o[b] / divisor[f]);
         }
     }
 }

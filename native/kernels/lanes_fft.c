@@ -397,8 +397,8 @@ RTD_LANES_CLONES void rtd_fft_banded_abs_f32(const float *x, int64_t n_x, int64_
                                              int64_t n_fft, int64_t hop, int64_t lo, int64_t k_count,
                                              const int64_t *start, const int64_t *len,
                                              const int64_t *off, const float *coef,
-                                             int64_t n_filters, float *scratch, float *out,
-                                             int64_t out_stride)
+                                             int64_t n_filters, const double *divisor,
+                                             float *scratch, float *out, int64_t out_stride)
 {
     lanes_plan p;
     if (k_count <= 0 || !make_plan(&p, n_fft, k_count, scratch) || n_frames <= 0 || hop <= 0 || lo < 0
@@ -422,6 +422,9 @@ RTD_LANES_CLONES void rtd_fft_banded_abs_f32(const float *x, int64_t n_x, int64_
             }
             float mags[LANES];
             lane_sqrt(power_half(ar, ai, 0), power_half(ar, ai, 1), mags);
+            if (divisor)   /* NumPy's float32 /= float64: divided in float64, rounded */
+                for (int b = 0; b < LANES; b++)
+                    mags[b] = (float)((double)mags[b] / divisor[f]);
             memcpy(out + f * out_stride + first, mags, (size_t)count * sizeof(float));
         }
     }

@@ -163,6 +163,15 @@ def sliding_band_dft(padded: np.ndarray, n_frames: int, n_fft: int, hop: int, lo
     return out
 
 
+def _divisor_ptr(divisor: Optional[np.ndarray]):
+    """``double *`` of a contiguous float64 per-filter divisor, or NULL."""
+    from rtaudio._native import ffi
+    if divisor is None:
+        return ffi.NULL
+    assert divisor.dtype == np.float64 and divisor.flags.c_contiguous
+    return ffi.cast("double *", divisor.ctypes.data)
+
+
 class _BandedMagnitude:
     """``|basis @ X|`` using only each filter's non-zero band of the
     sparsified basis (``rtd_banded_abs_c64``, ~1/7 of the dense product's
@@ -180,7 +189,7 @@ class _BandedMagnitude:
         self.n_filters = len(rows)
 
     def of_frames(self, x: np.ndarray, pad: int, n_frames: int, n_fft: int, hop: int, lo: int,
-                  hi: int, out: np.ndarray) -> None:
+                  hi: int, out: np.ndarray, divisor: Optional[np.ndarray] = None) -> None:
         """The same of ``X = rfft(frames)[:, lo:hi]`` of the rectangular
         float32 frames ``x_pad[t hop : t hop + n_fft]`` of ``x`` padded with
         ``pad`` zeros on both sides, transformed 16 at a time by
@@ -195,11 +204,11 @@ class _BandedMagnitude:
         lib.rtd_fft_banded_abs_f32(p(x, "float *"), len(x), pad, n_frames, n_fft, hop, lo,
                                    hi - lo, p(self.start, "int64_t *"), p(self.len, "int64_t *"),
                                    p(self.off, "int64_t *"), p(self.coef, "float *"),
-                                   self.n_filters, p(scratch, "float *"), p(out, "float *"),
-                                   out.shape[-1])
+                                   self.n_filters, _divisor_ptr(divisor), p(scratch, "float *"),
+                                   p(out, "float *"), out.shape[-1])
 
     def of_sliding(self, padded: np.ndarray, n_frames: int, n_fft: int, hop: int, lo: int, hi: int,
-                   out: np.ndarray) -> None:
+                   out: np.ndarray, divisor: Optional[np.ndarray] = None) -> None:
         """The same of :func:`sliding_band_dft`'s complex64 frames, made and
         reduced batch by batch in C (``rtd_sliding_dft_banded_abs``)."""
         from rtaudio._native import ffi, lib
@@ -215,7 +224,8 @@ class _BandedMagnitude:
                                        SLIDING_ANCHOR_FRAMES, p(scratch, "double *"),
                                        p(self.start, "int64_t *"), p(self.len, "int64_t *"),
                                        p(self.off, "int64_t *"), p(self.coef, "float *"),
-                                       self.n_filters, p(out, "float *"), out.shape[-1])
+                                       self.n_filters, _divisor_ptr(divisor), p(out, "float *"),
+                                       out.shape[-1])
 
     def __call__(self, X: np.ndarray, out: np.ndarray, first: int) -> None:
         from rtaudio._native import ffi, lib
@@ -225,7 +235,7 @@ class _BandedMagnitude:
             return ffi.cast(t, a.ctypes.data)
         lib.rtd_banded_abs_c64(p(X, "float *"), X.shape[0], X.shape[1], p(self.start, "int64_t *"),
                                p(self.len, "int64_t *"), p(self.off, "int64_t *"),
-                               p(self.coef, "float *"), self.n_filters,
+                               p(self.coef, "float *"), self.n_filters, ffi.NULL,
                                ffi.cast("float *", out.ctypes.data + first * out.itemsize),
                                out.shape[-1])
 
@@ -255,7 +265,9 @@ def _scaled_octave_basis(sr: float, freqs_key: tuple, alpha_key: tuple, filter_s
 
 def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo: int, hi: int,
                      out_dtype: type, magnitude: bool = False,
-                     banded: Optional["_BandedMagnitude"] = None) -> np.ndarray:
+                     banded: Optional["_BandedMagnitude"] = None,
+                     into: Optional[np.ndarray] = None,
+                     divisor: Optional[np.ndarray] = None) -> Optional[np.ndarray]:
     """``basis @ STFT(y)[lo:hi]`` with a rectangular window, centred, zero
     padded (its magnitude with ``magnitude``): shape ``(..., filters, frames)``.
     Octaves with a hop of at most ``n_fft / SLIDING_MIN_RATIO`` use
@@ -275,13 +287,16 @@ def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo:
                 and n_fft >= 16 and n_fft & (n_fft - 1) == 0)
     sliding = hop * (LANES_SLIDING_MIN_RATIO if lanes_ok else SLIDING_MIN_RATIO) <= n_fft
     lanes = lanes_ok and not sliding
+    if into is not None:
+        assert isinstance(finish, _BandedMagnitude) and (lanes or sliding)
+        out, n_frames = into, into.shape[-1]
     for ch in range(flat.shape[0]):
         if lanes:  # FFTs and banded magnitudes in one C call (native/kernels/lanes_fft.c)
-            finish.of_frames(flat[ch], n_fft // 2, n_frames, n_fft, hop, lo, hi, out[ch])
+            finish.of_frames(flat[ch], n_fft // 2, n_frames, n_fft, hop, lo, hi, out[ch], divisor)
             continue
         padded = _zero_padded(flat[ch], n_fft // 2, np.float64 if sliding else flat.dtype)
         if sliding and isinstance(finish, _BandedMagnitude):  # one C call, batch by batch
-            finish.of_sliding(padded, n_frames, n_fft, hop, lo, hi, out[ch])
+            finish.of_sliding(padded, n_frames, n_fft, hop, lo, hi, out[ch], divisor)
             continue
         if sliding:
             out[ch] = finish(sliding_band_dft(padded, n_frames, n_fft, hop, lo, hi, out_dtype)
@@ -294,6 +309,8 @@ def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo:
                 finish(np.ascontiguousarray(spec, dtype=np.complex64), out[ch], first)
             else:
                 out[ch, :, first:first + count] = finish(spec.astype(out_dtype, copy=False) @ basis_t).T
+    if into is not None:
+        return None
     return out.reshape(*y.shape[:-1], basis.shape[0], n_frames)
 
 
@@ -394,21 +411,42 @@ def _constant_q(y: np.ndarray, *, sr: float = 22050, hop_length: int = 512, fmin
             raise ValueError(f"signal of {y.shape[-1]} samples is too short for a {n_octaves}-octave CQT")
         y = resample_half(y, factor)
         sr = sr / float(factor)
-    responses = []
-    my_y, my_sr, my_hop = y, sr, hop_length
     complex_name = np.dtype(out_dtype).name
+    # each octave's bases, hop and signal length (resample_half: ceil(n / 2))
+    octaves = []
+    my_sr, my_hop, my_len = sr, hop_length, y.shape[-1]
     for i in range(n_octaves):
         sl = slice(-n_filters, None) if i == 0 else slice(-n_filters * (i + 1), -n_filters * i)
-        freqs_oct, alpha_oct = freqs[sl], alpha[sl]
-        basis, n_fft, lo, hi, banded = _scaled_octave_basis(
-            my_sr, tuple(freqs_oct), tuple(alpha_oct), float(filter_scale), float(sparsity),
-            complex_name, float(np.sqrt(sr / my_sr)), magnitude)
-        responses.append(_octave_response(my_y, n_fft, my_hop, basis, lo, hi, out_dtype, magnitude,
-                                          banded))
+        octaves.append((my_hop, _scaled_octave_basis(
+            my_sr, tuple(freqs[sl]), tuple(alpha[sl]), float(filter_scale), float(sparsity),
+            complex_name, float(np.sqrt(sr / my_sr)), magnitude), my_len))
         if my_hop % 2 == 0 and i + 1 < n_octaves:  # (librosa also resamples after the last)
             my_hop //= 2
             my_sr /= 2.0
+            my_len = -(-my_len // 2)
+    V = None
+    if (magnitude and out_dtype == np.complex64 and y.dtype == np.float32 and scale
+            and n_bins % n_filters == 0 and all(o[1][4] is not None and o[1][1] >= 16 for o in octaves)):
+        # the C kernels write each octave's first max_col frames, already divided
+        # by sqrt(L_j), into their rows of V: no per-octave arrays to stack
+        max_col = min(frame_count(n, o[1], h, True) for h, o, n in octaves)
+        V = np.empty((*y.shape[:-1], n_bins, max_col), dtype=np.float32)
+        V_flat = V.reshape(-1, n_bins, max_col)
+        divisor = np.sqrt(_wavelet_lengths(freqs, sr, filter_scale, alpha)[0])
+    responses = []
+    my_y = y
+    for i, (my_hop, (basis, n_fft, lo, hi, banded), _) in enumerate(octaves):
+        if V is not None:
+            rows = slice(n_bins - (i + 1) * n_filters, n_bins - i * n_filters)
+            _octave_response(my_y, n_fft, my_hop, basis, lo, hi, out_dtype, magnitude, banded,
+                             into=V_flat[:, rows, :], divisor=np.ascontiguousarray(divisor[rows]))
+        else:
+            responses.append(_octave_response(my_y, n_fft, my_hop, basis, lo, hi, out_dtype,
+                                              magnitude, banded))
+        if i + 1 < n_octaves and my_hop % 2 == 0:
             my_y = resample_half(my_y, 2)
+    if V is not None:
+        return V
     max_col = min(r.shape[-1] for r in responses)
     V = np.empty((*responses[0].shape[:-2], n_bins, max_col), dtype=responses[0].dtype)
     end = n_bins
