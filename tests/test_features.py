@@ -341,7 +341,8 @@ def test_cqt_magnitude_written_in_place_equals_the_stacked_octaves():
     direct = cqt.cqt_magnitude(y, **kw)
     stacked = cqt.cqt_magnitude(y, scale=False, **kw)
     freqs = cqt.cqt_frequencies(84, cqt.C1_HZ, 12)
-    lengths, _ = cqt._wavelet_lengths(freqs, SR, 1.0, cqt._relative_bandwidth(freqs))  # no early downsampling here
+    # (no early downsampling for these parameters: the lengths at SR)
+    lengths, _ = cqt._wavelet_lengths(freqs, SR, 1.0, cqt._relative_bandwidth(freqs))
     stacked /= np.sqrt(lengths)[:, None]
     assert direct.shape == stacked.shape and np.array_equal(direct, stacked)
 

@@ -51,6 +51,8 @@ int64_t rtd_sliding_dft_scratch(int64_t n_frames, int64_t n_fft, int64_t hop, in
 /* SLIDE_LANES doubles as one GCC vector (one AVX-512 register, two AVX2
  * ones); unaligned loads and stores. */
 typedef double slide_vec __attribute__((vector_size(SLIDE_LANES * sizeof(double)), aligned(8)));
+typedef float slide_vec_f __attribute__((vector_size(SLIDE_LANES * sizeof(float))));
+typedef float slide_vec_f2 __attribute__((vector_size(2 * SLIDE_LANES * sizeof(float))));
 
 /* One block of SLIDE_LANES bins over frames t0 .. t0+count-1:
  * X <- rot * (X + sum_j d[t][j] tw[j]) after each frame (kind FRAME_SLIDE),
@@ -92,7 +94,13 @@ RTD_CQT_CLONES static void slide_block(const double *restrict x, const double *r
         }
         /* output frame t */
         const int64_t n_out = k_count - k < SLIDE_LANES ? k_count - k : SLIDE_LANES;
-        if (out_f32) {
+        if (out_f32 && n_out == SLIDE_LANES) {   /* one interleaved 16-float store */
+            const slide_vec_f re = __builtin_convertvector(ar, slide_vec_f);
+            const slide_vec_f im = __builtin_convertvector(ai, slide_vec_f);
+            const slide_vec_f2 both = __builtin_shufflevector(re, im, 0, 8, 1, 9, 2, 10, 3, 11,
+                                                              4, 12, 5, 13, 6, 14, 7, 15);
+            memcpy((float *)out + 2 * ((t - out_t0) * k_count + k), &both, sizeof both);
+        } else if (out_f32) {
             float *o = (float *)out + 2 * ((t - out_t0) * k_count + k);
             for (int64_t l = 0; l < n_out; l++) {
                 o[2 * l] = (float)ar[l];
