@@ -8,7 +8,7 @@
  * the transform, and every frame is transformed with the same operations.
  * A real frame of N samples is transformed as the complex sequence
  * z[n] = x[2n] + i x[2n+1] of M = N/2 points (split re/im arrays):
- * decimation in frequency, radix-2 stages fused in pairs, depth first so
+ * decimation in frequency, radix 4 (two radix-2 stages at once), depth first so
  * that blocks of 256 points (32 KiB) stay in the L1 cache; the output is
  * in bit-reversed order and is unpacked into the N/2 + 1 real-FFT bins
  *
@@ -69,14 +69,14 @@ static inline __attribute__((always_inline)) void store_lane(float *p, lane_f v)
 int64_t rtd_lanes_fft_scratch(int64_t n_fft, int64_t n_band)
 {
     const int64_t m = n_fft / 2;
-    return 16 + 2 * m * LANES + 2 * (m / 2) + 2 * (m / 2 + 1) + m
+    return 16 + 2 * m * LANES + 2 * m + 2 * (m / 2 + 1) + m
            + (3 * n_band + 2) * LANES + LANES + n_fft * LANES;
 }
 
 typedef struct {
     int64_t m, n_fft;
     lane_f *re, *im;
-    float *tw_c, *tw_s;   /* e^{-2 pi i j / M} = tw_c - i tw_s, j < M/2 */
+    float *tw_c, *tw_s;   /* e^{-2 pi i j / M} = tw_c - i tw_s, j < M */
     float *pk_c, *pk_s;   /* e^{-2 pi i k / N} = pk_c - i pk_s, k <= M/2 */
     int32_t *bitrev;
     float *band;
@@ -95,14 +95,14 @@ static int make_plan(lanes_plan *p, int64_t n_fft, int64_t n_band, float *scratc
     p->im = p->re + m;
     s += 2 * m * LANES;
     p->tw_c = s;
-    p->tw_s = s + m / 2;
-    p->pk_c = s + m;
+    p->tw_s = s + m;
+    p->pk_c = s + 2 * m;
     p->pk_s = p->pk_c + m / 2 + 1;
     p->bitrev = (int32_t *)(p->pk_s + m / 2 + 1);
     p->band = (float *)(((uintptr_t)(p->bitrev + m) + 63) & ~(uintptr_t)63);
     p->edge = p->band + (3 * n_band + 2) * LANES;
     const double two_pi = 6.283185307179586476925286766559;
-    for (int64_t j = 0; j < m / 2; j++) {
+    for (int64_t j = 0; j < m; j++) {
         p->tw_c[j] = (float)cos(two_pi * (double)j / (double)m);
         p->tw_s[j] = (float)sin(two_pi * (double)j / (double)m);
     }
@@ -186,32 +186,35 @@ static inline __attribute__((always_inline)) void load_frames(const lanes_plan *
     }
 }
 
-/* Two DIF stages (span 2h, then h) on the block of 4h points at `base`. */
+/* Two DIF stages (span 2h, then h) on the block of 4h points at `base`, as
+ * one radix-4 butterfly (W = e^{-2 pi i / 4h}): the outputs of the two
+ * radix-2 stages at the same places, with three twiddle products instead
+ * of four:
+ *   a[j] = (x0 + x2) + (x1 + x3),        a[j+h]  = ((x0 + x2) - (x1 + x3)) W^2j,
+ *   a[j+2h] = ((x0 - x2) - i(x1 - x3)) W^j, a[j+3h] = ((x0 - x2) + i(x1 - x3)) W^3j. */
 static inline __attribute__((always_inline)) void dif_pair(const lanes_plan *p, int64_t base, int64_t h)
 {
     lane_f *re = p->re + base, *im = p->im + base;
-    const int64_t step4 = p->m / (4 * h), step2 = p->m / (2 * h), quarter = p->m / 4;
+    const int64_t step = p->m / (4 * h);
     for (int64_t j = 0; j < h; j++) {
-        const float c4 = p->tw_c[j * step4], s4 = p->tw_s[j * step4];
-        const float c4h = p->tw_c[j * step4 + quarter], s4h = p->tw_s[j * step4 + quarter];
-        const float c2 = p->tw_c[j * step2], s2 = p->tw_s[j * step2];
+        const float c1 = p->tw_c[j * step], s1 = p->tw_s[j * step];
+        const float c2 = p->tw_c[2 * j * step], s2 = p->tw_s[2 * j * step];
+        const float c3 = p->tw_c[3 * j * step], s3 = p->tw_s[3 * j * step];
         const lane_f x0r = re[j], x0i = im[j], x1r = re[j + h], x1i = im[j + h];
         const lane_f x2r = re[j + 2 * h], x2i = im[j + 2 * h], x3r = re[j + 3 * h], x3i = im[j + 3 * h];
-        /* span 2h: (x0, x2) with e^{-2 pi i j / 4h}, (x1, x3) with e^{-2 pi i (j + h) / 4h} */
-        const lane_f y0r = x0r + x2r, y0i = x0i + x2i, d0r = x0r - x2r, d0i = x0i - x2i;
-        const lane_f y1r = x1r + x3r, y1i = x1i + x3i, d1r = x1r - x3r, d1i = x1i - x3i;
-        const lane_f y2r = d0r * c4 + d0i * s4, y2i = d0i * c4 - d0r * s4;
-        const lane_f y3r = d1r * c4h + d1i * s4h, y3i = d1i * c4h - d1r * s4h;
-        /* span h: (y0, y1) and (y2, y3) with e^{-2 pi i j / 2h} */
-        const lane_f e0r = y0r - y1r, e0i = y0i - y1i, e1r = y2r - y3r, e1i = y2i - y3i;
-        re[j] = y0r + y1r;
-        im[j] = y0i + y1i;
-        re[j + h] = e0r * c2 + e0i * s2;
-        im[j + h] = e0i * c2 - e0r * s2;
-        re[j + 2 * h] = y2r + y3r;
-        im[j + 2 * h] = y2i + y3i;
-        re[j + 3 * h] = e1r * c2 + e1i * s2;
-        im[j + 3 * h] = e1i * c2 - e1r * s2;
+        const lane_f s02r = x0r + x2r, s02i = x0i + x2i, d02r = x0r - x2r, d02i = x0i - x2i;
+        const lane_f s13r = x1r + x3r, s13i = x1i + x3i, d13r = x1r - x3r, d13i = x1i - x3i;
+        const lane_f er = s02r - s13r, ei = s02i - s13i;
+        const lane_f ar = d02r + d13i, ai = d02i - d13r;   /* (x0 - x2) - i (x1 - x3) */
+        const lane_f br = d02r - d13i, bi = d02i + d13r;   /* (x0 - x2) + i (x1 - x3) */
+        re[j] = s02r + s13r;
+        im[j] = s02i + s13i;
+        re[j + h] = er * c2 + ei * s2;
+        im[j + h] = ei * c2 - er * s2;
+        re[j + 2 * h] = ar * c1 + ai * s1;
+        im[j + 2 * h] = ai * c1 - ar * s1;
+        re[j + 3 * h] = br * c3 + bi * s3;
+        im[j + 3 * h] = bi * c3 - br * s3;
     }
 }
 
@@ -372,6 +375,7 @@ RTD_LANES_CLONES int64_t rtd_tuning_stft_peaks_f32(const float *x, int64_t n_x, 
         float best_mag[LANES];
         lane_sqrt(best_lo, best_hi, best_mag);
         const lane_f ref = threshold * load_lane(best_mag);
+        const uint32_t lanes_of_count = count == LANES ? 0xffffu : (1u << count) - 1u;
         for (int64_t k = k0; k < k1; k++) {
             const int64_t kl = k > 0 ? k - 1 : 0, kr = k + 1 < n_rows ? k + 1 : n_rows - 1;
             const lane_f mid = load_lane(band_mag + (k - r0) * LANES);
@@ -381,12 +385,22 @@ RTD_LANES_CLONES int64_t rtd_tuning_stft_peaks_f32(const float *x, int64_t n_x, 
             const lane_i is_peak = (g_mid > gate(left, ref)) & (g_mid >= gate(right, ref));
             int32_t flags[LANES];
             memcpy(flags, &is_peak, sizeof flags);
-            for (int64_t f = 0; f < count; f++)
-                if (flags[f]) {
-                    peak_value(mid[f], left[f], right[f], k, n_rows, sr, n_fft, pitch + n_peaks,
-                               mag + n_peaks);
-                    n_peaks++;
-                }
+            uint32_t lanes = 0;   /* one bit per lane holding a peak */
+            for (int f = 0; f < LANES; f++)
+                lanes |= (uint32_t)(flags[f] & 1) << f;
+            lanes &= lanes_of_count;
+            if (!lanes)
+                continue;
+            float mids[LANES], lefts[LANES], rights[LANES];
+            memcpy(mids, &mid, sizeof mids);
+            memcpy(lefts, &left, sizeof lefts);
+            memcpy(rights, &right, sizeof rights);
+            for (; lanes; lanes &= lanes - 1) {
+                const int f = __builtin_ctz(lanes);
+                peak_value(mids[f], lefts[f], rights[f], k, n_rows, sr, n_fft, pitch + n_peaks,
+                           mag + n_peaks);
+                n_peaks++;
+            }
         }
     }
     return n_peaks;
