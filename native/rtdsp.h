@@ -541,6 +541,8 @@ void rtd_sliding_dft_banded_abs(const double *x, int64_t n_x, int64_t n_frames, 
                                 const int64_t *start, const int64_t *len, const int64_t *off,
                                 const float *coef, int64_t n_filters, const double *divisor,
                                 float *out, int64_t out_stride);
+/* x[i] = (float)((double)x[i] / divisor), i < n (NumPy's float32 /= float64). */
+void rtd_divide_f32_by_f64(float *x, int64_t n, double divisor);
 /* |basis @ X| of a banded basis (filter f: coef[off[f]..off[f]+len[f]) on
  * bins start[f]..) over n_frames x k_count complex64 X; out[f*out_stride + t]
  * (divided by divisor[f] in float64 unless divisor is NULL). */

@@ -298,3 +298,11 @@ RTD_CQT_CLONES void rtd_banded_abs_c64(const float *X, int64_t n_frames, int64_t
         }
     }
 }
+
+/* x[i] = (float)((double)x[i] / divisor): NumPy's float32 /= float64 scalar
+ * (librosa's resampling scale) in one vectorised pass. */
+RTD_CQT_CLONES void rtd_divide_f32_by_f64(float *x, int64_t n, double divisor)
+{
+    for (int64_t i = 0; i < n; i++)
+        x[i] = (float)((double)x[i] / divisor);
+}

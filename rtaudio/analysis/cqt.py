@@ -119,7 +119,7 @@ def resample_half(y: np.ndarray, factor: int = 2) -> np.ndarray:
         r = soxr.resample(flat[0], factor, 1, quality="soxr_hq")
         if len(r) >= n_out and r.dtype == y.dtype:
             r = r[:n_out]
-            r /= scale
+            _divide_in_place(r, scale)
             return r.reshape(*y.shape[:-1], n_out)
     out = np.empty((flat.shape[0], n_out), dtype=y.dtype)
     for ch in range(flat.shape[0]):
@@ -127,8 +127,19 @@ def resample_half(y: np.ndarray, factor: int = 2) -> np.ndarray:
         seg = r[:n_out]
         out[ch, :len(seg)] = seg
         out[ch, len(seg):] = 0
-    out /= scale
+    _divide_in_place(out, scale)
     return out.reshape(*y.shape[:-1], n_out)
+
+
+def _divide_in_place(x: np.ndarray, divisor: np.float64) -> None:
+    """``x /= divisor`` (a float64 scalar): for contiguous float32 ``x`` in C
+    (``rtd_divide_f32_by_f64``: each value divided in float64 and rounded, the
+    bits NumPy's float32 /= float64 gives, without its casting buffers)."""
+    if x.dtype == np.float32 and x.flags.c_contiguous:
+        from rtaudio._native import ffi, lib
+        lib.rtd_divide_f32_by_f64(ffi.cast("float *", x.ctypes.data), x.size, float(divisor))
+    else:
+        x /= divisor
 
 
 #: octaves whose hop is at most n_fft / SLIDING_MIN_RATIO use the sliding DFT
@@ -274,7 +285,9 @@ def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo:
     padded (its magnitude with ``magnitude``): shape ``(..., filters, frames)``.
     Octaves with a hop of at most ``n_fft / SLIDING_MIN_RATIO`` use
     :func:`sliding_band_dft` (float64), the others an FFT per frame (float32
-    for float32 audio)."""
+    for float32 audio). float32 magnitudes (chroma) take the C kernels: the
+    16-frame FFTs of ``lanes_fft.c`` fused with the banded products, and the
+    sliding DFT only up to ``n_fft / LANES_SLIDING_MIN_RATIO``."""
     n_frames = frame_count(y.shape[-1], n_fft, hop, True)
     flat = y.reshape(-1, y.shape[-1])
     real = np.float32 if out_dtype == np.complex64 else np.float64
@@ -427,11 +440,11 @@ def _constant_q(y: np.ndarray, *, sr: float = 22050, hop_length: int = 512, fmin
             my_sr /= 2.0
             my_len = -(-my_len // 2)
     V = None
-    if (magnitude and out_dtype == np.complex64 and y.dtype == np.float32 and scale
-            and n_bins % n_filters == 0 and all(o[1][4] is not None and o[1][1] >= 16 for o in octaves)):
+    in_c = all(basis[4] is not None and basis[1] >= 16 for _, basis, _ in octaves)
+    if in_c and y.dtype == np.float32 and scale and n_bins % n_filters == 0:
         # the C kernels write each octave's first max_col frames, already divided
         # by sqrt(L_j), into their rows of V: no per-octave arrays to stack
-        max_col = min(frame_count(n, o[1], h, True) for h, o, n in octaves)
+        max_col = min(frame_count(n, basis[1], h, True) for h, basis, n in octaves)
         V = np.empty((*y.shape[:-1], n_bins, max_col), dtype=np.float32)
         V_flat = V.reshape(-1, n_bins, max_col)
         divisor = np.sqrt(_wavelet_lengths(freqs, sr, filter_scale, alpha)[0])
