@@ -264,6 +264,11 @@ def test_window_sumsquare_division_by_the_periodic_pattern_is_bit_exact(n_fft, h
 @pytest.mark.parametrize("call, message", [
     (lambda: features.hpss(np.zeros(4096, dtype=np.int16)), "dtype"),
     (lambda: features.hpss(np.full(4096, np.nan, dtype=np.float32)), "NaN"),
+    # one bad sample among finite ones, either sign of infinity, a channel
+    (lambda: features.chroma_cqt(y=np.r_[np.zeros(5000), np.inf, np.zeros(5000)].astype(np.float32),
+                                 sr=22050), "NaN or inf"),
+    (lambda: features.yin(np.r_[np.ones(5000), -np.inf, np.ones(5000)], fmin=65, fmax=2000), "NaN or inf"),
+    (lambda: features.hpss(np.stack([np.zeros(8192), np.r_[np.zeros(8191), np.nan]])), "NaN or inf"),
     (lambda: features.hpss(np.zeros(1000, dtype=np.float32)), "too short"),
     (lambda: features.hpss(np.zeros(0, dtype=np.float32)), "no samples"),
     (lambda: features.hpss(np.zeros(44100, dtype=np.float32), margin=0.5), "margin"),
@@ -345,6 +350,22 @@ def test_cqt_magnitude_written_in_place_equals_the_stacked_octaves():
     lengths, _ = cqt._wavelet_lengths(freqs, SR, 1.0, cqt._relative_bandwidth(freqs))
     stacked /= np.sqrt(lengths)[:, None]
     assert direct.shape == stacked.shape and np.array_equal(direct, stacked)
+
+
+def test_resampling_scale_in_c_equals_numpy():
+    """_divide_in_place (rtd_divide_f32_by_f64, the CQT's resampling scale)
+    gives the bits of NumPy's float32 /= float64 scalar, zeros, subnormals,
+    the float32 extremes and infinities included."""
+    from rtaudio.analysis.cqt import _divide_in_place
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal(10_001).astype(np.float32)
+    x[:9] = [0.0, -0.0, 1e-45, -1e-40, 3.4e38, -3.4e38, 1.2e-38, np.inf, -np.inf]
+    divisor = np.sqrt(1.0 / 2)
+    got, expected = x.copy(), x.copy()
+    _divide_in_place(got, divisor)
+    with np.errstate(over="ignore"):
+        expected /= divisor
+    assert np.array_equal(got.view(np.uint32), expected.view(np.uint32))
 
 
 def test_banded_magnitude_equals_the_dense_product():
