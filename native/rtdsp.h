@@ -533,16 +533,46 @@ int64_t rtd_sliding_dft_scratch(int64_t n_frames, int64_t n_fft, int64_t hop, in
 void rtd_sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t n_fft, int64_t hop,
                      int64_t lo, int64_t hi, const double *cos_tab, const double *sin_tab,
                      int64_t anchor_every, double *scratch, void *out, int out_f32);
-/* librosa piptrack peaks (docs/maths/features.md §4); returns their count. */
-int64_t rtd_tuning_peaks_f32(const float *rows, const float *frame_max, int64_t count,
-                             int64_t n_cols, int64_t r0, int64_t k0, int64_t k1, int64_t n_total,
-                             float threshold, double sr, int64_t n_fft, float *pitch, float *mag);
-/* Per frame of n_rows complex64: the bin of the largest re^2 + im^2 (float32)
- * and how many bins come within 4e-6 of it; power: n_rows floats. */
-void rtd_frame_peak_c64(const float *spec, int64_t count, int64_t n_rows, float *power,
-                        int64_t *index, int64_t *n_near);
+/* rtd_sliding_dft's complex64 frames through rtd_banded_abs_c64 batch by
+ * batch (no n_frames x (hi - lo) array): out[f*out_stride + t]. */
+void rtd_sliding_dft_banded_abs(const double *x, int64_t n_x, int64_t n_frames, int64_t n_fft,
+                                int64_t hop, int64_t lo, int64_t hi, const double *cos_tab,
+                                const double *sin_tab, int64_t anchor_every, double *scratch,
+                                const int64_t *start, const int64_t *len, const int64_t *off,
+                                const float *coef, int64_t n_filters, const double *divisor,
+                                float *out, int64_t out_stride);
+/* x[i] = (float)((double)x[i] / divisor), i < n (NumPy's float32 /= float64). */
+void rtd_divide_f32_by_f64(float *x, int64_t n, double divisor);
 /* |basis @ X| of a banded basis (filter f: coef[off[f]..off[f]+len[f]) on
- * bins start[f]..) over n_frames x k_count complex64 X; out[f*out_stride + t]. */
+ * bins start[f]..) over n_frames x k_count complex64 X; out[f*out_stride + t]
+ * (divided by divisor[f] in float64 unless divisor is NULL). */
 void rtd_banded_abs_c64(const float *X, int64_t n_frames, int64_t k_count, const int64_t *start,
                         const int64_t *len, const int64_t *off, const float *coef, int64_t n_filters,
-                        float *out, int64_t out_stride);
+                        const double *divisor, float *out, int64_t out_stride);
+
+/* ---- offline analysis: float32 FFTs of 16 frames per SIMD vector
+ * (native/kernels/lanes_fft.c, docs/maths/features.md §3, §4) -------- */
+
+/* Scratch floats for n_fft (a power of two >= 8) and a band of n_band bins. */
+int64_t rtd_lanes_fft_scratch(int64_t n_fft, int64_t n_band);
+/* Below, frame t is samples t*hop - pad .. t*hop - pad + n_fft - 1 of x
+ * (n_x samples, zeros outside them).
+ * The tuning estimate's piptrack peaks of |rfft(window * frame)| in bins
+ * k0..k1-1, thresholded at threshold * the frame's largest magnitude; returns their count (pitch,
+ * mag: room for n_frames * ((k1 - k0) / 2 + 1)).  window: n_fft floats. */
+int64_t rtd_tuning_stft_peaks_f32(const float *x, int64_t n_x, int64_t pad, int64_t n_frames,
+                                  int64_t n_fft, int64_t hop, const float *window, int64_t k0, int64_t k1,
+                                  float threshold, double sr, float *scratch, float *pitch,
+                                  float *mag);
+/* out[f*out_stride + t] = |sum_j coef[off[f]+j] X_t[lo + start[f] + j]| of the
+ * rectangular frames' rfft X_t (float32 sums, rtd_banded_abs_c64's), divided
+ * by divisor[f] unless it is NULL. */
+void rtd_fft_banded_abs_f32(const float *x, int64_t n_x, int64_t pad, int64_t n_frames,
+                            int64_t n_fft, int64_t hop, int64_t lo, int64_t k_count, const int64_t *start,
+                            const int64_t *len, const int64_t *off, const float *coef,
+                            int64_t n_filters, const double *divisor, float *scratch, float *out,
+                            int64_t out_stride);
+/* rfft(window * frame) of frames t = 0..n_frames-1 (window NULL: rectangular)
+ * into out: n_frames x (n_fft/2 + 1) interleaved complex64. */
+void rtd_lanes_rfft_f32(const float *x, int64_t n_x, int64_t pad, int64_t n_frames, int64_t n_fft,
+                        int64_t hop, const float *window, float *scratch, float *out);

@@ -309,6 +309,11 @@ def test_streaming_istft_equals_the_whole_buffer_overlap_add(monkeypatch, block_
 @pytest.mark.parametrize("call, message", [
     (lambda: features.hpss(np.zeros(4096, dtype=np.int16)), "dtype"),
     (lambda: features.hpss(np.full(4096, np.nan, dtype=np.float32)), "NaN"),
+    # one bad sample among finite ones, either sign of infinity, a channel
+    (lambda: features.chroma_cqt(y=np.r_[np.zeros(5000), np.inf, np.zeros(5000)].astype(np.float32),
+                                 sr=22050), "NaN or inf"),
+    (lambda: features.yin(np.r_[np.ones(5000), -np.inf, np.ones(5000)], fmin=65, fmax=2000), "NaN or inf"),
+    (lambda: features.hpss(np.stack([np.zeros(8192), np.r_[np.zeros(8191), np.nan]])), "NaN or inf"),
     (lambda: features.hpss(np.zeros(1000, dtype=np.float32)), "too short"),
     (lambda: features.hpss(np.zeros(0, dtype=np.float32)), "no samples"),
     (lambda: features.hpss(np.zeros(44100, dtype=np.float32), margin=0.5), "margin"),
@@ -352,6 +357,62 @@ def test_sliding_band_dft_equals_the_fft_of_every_frame():
         assert err.max() <= (1e-9 if dtype == np.complex128 else 1e-6), err.max()
 
 
+def test_sliding_banded_magnitude_equals_the_unfused_kernels():
+    """rtd_sliding_dft_banded_abs (the sliding DFT reduced batch by batch)
+    gives the same bits as the complex64 sliding DFT followed by
+    rtd_banded_abs_c64, silent stretch and frame count not a multiple of
+    the batch included."""
+    from rtaudio.analysis.cqt import _BandedMagnitude, sliding_band_dft
+    rng = np.random.default_rng(10)
+    n_fft, hop, lo, hi = 256, 8, 20, 61
+    basis = (rng.standard_normal((9, hi - lo)) + 1j * rng.standard_normal((9, hi - lo))).astype(np.complex64)
+    for f in range(9):
+        basis[f, :3 * f] = 0
+        basis[f, 3 * f + 9:] = 0
+    x = np.concatenate([rng.standard_normal(2500), np.zeros(1500), rng.standard_normal(1003)])
+    padded = np.pad(x, n_fft // 2)
+    n_frames = 1 + (len(padded) - n_fft) // hop
+    banded = _BandedMagnitude(basis)
+    fused = np.full((9, n_frames), -1.0, dtype=np.float32)
+    banded.of_sliding(padded, n_frames, n_fft, hop, lo, hi, fused)
+    unfused = np.full((9, n_frames), -2.0, dtype=np.float32)
+    banded(sliding_band_dft(padded, n_frames, n_fft, hop, lo, hi, np.complex64), unfused, 0)
+    assert np.array_equal(fused, unfused) and np.any(fused == 0) and fused.max() > 0
+
+
+def test_cqt_magnitude_written_in_place_equals_the_stacked_octaves():
+    """For float32 chroma the C kernels write each octave's magnitudes,
+    divided by sqrt(L_j), straight into the output; the same bits as the
+    octaves stacked and divided afterwards (scale=False, then NumPy's
+    float32 /= float64)."""
+    from rtaudio.analysis import cqt
+    y = signal("music")[:3 * SR].astype(np.float32)
+    kw = dict(sr=SR, n_bins=84, bins_per_octave=12, tuning=0.0)
+    direct = cqt.cqt_magnitude(y, **kw)
+    stacked = cqt.cqt_magnitude(y, scale=False, **kw)
+    freqs = cqt.cqt_frequencies(84, cqt.C1_HZ, 12)
+    # (no early downsampling for these parameters: the lengths at SR)
+    lengths, _ = cqt._wavelet_lengths(freqs, SR, 1.0, cqt._relative_bandwidth(freqs))
+    stacked /= np.sqrt(lengths)[:, None]
+    assert direct.shape == stacked.shape and np.array_equal(direct, stacked)
+
+
+def test_resampling_scale_in_c_equals_numpy():
+    """_divide_in_place (rtd_divide_f32_by_f64, the CQT's resampling scale)
+    gives the bits of NumPy's float32 /= float64 scalar, zeros, subnormals,
+    the float32 extremes and infinities included."""
+    from rtaudio.analysis.cqt import _divide_in_place
+    rng = np.random.default_rng(12)
+    x = rng.standard_normal(10_001).astype(np.float32)
+    x[:9] = [0.0, -0.0, 1e-45, -1e-40, 3.4e38, -3.4e38, 1.2e-38, np.inf, -np.inf]
+    divisor = np.sqrt(1.0 / 2)
+    got, expected = x.copy(), x.copy()
+    _divide_in_place(got, divisor)
+    with np.errstate(over="ignore"):
+        expected /= divisor
+    assert np.array_equal(got.view(np.uint32), expected.view(np.uint32))
+
+
 def test_banded_magnitude_equals_the_dense_product():
     from rtaudio.analysis.cqt import _BandedMagnitude
     rng = np.random.default_rng(8)
@@ -367,22 +428,84 @@ def test_banded_magnitude_equals_the_dense_product():
     assert np.all(out[:, :5] == -1) and np.all(out[:, 82:] == -1)
 
 
+def _lanes_rfft(x: np.ndarray, pad: int, n_frames: int, n_fft: int, hop: int, window) -> np.ndarray:
+    from rtaudio._native import ffi, lib
+    scratch = np.empty(lib.rtd_lanes_fft_scratch(n_fft, 1), dtype=np.float32)
+    out = np.empty((n_frames, n_fft // 2 + 1), dtype=np.complex64)
+    win = ffi.NULL if window is None else ffi.cast("float *", window.ctypes.data)
+    lib.rtd_lanes_rfft_f32(ffi.cast("float *", x.ctypes.data), len(x), pad, n_frames, n_fft, hop,
+                           win, ffi.cast("float *", scratch.ctypes.data),
+                           ffi.cast("float *", out.ctypes.data))
+    return out
+
+
+@pytest.mark.parametrize("n_fft,hop,hann", [(2048, 512, True), (1024, 256, False), (512, 8, False),
+                                            (16, 3, True)])
+def test_lanes_rfft_equals_scipy(n_fft, hop, hann):
+    """The float32 FFTs of 16 frames per SIMD vector (native/kernels/lanes_fft.c,
+    docs/maths/features.md §3) against scipy's float64 FFT of the same
+    float32 (windowed) frames: within 1e-6 of each frame's largest bin, all
+    n_fft/2 + 1 bins, a frame count that is not a multiple of 16, and
+    silent frames exactly 0; the zero padding (frames reaching past either
+    end of the signal) done by the kernel or by the caller."""
+    import scipy.fft
+    from rtaudio.analysis.stft import get_window
+    rng = np.random.default_rng(11)
+    x = np.concatenate([rng.standard_normal(40 * hop + n_fft), np.zeros(20 * hop + n_fft),
+                        1e-6 * rng.standard_normal(7 * hop)]).astype(np.float32)
+    padded = np.pad(x, n_fft // 2)
+    n_frames = 1 + (len(padded) - n_fft) // hop
+    assert n_frames % 16
+    window = get_window("hann", n_fft, n_fft).astype(np.float32) if hann else None
+    got = _lanes_rfft(x, n_fft // 2, n_frames, n_fft, hop, window)
+    assert np.array_equal(got, _lanes_rfft(padded, 0, n_frames, n_fft, hop, window))
+    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop][:n_frames]
+    ref = scipy.fft.rfft((frames * window if hann else frames).astype(np.float64), axis=-1)
+    scale = np.max(np.abs(ref), axis=1)
+    silent = scale == 0
+    assert silent.sum() > 3 and np.all(got[silent] == 0)
+    err = np.max(np.abs(got - ref), axis=1)[~silent] / scale[~silent]
+    assert err.max() <= 1e-6, err.max()
+
+
 def test_tuning_peaks_in_c_equal_the_numpy_peaks():
-    """rtd_tuning_peaks_f32 and the frame maxima repeat _peaks' float
-    operations: the same peaks, bit for bit, as _peaks on np.abs of the
-    same float32 STFT."""
+    """rtd_tuning_stft_peaks_f32 (the fused tuning kernel) picks the same
+    peaks, bit for bit, as :func:`piptrack` (_peaks' NumPy operations) on
+    the magnitudes of the same float32 spectrum (rtd_lanes_rfft_f32's),
+    formed as sqrt(re^2 + im^2) in float64 and rounded to float32."""
     from rtaudio.analysis import cqt
-    from rtaudio.analysis.stft import get_window, rfft_frames
+    from rtaudio.analysis.stft import get_window
     y = np.concatenate([signal("speech")[:SR], signal("music")[:SR]]).astype(np.float32)
     pitch, mag = cqt._tuning_peaks_of_signal(y, float(SR), 2048)
     padded = np.pad(y, 1024)
     n_frames = 1 + (len(padded) - 2048) // 512
-    S = np.abs(rfft_frames(padded, 0, n_frames, 2048, 512, get_window("hann", 2048, 2048),
-                           np.float32)).T
-    ref_pitch, ref_mag = cqt.piptrack(S, float(SR), 2048)
+    X = _lanes_rfft(padded, 0, n_frames, 2048, 512, get_window("hann", 2048, 2048).astype(np.float32))
+    S = np.sqrt(X.real.astype(np.float64) ** 2 + X.imag.astype(np.float64) ** 2).astype(np.float32).T
+    ref_pitch, ref_mag = cqt.piptrack(np.ascontiguousarray(S), float(SR), 2048)
     ref = sorted(zip(ref_pitch[ref_pitch > 0].tolist(), ref_mag[ref_pitch > 0].tolist()))
     got = sorted((p, m) for p, m in zip(pitch.tolist(), mag.tolist()) if p > 0)
     assert len(got) > 1000 and got == ref
+
+
+def test_fft_banded_magnitude_equals_the_dense_product_of_the_fft():
+    """rtd_fft_banded_abs_f32 (the CQT's FFT octaves in one C call) against
+    |basis @ rfft(frames)[lo:hi]| with scipy's float64 FFT."""
+    import scipy.fft
+    from rtaudio.analysis.cqt import _BandedMagnitude
+    rng = np.random.default_rng(9)
+    n_fft, hop, lo, hi = 256, 64, 10, 50
+    basis = (rng.standard_normal((12, hi - lo)) + 1j * rng.standard_normal((12, hi - lo))).astype(np.complex64)
+    for f in range(12):
+        basis[f, :2 * f] = 0
+        basis[f, 2 * f + 7 + f:] = 0
+    x = rng.standard_normal(50 * hop + n_fft).astype(np.float32)
+    padded = np.pad(x, n_fft // 2)
+    n_frames = 1 + (len(padded) - n_fft) // hop
+    out = np.full((12, n_frames), -1.0, dtype=np.float32)
+    _BandedMagnitude(basis).of_frames(x, n_fft // 2, n_frames, n_fft, hop, lo, hi, out)
+    frames = np.lib.stride_tricks.sliding_window_view(padded.astype(np.float64), n_fft)[::hop][:n_frames]
+    ref = np.abs(scipy.fft.rfft(frames, axis=-1)[:, lo:hi] @ basis.T.astype(np.complex128)).T
+    np.testing.assert_allclose(out, ref, rtol=1e-5, atol=1e-5 * ref.max())
 
 
 @pytest.mark.parametrize("dtype", [np.complex64, np.complex128])

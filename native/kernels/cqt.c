@@ -20,8 +20,8 @@
  * SLIDE_LANES at a time over batches of SLIDE_BATCH frames, so the
  * twiddles of a block stay in the L1 cache.
  *
- * rtd_tuning_peaks_f32: librosa's piptrack peaks on a block of magnitude
- * frames (the same float operations as rtaudio.analysis.cqt._peaks).
+ * rtd_banded_abs_c64: |basis @ X| over each filter's band of bins.  (The
+ * tuning estimate's kernels are in lanes_fft.c.)
  */
 #include <stdint.h>
 #include <string.h>
@@ -42,13 +42,17 @@ enum { FRAME_SLIDE = 0, FRAME_ANCHOR = 1, FRAME_ZERO = 2 };
 int64_t rtd_sliding_dft_scratch(int64_t n_frames, int64_t n_fft, int64_t hop, int64_t lo, int64_t hi)
 {
     const int64_t k_pad = (hi - lo + SLIDE_LANES - 1) / SLIDE_LANES * SLIDE_LANES;
-    /* twiddles, rotations, state, differences of a batch, frame kinds (bytes) */
-    return 2 * hop * k_pad + 4 * k_pad + SLIDE_BATCH * hop + (n_frames + 7) / 8 + 1;
+    /* twiddles, rotations, state, differences of a batch, frame kinds (bytes),
+     * a batch of complex64 frames (rtd_sliding_dft_banded_abs) */
+    return 2 * hop * k_pad + 4 * k_pad + SLIDE_BATCH * hop + (n_frames + 7) / 8 + 1
+           + SLIDE_BATCH * (hi - lo);
 }
 
 /* SLIDE_LANES doubles as one GCC vector (one AVX-512 register, two AVX2
  * ones); unaligned loads and stores. */
 typedef double slide_vec __attribute__((vector_size(SLIDE_LANES * sizeof(double)), aligned(8)));
+typedef float slide_vec_f __attribute__((vector_size(SLIDE_LANES * sizeof(float))));
+typedef float slide_vec_f2 __attribute__((vector_size(2 * SLIDE_LANES * sizeof(float))));
 
 /* One block of SLIDE_LANES bins over frames t0 .. t0+count-1:
  * X <- rot * (X + sum_j d[t][j] tw[j]) after each frame (kind FRAME_SLIDE),
@@ -64,7 +68,7 @@ RTD_CQT_CLONES static void slide_block(const double *restrict x, const double *r
                                        const double *restrict tw_r, const double *restrict tw_i,
                                        const double *restrict rot_r, const double *restrict rot_i,
                                        double *restrict xr, double *restrict xi,
-                                       void *out, int out_f32, int64_t k_count)
+                                       void *out, int out_f32, int64_t k_count, int64_t out_t0)
 {
     const slide_vec cr = load_vec(rot_r + k), ci = load_vec(rot_i + k);
     slide_vec ar = load_vec(xr + k), ai = load_vec(xi + k);
@@ -90,14 +94,20 @@ RTD_CQT_CLONES static void slide_block(const double *restrict x, const double *r
         }
         /* output frame t */
         const int64_t n_out = k_count - k < SLIDE_LANES ? k_count - k : SLIDE_LANES;
-        if (out_f32) {
-            float *o = (float *)out + 2 * (t * k_count + k);
+        if (out_f32 && n_out == SLIDE_LANES) {   /* one interleaved 16-float store */
+            const slide_vec_f re = __builtin_convertvector(ar, slide_vec_f);
+            const slide_vec_f im = __builtin_convertvector(ai, slide_vec_f);
+            const slide_vec_f2 both = __builtin_shufflevector(re, im, 0, 8, 1, 9, 2, 10, 3, 11,
+                                                              4, 12, 5, 13, 6, 14, 7, 15);
+            memcpy((float *)out + 2 * ((t - out_t0) * k_count + k), &both, sizeof both);
+        } else if (out_f32) {
+            float *o = (float *)out + 2 * ((t - out_t0) * k_count + k);
             for (int64_t l = 0; l < n_out; l++) {
                 o[2 * l] = (float)ar[l];
                 o[2 * l + 1] = (float)ai[l];
             }
         } else {
-            double *o = (double *)out + 2 * (t * k_count + k);
+            double *o = (double *)out + 2 * ((t - out_t0) * k_count + k);
             for (int64_t l = 0; l < n_out; l++) {
                 o[2 * l] = ar[l];
                 o[2 * l + 1] = ai[l];
@@ -142,9 +152,22 @@ static double window_energy(const double *x, int64_t n, int64_t *nonzero)
     return e;
 }
 
-void rtd_sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t n_fft, int64_t hop,
-                     int64_t lo, int64_t hi, const double *cos_tab, const double *sin_tab,
-                     int64_t anchor_every, double *scratch, void *out, int out_f32)
+/* The sliding DFT; with `banded` set, each batch of frames goes through
+ * rtd_banded_abs_c64 from a complex64 batch buffer into mag_out instead of
+ * being written to `out`. */
+typedef struct {
+    const int64_t *start, *len, *off;
+    const float *coef;
+    int64_t n_filters;
+    const double *divisor;
+    float *mag_out;
+    int64_t out_stride;
+} banded_args;
+
+static void sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t n_fft, int64_t hop,
+                        int64_t lo, int64_t hi, const double *cos_tab, const double *sin_tab,
+                        int64_t anchor_every, double *scratch, void *out, int out_f32,
+                        const banded_args *banded)
 {
     const int64_t k_count = hi - lo, mask = n_fft - 1;
     const int64_t k_pad = (k_count + SLIDE_LANES - 1) / SLIDE_LANES * SLIDE_LANES;
@@ -155,6 +178,7 @@ void rtd_sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t n_f
     double *xr = rot_i + k_pad, *xi = xr + k_pad;
     double *d = xi + k_pad;                               /* SLIDE_BATCH x hop */
     uint8_t *kind = (uint8_t *)(d + SLIDE_BATCH * hop);   /* n_frames */
+    float *batch = (float *)(d + SLIDE_BATCH * hop + (n_frames + 7) / 8 + 1);
     for (int64_t j = 0; j < hop; j++)
         for (int64_t k = 0; k < k_pad; k++) {
             const int64_t idx = ((lo + k) * j) & mask;
@@ -200,99 +224,49 @@ void rtd_sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t n_f
         }
         for (int64_t k = 0; k < k_pad; k += SLIDE_LANES)
             slide_block(x, d, kind, t0, count, n_fft, hop, k_pad, k, tw_r, tw_i, rot_r, rot_i,
-                        xr, xi, out, out_f32, k_count);
+                        xr, xi, banded ? (void *)batch : out, banded ? 1 : out_f32, k_count,
+                        banded ? t0 : 0);
+        if (banded)
+            rtd_banded_abs_c64(batch, count, k_count, banded->start, banded->len, banded->off,
+                               banded->coef, banded->n_filters, banded->divisor,
+                               banded->mag_out + t0, banded->out_stride);
     }
 }
 
-/* Peaks of librosa's piptrack in bins k0..k1-1 of `count` frames.
- * rows[t * n_cols + (k - r0)] = |S[k]| of frame t for k = r0 .. r0+n_cols-1
- * (r0 = max(k0 - 1, 0), covering k0 - 1 .. k1 where they exist), frame_max[t]
- * the maximum of |S| over all n_total bins of frame t.  Writes each peak's
- * pitch and magnitude; returns their number. */
-int64_t rtd_tuning_peaks_f32(const float *rows, const float *frame_max, int64_t count,
-                             int64_t n_cols, int64_t r0, int64_t k0, int64_t k1, int64_t n_total,
-                             float threshold, double sr, int64_t n_fft, float *pitch, float *mag)
+void rtd_sliding_dft(const double *x, int64_t n_x, int64_t n_frames, int64_t n_fft, int64_t hop,
+                     int64_t lo, int64_t hi, const double *cos_tab, const double *sin_tab,
+                     int64_t anchor_every, double *scratch, void *out, int out_f32)
 {
-    int64_t n_peaks = 0;
-    for (int64_t t = 0; t < count; t++) {
-        const float *s = rows + t * n_cols - r0;   /* s[k] = |S[k]| */
-        const float ref = threshold * frame_max[t];
-        for (int64_t k = k0; k < k1; k++) {
-            const int64_t kl = k > 0 ? k - 1 : 0, kr = k + 1 < n_total ? k + 1 : n_total - 1;
-            const float mid = s[k], left = s[kl], right = s[kr];
-            const float g_mid = mid > ref ? mid : 0.0f;
-            const float g_left = left > ref ? left : 0.0f;
-            const float g_right = right > ref ? right : 0.0f;
-            if (!(g_mid > g_left && g_mid >= g_right))
-                continue;
-            float avg;
-            if (k == 0)
-                avg = right - mid;
-            else if (k == n_total - 1)
-                avg = mid - left;
-            else
-                avg = (right - left) / 2.0f;
-            float shift = 0.0f;
-            if (k != 0 && k != n_total - 1) {
-                const double a = (double)(right + left) - 2.0 * (double)mid;
-                const double b = (double)(right - left) / 2.0;
-                shift = fabs(b) >= fabs(a) ? 0.0f : (float)(-b / a);
-            }
-            const float dskew = 0.5f * avg * shift;
-            pitch[n_peaks] = (float)(((double)k + (double)shift) * sr / (double)n_fft);
-            mag[n_peaks] = mid + dskew;
-            n_peaks++;
-        }
-    }
-    return n_peaks;
+    sliding_dft(x, n_x, n_frames, n_fft, hop, lo, hi, cos_tab, sin_tab, anchor_every, scratch, out,
+                out_f32, NULL);
 }
 
-/* Per frame of n_rows interleaved complex64 values: the bin of the largest
- * p = re^2 + im^2 (float32) and the number of bins whose p is within 4e-6
- * of it (relative), i.e. whose |X| might round to the same or a larger
- * float32 magnitude (p itself is within ~2e-7 of exact).  `power` holds
- * n_rows floats. */
-RTD_CQT_CLONES void rtd_frame_peak_c64(const float *spec, int64_t count, int64_t n_rows,
-                                       float *power, int64_t *index, int64_t *n_near)
+void rtd_sliding_dft_banded_abs(const double *x, int64_t n_x, int64_t n_frames, int64_t n_fft,
+                                int64_t hop, int64_t lo, int64_t hi, const double *cos_tab,
+                                const double *sin_tab, int64_t anchor_every, double *scratch,
+                                const int64_t *start, const int64_t *len, const int64_t *off,
+                                const float *coef, int64_t n_filters, const double *divisor,
+                                float *out, int64_t out_stride)
 {
-    for (int64_t t = 0; t < count; t++) {
-        const float *row = spec + 2 * t * n_rows;
-        for (int64_t k = 0; k < n_rows; k++)
-            power[k] = row[2 * k] * row[2 * k] + row[2 * k + 1] * row[2 * k + 1];
-        float m[16] = {0};
-        int64_t k = 0;
-        for (; k + 16 <= n_rows; k += 16)
-            for (int l = 0; l < 16; l++)
-                m[l] = power[k + l] > m[l] ? power[k + l] : m[l];
-        for (; k < n_rows; k++)
-            m[0] = power[k] > m[0] ? power[k] : m[0];
-        float best = 0.0f;
-        for (int l = 0; l < 16; l++)
-            best = m[l] > best ? m[l] : best;
-        const float near = best * (1.0f - 4e-6f);
-        int64_t arg = 0, n = 0;
-        for (k = 0; k < n_rows; k++) {
-            n += power[k] >= near;
-            arg = power[k] == best ? k : arg;
-        }
-        index[t] = arg;
-        n_near[t] = n;
-    }
+    const banded_args banded = {start, len, off, coef, n_filters, divisor, out, out_stride};
+    sliding_dft(x, n_x, n_frames, n_fft, hop, lo, hi, cos_tab, sin_tab, anchor_every, scratch, NULL,
+                1, &banded);
 }
 
 /* |basis @ X| for a banded basis: filter f has the coefficients
  * coef[off[f] .. off[f] + len[f]) (interleaved complex64) on bins
  * start[f] .. start[f] + len[f] of X (n_frames x k_count interleaved
  * complex64).  out[f * out_stride + t] = |sum_k coef X[t, k]| (float32
- * sums, float64 magnitude).  Frames are taken BANDED_FRAMES at a time,
+ * sums, float64 magnitude), divided by divisor[f] unless it is NULL.
+ * Frames are taken BANDED_FRAMES at a time,
  * split into real and imaginary planes, and every filter's sums run over
  * those frames in SIMD lanes. */
 #define BANDED_FRAMES 32
 
 RTD_CQT_CLONES void rtd_banded_abs_c64(const float *X, int64_t n_frames, int64_t k_count,
                                        const int64_t *start, const int64_t *len, const int64_t *off,
-                                       const float *coef, int64_t n_filters, float *out,
-                                       int64_t out_stride)
+                                       const float *coef, int64_t n_filters, const double *divisor,
+                                       float *out, int64_t out_stride)
 {
     float xr[k_count > 0 ? k_count : 1][BANDED_FRAMES], xi[k_count > 0 ? k_count : 1][BANDED_FRAMES];
     for (int64_t t0 = 0; t0 < n_frames; t0 += BANDED_FRAMES) {
@@ -318,6 +292,17 @@ RTD_CQT_CLONES void rtd_banded_abs_c64(const float *X, int64_t n_frames, int64_t
             float *o = out + f * out_stride + t0;
             for (int64_t b = 0; b < count; b++)
                 o[b] = (float)sqrt((double)ar[b] * ar[b] + (double)ai[b] * ai[b]);
+            if (divisor)   /* NumPy's float32 /= float64: divided in float64, rounded */
+                for (int64_t b = 0; b < count; b++)
+                    o[b] = (float)((double)o[b] / divisor[f]);
         }
     }
+}
+
+/* x[i] = (float)((double)x[i] / divisor): NumPy's float32 /= float64 scalar
+ * (librosa's resampling scale) in one vectorised pass. */
+RTD_CQT_CLONES void rtd_divide_f32_by_f64(float *x, int64_t n, double divisor)
+{
+    for (int64_t i = 0; i < n; i++)
+        x[i] = (float)((double)x[i] / divisor);
 }

@@ -6,8 +6,10 @@ same ``soxr`` half-band resampling between octaves, same scaling), so the
 numbers agree within float rounding; it does less work per octave:
 the frames are transformed in float32 (float64 for float64 input) and
 only the FFT bins where the octave's sparse filters are non-zero are
-multiplied, as one dense complex matrix product instead of librosa's
-sparse product over the whole spectrum.
+multiplied (each filter over its own band for magnitudes), instead of
+librosa's sparse product over the whole spectrum. For float32 audio the
+FFTs of the tuning estimate and of the CQT octaves run 16 frames per SIMD
+vector in C, fused with what follows them (``native/kernels/lanes_fft.c``).
 """
 from __future__ import annotations
 
@@ -117,7 +119,7 @@ def resample_half(y: np.ndarray, factor: int = 2) -> np.ndarray:
         r = soxr.resample(flat[0], factor, 1, quality="soxr_hq")
         if len(r) >= n_out and r.dtype == y.dtype:
             r = r[:n_out]
-            r /= scale
+            _divide_in_place(r, scale)
             return r.reshape(*y.shape[:-1], n_out)
     out = np.empty((flat.shape[0], n_out), dtype=y.dtype)
     for ch in range(flat.shape[0]):
@@ -125,12 +127,25 @@ def resample_half(y: np.ndarray, factor: int = 2) -> np.ndarray:
         seg = r[:n_out]
         out[ch, :len(seg)] = seg
         out[ch, len(seg):] = 0
-    out /= scale
+    _divide_in_place(out, scale)
     return out.reshape(*y.shape[:-1], n_out)
+
+
+def _divide_in_place(x: np.ndarray, divisor: np.float64) -> None:
+    """``x /= divisor`` (a float64 scalar): for contiguous float32 ``x`` in C
+    (``rtd_divide_f32_by_f64``: each value divided in float64 and rounded, the
+    bits NumPy's float32 /= float64 gives, without its casting buffers)."""
+    if x.dtype == np.float32 and x.flags.c_contiguous:
+        from rtaudio._native import ffi, lib
+        lib.rtd_divide_f32_by_f64(ffi.cast("float *", x.ctypes.data), x.size, float(divisor))
+    else:
+        x /= divisor
 
 
 #: octaves whose hop is at most n_fft / SLIDING_MIN_RATIO use the sliding DFT
 SLIDING_MIN_RATIO = 16
+#: the same when the FFT octaves run in lanes_fft.c (float32 audio, magnitudes)
+LANES_SLIDING_MIN_RATIO = 64
 #: direct evaluation of a sliding-DFT frame at least every this many frames
 SLIDING_ANCHOR_FRAMES = 2048
 
@@ -161,6 +176,15 @@ def sliding_band_dft(padded: np.ndarray, n_frames: int, n_fft: int, hop: int, lo
     return out
 
 
+def _divisor_ptr(divisor: Optional[np.ndarray]):
+    """``double *`` of a contiguous float64 per-filter divisor, or NULL."""
+    from rtaudio._native import ffi
+    if divisor is None:
+        return ffi.NULL
+    assert divisor.dtype == np.float64 and divisor.flags.c_contiguous
+    return ffi.cast("double *", divisor.ctypes.data)
+
+
 class _BandedMagnitude:
     """``|basis @ X|`` using only each filter's non-zero band of the
     sparsified basis (``rtd_banded_abs_c64``, ~1/7 of the dense product's
@@ -177,6 +201,45 @@ class _BandedMagnitude:
             dtype=np.complex64)
         self.n_filters = len(rows)
 
+    def of_frames(self, x: np.ndarray, pad: int, n_frames: int, n_fft: int, hop: int, lo: int,
+                  hi: int, out: np.ndarray, divisor: Optional[np.ndarray] = None) -> None:
+        """The same of ``X = rfft(frames)[:, lo:hi]`` of the rectangular
+        float32 frames ``x_pad[t hop : t hop + n_fft]`` of ``x`` padded with
+        ``pad`` zeros on both sides, transformed 16 at a time by
+        ``rtd_fft_banded_abs_f32``."""
+        from rtaudio._native import ffi, lib
+        x = np.ascontiguousarray(x)
+        assert x.dtype == np.float32 and out.dtype == np.float32 and out.flags.c_contiguous
+        scratch = np.empty(lib.rtd_lanes_fft_scratch(n_fft, hi - lo), dtype=np.float32)
+
+        def p(a, t):
+            return ffi.cast(t, a.ctypes.data)
+        lib.rtd_fft_banded_abs_f32(p(x, "float *"), len(x), pad, n_frames, n_fft, hop, lo,
+                                   hi - lo, p(self.start, "int64_t *"), p(self.len, "int64_t *"),
+                                   p(self.off, "int64_t *"), p(self.coef, "float *"),
+                                   self.n_filters, _divisor_ptr(divisor), p(scratch, "float *"),
+                                   p(out, "float *"), out.shape[-1])
+
+    def of_sliding(self, padded: np.ndarray, n_frames: int, n_fft: int, hop: int, lo: int, hi: int,
+                   out: np.ndarray, divisor: Optional[np.ndarray] = None) -> None:
+        """The same of :func:`sliding_band_dft`'s complex64 frames, made and
+        reduced batch by batch in C (``rtd_sliding_dft_banded_abs``)."""
+        from rtaudio._native import ffi, lib
+        x = np.ascontiguousarray(padded, dtype=np.float64)
+        assert out.dtype == np.float32 and out.flags.c_contiguous
+        cos_tab, sin_tab = _dft_tables(n_fft)
+        scratch = np.empty(lib.rtd_sliding_dft_scratch(n_frames, n_fft, hop, lo, hi))
+
+        def p(a, t):
+            return ffi.cast(t, a.ctypes.data)
+        lib.rtd_sliding_dft_banded_abs(p(x, "double *"), len(x), n_frames, n_fft, hop, lo, hi,
+                                       p(cos_tab, "double *"), p(sin_tab, "double *"),
+                                       SLIDING_ANCHOR_FRAMES, p(scratch, "double *"),
+                                       p(self.start, "int64_t *"), p(self.len, "int64_t *"),
+                                       p(self.off, "int64_t *"), p(self.coef, "float *"),
+                                       self.n_filters, _divisor_ptr(divisor), p(out, "float *"),
+                                       out.shape[-1])
+
     def __call__(self, X: np.ndarray, out: np.ndarray, first: int) -> None:
         from rtaudio._native import ffi, lib
         assert X.flags.c_contiguous and X.dtype == np.complex64 and out.dtype == np.float32
@@ -185,7 +248,7 @@ class _BandedMagnitude:
             return ffi.cast(t, a.ctypes.data)
         lib.rtd_banded_abs_c64(p(X, "float *"), X.shape[0], X.shape[1], p(self.start, "int64_t *"),
                                p(self.len, "int64_t *"), p(self.off, "int64_t *"),
-                               p(self.coef, "float *"), self.n_filters,
+                               p(self.coef, "float *"), self.n_filters, ffi.NULL,
                                ffi.cast("float *", out.ctypes.data + first * out.itemsize),
                                out.shape[-1])
 
@@ -199,32 +262,60 @@ def _zero_padded(x: np.ndarray, pad: int, dtype: type) -> np.ndarray:
     return out
 
 
+@functools.lru_cache(maxsize=64)
+def _scaled_octave_basis(sr: float, freqs_key: tuple, alpha_key: tuple, filter_scale: float,
+                         sparsity: float, complex_dtype: str, scale: float, magnitude: bool
+                         ) -> tuple[np.ndarray, int, int, int, Optional["_BandedMagnitude"]]:
+    """:func:`_octave_basis` times ``scale`` (``sqrt(sr / sr_octave)``), and
+    its :class:`_BandedMagnitude` for complex64 magnitudes (cached: both are
+    the same for every signal of a batch)."""
+    basis, n_fft, lo, hi = _octave_basis(sr, freqs_key, alpha_key, filter_scale, sparsity,
+                                         complex_dtype)
+    basis = (basis * np.float64(scale)).astype(complex_dtype, copy=False)
+    banded = _BandedMagnitude(basis) if magnitude and complex_dtype == "complex64" else None
+    return basis, n_fft, lo, hi, banded
+
+
 def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo: int, hi: int,
-                     out_dtype: type, magnitude: bool = False) -> np.ndarray:
+                     out_dtype: type, magnitude: bool = False,
+                     banded: Optional["_BandedMagnitude"] = None,
+                     into: Optional[np.ndarray] = None,
+                     divisor: Optional[np.ndarray] = None) -> Optional[np.ndarray]:
     """``basis @ STFT(y)[lo:hi]`` with a rectangular window, centred, zero
     padded (its magnitude with ``magnitude``): shape ``(..., filters, frames)``.
     Octaves with a hop of at most ``n_fft / SLIDING_MIN_RATIO`` use
     :func:`sliding_band_dft` (float64), the others an FFT per frame (float32
-    for float32 audio)."""
+    for float32 audio). float32 magnitudes (chroma) take the C kernels: the
+    16-frame FFTs of ``lanes_fft.c`` fused with the banded products, and the
+    sliding DFT only up to ``n_fft / LANES_SLIDING_MIN_RATIO``."""
     n_frames = frame_count(y.shape[-1], n_fft, hop, True)
     flat = y.reshape(-1, y.shape[-1])
     real = np.float32 if out_dtype == np.complex64 else np.float64
     out = np.empty((flat.shape[0], basis.shape[0], n_frames), dtype=real if magnitude else out_dtype)
     finish = np.abs if magnitude else (lambda a: a)
     if magnitude and out_dtype == np.complex64:  # |basis @ X| over each filter's band only (C)
-        finish = _BandedMagnitude(basis)
+        finish = banded if banded is not None else _BandedMagnitude(basis)
     fft_dtype = np.float32 if y.dtype == np.float32 else np.float64
     window = None  # rectangular
     basis_t = np.ascontiguousarray(basis.T)
-    sliding = hop * SLIDING_MIN_RATIO <= n_fft
+    lanes_ok = (magnitude and out_dtype == np.complex64 and fft_dtype == np.float32
+                and n_fft >= 16 and n_fft & (n_fft - 1) == 0)
+    sliding = hop * (LANES_SLIDING_MIN_RATIO if lanes_ok else SLIDING_MIN_RATIO) <= n_fft
+    lanes = lanes_ok and not sliding
+    if into is not None:
+        assert isinstance(finish, _BandedMagnitude) and (lanes or sliding)
+        out, n_frames = into, into.shape[-1]
     for ch in range(flat.shape[0]):
+        if lanes:  # FFTs and banded magnitudes in one C call (native/kernels/lanes_fft.c)
+            finish.of_frames(flat[ch], n_fft // 2, n_frames, n_fft, hop, lo, hi, out[ch], divisor)
+            continue
         padded = _zero_padded(flat[ch], n_fft // 2, np.float64 if sliding else flat.dtype)
+        if sliding and isinstance(finish, _BandedMagnitude):  # one C call, batch by batch
+            finish.of_sliding(padded, n_frames, n_fft, hop, lo, hi, out[ch], divisor)
+            continue
         if sliding:
-            spec = sliding_band_dft(padded, n_frames, n_fft, hop, lo, hi, out_dtype)
-            if isinstance(finish, _BandedMagnitude):
-                finish(spec, out[ch], 0)
-            else:
-                out[ch] = finish(spec @ basis_t).T
+            out[ch] = finish(sliding_band_dft(padded, n_frames, n_fft, hop, lo, hi, out_dtype)
+                             @ basis_t).T
             continue
         for first in range(0, n_frames, BLOCK_FRAMES):
             count = min(BLOCK_FRAMES, n_frames - first)
@@ -233,6 +324,8 @@ def _octave_response(y: np.ndarray, n_fft: int, hop: int, basis: np.ndarray, lo:
                 finish(np.ascontiguousarray(spec, dtype=np.complex64), out[ch], first)
             else:
                 out[ch, :, first:first + count] = finish(spec.astype(out_dtype, copy=False) @ basis_t).T
+    if into is not None:
+        return None
     return out.reshape(*y.shape[:-1], basis.shape[0], n_frames)
 
 
@@ -333,20 +426,42 @@ def _constant_q(y: np.ndarray, *, sr: float = 22050, hop_length: int = 512, fmin
             raise ValueError(f"signal of {y.shape[-1]} samples is too short for a {n_octaves}-octave CQT")
         y = resample_half(y, factor)
         sr = sr / float(factor)
-    responses = []
-    my_y, my_sr, my_hop = y, sr, hop_length
     complex_name = np.dtype(out_dtype).name
+    # each octave's bases, hop and signal length (resample_half: ceil(n / 2))
+    octaves = []
+    my_sr, my_hop, my_len = sr, hop_length, y.shape[-1]
     for i in range(n_octaves):
         sl = slice(-n_filters, None) if i == 0 else slice(-n_filters * (i + 1), -n_filters * i)
-        freqs_oct, alpha_oct = freqs[sl], alpha[sl]
-        basis, n_fft, lo, hi = _octave_basis(my_sr, tuple(freqs_oct), tuple(alpha_oct),
-                                             float(filter_scale), float(sparsity), complex_name)
-        basis = (basis * np.sqrt(sr / my_sr)).astype(out_dtype, copy=False)
-        responses.append(_octave_response(my_y, n_fft, my_hop, basis, lo, hi, out_dtype, magnitude))
+        octaves.append((my_hop, _scaled_octave_basis(
+            my_sr, tuple(freqs[sl]), tuple(alpha[sl]), float(filter_scale), float(sparsity),
+            complex_name, float(np.sqrt(sr / my_sr)), magnitude), my_len))
         if my_hop % 2 == 0 and i + 1 < n_octaves:  # (librosa also resamples after the last)
             my_hop //= 2
             my_sr /= 2.0
+            my_len = -(-my_len // 2)
+    V = None
+    in_c = all(basis[4] is not None and basis[1] >= 16 for _, basis, _ in octaves)
+    if in_c and y.dtype == np.float32 and scale and n_bins % n_filters == 0:
+        # the C kernels write each octave's first max_col frames, already divided
+        # by sqrt(L_j), into their rows of V: no per-octave arrays to stack
+        max_col = min(frame_count(n, basis[1], h, True) for h, basis, n in octaves)
+        V = np.empty((*y.shape[:-1], n_bins, max_col), dtype=np.float32)
+        V_flat = V.reshape(-1, n_bins, max_col)
+        divisor = np.sqrt(_wavelet_lengths(freqs, sr, filter_scale, alpha)[0])
+    responses = []
+    my_y = y
+    for i, (my_hop, (basis, n_fft, lo, hi, banded), _) in enumerate(octaves):
+        if V is not None:
+            rows = slice(n_bins - (i + 1) * n_filters, n_bins - i * n_filters)
+            _octave_response(my_y, n_fft, my_hop, basis, lo, hi, out_dtype, magnitude, banded,
+                             into=V_flat[:, rows, :], divisor=np.ascontiguousarray(divisor[rows]))
+        else:
+            responses.append(_octave_response(my_y, n_fft, my_hop, basis, lo, hi, out_dtype,
+                                              magnitude, banded))
+        if i + 1 < n_octaves and my_hop % 2 == 0:
             my_y = resample_half(my_y, 2)
+    if V is not None:
+        return V
     max_col = min(r.shape[-1] for r in responses)
     V = np.empty((*responses[0].shape[:-2], n_bins, max_col), dtype=responses[0].dtype)
     end = n_bins
@@ -427,13 +542,14 @@ def _peaks(rows: np.ndarray, r0: int, n_total: int, frame_max: np.ndarray, k0: i
 def _tuning_peaks_of_signal(y: np.ndarray, sr: float, n_fft: int,
                             padded: Optional[np.ndarray] = None) -> tuple[np.ndarray, np.ndarray]:
     """Peak pitches and magnitudes of librosa's piptrack on ``|stft(y)|``
-    (Hann, hop n_fft/4, centred), computed block by block: only the band's
-    magnitudes and each frame's maximum are formed (the maximum as ``|X|`` of
-    the bin of largest ``re^2 + im^2``, or of all bins when others come within
-    4e-6 of it), and the peaks are picked by ``rtd_tuning_peaks_f32``
-    (the float operations of :func:`_peaks`)."""
+    (Hann, hop n_fft/4, centred). float32 audio (n_fft a power of two >= 16):
+    one C call per channel, ``rtd_tuning_stft_peaks_f32`` (float32 FFTs of
+    16 frames per SIMD vector; each frame's maximum and the band's
+    magnitudes are formed without storing the spectrum, and the peaks are
+    picked with the float operations of :func:`_peaks`;
+    docs/maths/features.md §4). Otherwise blocks of float64 (float64 audio:
+    librosa's precision) or float32 transforms and :func:`_peaks`."""
     from rtaudio._native import ffi, lib
-    from rtaudio.analysis.stft import rfft_frames
     hop = n_fft // 4
     n_rows = n_fft // 2 + 1
     k0, k1 = _band_rows(sr, n_fft, n_rows, 150.0, 4000.0)
@@ -441,46 +557,38 @@ def _tuning_peaks_of_signal(y: np.ndarray, sr: float, n_fft: int,
         return np.zeros(0, y.dtype), np.zeros(0, y.dtype)
     r0, r1 = max(k0 - 1, 0), min(k1 + 1, n_rows)
     window = get_window("hann", n_fft, n_fft)
-    fft_dtype = np.float32 if y.dtype == np.float32 else np.float64
     n_frames = frame_count(y.shape[-1], n_fft, hop, True)
-    block = 512
-    pitch_buf = np.empty(block * (k1 - k0), dtype=np.float32)
-    mag_buf = np.empty_like(pitch_buf)
-    index = np.empty(block, dtype=np.int64)
-    n_near = np.empty(block, dtype=np.int64)
-    power = np.empty(n_rows, dtype=np.float32)
     pitches, mags = [], []
     pad = n_fft // 2
+    if y.dtype == np.float32 and n_fft >= 16 and n_fft & (n_fft - 1) == 0:  # lanes_fft.c
+        # one C call per channel, on y itself (the kernel pads) or the caller's padded copy
+        channels = y.reshape(-1, y.shape[-1]) if padded is None \
+            else padded.reshape(-1, y.shape[-1] + 2 * pad)
+        capacity = n_frames * ((k1 - k0) // 2 + 1)   # peaks are never adjacent
+        scratch = np.empty(lib.rtd_lanes_fft_scratch(n_fft, r1 - r0), dtype=np.float32)
+        window32 = window.astype(np.float32)
+
+        def fp(a):
+            return ffi.cast("float *", a.ctypes.data)
+        for x in channels:
+            x = np.ascontiguousarray(x)
+            pitch, mag = np.empty(capacity, np.float32), np.empty(capacity, np.float32)
+            n = lib.rtd_tuning_stft_peaks_f32(fp(x), len(x), pad if padded is None else 0, n_frames,
+                                              n_fft, hop, fp(window32), k0, k1, 0.1, float(sr),
+                                              fp(scratch), fp(pitch), fp(mag))
+            pitches.append(pitch[:n])
+            mags.append(mag[:n])
+        return np.concatenate(pitches), np.concatenate(mags)
     padded_channels = (np.pad(channel, pad) for channel in y.reshape(-1, y.shape[-1])) \
         if padded is None else padded.reshape(-1, y.shape[-1] + 2 * pad)
     for padded in padded_channels:
-        for first in range(0, n_frames, block):
-            count = min(block, n_frames - first)
-            spec = rfft_frames(padded, first, count, n_fft, hop, window, fft_dtype)
-            if y.dtype != np.float32:  # float64 audio: librosa's float64 path
-                mag = np.abs(spec)
-                rows = np.ascontiguousarray(mag[:, r0:r1].T)
-                _, p, m = _peaks(rows, r0, n_rows, mag.max(axis=1)[None, :], k0, k1, sr, n_fft, 0.1)
-                pitches.append(p)
-                mags.append(m)
-                continue
-            spec = np.ascontiguousarray(spec, dtype=np.complex64)
-            lib.rtd_frame_peak_c64(ffi.cast("float *", spec.ctypes.data), count, n_rows,
-                                   ffi.cast("float *", power.ctypes.data),
-                                   ffi.cast("int64_t *", index.ctypes.data),
-                                   ffi.cast("int64_t *", n_near.ctypes.data))
-            frame_max = np.abs(spec[np.arange(count), index[:count]])
-            ties = np.flatnonzero(n_near[:count] > 1)
-            if len(ties):  # bins within rounding of the largest: take np.abs's own maximum
-                frame_max[ties] = np.abs(spec[ties]).max(axis=1)
-            rows = np.abs(spec[:, r0:r1])
-            n = lib.rtd_tuning_peaks_f32(ffi.cast("float *", rows.ctypes.data),
-                                         ffi.cast("float *", frame_max.ctypes.data), count, r1 - r0,
-                                         r0, k0, k1, n_rows, 0.1, float(sr), n_fft,
-                                         ffi.cast("float *", pitch_buf.ctypes.data),
-                                         ffi.cast("float *", mag_buf.ctypes.data))
-            pitches.append(pitch_buf[:n].copy())
-            mags.append(mag_buf[:n].copy())
+        for first in range(0, n_frames, 512):
+            count = min(512, n_frames - first)
+            mag = np.abs(rfft_frames(padded, first, count, n_fft, hop, window, y.dtype.type))
+            rows = np.ascontiguousarray(mag[:, r0:r1].T)
+            _, p, m = _peaks(rows, r0, n_rows, mag.max(axis=1)[None, :], k0, k1, sr, n_fft, 0.1)
+            pitches.append(p)
+            mags.append(m)
     return np.concatenate(pitches), np.concatenate(mags)
 
 
