@@ -81,15 +81,36 @@ def local_worker_config() -> dict[str, Any]:
     return {"distributed.worker.multiprocessing-method": method}
 
 
+def quiet_cluster_config() -> dict[str, Any]:
+    """What Dask's scheduler and workers need not do for rtaudio's batches,
+    which nobody watches on a dashboard (recommended for ``dask scheduler``
+    and ``dask worker`` too, docs/batch.md §6):
+
+    - sample the workers' stacks every 10 ms for the dashboard's profile;
+    - look for tasks to steal every 100 ms (queued tasks are not stolen);
+    - measure each event loop's responsiveness every 20 ms (the ``tick``,
+      used for "event loop was unresponsive" warnings): every 1 s;
+    - sample each process's CPU, memory and the host's disk I/O every
+      0.5 s for the dashboard's charts: every 2 s, without disk I/O (the
+      memory limits are watched by their own monitor, unchanged);
+    - run the active memory manager every 2 s (it removes replicas of
+      results, which rtaudio's small results never have).
+
+    The first two took about 0.1 s of CPU per 2.5 s batch on this
+    project's 2-core machine, the others 0.3-0.4 s (docs/batch.md §8).
+    """
+    return {"distributed.worker.profile.enabled": False,
+            "distributed.scheduler.work-stealing": False,
+            "distributed.admin.tick.interval": "1s",
+            "distributed.admin.system-monitor.interval": "2s",
+            "distributed.admin.system-monitor.disk": False,
+            "distributed.scheduler.active-memory-manager.start": False}
+
+
 def local_cluster_config(allowed_failures: int) -> dict[str, Any]:
-    """:func:`cluster_config` plus what a ``local:N`` cluster, which has no
-    dashboard, need not do: sample the workers' stacks every 10 ms for the
-    dashboard's profile, and look for tasks to steal every 100 ms (queued
-    tasks are not stolen). Together about 0.1 s of CPU per 2.5 s batch
-    on this project's 2-core machine (docs/batch.md §8)."""
-    return {**cluster_config(allowed_failures), **local_worker_config(),
-            "distributed.worker.profile.enabled": False,
-            "distributed.scheduler.work-stealing": False}
+    """:func:`cluster_config`, :func:`local_worker_config` and
+    :func:`quiet_cluster_config`: how ``local:N`` starts its cluster."""
+    return {**cluster_config(allowed_failures), **local_worker_config(), **quiet_cluster_config()}
 
 
 def start_local_cluster(workers: int, allowed_failures: int = 1,
