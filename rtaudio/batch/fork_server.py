@@ -37,7 +37,7 @@ from typing import Iterable
 from rtaudio.batch.worker import THREAD_ENV_VARS
 
 #: modules every batch worker needs, imported once in the fork server
-WORKER_MODULES = ("distributed", "rtaudio.batch.worker")
+WORKER_MODULES = ("distributed", "rtaudio.batch.worker", "rtaudio.batch.dask_executor")
 
 
 def available() -> bool:
