@@ -240,7 +240,9 @@ class DaskExecutor:
                 cluster = start_local_cluster(self._workers, self.allowed_failures,
                                               worker_modules=self.worker_modules)
                 self._stack.callback(cluster.close)
-                self.client = distributed.Client(cluster)
+                # results come straight from the workers (all on this host), not
+                # through the scheduler: one hop and the scheduler's CPU less per task
+                self.client = distributed.Client(cluster, direct_to_workers=True)
                 self._stack.callback(self.client.close)
             elif isinstance(scheduler, str) and "://" in scheduler:
                 self._stack.enter_context(_quiet_logger("distributed.client", logging.ERROR))
