@@ -119,11 +119,12 @@ def start_local_cluster(workers: int, allowed_failures: int = 1,
     """A ``distributed.LocalCluster`` of ``workers`` single-threaded worker
     processes, as ``--scheduler local:N`` starts it.
 
-    Workers are forked from this process's fork server, which imports
-    Dask, rtaudio's worker code and ``worker_modules`` once
-    (:mod:`rtaudio.batch.fork_server`); never forked from this
-    multi-threaded process, where a lock held by another thread can hang
-    the child (docs/batch.md §6). Without a fork server they are spawned.
+    Workers are forked from this process's fork server, which has Dask,
+    rtaudio's worker code and ``worker_modules`` imported
+    (:mod:`rtaudio.batch.fork_server`: itself forked from this process
+    while it had a single thread, else spawned); never forked from this
+    process once it runs Dask's threads, where a lock held by another
+    thread can hang the child (docs/batch.md §6). Without a fork server they are spawned.
     Workers restarted later are forked too while :func:`local_worker_config`
     is in Dask's configuration (as it is for ``local:N``), else spawned.
     """
@@ -167,7 +168,7 @@ class DaskExecutor:
         self.worker_modules = tuple(worker_modules)
         local = isinstance(scheduler, str) and scheduler.startswith("local:")
         self._workers = _worker_count(scheduler) if local else 0
-        if local:  # the workers' imports start now, while this process imports Dask
+        if local:  # (forked after Dask's import, before this process starts any thread)
             fork_server.start(self.worker_modules)
         self.distributed = import_distributed()
         self.client: Any = None
