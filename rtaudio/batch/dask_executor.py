@@ -97,7 +97,8 @@ def quiet_cluster_config() -> dict[str, Any]:
       results, which rtaudio's small results never have).
 
     The first two took about 0.1 s of CPU per 2.5 s batch on this
-    project's 2-core machine, the others 0.3-0.4 s (docs/batch.md §8).
+    project's 2-core machine, the others about 0.25 s more
+    (docs/batch.md §8).
     """
     return {"distributed.worker.profile.enabled": False,
             "distributed.scheduler.work-stealing": False,
