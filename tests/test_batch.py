@@ -172,7 +172,8 @@ def test_corrupt_and_crashing_files_fail_alone(where, dask_cluster, tmp_path):
 def test_a_crashing_file_in_a_task_of_several_files_fails_alone(dask_cluster, tmp_path, monkeypatch):
     # short files share tasks: with any per-file time under this target, every task
     # after the first 8 (one file each, submitted before any file is timed) takes
-    # ceil(remaining / 16) files, so the crashing 21st of 40 files shares its task
+    # ceil(remaining / 4) files (2 workers), so the crashing 21st of 40 files
+    # shares its task (files 16 to 21, counting from 0)
     monkeypatch.setattr(dask_executor, "TARGET_TASK_S", 1e9)
     src = tmp_path / "in"
     src.mkdir()
