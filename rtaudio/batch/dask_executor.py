@@ -130,8 +130,8 @@ def start_local_cluster(workers: int, allowed_failures: int = 1,
     (:mod:`rtaudio.batch.fork_server`: itself forked from this process
     while it had a single thread, else spawned); never forked from this
     process once it runs Dask's threads, where a lock held by another
-    thread can hang the child (docs/batch.md §6). Without a fork server they are spawned.
-    Workers restarted later are forked too while :func:`local_worker_config`
+    thread can hang the child (docs/batch.md §6). Without a fork server
+    they are spawned. Workers restarted later are forked too while :func:`local_worker_config`
     is in Dask's configuration (as it is for ``local:N``), else spawned.
     """
     import dask

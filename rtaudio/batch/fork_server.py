@@ -10,8 +10,8 @@ milliseconds.
 On Linux the fork server is itself forked from the command, while the
 command still has a single thread (before Dask starts any): it inherits
 everything the command has imported -- NumPy, rtaudio, Dask -- and only
-imports what is missing (the task's module), so it is ready at once and
-costs no CPU time of its own. Elsewhere, or when the calling process
+imports what is missing (the task's module, if the command has not
+imported it yet), so it is ready at once and costs almost no CPU time. Elsewhere, or when the calling process
 already runs other threads (where a lock held by another thread could
 hang a forked child), multiprocessing spawns it: a fresh interpreter that
 imports everything in the background.
@@ -19,9 +19,10 @@ imports everything in the background.
 The fork server is single-threaded (a spawned one loads its BLAS/OpenMP
 libraries with one thread, the pinning every batch worker gets,
 docs/batch.md §3; the workers of a forked one pin the libraries already
-loaded with threadpoolctl, as the local pool's workers do), so forking it is safe, unlike forking the multi-threaded
-client. The ``local:N`` executor stops it with its cluster (:func:`stop`);
-it would exit with the process that started it anyway.
+loaded with threadpoolctl, as the local pool's workers do), so forking it
+is safe, unlike forking the multi-threaded client. The ``local:N``
+executor stops it with its cluster (:func:`stop`); it would exit with the
+process that started it anyway.
 """
 from __future__ import annotations
 
@@ -113,7 +114,8 @@ def _fork_server(preload: list[str]) -> None:
             listener.listen()
             alive_r, alive_w = os.pipe()  # the server stops when every client closed alive_w
             for stream in (sys.stdout, sys.stderr):
-                stream.flush()  # else the child would write this process's buffered text again
+                if stream is not None:  # else the child would write the buffered text again
+                    stream.flush()
             pid = os.fork()
             if pid == 0:  # the fork server: serve until alive_r reaches EOF, never return
                 code = 0
