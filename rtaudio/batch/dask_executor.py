@@ -315,24 +315,30 @@ class DaskExecutor:
                     chunk = futures.pop(future)
                     if future.status == "error" and len(chunk) > 1:
                         # a file of this task crashed its workers: one task per file
-                        future.release()
                         for job in chunk:
                             submit([job])
+                        future.release()  # (after its replacements: see below)
                         continue
                     if _killed_worker(future) and chunk[0] not in retried:
                         # it may only have shared a worker with a crashing file:
                         # once more as a new task, with a fresh failure count
                         retried.add(chunk[0])
-                        future.release()
                         submit(chunk)
+                        future.release()
                         continue
                     records = _records_of(future, chunk)
-                    future.release()  # a result held by a worker that dies later is not recomputed
                     for record in records:
                         timed[0] += record.seconds
                         timed[1] += 1
                     if pending:
                         submit(next_chunk())
+                    # released only now, after the next submission: Dask queues
+                    # tasks on its scheduler (one per worker at a time, §6's
+                    # worker-saturation) only while their task group is large, and
+                    # drops the group -- all of this batch's tasks -- when none of
+                    # them is held; new tasks would then be sent to busy workers.
+                    # (A result held by a worker that dies later is not recomputed.)
+                    future.release()
                     yield from records
         finally:
             if futures:  # interrupted: cancel what has not finished
