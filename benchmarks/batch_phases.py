@@ -69,8 +69,9 @@ def main() -> None:
         wrap(cls, "close", after="executor closed")
         wrap_results(cls)
     from rtaudio.cli import main as cli_main
+    sys.argv = ["rtaudio", *argv]  # main() without arguments: as the `rtaudio` script runs it
     try:
-        cli_main(argv)
+        cli_main()
     finally:
         with open(out, "w") as handle:
             json.dump(MARKS, handle)

@@ -22,10 +22,11 @@ time (from the manifest) and the CPU time of all the command's processes
 (less disturbed by other load than wall time). All outputs are checked
 byte-identical across the three ways.
 
-``--phases R`` then runs R more alternating rounds of the local pool and
-``local:N`` through ``benchmarks/batch_phases.py`` and prints when each
-phase of the command ended (median over the rounds), from the command's
-start to its exit: where Dask's extra seconds go.
+``--phases R`` then runs R more alternating rounds of the three ways
+through ``benchmarks/batch_phases.py`` and prints when each phase of the
+command ended (median over the rounds), from the command's start to its
+exit, and how long its tasks took (first to last record): where Dask's
+extra seconds go.
 
     .venv/bin/python benchmarks/bench_batch.py [--files 200] [--seconds 15] [--workers 2] [--repeat 5] [--phases 5]
 """
@@ -135,9 +136,10 @@ def main() -> None:
                         reference = images
                     elif images != reference:
                         sys.exit(f"{way}: outputs differ from the local pool's")
+            phases = (time_phases(src, tmp, n, args.phases, cluster.scheduler_address)
+                      if args.phases else None)
         finally:
             cluster.close()
-        phases = time_phases(src, tmp, n, args.phases) if args.phases else None
 
     audio_h = args.files * args.seconds / 3600
     median = {way: statistics.median(t) for way, t in times.items()}
@@ -176,11 +178,13 @@ PHASES = ["imports done", "executor made", "inputs planned", "executor ready", "
           "last record", "executor closed", "exit"]
 
 
-def time_phases(src: Path, tmp: Path, workers: int, rounds: int) -> dict[str, list[dict[str, float]]]:
+def time_phases(src: Path, tmp: Path, workers: int, rounds: int,
+                running: str) -> dict[str, list[dict[str, float]]]:
     """Seconds from each command's start to the end of each phase, per run."""
     tracer = Path(__file__).with_name("batch_phases.py")
-    runs: dict[str, list[dict[str, float]]] = {"local": [], "dask local:N": []}
-    ways = {"local": ["--jobs", str(workers)], "dask local:N": ["--scheduler", f"local:{workers}"]}
+    ways = {"local": ["--jobs", str(workers)], "dask local:N": ["--scheduler", f"local:{workers}"],
+            "dask running": ["--scheduler", running]}
+    runs: dict[str, list[dict[str, float]]] = {way: [] for way in ways}
     for _ in range(rounds):
         for way, extra in ways.items():
             out, marks = tmp / "phases_out", tmp / "phases.json"
@@ -201,19 +205,27 @@ def print_phases(runs: dict[str, list[dict[str, float]]], workers: int) -> None:
     print()
     print(f"Phases (seconds from the command's start to the end of each phase, median of "
           f"{len(runs['local'])} alternating rounds; the local pool starts its workers in "
-          f"'last record' and has nothing to make ready):")
+          f"'last record' and has nothing to make ready; 'tasks' is first to last record):")
     print()
-    print(f"| phase ends | local pool, `--jobs {workers}` | Dask, `--scheduler local:{workers}` | difference |")
-    print("|---|---:|---:|---:|")
-    for name in PHASES:
+    print(f"| phase ends | local pool, `--jobs {workers}` | Dask, `--scheduler local:{workers}` | "
+          f"difference | Dask, `--scheduler tcp://...` (running) | difference |")
+    print("|---|---:|---:|---:|---:|---:|")
+    for name in [*PHASES, "tasks"]:
         values = {}
         for way, seen in runs.items():
-            times = [run[name] for run in seen if name in run]
+            if name == "tasks":
+                times = [run["last record"] - run["first record"] for run in seen
+                         if "first record" in run and "last record" in run]
+            else:
+                times = [run[name] for run in seen if name in run]
             values[way] = statistics.median(times) if times else None
-        local, dask = values["local"], values["dask local:N"]
-        shown = [f"{v:.2f}" if v is not None else "" for v in (local, dask)]
-        diff = f"{dask - local:+.2f}" if local is not None and dask is not None else ""
-        print(f"| {name} | {shown[0]} | {shown[1]} | {diff} |")
+        local = values["local"]
+        cells = [f"{local:.2f}" if local is not None else ""]
+        for way in ("dask local:N", "dask running"):
+            value = values[way]
+            cells.append(f"{value:.2f}" if value is not None else "")
+            cells.append(f"{value - local:+.2f}" if value is not None and local is not None else "")
+        print(f"| {name} | " + " | ".join(cells) + " |")
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -171,7 +172,8 @@ def test_corrupt_and_crashing_files_fail_alone(where, dask_cluster, tmp_path):
 def test_a_crashing_file_in_a_task_of_several_files_fails_alone(dask_cluster, tmp_path, monkeypatch):
     # short files share tasks: with any per-file time under this target, every task
     # after the first 8 (one file each, submitted before any file is timed) takes
-    # ceil(remaining / 16) files, so the crashing 21st of 40 files shares its task
+    # ceil(remaining / 4) files (2 workers), so the crashing 21st of 40 files
+    # shares its task (files 16 to 21, counting from 0)
     monkeypatch.setattr(dask_executor, "TARGET_TASK_S", 1e9)
     src = tmp_path / "in"
     src.mkdir()
@@ -388,6 +390,20 @@ def test_workers_use_one_blas_thread(where, dask_cluster, tmp_path):
     for path in (tmp_path / "out").rglob("*.json"):
         counts = json.loads(path.read_text())
         assert counts and set(counts) == {1}, counts
+
+
+def test_the_fork_server_is_not_forked_from_a_process_running_threads():
+    # a lock held by another thread at the fork would stay held in the child
+    # (docs/batch.md §6): such a process spawns its fork server instead
+    from rtaudio.batch import fork_server
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)
+    thread.start()
+    try:
+        assert not fork_server.can_fork_this_process()
+    finally:
+        stop.set()
+        thread.join()
 
 
 def test_scheduler_without_dask_is_one_line(tmp_path, capsys, monkeypatch):

@@ -18,8 +18,8 @@ def batch_options(*worker_modules: str) -> Callable[[Callable], Callable]:
     """``--pattern``, ``--jobs`` and ``--scheduler`` (``--overwrite`` is the command's own).
 
     ``worker_modules`` name the modules the command's task needs: with
-    ``--scheduler local:N`` their import starts in the background as soon
-    as the option is read, while the command itself is still importing
+    ``--scheduler local:N`` the fork server starts as soon as the option is
+    read and imports those the command has not imported yet
     (:func:`rtaudio.batch.fork_server.start`).
     """
     def warm_local_workers(ctx: click.Context, param: click.Parameter,

@@ -47,6 +47,11 @@ IN_FLIGHT_PER_THREAD = 4
 TARGET_TASK_S = 0.25
 #: most files in one task (bounds what one crashing file makes rerun)
 MAX_FILES_PER_TASK = 64
+#: towards the end of a batch a task takes at most 1 / (this x worker threads)
+#: of the files left, so that the workers finish together: every task runs in
+#: FIFO order, and its last ones hold a file or two each. (It was 8: twice as
+#: many tasks for 200 short files, each costing about 10 ms of Dask's CPU.)
+TAIL_TASKS_PER_THREAD = 2
 #: seconds between heartbeats (the caller refreshes its progress bar)
 HEARTBEAT_S = 0.5
 CONNECT_TIMEOUT_S = 10
@@ -81,15 +86,37 @@ def local_worker_config() -> dict[str, Any]:
     return {"distributed.worker.multiprocessing-method": method}
 
 
+def quiet_cluster_config() -> dict[str, Any]:
+    """What Dask's scheduler and workers need not do for rtaudio's batches,
+    which nobody watches on a dashboard (recommended for ``dask scheduler``
+    and ``dask worker`` too, docs/batch.md §6):
+
+    - sample the workers' stacks every 10 ms for the dashboard's profile;
+    - look for tasks to steal every 100 ms (queued tasks are not stolen);
+    - measure each event loop's responsiveness every 20 ms (the ``tick``,
+      used for "event loop was unresponsive" warnings): every 1 s;
+    - sample each process's CPU, memory and the host's disk I/O every
+      0.5 s for the dashboard's charts: every 2 s, without disk I/O (the
+      memory limits are watched by their own monitor, unchanged);
+    - run the active memory manager every 2 s (it removes replicas of
+      results, which rtaudio's small results never have).
+
+    The first two took about 0.1 s of CPU per 2.5 s batch on this
+    project's 2-core machine, the others about 0.25 s more
+    (docs/batch.md §8).
+    """
+    return {"distributed.worker.profile.enabled": False,
+            "distributed.scheduler.work-stealing": False,
+            "distributed.admin.tick.interval": "1s",
+            "distributed.admin.system-monitor.interval": "2s",
+            "distributed.admin.system-monitor.disk": False,
+            "distributed.scheduler.active-memory-manager.start": False}
+
+
 def local_cluster_config(allowed_failures: int) -> dict[str, Any]:
-    """:func:`cluster_config` plus what a ``local:N`` cluster, which has no
-    dashboard, need not do: sample the workers' stacks every 10 ms for the
-    dashboard's profile, and look for tasks to steal every 100 ms (queued
-    tasks are not stolen). Together about 0.1 s of CPU per 2.5 s batch
-    on this project's 2-core machine (docs/batch.md §8)."""
-    return {**cluster_config(allowed_failures), **local_worker_config(),
-            "distributed.worker.profile.enabled": False,
-            "distributed.scheduler.work-stealing": False}
+    """:func:`cluster_config`, :func:`local_worker_config` and
+    :func:`quiet_cluster_config`: how ``local:N`` starts its cluster."""
+    return {**cluster_config(allowed_failures), **local_worker_config(), **quiet_cluster_config()}
 
 
 def start_local_cluster(workers: int, allowed_failures: int = 1,
@@ -98,12 +125,13 @@ def start_local_cluster(workers: int, allowed_failures: int = 1,
     """A ``distributed.LocalCluster`` of ``workers`` single-threaded worker
     processes, as ``--scheduler local:N`` starts it.
 
-    Workers are forked from this process's fork server, which imports
-    Dask, rtaudio's worker code and ``worker_modules`` once
-    (:mod:`rtaudio.batch.fork_server`); never forked from this
-    multi-threaded process, where a lock held by another thread can hang
-    the child (docs/batch.md §6). Without a fork server they are spawned.
-    Workers restarted later are forked too while :func:`local_worker_config`
+    Workers are forked from this process's fork server, which has Dask,
+    rtaudio's worker code and ``worker_modules`` imported
+    (:mod:`rtaudio.batch.fork_server`: itself forked from this process
+    while it had a single thread, else spawned); never forked from this
+    process once it runs Dask's threads, where a lock held by another
+    thread can hang the child (docs/batch.md §6). Without a fork server
+    they are spawned. Workers restarted later are forked too while :func:`local_worker_config`
     is in Dask's configuration (as it is for ``local:N``), else spawned.
     """
     import dask
@@ -146,7 +174,7 @@ class DaskExecutor:
         self.worker_modules = tuple(worker_modules)
         local = isinstance(scheduler, str) and scheduler.startswith("local:")
         self._workers = _worker_count(scheduler) if local else 0
-        if local:  # the workers' imports start now, while this process imports Dask
+        if local:  # (forked after Dask's import, before this process starts any thread)
             fork_server.start(self.worker_modules)
         self.distributed = import_distributed()
         self.client: Any = None
@@ -219,7 +247,9 @@ class DaskExecutor:
                 cluster = start_local_cluster(self._workers, self.allowed_failures,
                                               worker_modules=self.worker_modules)
                 self._stack.callback(cluster.close)
-                self.client = distributed.Client(cluster)
+                # results come straight from the workers (all on this host), not
+                # through the scheduler: one hop and the scheduler's CPU less per task
+                self.client = distributed.Client(cluster, direct_to_workers=True)
                 self._stack.callback(self.client.close)
             elif isinstance(scheduler, str) and "://" in scheduler:
                 self._stack.enter_context(_quiet_logger("distributed.client", logging.ERROR))
@@ -268,7 +298,8 @@ class DaskExecutor:
             if timed[1] and timed[0] > 0:
                 per_file_s = timed[0] / timed[1]
                 size = min(int(TARGET_TASK_S / per_file_s),
-                           math.ceil(len(pending) / (2 * window)), MAX_FILES_PER_TASK)
+                           math.ceil(len(pending) / (TAIL_TASKS_PER_THREAD * threads)),
+                           MAX_FILES_PER_TASK)
             return [pending.pop() for _ in range(max(1, min(size, len(pending))))]
 
         try:
@@ -284,24 +315,30 @@ class DaskExecutor:
                     chunk = futures.pop(future)
                     if future.status == "error" and len(chunk) > 1:
                         # a file of this task crashed its workers: one task per file
-                        future.release()
                         for job in chunk:
                             submit([job])
+                        future.release()  # (after its replacements: see below)
                         continue
                     if _killed_worker(future) and chunk[0] not in retried:
                         # it may only have shared a worker with a crashing file:
                         # once more as a new task, with a fresh failure count
                         retried.add(chunk[0])
-                        future.release()
                         submit(chunk)
+                        future.release()
                         continue
                     records = _records_of(future, chunk)
-                    future.release()  # a result held by a worker that dies later is not recomputed
                     for record in records:
                         timed[0] += record.seconds
                         timed[1] += 1
                     if pending:
                         submit(next_chunk())
+                    # released only now, after the next submission: Dask queues
+                    # tasks on its scheduler (one per worker at a time, §6's
+                    # worker-saturation) only while their task group is large, and
+                    # drops the group -- all of this batch's tasks -- when none of
+                    # them is held; new tasks would then be sent to busy workers.
+                    # (A result held by a worker that dies later is not recomputed.)
+                    future.release()
                     yield from records
         finally:
             if futures:  # interrupted: cancel what has not finished

@@ -3,28 +3,42 @@
 A spawned Dask worker starts a fresh interpreter and imports Dask, NumPy,
 SciPy and the task's module on its own: about 0.4 s of CPU per worker,
 paid again by every restarted worker. ``--scheduler local:N`` starts its
-workers from a multiprocessing fork server instead: one process that does
-these imports once -- in the background, while the client is still
-importing and planning -- and then forks each worker ready to run in a few
+workers from a multiprocessing fork server instead, a process that has
+these modules imported once and forks each worker ready to run in a few
 milliseconds.
 
-The fork server is single-threaded (its BLAS/OpenMP libraries are loaded
-with one thread, the pinning every batch worker gets, docs/batch.md §3),
-so forking it is safe, unlike forking the multi-threaded client. The
-``local:N`` executor stops it with its cluster (:func:`stop`); it would
-exit with the process that started it anyway.
+On Linux the fork server is itself forked from the command, while the
+command still has a single thread (before Dask starts any): it inherits
+everything the command has imported -- NumPy, rtaudio, Dask -- and only
+imports what is missing (the task's module, if the command has not
+imported it yet), so it is ready at once and costs almost no CPU time. Elsewhere, or when the calling process
+already runs other threads (where a lock held by another thread could
+hang a forked child), multiprocessing spawns it: a fresh interpreter that
+imports everything in the background.
+
+The fork server is single-threaded (a spawned one loads its BLAS/OpenMP
+libraries with one thread, the pinning every batch worker gets,
+docs/batch.md §3; the workers of a forked one pin the libraries already
+loaded with threadpoolctl, as the local pool's workers do), so forking it
+is safe, unlike forking the multi-threaded client. The ``local:N``
+executor stops it with its cluster (:func:`stop`); it would exit with the
+process that started it anyway.
 """
 from __future__ import annotations
 
 import importlib.util
 import multiprocessing
 import os
+import socket
+import sys
+import threading
+import traceback
 from typing import Iterable
 
 from rtaudio.batch.worker import THREAD_ENV_VARS
 
 #: modules every batch worker needs, imported once in the fork server
-WORKER_MODULES = ("distributed", "rtaudio.batch.worker")
+WORKER_MODULES = ("distributed", "rtaudio.batch.worker", "rtaudio.batch.dask_executor")
 
 
 def available() -> bool:
@@ -34,11 +48,15 @@ def available() -> bool:
 
 def start(modules: Iterable[str] = ()) -> bool:
     """Start this process's fork server with :data:`WORKER_MODULES` and
-    ``modules`` imported (returns at once; the imports run in the server).
+    ``modules`` imported.
 
-    Does nothing where there is no fork server, or when one is running
-    already (its imports cannot change then). A module that fails to import
-    is skipped by the server and imported by each worker when needed.
+    Forked from this process when it has a single thread, on Linux
+    (:func:`can_fork_this_process`): Dask is imported here first, so that
+    the server inherits it, and the server imports the rest. Otherwise
+    spawned (returns at once; the imports run in the server). Does nothing
+    where there is no fork server, or when one is running already (its
+    imports cannot change then). A module that fails to import is skipped
+    by the server and imported by each worker when needed.
 
     Returns
     -------
@@ -50,6 +68,10 @@ def start(modules: Iterable[str] = ()) -> bool:
     from multiprocessing import forkserver
     wanted = list(dict.fromkeys([*WORKER_MODULES, *modules, "rtaudio.batch._fork_server_ready"]))
     forkserver.set_forkserver_preload(wanted)
+    if can_fork_this_process():
+        import distributed  # noqa: F401  (this process needs it next; the server inherits it)
+        _fork_server(wanted)
+        return True
     # the server inherits the environment: its BLAS starts with one thread
     saved = {name: os.environ.get(name) for name in THREAD_ENV_VARS}
     try:
@@ -62,6 +84,66 @@ def start(modules: Iterable[str] = ()) -> bool:
             else:
                 os.environ[name] = value
     return True
+
+
+def can_fork_this_process() -> bool:
+    """True on Linux while this process runs no thread but the main one
+    (a native library's idle pool, e.g. BLAS's, is restarted by the
+    library after a fork, as for the local pool's workers)."""
+    return sys.platform.startswith("linux") and threading.active_count() == 1
+
+
+def _fork_server(preload: list[str]) -> None:
+    """Fork multiprocessing's fork server from this process (what
+    ``forkserver.ensure_running`` does with a fresh interpreter)."""
+    from multiprocessing import connection, forkserver, resource_tracker, util
+    server = forkserver._forkserver  # not public: the state ensure_running keeps
+    with server._lock:
+        resource_tracker.ensure_running()
+        if server._forkserver_pid is not None:
+            pid, _ = os.waitpid(server._forkserver_pid, os.WNOHANG)
+            if not pid:
+                return  # still running
+            os.close(server._forkserver_alive_fd)
+            server._forkserver_address = server._forkserver_alive_fd = server._forkserver_pid = None
+        with socket.socket(socket.AF_UNIX) as listener:
+            address = connection.arbitrary_address("AF_UNIX")
+            listener.bind(address)
+            if not util.is_abstract_socket_namespace(address):
+                os.chmod(address, 0o600)
+            listener.listen()
+            alive_r, alive_w = os.pipe()  # the server stops when every client closed alive_w
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:  # else the child would write the buffered text again
+                    stream.flush()
+            pid = os.fork()
+            if pid == 0:  # the fork server: serve until alive_r reaches EOF, never return
+                code = 0
+                try:
+                    os.close(alive_w)
+                    server._lock = threading.Lock()  # (held by the parent as it forked)
+                    _as_in_a_fresh_interpreter()
+                    forkserver.main(listener.fileno(), alive_r, preload)
+                except SystemExit:
+                    pass
+                except BaseException:
+                    traceback.print_exc()
+                    code = 1
+                finally:
+                    os._exit(code)  # not this process's atexit handlers or buffers
+            os.close(alive_r)
+        server._forkserver_address = address
+        server._forkserver_alive_fd = alive_w
+        server._forkserver_pid = pid
+
+
+def _as_in_a_fresh_interpreter() -> None:
+    """Undo what the forking process enabled that a spawned server would
+    not have: a fault handler (pytest's), which would print every crashing
+    worker's stack."""
+    import faulthandler
+    if not (os.environ.get("PYTHONFAULTHANDLER") or "faulthandler" in sys._xoptions):
+        faulthandler.disable()
 
 
 def task_modules(task: object) -> list[str]:
