@@ -406,6 +406,24 @@ def test_the_fork_server_is_not_forked_from_a_process_running_threads():
         thread.join()
 
 
+def test_the_fork_server_is_spawned_on_an_unknown_forkserver(monkeypatch):
+    # newer Pythons authenticate fork-server clients; a server forked the
+    # 3.11-3.13 way would refuse every worker there, so any other shape of
+    # multiprocessing.forkserver falls back to a spawned server
+    from multiprocessing import forkserver
+    from rtaudio.batch import fork_server
+    known = fork_server._forkserver_internals_known
+    if sys.version_info[:2] == (3, 11):
+        assert known()   # the Python the fork path was written and measured on
+    monkeypatch.setattr(forkserver._forkserver, "_forkserver_authkey", None, raising=False)
+    assert not known()
+    monkeypatch.delattr(forkserver._forkserver, "_forkserver_authkey")
+    assert known()
+    monkeypatch.setattr(forkserver, "main", lambda listener_fd, alive_r, preload, main_path=None,
+                        sys_path=None, *, authkey_r=None: None)
+    assert not known() and not fork_server.can_fork_this_process()
+
+
 def test_scheduler_without_dask_is_one_line(tmp_path, capsys, monkeypatch):
     src = tmp_path / "in"
     write_corpus(src, 1)

@@ -89,8 +89,31 @@ def start(modules: Iterable[str] = ()) -> bool:
 def can_fork_this_process() -> bool:
     """True on Linux while this process runs no thread but the main one
     (a native library's idle pool, e.g. BLAS's, is restarted by the
-    library after a fork, as for the local pool's workers)."""
-    return sys.platform.startswith("linux") and threading.active_count() == 1
+    library after a fork, as for the local pool's workers), and when this
+    Python's fork server is the one :func:`_fork_server` was written for."""
+    return (sys.platform.startswith("linux") and threading.active_count() == 1
+            and _forkserver_internals_known())
+
+
+def _forkserver_internals_known() -> bool:
+    """:func:`_fork_server` repeats what ``multiprocessing.forkserver``'s
+    private ``ensure_running`` does in CPython 3.11 (tested). Newer versions
+    authenticate the server's clients (an ``authkey`` the server must
+    receive), and a server started without it would refuse every worker:
+    anything but the known state and ``main`` signature falls back to a
+    spawned server."""
+    import inspect
+    from multiprocessing import forkserver
+    server = getattr(forkserver, "_forkserver", None)
+    known = ("_forkserver_address", "_forkserver_alive_fd", "_forkserver_pid", "_lock")
+    if server is None or not all(hasattr(server, name) for name in known) \
+            or any("authkey" in name for name in vars(server)):
+        return False
+    try:
+        params = list(inspect.signature(forkserver.main).parameters)
+    except (TypeError, ValueError):
+        return False
+    return params == ["listener_fd", "alive_r", "preload", "main_path", "sys_path"]
 
 
 def _fork_server(preload: list[str]) -> None:
