@@ -1,5 +1,6 @@
 """The harmonic signal of HPSS made block by block inside the inverse STFT,
-so that its memory does not grow with the signal (docs/maths/features.md §2).
+so that no spectrogram of the whole signal is ever stored
+(docs/maths/features.md §2).
 
 For each block of frames the inverse STFT asks for, the STFT frames of the
 block and ``kernel // 2`` frames of context on each side are computed, the
@@ -9,7 +10,9 @@ stretch ends there too, so the edge reflection is the same), the percussive
 median runs along frequency within each frame, and the soft mask is applied.
 Every value is the one the whole-spectrogram computation gives, bit for bit
 (tests/test_features.py), while only one block of the spectrogram exists
-at a time: about 50 MB instead of ~24 bytes per input sample.
+at a time: about 50 MB, where the whole spectrogram with its magnitudes and
+medians took about 24 bytes per input sample (1.5 GB for 10 minutes at
+44.1 kHz).
 """
 from __future__ import annotations
 
