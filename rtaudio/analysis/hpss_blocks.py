@@ -10,8 +10,8 @@ stretch ends there too, so the edge reflection is the same), the percussive
 median runs along frequency within each frame, and the soft mask is applied.
 Every value is the one the whole-spectrogram computation gives, bit for bit
 (tests/test_features.py), while only one block of the spectrogram exists
-at a time: about 50 MB, where the whole spectrogram with its magnitudes and
-medians took about 24 bytes per input sample (1.5 GB for 10 minutes at
+at a time: about 50 MB, where the whole spectrogram, its magnitudes and
+both medians took about 40 bytes per input sample (1 GB for 10 minutes at
 44.1 kHz).
 """
 from __future__ import annotations
