@@ -587,6 +587,14 @@ VCF_SIMD_CLONES void rtd_vcf_process(void *self_, float *buf, int frames, int ch
     const double g_target = rtd_load(self->params, 1);
     const double d_target = rtd_load(self->params, 2);
     const double o_target = rtd_load(self->params, 3);
+    /* one sample of the four parameters' smoothing (docs/maths/conventions.md §0.4) */
+#define VCF_SMOOTH_STEP()                               \
+    do {                                                \
+        K = rtd_smooth_step(K, k_target, s);            \
+        gfdbk = rtd_smooth_step(gfdbk, g_target, s);    \
+        drive = rtd_smooth_step(drive, d_target, s);    \
+        gain = rtd_smooth_step(gain, o_target, s);      \
+    } while (0)
     const double s = rtd_load(self->params, 4);
     const double half_T = rtd_load(self->params, 5) / 2.0;
     const double inv_half_T = 1.0 / half_T;
@@ -610,10 +618,7 @@ VCF_SIMD_CLONES void rtd_vcf_process(void *self_, float *buf, int frames, int ch
             vcf_load_channel(&b, self->state + 16 * (ch + 1));
             float *p = buf + ch;
             for (int n = 0; n < frames; ++n, p += channels) {
-                K = rtd_smooth_step(K, k_target, s);
-                gfdbk = rtd_smooth_step(gfdbk, g_target, s);
-                drive = rtd_smooth_step(drive, d_target, s);
-                gain = rtd_smooth_step(gain, o_target, s);
+                VCF_SMOOTH_STEP();
                 double xa = (double)p[0], xb = (double)p[1];
                 const int bad_a = !isfinite(xa), bad_b = !isfinite(xb);
                 if (bad_a) {
@@ -661,10 +666,7 @@ VCF_SIMD_CLONES void rtd_vcf_process(void *self_, float *buf, int frames, int ch
         if (newton && L == 1) {  /* the default, in a loop of its own: fewer live
                                   * values than the general loop (6 % faster in mono) */
             for (int n = 0; n < frames; ++n, p += channels) {
-                K = rtd_smooth_step(K, k_target, s);
-                gfdbk = rtd_smooth_step(gfdbk, g_target, s);
-                drive = rtd_smooth_step(drive, d_target, s);
-                gain = rtd_smooth_step(gain, o_target, s);
+                VCF_SMOOTH_STEP();
                 double x;
                 const int bad = vcf_input(p, drive, &x, &nonfinite);   /* 0.0 in, 0.0 out */
                 const int iters = vcf_newton_step(&c, x, K, gfdbk, half_T, inv_half_T, &nonconverged);
@@ -677,10 +679,7 @@ VCF_SIMD_CLONES void rtd_vcf_process(void *self_, float *buf, int frames, int ch
             }
         } else {
             for (int n = 0; n < frames; ++n, p += channels) {
-                K = rtd_smooth_step(K, k_target, s);
-                gfdbk = rtd_smooth_step(gfdbk, g_target, s);
-                drive = rtd_smooth_step(drive, d_target, s);
-                gain = rtd_smooth_step(gain, o_target, s);
+                VCF_SMOOTH_STEP();
                 double x;
                 const int bad = vcf_input(p, drive, &x, &nonfinite);   /* 0.0 in, 0.0 out */
                 double y;
@@ -724,6 +723,7 @@ VCF_SIMD_CLONES void rtd_vcf_process(void *self_, float *buf, int frames, int ch
     self->counters[3] += total_iters;
     self->counters[4] += (int64_t)frames * channels * L;
 }
+#undef VCF_SMOOTH_STEP
 
 void rtd_vcf_reset(void *self_)
 {
