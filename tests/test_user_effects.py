@@ -523,3 +523,30 @@ def test_unwritable_cache_falls_back_to_compiling_each_run(tmp_path):
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == ["False", "False", "0.0"]
+
+
+# ------------------------------------------------- declarations (QA findings)
+@pytest.mark.parametrize("name", ["delay", "reverb", "gain"])
+def test_everyday_effect_names_cannot_be_taken(name):
+    """The everyday effects are rtaudio's own processors (README table): a
+    user effect named like one is refused, so a chain string's `delay`
+    stays rtaudio's Delay whether the user module or the library loaded first."""
+    from rtaudio.chain_spec import parse_chain_string
+    from rtaudio.processor import processor_class
+    library = processor_class(name)
+
+    def kernel(block, params, state, sample_rate):
+        pass
+    with pytest.raises(EffectDefinitionError, match=f"built-in processor {library.__name__}"):
+        rtaudio.effect(name=name)(kernel)
+    with pytest.raises(EffectDefinitionError, match=f"built-in processor {library.__name__}"):
+        rtaudio.c_effect(name=name, source="void f(const rtd_effect_block *b, float *buf, int n, int c) {}",
+                         function="f")
+    assert type(parse_chain_string(name)[0]) is library
+
+
+def test_default_outside_its_range_is_a_definition_error():
+    """A Param whose default is outside its own range is a bad declaration
+    (EffectDefinitionError, as documented), and the message says it is the default."""
+    with pytest.raises(EffectDefinitionError, match=r"effect '_bad_default': the default of 'level' .*out of range"):
+        rtaudio.effect(name="_bad_default", params=[Param("level", "", 5.0, 0.0, 1.0)])

@@ -72,7 +72,11 @@ def check_params(effect: str, params: Optional[Sequence[Param]]) -> tuple[Param,
             if p.default is None or isinstance(p.default, str):
                 raise EffectDefinitionError(f"effect {effect!r}: parameter {p.name!r} needs a numeric default "
                                             f"(or choices=... for a string parameter)")
-            p.validate(p.default, effect, None)
+            try:
+                p.validate(p.default, effect, None)
+            except ValueError as exc:
+                raise EffectDefinitionError(f"effect {effect!r}: the default of {p.name!r} is not valid: {exc}") \
+                    from None
         elif p.default not in p.choices:
             raise EffectDefinitionError(f"effect {effect!r}: default {p.default!r} of {p.name!r} is not one of "
                                         f"its choices {p.choices!r}")
