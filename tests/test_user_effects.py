@@ -550,3 +550,39 @@ def test_default_outside_its_range_is_a_definition_error():
     (EffectDefinitionError, as documented), and the message says it is the default."""
     with pytest.raises(EffectDefinitionError, match=r"effect '_bad_default': the default of 'level' .*out of range"):
         rtaudio.effect(name="_bad_default", params=[Param("level", "", 5.0, 0.0, 1.0)])
+
+
+C_PROTO = "const rtd_effect_block *b, float *buf, int frames, int channels"
+
+
+@pytest.mark.parametrize("source, function, reset, expected", [
+    ("void f(float *buf, int frames) {}", "f", None,
+     "f() must be void f(const rtd_effect_block *b, float *buf, int frames, int channels)"),
+    (f"void f(const rtd_effect_block *b, double *buf, int frames, int channels) {{}}", "f", None,
+     "f() must be void f(const rtd_effect_block *b, float *buf, int frames, int channels)"),
+    (f"void process({C_PROTO}) {{}}", "f", None, "the source defines no function 'f'"),
+    (f"void f({C_PROTO}) {{}}", "f", "r", "the source defines no function 'r'"),
+    (f"void f({C_PROTO}) {{}}\nint r(const rtd_effect_block *b) {{ return 0; }}", "f", "r",
+     "r() must be void r(const rtd_effect_block *b)"),
+], ids=["two-arguments", "double-buffer", "missing", "missing-reset", "reset-returns-int"])
+def test_c_function_missing_or_with_another_signature_is_one_clear_error(capfd, source, function, reset, expected):
+    """The named function (and reset function) must exist with the documented
+    signature: otherwise one EffectDefinitionError line says so, and the
+    compiler prints nothing (before: CFFI's build failed with the whole gcc
+    command line and pages of its output, or a wrong pointer type built and
+    read floats as doubles, or the load failed on an undefined symbol)."""
+    with pytest.raises(EffectDefinitionError) as info:
+        rtaudio.c_effect(name="_wrong_signature", source=source, function=function, reset_function=reset)
+    message = str(info.value)
+    assert message.startswith("effect '_wrong_signature': ") and expected in message and "\n" not in message, message
+    out, err = capfd.readouterr()
+    assert "warning" not in err and "error" not in err, err
+
+
+def test_c_function_without_const_is_accepted():
+    """The block pointer may be declared without `const` (the shim's call is
+    the same); the kernel runs."""
+    Half = rtaudio.c_effect(name="_non_const_block", function="f", source=(
+        "void f(rtd_effect_block *b, float *buf, int frames, int channels)\n"
+        "{ for (int k = 0; k < frames * channels; ++k) buf[k] *= 0.5f; }\n"))
+    assert np.array_equal(Half()(np.ones((8, 2), np.float32), sample_rate=RATE), np.full((8, 2), 0.5, np.float32))
