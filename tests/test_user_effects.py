@@ -586,3 +586,41 @@ def test_c_function_without_const_is_accepted():
         "void f(rtd_effect_block *b, float *buf, int frames, int channels)\n"
         "{ for (int k = 0; k < frames * channels; ++k) buf[k] *= 0.5f; }\n"))
     assert np.array_equal(Half()(np.ones((8, 2), np.float32), sample_rate=RATE), np.full((8, 2), 0.5, np.float32))
+
+
+# ------------------------------------------------ one instance, two places
+def test_an_effect_streaming_in_an_engine_is_not_prepared_elsewhere():
+    """An effect running in an engine, used in another chain or offline:
+    refused with one message (before, the other use re-prepared it under
+    the audio thread, which then ran a struct of another sample rate, and,
+    for another channel count, wrote past its state: heap corruption).
+    After stop, or once removed from the running chain and no callback can
+    use it any more, it can be used elsewhere again."""
+    from rtaudio.errors import RtaudioError
+    fx = echo_cls()(time_ms=5.0, max_time_ms=20.0)
+    other = echo_cls()(time_ms=5.0, max_time_ms=20.0)
+    chain = Chain([fx, LowPass()])
+    x = noise(480, 2)
+    eng = Engine(chain, samplerate=RATE, blocksize=64, channels=2, mode="native", backend="virtual",
+                 backend_options=dict(output_seconds=0.0, speed=1.0))
+    with eng:
+        time.sleep(0.05)
+        struct = fx._cself
+        with pytest.raises(RtaudioError, match="Echo is streaming in a running engine"):
+            fx(x, sample_rate=44100)           # another sample rate
+        with pytest.raises(RtaudioError, match="Echo is streaming in a running engine"):
+            fx(x, sample_rate=RATE)            # the same settings: a reset under the audio thread
+        with pytest.raises(RtaudioError, match="Echo is streaming in a running engine"):
+            Chain([fx]).prepare(RATE, 1, 64)   # another channel count
+        with pytest.raises(RtaudioError, match="Echo is streaming in a running engine"):
+            Engine(Chain([fx]), samplerate=RATE, blocksize=64, channels=2, mode="native", backend="virtual",
+                   backend_options=dict(output_seconds=0.0)).start()
+        assert fx._cself == struct and fx.sample_rate == RATE and fx.channels == 2
+        chain[0] = other                       # hot swap: fx leaves the chain
+        eng.sync_chain()
+        deadline = time.monotonic() + 5.0
+        while fx._streaming and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert fx(x, sample_rate=44100).shape == x.shape  # free again while the engine runs
+        assert eng.error is None
+    assert other(x, sample_rate=44100).shape == x.shape   # and after stop
