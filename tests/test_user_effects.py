@@ -624,3 +624,23 @@ def test_an_effect_streaming_in_an_engine_is_not_prepared_elsewhere():
         assert fx(x, sample_rate=44100).shape == x.shape  # free again while the engine runs
         assert eng.error is None
     assert other(x, sample_rate=44100).shape == x.shape   # and after stop
+
+
+def test_effects_guide_code_runs_as_written(tmp_path, monkeypatch):
+    """Every Python block of docs/effects-api.md, run in order as a reader
+    copies them (with `x` a test signal and softclip.c beside it), and the
+    test function it shows: no block fails."""
+    import re
+    import shutil
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "effects-api.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", guide, re.S)
+    assert len(blocks) >= 4
+    shutil.copy(Path(example("softclip").__file__).with_name("softclip.c"), tmp_path / "softclip.c")
+    monkeypatch.chdir(tmp_path)
+    namespace = {"__name__": "guide", "x": noise(4800, 2)}
+    for number, code in enumerate(blocks):
+        exec(compile(code, f"docs/effects-api.md, block {number + 1}", "exec"), namespace)
+    tests = [value for name, value in namespace.items() if name.startswith("test_")]
+    assert tests
+    for test in tests:
+        test()
