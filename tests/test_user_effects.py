@@ -644,3 +644,47 @@ def test_effects_guide_code_runs_as_written(tmp_path, monkeypatch):
     assert tests
     for test in tests:
         test()
+
+
+RESET_PROBE_C = r"""
+/* the output's first three samples show what the last reset saw; poison > 0.5 writes a NaN */
+void probe(const rtd_effect_block *b, float *buf, int frames, int channels)
+{
+    const double *seen = rtd_state(b, STATE_seen, 0);
+    for (int n = 0; n < frames && n < 3; ++n)
+        buf[n * channels] = (float)seen[n];
+    if (rtd_param(b, PARAM_poison)[0] > 0.5)
+        buf[frames * channels - 1] = NAN;
+}
+void probe_reset(const rtd_effect_block *b)
+{
+    double *seen = rtd_state(b, STATE_seen, 0);
+    seen[0] = b->frames;
+    seen[1] = rtd_param(b, PARAM_level)[0];
+    seen[2] = 1.0;
+}
+"""
+
+
+def test_reset_after_nonfinite_output_sees_one_frame_of_current_values():
+    """The reset kernel that follows a block with non-finite output sees
+    what every reset sees (docs §2, §6): frames = 1 and the parameters'
+    current values, here the smoothed `level` at the end of the block
+    (before: frames = the block's length and the block's first value)."""
+    Probe = rtaudio.c_effect(name="_reset_probe", params=[Param("level", "", 0.0, 0.0, 10.0),
+                                                          Param("poison", "", 0.0, 0.0, 1.0, smoothed=False)],
+                             state={"seen": 3}, source=RESET_PROBE_C, function="probe",
+                             reset_function="probe_reset")
+    fx = Probe()
+    fx.prepare(RATE, 1, 256)
+    block = np.zeros((4, 1), np.float32)
+    fx.process(block)
+    assert block[:3, 0].tolist() == [1.0, 0.0, 1.0]          # the reset at prepare
+    fx.level, fx.poison = 5.0, 1.0
+    fx.process(np.zeros((256, 1), np.float32))              # level glides 0 -> 5; NaN at the end
+    fx.poison = 0.0
+    block = np.zeros((4, 1), np.float32)
+    fx.process(block)
+    level_after_256 = 5.0 * (1.0 - smoothing_pole(RATE) ** 256)   # the one-pole's closed form
+    assert block[0, 0] == 1.0 and block[2, 0] == 1.0
+    assert block[1, 0] == pytest.approx(level_after_256, rel=1e-6)
