@@ -688,3 +688,14 @@ def test_reset_after_nonfinite_output_sees_one_frame_of_current_values():
     level_after_256 = 5.0 * (1.0 - smoothing_pole(RATE) ** 256)   # the one-pole's closed form
     assert block[0, 0] == 1.0 and block[2, 0] == 1.0
     assert block[1, 0] == pytest.approx(level_after_256, rel=1e-6)
+
+
+@pytest.mark.parametrize("pname", ["channels", "sample_rate", "state", "kernel", "chain_name", "get_params", "_level"])
+def test_parameter_names_taken_by_the_processor_are_refused(pname):
+    """A parameter named like an attribute of the generated Processor
+    (`channels`, `state`, `kernel`, ...) is refused at declaration (before:
+    an AttributeError at construction, or a value stored on the instance
+    that never reached the kernel, e.g. `kernel=0.25` left the kernel's
+    parameter at its default)."""
+    with pytest.raises(EffectDefinitionError, match=f"parameter name '{pname}'"):
+        rtaudio.effect(name="_taken_param", params=[Param(pname, "", 0.5, 0.0, 1.0)])

@@ -66,8 +66,12 @@ def check_params(effect: str, params: Optional[Sequence[Param]]) -> tuple[Param,
         if p.name in seen:
             raise EffectDefinitionError(f"effect {effect!r}: parameter {p.name!r} declared twice")
         seen.add(p.name)
-        if p.name in ("backend", "bypass", "process", "prepare", "reset"):
-            raise EffectDefinitionError(f"effect {effect!r}: parameter name {p.name!r} is reserved")
+        if p.name.startswith("_") or _taken_by_processor(p.name):
+            # a parameter is an attribute of the generated Processor: it cannot share
+            # a name with the Processor's own attributes (channels, state, reset, ...)
+            raise EffectDefinitionError(f"effect {effect!r}: parameter name {p.name!r} is reserved (the "
+                                        f"processor has an attribute of that name, or it starts with '_'); "
+                                        f"choose another name")
         if p.choices is None:
             if p.default is None or isinstance(p.default, str):
                 raise EffectDefinitionError(f"effect {effect!r}: parameter {p.name!r} needs a numeric default "
@@ -81,6 +85,11 @@ def check_params(effect: str, params: Optional[Sequence[Param]]) -> tuple[Param,
             raise EffectDefinitionError(f"effect {effect!r}: default {p.default!r} of {p.name!r} is not one of "
                                         f"its choices {p.choices!r}")
     return params
+
+
+def _taken_by_processor(name: str) -> bool:
+    from rtaudio.effects.user_processor import UserEffect  # it imports this module
+    return hasattr(UserEffect, name)
 
 
 def check_state(effect: str, state: Optional[Mapping[str, StateSize]]) -> tuple[StateField, ...]:

@@ -86,6 +86,8 @@ class UserEffect(Processor):
     compile_cached: ClassVar[bool] = False
     #: "numba" or "c"
     language: ClassVar[str] = ""
+    #: the user's kernel function (``rtaudio.effect``; None for C effects)
+    kernel: ClassVar[Any] = None
 
     _alloc: Optional[_Allocation] = None
 
