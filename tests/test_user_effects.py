@@ -699,3 +699,10 @@ def test_parameter_names_taken_by_the_processor_are_refused(pname):
     parameter at its default)."""
     with pytest.raises(EffectDefinitionError, match=f"parameter name '{pname}'"):
         rtaudio.effect(name="_taken_param", params=[Param(pname, "", 0.5, 0.0, 1.0)])
+
+
+def test_state_field_starting_with_underscore_is_a_definition_error():
+    """`state` reaches the kernel as a namedtuple, whose fields cannot start
+    with '_' (before: namedtuple's own ValueError from the generated module)."""
+    with pytest.raises(EffectDefinitionError, match="state field name '_z' must not start with '_'"):
+        rtaudio.effect(name="_underscore_state", state={"_z": 1})

@@ -101,6 +101,8 @@ def check_state(effect: str, state: Optional[Mapping[str, StateSize]]) -> tuple[
     fields = []
     for name, size in state.items():
         check_name(name, f"effect {effect!r}: state field")
+        if name.startswith("_"):  # the kernel's `state` is a namedtuple
+            raise EffectDefinitionError(f"effect {effect!r}: state field name {name!r} must not start with '_'")
         if not callable(size) and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
             raise EffectDefinitionError(f"effect {effect!r}: state field {name!r} has size {size!r}; use an "
                                         f"integer >= 1 or a callable (sample_rate, max_block, params) -> int")
