@@ -706,3 +706,29 @@ def test_state_field_starting_with_underscore_is_a_definition_error():
     with '_' (before: namedtuple's own ValueError from the generated module)."""
     with pytest.raises(EffectDefinitionError, match="state field name '_z' must not start with '_'"):
         rtaudio.effect(name="_underscore_state", state={"_z": 1})
+
+
+def _size_with_a_typo(sample_rate, max_block, params):
+    return int(params["max_time"] * sample_rate / 1000.0) + 2   # the parameter is max_time_ms
+
+
+def test_a_failing_state_size_or_latency_callable_is_one_definition_error():
+    """The user's state-size and latency callables run at prepare/latency
+    queries: an exception in them becomes one EffectDefinitionError naming
+    the effect, the callable, the exception and the user's line (before:
+    the bare KeyError and, on the command line, a traceback)."""
+    def kernel(block, params, state, sample_rate):
+        pass
+    delay = [Param("max_time_ms", "ms", 10.0, 1.0, 100.0, smoothed=False)]
+    Typo = rtaudio.effect(name="_size_typo", params=delay, state={"line": _size_with_a_typo})(kernel)
+    with pytest.raises(EffectDefinitionError) as info:
+        Typo().prepare(RATE, 1, 64)
+    message = str(info.value)
+    assert "effect '_size_typo'" in message and "state field 'line'" in message and "KeyError: 'max_time'" in message
+    assert "test_user_effects.py:" in message and "\n" not in message
+    Late = rtaudio.effect(name="_latency_typo", params=delay,
+                          latency_samples=lambda p, fs: int(p["delay_ms"] * fs))(kernel)
+    fx = Late()
+    fx.prepare(RATE, 1, 64)  # latency is asked once a sample rate is known
+    with pytest.raises(EffectDefinitionError, match=r"effect '_latency_typo': latency_samples .*KeyError: 'delay_ms'"):
+        Chain([fx]).latency_samples

@@ -39,13 +39,28 @@ class StateField:
 
     def resolve(self, sample_rate: float, max_block: int, params: dict, effect: str) -> int:
         """Values per channel for these settings (validated)."""
-        size = self.size(sample_rate, max_block, dict(params)) if callable(self.size) else self.size
+        size = (call_user(self.size, effect, f"the size of state field {self.name!r}", sample_rate, max_block,
+                          dict(params)) if callable(self.size) else self.size)
         if isinstance(size, float) and size.is_integer():
             size = int(size)
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise EffectDefinitionError(f"effect {effect!r}: state field {self.name!r} has size {size!r}; "
                                         f"a size must be an integer >= 1")
         return size
+
+
+def call_user(func: Callable, effect: str, what: str, *args: Any) -> Any:
+    """``func(*args)`` for a callable of the user's declaration; an exception
+    in it becomes one EffectDefinitionError line naming the effect, what was
+    computed, the exception and the user's innermost line."""
+    try:
+        return func(*args)
+    except Exception as exc:
+        import traceback
+        frames = traceback.extract_tb(exc.__traceback__)[1:]  # [0] is this call
+        where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+        raise EffectDefinitionError(f"effect {effect!r}: {what} ({getattr(func, '__name__', func)!s}) "
+                                    f"failed{where}: {type(exc).__name__}: {exc}") from None
 
 
 def check_name(name: Any, what: str) -> str:
