@@ -732,3 +732,36 @@ def test_a_failing_state_size_or_latency_callable_is_one_definition_error():
     fx.prepare(RATE, 1, 64)  # latency is asked once a sample rate is known
     with pytest.raises(EffectDefinitionError, match=r"effect '_latency_typo': latency_samples .*KeyError: 'delay_ms'"):
         Chain([fx]).latency_samples
+
+
+def test_cache_follows_helpers_and_constants_in_other_files(tmp_path):
+    """A kernel calling an @njit helper and reading a constant from another
+    module: editing either gives a fresh compile with the new code (before:
+    the cached machine code of the old helper or constant ran on, silently;
+    the everyday effects import theirs, e.g. eq from biquad, drive its taps)."""
+    helper = tmp_path / "helper_mod.py"
+    helper.write_text("import numba\nSCALE = 1.0\n\n@numba.njit(nogil=True)\ndef shape(x):\n    return x * 0.5\n")
+    (tmp_path / "fx_mod.py").write_text(textwrap.dedent("""
+        import numpy as np, rtaudio
+        import helper_mod
+        from helper_mod import SCALE
+
+        @rtaudio.effect(name="_helper_fx")
+        def helper_fx(block, params, state, sample_rate):
+            for n in range(block.shape[0]):
+                block[n, 0] = helper_mod.shape(block[n, 0]) * SCALE
+
+        print(helper_fx()(np.ones(2, np.float32), 48000)[0])
+    """))
+    env = dict(os.environ, RTAUDIO_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(tmp_path))
+
+    def run():
+        done = subprocess.run([sys.executable, str(tmp_path / "fx_mod.py")], capture_output=True, text=True,
+                              env=env, timeout=300, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return float(done.stdout.split()[-1])
+    assert run() == 0.5
+    helper.write_text(helper.read_text().replace("x * 0.5", "x * 0.25"))
+    assert run() == 0.25
+    helper.write_text(helper.read_text().replace("SCALE = 1.0", "SCALE = 2.0"))
+    assert run() == 0.5
