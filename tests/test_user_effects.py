@@ -765,3 +765,21 @@ def test_cache_follows_helpers_and_constants_in_other_files(tmp_path):
     assert run() == 0.25
     helper.write_text(helper.read_text().replace("SCALE = 1.0", "SCALE = 2.0"))
     assert run() == 0.5
+
+
+def test_c_effect_file_includes_a_header_beside_it(tmp_path):
+    """`#include "dsp.h"` in a C effect file finds the header in the file's
+    folder (before: 'dsp.h: No such file or directory'), and editing the
+    header gives a fresh build with it."""
+    header = tmp_path / "dsp.h"
+    header.write_text("static inline float shape(float x) { return 0.5f * x; }\n")
+    (tmp_path / "fx.c").write_text('#include "dsp.h"\n'
+                                   f"void f({C_PROTO})\n"
+                                   "{ for (int k = 0; k < frames * channels; ++k) buf[k] = shape(buf[k]); }\n")
+
+    def run():
+        fx = rtaudio.c_effect(name="_local_header", source=tmp_path / "fx.c", function="f")
+        return fx()(np.ones(2, np.float32), sample_rate=RATE)[0]
+    assert run() == 0.5
+    header.write_text("static inline float shape(float x) { return 0.25f * x; }\n")
+    assert run() == 0.25

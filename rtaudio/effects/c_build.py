@@ -35,6 +35,7 @@ _MAX_MESSAGE_LINES = 12
 PROCESS_SIGNATURE = "void {name}(const rtd_effect_block *b, float *buf, int frames, int channels)"
 RESET_SIGNATURE = "void {name}(const rtd_effect_block *b)"
 _SIGNATURE_ORIGIN = "<rtaudio signature check>"
+_TEXT_ORIGIN = "<c_effect source>"  # compiler messages' name for source given as text
 #: part of the cache key: bumped when the checks a build must pass change,
 #: so that builds made without them are checked again
 _BUILD_CHECKS = 2
@@ -61,7 +62,26 @@ def _read_source(source: Union[str, os.PathLike]) -> tuple[str, str]:
             raise EffectDefinitionError(f"cannot read C source {str(path)!r}: {exc.strerror}") from None
     if not isinstance(source, str):
         raise EffectDefinitionError(f"source must be C source text or a path, got {type(source).__name__}")
-    return source, "<c_effect source>"
+    return source, _TEXT_ORIGIN
+
+
+_QUOTED_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*"([^"]+)"', re.M)
+
+
+def _local_headers(text: str, folder: Path, seen: Optional[set] = None) -> list[tuple[str, str]]:
+    """(path, text) of the headers the source includes with quotes from its
+    own folder, transitively: part of the cache key, so editing one rebuilds."""
+    seen = set() if seen is None else seen
+    found = []
+    for name in _QUOTED_INCLUDE.findall(text):
+        path = (folder / name).resolve()
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        header = path.read_text(encoding="utf-8", errors="replace")
+        found.append((str(path), header))
+        found += _local_headers(header, path.parent, seen)
+    return found
 
 
 def _prelude(params: Sequence[Param], state: Sequence[StateField], origin: str) -> str:
@@ -107,14 +127,15 @@ def _signature_problems(errors: Sequence[str], function: str, reset_function: Op
 
 
 def _check_syntax(effect: str, text: str, origin: str, flags: Sequence[str], function: str,
-                  reset_function: Optional[str]) -> None:
+                  reset_function: Optional[str], include_dirs: Sequence[str]) -> None:
     """Run the compiler once on the source to get its own messages (CFFI's
     build would bury them in a traceback), and check the functions'
     signatures."""
     with tempfile.TemporaryDirectory(prefix="rtfx-") as tmp:
         src = Path(tmp) / "effect.c"
         src.write_text(text + _signature_check(function, reset_function), encoding="utf-8")
-        cmd = [*_compiler(), *flags, "-I", include_dir(), "-fsyntax-only", str(src)]
+        includes = [arg for folder in include_dirs for arg in ("-I", folder)]
+        cmd = [*_compiler(), *flags, *includes, "-fsyntax-only", str(src)]
         try:
             result = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
                                     env=dict(os.environ, LC_ALL="C"))  # plain ASCII quotes
@@ -168,7 +189,10 @@ def compile_c_kernel(effect: str, source: Union[str, os.PathLike], function: str
     text, origin = _read_source(source)
     flags = (*C_FLAGS, *extra_flags)
     full = _prelude(params, state, origin) + text + "\n"
-    key = digest(full, header_text(), flags, function, reset_function, cffi.__version__,
+    # a source file's own folder is searched for its "headers" (after rtaudio's)
+    include_dirs = [include_dir()] + ([str(Path(origin).resolve().parent)] if origin != _TEXT_ORIGIN else [])
+    headers = _local_headers(text, Path(include_dirs[-1])) if len(include_dirs) > 1 else []
+    key = digest(full, header_text(), headers, flags, function, reset_function, cffi.__version__,
                  sysconfig.get_config_var("EXT_SUFFIX"), _compiler(), _BUILD_CHECKS)[:20]
     slug = re.sub(r"\W", "_", effect)
     module_name = f"_rtfx_c_{slug}_{key}"
@@ -177,14 +201,14 @@ def compile_c_kernel(effect: str, source: Union[str, os.PathLike], function: str
     target = folder / f"{module_name}{suffix}"
     cached = target.exists()
     if not cached:
-        _check_syntax(effect, full, origin, flags, function, reset_function)
+        _check_syntax(effect, full, origin, flags, function, reset_function, include_dirs)
         ffi = cffi.FFI()
         decls = ["typedef struct rtd_effect_block rtd_effect_block;",
                  f"void {function}(const rtd_effect_block *b, float *buf, int frames, int channels);"]
         if reset_function:
             decls.append(f"void {reset_function}(const rtd_effect_block *b);")
         ffi.cdef("\n".join(decls))
-        ffi.set_source(module_name, full, include_dirs=[include_dir()], extra_compile_args=list(flags),
+        ffi.set_source(module_name, full, include_dirs=include_dirs, extra_compile_args=list(flags),
                        libraries=["m"])
         with tempfile.TemporaryDirectory(prefix="rtfx-build-", dir=folder) as tmp:
             try:
