@@ -427,7 +427,8 @@ class Engine:
 
     def _sync_streaming(self) -> None:
         """Processors added while streaming hand their resets to the audio
-        thread too; old state generations are freed once unused."""
+        thread too, those removed are released once no callback can run
+        them; old state generations are freed once unused."""
         with self._streamed_lock:
             if not self._running:
                 return  # stopped: _teardown has released every processor
