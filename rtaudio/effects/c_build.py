@@ -121,7 +121,7 @@ def _signature_problems(errors: Sequence[str], function: str, reset_function: Op
             continue
         if any("undeclared" in line and f"'{name}'" in line for line in errors):
             problems.append(f"the source defines no function {name!r}")
-        elif any(f"rtaudio-signature:{name}\"" in line for line in errors):
+        elif any(re.search(rf"rtaudio-signature:{name}(?!\w)", line) for line in errors):  # gcc quotes it, clang not
             problems.append(f"{name}() must be {signature.format(name=name)}")
     return problems
 
