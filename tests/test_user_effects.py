@@ -783,3 +783,25 @@ def test_c_effect_file_includes_a_header_beside_it(tmp_path):
     assert run() == 0.5
     header.write_text("static inline float shape(float x) { return 0.25f * x; }\n")
     assert run() == 0.25
+
+
+def test_kernel_or_reset_with_other_arguments_is_one_clear_error():
+    """A kernel must take (block, params, state, sample_rate) and a reset
+    (state, params, sample_rate): otherwise the error says so and names the
+    function's own arguments (before: Numba's binding error quoting the
+    generated wrapper module in the cache folder)."""
+    def two(block, params):
+        pass
+
+    def kernel(block, params, state, sample_rate):
+        pass
+
+    def reset(state):
+        pass
+    with pytest.raises(EffectDefinitionError) as info:
+        rtaudio.effect(name="_two_arguments")(two)
+    assert str(info.value) == ("effect '_two_arguments': two() must take (block, params, state, sample_rate); "
+                               "it takes (block, params)")
+    with pytest.raises(EffectDefinitionError, match=r"reset\(\) must take \(state, params, sample_rate\); "
+                                                    r"it takes \(state\)"):
+        rtaudio.effect(name="_one_argument_reset", reset=reset)(kernel)

@@ -116,6 +116,20 @@ def _source_of(func: Callable) -> str:
         return repr(func.__code__.co_code) + repr(func.__code__.co_consts)
 
 
+def _check_arguments(effect: str, func: Callable, expected: str) -> None:
+    """Raise if ``func`` cannot be called with the shim's positional arguments."""
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind(*expected.split(", "))
+    except TypeError:
+        takes = ", ".join(str(p) for p in signature.parameters.values())
+        raise EffectDefinitionError(f"effect {effect!r}: {func.__name__}() must take ({expected}); "
+                                    f"it takes ({takes})") from None
+
+
 def _code_names(code) -> set:
     """Global and attribute names a code object (and the code nested in it) uses."""
     names = set(code.co_names)
@@ -229,6 +243,9 @@ def compile_numba_kernel(effect: str, func: Callable, params: Sequence[Param], s
                 raise EffectDefinitionError(f"effect {effect!r}: the {what} must be a Python function")
     py_func = getattr(func, "py_func", func)
     py_reset = getattr(reset, "py_func", reset) if reset is not None else None
+    _check_arguments(effect, py_func, "block, params, state, sample_rate")
+    if py_reset is not None:
+        _check_arguments(effect, py_reset, "state, params, sample_rate")
     source = _generated_source(effect, params, state, py_reset is not None)
     key = digest(source, _source_of(py_func), py_func.__module__, py_func.__qualname__,
                  None if py_reset is None else (_source_of(py_reset), py_reset.__qualname__),
