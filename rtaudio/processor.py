@@ -18,6 +18,7 @@ import numpy as np
 
 from rtaudio._blockcall import BlockKernel
 from rtaudio._native import ffi, lib
+from rtaudio.errors import RtaudioError
 from rtaudio.params import Param
 
 BACKENDS = ("c", "numba", "reference")
@@ -68,10 +69,23 @@ def as_offline_audio(audio: Any) -> tuple[np.ndarray, bool]:
     return block, mono
 
 
+def check_not_streaming(processors: Any, use: str) -> None:
+    """Raise ``RtaudioError`` if one of ``processors`` runs in an engine's
+    stream: a processor has one state, which the audio thread owns until
+    the engine stops (docs/realtime.md §2)."""
+    busy = [p for p in processors if p._streaming]
+    if busy:
+        names = ", ".join(sorted({type(p).__name__ for p in busy}))
+        raise RtaudioError(f"{names} {'is' if len(busy) == 1 else 'are'} streaming in a running engine: {use} "
+                           f"would replace its state under the audio thread; stop the engine first, or use another "
+                           f"instance (e.g. {type(busy[0]).__name__}(**proc.get_params()))")
+
+
 def run_offline(target: Any, audio: Any, sample_rate: float) -> np.ndarray:
     """Prepare ``target`` (a Processor or Chain) for ``audio``, which resets
     it, process the whole signal in one block and return it as float32 in
     the input's shape."""
+    check_not_streaming(getattr(target, "processors", (target,)), "an offline call")
     block, mono = as_offline_audio(audio)
     target.prepare(sample_rate, block.shape[1], target.max_block)
     target.process(block)
@@ -303,6 +317,9 @@ class Processor(StreamSettings):
         for param in self.PARAMS:  # ranges that depend on the sample rate
             if param.name in self._values and self._values[param.name] is not None:
                 param.validate(self._values[param.name], type(self).__name__, rate)
+        if (rate, int(channels), int(max_block)) != (self._sample_rate, self._channels, self._max_block):
+            # the audio thread would run a struct of other sizes (docs/realtime.md §2)
+            check_not_streaming((self,), f"prepare({rate:g}, {int(channels)}, {int(max_block)})")
         self._sample_rate = rate
         self._channels = int(channels)
         self._max_block = int(max_block)

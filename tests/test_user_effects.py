@@ -523,3 +523,285 @@ def test_unwritable_cache_falls_back_to_compiling_each_run(tmp_path):
     run = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, env=env, timeout=300)
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.split() == ["False", "False", "0.0"]
+
+
+# ------------------------------------------------- declarations (QA findings)
+@pytest.mark.parametrize("name", ["delay", "reverb", "gain"])
+def test_everyday_effect_names_cannot_be_taken(name):
+    """The everyday effects are rtaudio's own processors (README table): a
+    user effect named like one is refused, so a chain string's `delay`
+    stays rtaudio's Delay whether the user module or the library loaded first."""
+    from rtaudio.chain_spec import parse_chain_string
+    from rtaudio.processor import processor_class
+    library = processor_class(name)
+
+    def kernel(block, params, state, sample_rate):
+        pass
+    with pytest.raises(EffectDefinitionError, match=f"built-in processor {library.__name__}"):
+        rtaudio.effect(name=name)(kernel)
+    with pytest.raises(EffectDefinitionError, match=f"built-in processor {library.__name__}"):
+        rtaudio.c_effect(name=name, source="void f(const rtd_effect_block *b, float *buf, int n, int c) {}",
+                         function="f")
+    assert type(parse_chain_string(name)[0]) is library
+
+
+def test_default_outside_its_range_is_a_definition_error():
+    """A Param whose default is outside its own range is a bad declaration
+    (EffectDefinitionError, as documented), and the message says it is the default."""
+    with pytest.raises(EffectDefinitionError, match=r"effect '_bad_default': the default of 'level' .*out of range"):
+        rtaudio.effect(name="_bad_default", params=[Param("level", "", 5.0, 0.0, 1.0)])
+
+
+C_PROTO = "const rtd_effect_block *b, float *buf, int frames, int channels"
+
+
+@pytest.mark.parametrize("source, function, reset, expected", [
+    ("void f(float *buf, int frames) {}", "f", None,
+     "f() must be void f(const rtd_effect_block *b, float *buf, int frames, int channels)"),
+    (f"void f(const rtd_effect_block *b, double *buf, int frames, int channels) {{}}", "f", None,
+     "f() must be void f(const rtd_effect_block *b, float *buf, int frames, int channels)"),
+    (f"void process({C_PROTO}) {{}}", "f", None, "the source defines no function 'f'"),
+    (f"void f({C_PROTO}) {{}}", "f", "r", "the source defines no function 'r'"),
+    (f"void f({C_PROTO}) {{}}\nint r(const rtd_effect_block *b) {{ return 0; }}", "f", "r",
+     "r() must be void r(const rtd_effect_block *b)"),
+], ids=["two-arguments", "double-buffer", "missing", "missing-reset", "reset-returns-int"])
+def test_c_function_missing_or_with_another_signature_is_one_clear_error(capfd, source, function, reset, expected):
+    """The named function (and reset function) must exist with the documented
+    signature: otherwise one EffectDefinitionError line says so, and the
+    compiler prints nothing (before: CFFI's build failed with the whole gcc
+    command line and pages of its output, or a wrong pointer type built and
+    read floats as doubles, or the load failed on an undefined symbol)."""
+    with pytest.raises(EffectDefinitionError) as info:
+        rtaudio.c_effect(name="_wrong_signature", source=source, function=function, reset_function=reset)
+    message = str(info.value)
+    assert message.startswith("effect '_wrong_signature': ") and expected in message and "\n" not in message, message
+    out, err = capfd.readouterr()
+    assert "warning" not in err and "error" not in err, err
+
+
+def test_c_function_without_const_is_accepted():
+    """The block pointer may be declared without `const` (the shim's call is
+    the same); the kernel runs."""
+    Half = rtaudio.c_effect(name="_non_const_block", function="f", source=(
+        "void f(rtd_effect_block *b, float *buf, int frames, int channels)\n"
+        "{ for (int k = 0; k < frames * channels; ++k) buf[k] *= 0.5f; }\n"))
+    assert np.array_equal(Half()(np.ones((8, 2), np.float32), sample_rate=RATE), np.full((8, 2), 0.5, np.float32))
+
+
+# ------------------------------------------------ one instance, two places
+def test_an_effect_streaming_in_an_engine_is_not_prepared_elsewhere():
+    """An effect running in an engine, used in another chain or offline:
+    refused with one message (before, the other use re-prepared it under
+    the audio thread, which then ran a struct of another sample rate, and,
+    for another channel count, wrote past its state: heap corruption).
+    After stop, or once removed from the running chain and no callback can
+    use it any more, it can be used elsewhere again."""
+    from rtaudio.errors import RtaudioError
+    fx = echo_cls()(time_ms=5.0, max_time_ms=20.0)
+    other = echo_cls()(time_ms=5.0, max_time_ms=20.0)
+    chain = Chain([fx, LowPass()])
+    x = noise(480, 2)
+    eng = Engine(chain, samplerate=RATE, blocksize=64, channels=2, mode="native", backend="virtual",
+                 backend_options=dict(output_seconds=0.0, speed=1.0))
+    with eng:
+        time.sleep(0.05)
+        struct = fx._cself
+        with pytest.raises(RtaudioError, match="Echo is streaming in a running engine"):
+            fx(x, sample_rate=44100)           # another sample rate
+        with pytest.raises(RtaudioError, match="Echo is streaming in a running engine"):
+            fx(x, sample_rate=RATE)            # the same settings: a reset under the audio thread
+        with pytest.raises(RtaudioError, match="Echo is streaming in a running engine"):
+            Chain([fx]).prepare(RATE, 1, 64)   # another channel count
+        with pytest.raises(RtaudioError, match="Echo is streaming in a running engine"):
+            Engine(Chain([fx]), samplerate=RATE, blocksize=64, channels=2, mode="native", backend="virtual",
+                   backend_options=dict(output_seconds=0.0)).start()
+        assert fx._cself == struct and fx.sample_rate == RATE and fx.channels == 2
+        chain[0] = other                       # hot swap: fx leaves the chain
+        eng.sync_chain()
+        deadline = time.monotonic() + 5.0
+        while fx._streaming and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert fx(x, sample_rate=44100).shape == x.shape  # free again while the engine runs
+        assert eng.error is None
+    assert other(x, sample_rate=44100).shape == x.shape   # and after stop
+
+
+def test_effects_guide_code_runs_as_written(tmp_path, monkeypatch):
+    """Every Python block of docs/effects-api.md, run in order as a reader
+    copies them (with `x` a test signal and softclip.c beside it), and the
+    test function it shows: no block fails."""
+    import re
+    import shutil
+    guide = (Path(__file__).resolve().parent.parent / "docs" / "effects-api.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", guide, re.S)
+    assert len(blocks) >= 4
+    shutil.copy(Path(example("softclip").__file__).with_name("softclip.c"), tmp_path / "softclip.c")
+    monkeypatch.chdir(tmp_path)
+    namespace = {"__name__": "guide", "x": noise(4800, 2)}
+    for number, code in enumerate(blocks):
+        exec(compile(code, f"docs/effects-api.md, block {number + 1}", "exec"), namespace)
+    tests = [value for name, value in namespace.items() if name.startswith("test_")]
+    assert tests
+    for test in tests:
+        test()
+
+
+RESET_PROBE_C = r"""
+/* the output's first three samples show what the last reset saw; poison > 0.5 writes a NaN */
+void probe(const rtd_effect_block *b, float *buf, int frames, int channels)
+{
+    const double *seen = rtd_state(b, STATE_seen, 0);
+    for (int n = 0; n < frames && n < 3; ++n)
+        buf[n * channels] = (float)seen[n];
+    if (rtd_param(b, PARAM_poison)[0] > 0.5)
+        buf[frames * channels - 1] = NAN;
+}
+void probe_reset(const rtd_effect_block *b)
+{
+    double *seen = rtd_state(b, STATE_seen, 0);
+    seen[0] = b->frames;
+    seen[1] = rtd_param(b, PARAM_level)[0];
+    seen[2] = 1.0;
+}
+"""
+
+
+def test_reset_after_nonfinite_output_sees_one_frame_of_current_values():
+    """The reset kernel that follows a block with non-finite output sees
+    what every reset sees (docs §2, §6): frames = 1 and the parameters'
+    current values, here the smoothed `level` at the end of the block
+    (before: frames = the block's length and the block's first value)."""
+    Probe = rtaudio.c_effect(name="_reset_probe", params=[Param("level", "", 0.0, 0.0, 10.0),
+                                                          Param("poison", "", 0.0, 0.0, 1.0, smoothed=False)],
+                             state={"seen": 3}, source=RESET_PROBE_C, function="probe",
+                             reset_function="probe_reset")
+    fx = Probe()
+    fx.prepare(RATE, 1, 256)
+    block = np.zeros((4, 1), np.float32)
+    fx.process(block)
+    assert block[:3, 0].tolist() == [1.0, 0.0, 1.0]          # the reset at prepare
+    fx.level, fx.poison = 5.0, 1.0
+    fx.process(np.zeros((256, 1), np.float32))              # level glides 0 -> 5; NaN at the end
+    fx.poison = 0.0
+    block = np.zeros((4, 1), np.float32)
+    fx.process(block)
+    level_after_256 = 5.0 * (1.0 - smoothing_pole(RATE) ** 256)   # the one-pole's closed form
+    assert block[0, 0] == 1.0 and block[2, 0] == 1.0
+    assert block[1, 0] == pytest.approx(level_after_256, rel=1e-6)
+
+
+@pytest.mark.parametrize("pname", ["channels", "sample_rate", "state", "kernel", "chain_name", "get_params", "_level"])
+def test_parameter_names_taken_by_the_processor_are_refused(pname):
+    """A parameter named like an attribute of the generated Processor
+    (`channels`, `state`, `kernel`, ...) is refused at declaration (before:
+    an AttributeError at construction, or a value stored on the instance
+    that never reached the kernel, e.g. `kernel=0.25` left the kernel's
+    parameter at its default)."""
+    with pytest.raises(EffectDefinitionError, match=f"parameter name '{pname}'"):
+        rtaudio.effect(name="_taken_param", params=[Param(pname, "", 0.5, 0.0, 1.0)])
+
+
+def test_state_field_starting_with_underscore_is_a_definition_error():
+    """`state` reaches the kernel as a namedtuple, whose fields cannot start
+    with '_' (before: namedtuple's own ValueError from the generated module)."""
+    with pytest.raises(EffectDefinitionError, match="state field name '_z' must not start with '_'"):
+        rtaudio.effect(name="_underscore_state", state={"_z": 1})
+
+
+def _size_with_a_typo(sample_rate, max_block, params):
+    return int(params["max_time"] * sample_rate / 1000.0) + 2   # the parameter is max_time_ms
+
+
+def test_a_failing_state_size_or_latency_callable_is_one_definition_error():
+    """The user's state-size and latency callables run at prepare/latency
+    queries: an exception in them becomes one EffectDefinitionError naming
+    the effect, the callable, the exception and the user's line (before:
+    the bare KeyError and, on the command line, a traceback)."""
+    def kernel(block, params, state, sample_rate):
+        pass
+    delay = [Param("max_time_ms", "ms", 10.0, 1.0, 100.0, smoothed=False)]
+    Typo = rtaudio.effect(name="_size_typo", params=delay, state={"line": _size_with_a_typo})(kernel)
+    with pytest.raises(EffectDefinitionError) as info:
+        Typo().prepare(RATE, 1, 64)
+    message = str(info.value)
+    assert "effect '_size_typo'" in message and "state field 'line'" in message and "KeyError: 'max_time'" in message
+    assert "test_user_effects.py:" in message and "\n" not in message
+    Late = rtaudio.effect(name="_latency_typo", params=delay,
+                          latency_samples=lambda p, fs: int(p["delay_ms"] * fs))(kernel)
+    fx = Late()
+    fx.prepare(RATE, 1, 64)  # latency is asked once a sample rate is known
+    with pytest.raises(EffectDefinitionError, match=r"effect '_latency_typo': latency_samples .*KeyError: 'delay_ms'"):
+        Chain([fx]).latency_samples
+
+
+def test_cache_follows_helpers_and_constants_in_other_files(tmp_path):
+    """A kernel calling an @njit helper and reading a constant from another
+    module: editing either gives a fresh compile with the new code (before:
+    the cached machine code of the old helper or constant ran on, silently;
+    the everyday effects import theirs, e.g. eq from biquad, drive its taps)."""
+    helper = tmp_path / "helper_mod.py"
+    helper.write_text("import numba\nSCALE = 1.0\n\n@numba.njit(nogil=True)\ndef shape(x):\n    return x * 0.5\n")
+    (tmp_path / "fx_mod.py").write_text(textwrap.dedent("""
+        import numpy as np, rtaudio
+        import helper_mod
+        from helper_mod import SCALE
+
+        @rtaudio.effect(name="_helper_fx")
+        def helper_fx(block, params, state, sample_rate):
+            for n in range(block.shape[0]):
+                block[n, 0] = helper_mod.shape(block[n, 0]) * SCALE
+
+        print(helper_fx()(np.ones(2, np.float32), 48000)[0])
+    """))
+    env = dict(os.environ, RTAUDIO_CACHE_DIR=str(tmp_path / "cache"), PYTHONPATH=str(tmp_path))
+
+    def run():
+        done = subprocess.run([sys.executable, str(tmp_path / "fx_mod.py")], capture_output=True, text=True,
+                              env=env, timeout=300, cwd=tmp_path)
+        assert done.returncode == 0, done.stderr[-2000:]
+        return float(done.stdout.split()[-1])
+    assert run() == 0.5
+    helper.write_text(helper.read_text().replace("x * 0.5", "x * 0.25"))
+    assert run() == 0.25
+    helper.write_text(helper.read_text().replace("SCALE = 1.0", "SCALE = 2.0"))
+    assert run() == 0.5
+
+
+def test_c_effect_file_includes_a_header_beside_it(tmp_path):
+    """`#include "dsp.h"` in a C effect file finds the header in the file's
+    folder (before: 'dsp.h: No such file or directory'), and editing the
+    header gives a fresh build with it."""
+    header = tmp_path / "dsp.h"
+    header.write_text("static inline float shape(float x) { return 0.5f * x; }\n")
+    (tmp_path / "fx.c").write_text('#include "dsp.h"\n'
+                                   f"void f({C_PROTO})\n"
+                                   "{ for (int k = 0; k < frames * channels; ++k) buf[k] = shape(buf[k]); }\n")
+
+    def run():
+        fx = rtaudio.c_effect(name="_local_header", source=tmp_path / "fx.c", function="f")
+        return fx()(np.ones(2, np.float32), sample_rate=RATE)[0]
+    assert run() == 0.5
+    header.write_text("static inline float shape(float x) { return 0.25f * x; }\n")
+    assert run() == 0.25
+
+
+def test_kernel_or_reset_with_other_arguments_is_one_clear_error():
+    """A kernel must take (block, params, state, sample_rate) and a reset
+    (state, params, sample_rate): otherwise the error says so and names the
+    function's own arguments (before: Numba's binding error quoting the
+    generated wrapper module in the cache folder)."""
+    def two(block, params):
+        pass
+
+    def kernel(block, params, state, sample_rate):
+        pass
+
+    def reset(state):
+        pass
+    with pytest.raises(EffectDefinitionError) as info:
+        rtaudio.effect(name="_two_arguments")(two)
+    assert str(info.value) == ("effect '_two_arguments': two() must take (block, params, state, sample_rate); "
+                               "it takes (block, params)")
+    with pytest.raises(EffectDefinitionError, match=r"reset\(\) must take \(state, params, sample_rate\); "
+                                                    r"it takes \(state\)"):
+        rtaudio.effect(name="_one_argument_reset", reset=reset)(kernel)

@@ -63,6 +63,9 @@ BROKEN = {
                     "    block[0, 0] = len(object())\n", "Numba cannot compile bad_fx()"),
     "bad_c.py": ("import rtaudio\nrtaudio.c_effect(name='bad_c', source='void f(const rtd_effect_block *b, "
                  "float *x, int n, int c) { nope; }', function='f')\n", "error: 'nope' undeclared"),
+    "signature_c.py": ("import rtaudio\nrtaudio.c_effect(name='signature_c', source='void f(float *x, int n) {}', "
+                       "function='f')\n", "f() must be void f(const rtd_effect_block *b, float *buf, int frames, "
+                                           "int channels)"),
 }
 
 

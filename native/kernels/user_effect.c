@@ -55,11 +55,16 @@ static void fill_params(rtd_user_effect *u, int frames)
     }
 }
 
+/* The reset kernel sees one frame holding the parameters' current values
+ * (docs/effects-api.md §2, §6); the next fill_params rewrites the rows. */
 static void run_reset_kernel(rtd_user_effect *u)
 {
     if (!u->reset_kernel)
         return;
     rtd_effect_block *b = &u->block;
+    for (int i = 0; i < b->n_params; ++i)
+        u->param_values[(int64_t)i * b->param_stride] = u->current[i];
+    b->frames = 1;
     if (u->kind == 1)
         ((rtd_effect_reset_c_fn)u->reset_kernel)(b);
     else
@@ -126,12 +131,6 @@ void rtd_user_effect_reset(void *self)
     const int np = u->block.n_params;
     for (int i = 0; i < np; ++i)
         u->current[i] = rtd_load(u->targets, i);
-    /* the reset kernel sees the current (constant) parameter values */
-    for (int i = 0; i < np; ++i) {
-        double *row = u->param_values + (int64_t)i * u->block.param_stride;
-        row[0] = u->current[i];
-    }
-    u->block.frames = 1;
     zero_state(u);
     const int had_ftz_daz = rtd_ftz_daz_enabled();
     const unsigned int fp_mode = had_ftz_daz ? 0u : rtd_enable_ftz_daz();

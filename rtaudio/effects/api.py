@@ -16,11 +16,20 @@ from rtaudio.params import Param
 from rtaudio.processor import Processor
 
 
-def _check_registrable(name: str) -> None:
+def _check_registrable(name: str, module: Optional[str] = None) -> None:
+    """Refuse the names of rtaudio's processors: the built-ins, and the
+    everyday effects (user effects themselves, registered lazily) unless
+    ``module`` is the one defining that everyday effect."""
+    from rtaudio.processors import EVERYDAY_EFFECTS
     existing = Processor._registry.get(name)
     if existing is not None and not issubclass(existing, UserEffect):
-        raise EffectDefinitionError(f"effect name {name!r} is already used by the built-in processor "
-                                    f"{existing.__name__}; choose another name")
+        builtin = existing.__name__
+    elif name in EVERYDAY_EFFECTS and module is not None and module != f"rtaudio.processors.{name}":
+        builtin = EVERYDAY_EFFECTS[name]
+    else:
+        return
+    raise EffectDefinitionError(f"effect name {name!r} is already used by the built-in processor "
+                                f"{builtin}; choose another name")
 
 
 def _make_class(name: str, params: tuple, state: tuple, latency: Latency, compiled: Any, kind: int,
@@ -113,8 +122,9 @@ def effect(*, name: str, params: Optional[Sequence[Param]] = None,
         from rtaudio.effects.numba_build import compile_numba_kernel
         if not callable(func):
             raise EffectDefinitionError(f"effect {name!r}: @rtaudio.effect decorates a function, got {func!r}")
-        compiled = compile_numba_kernel(name, func, params_t, state_t, reset)
         py = getattr(func, "py_func", func)
+        _check_registrable(name, getattr(py, "__module__", None) or "__main__")
+        compiled = compile_numba_kernel(name, func, params_t, state_t, reset)
         cls = _make_class(name, params_t, state_t, latency, compiled, KIND_NUMBA, compiled.address,
                           compiled.reset_address, _describe(name, params_t, py.__doc__, "numba"),
                           py.__module__, "numba")
@@ -173,11 +183,11 @@ def c_effect(*, name: str, source: Union[str, os.PathLike], function: str,
     params_t = check_params(name, params)
     state_t = check_state(name, state)
     latency = check_latency(name, latency_samples)
-    _check_registrable(name)
-    compiled = compile_c_kernel(name, source, function, reset_function, params_t, state_t,
-                                tuple(extra_compile_args))
     import inspect
     caller = inspect.currentframe().f_back
     module = caller.f_globals.get("__name__", "__main__") if caller is not None else "__main__"
+    _check_registrable(name, module)
+    compiled = compile_c_kernel(name, source, function, reset_function, params_t, state_t,
+                                tuple(extra_compile_args))
     return _make_class(name, params_t, state_t, latency, compiled, KIND_C, compiled.address,
                        compiled.reset_address, _describe(name, params_t, doc, "c"), module, "c")

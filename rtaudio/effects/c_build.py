@@ -31,6 +31,14 @@ from rtaudio.params import Param
 C_FLAGS = ("-O3", "-std=gnu11", "-fno-fast-math", "-ffp-contract=off", "-fno-math-errno", "-fPIC",
            "-Wall", "-Wno-unused-parameter", "-Wno-unused-function")
 _MAX_MESSAGE_LINES = 12
+#: the signatures the shim calls (docs/effects-api.md §6); the block pointer may omit `const`
+PROCESS_SIGNATURE = "void {name}(const rtd_effect_block *b, float *buf, int frames, int channels)"
+RESET_SIGNATURE = "void {name}(const rtd_effect_block *b)"
+_SIGNATURE_ORIGIN = "<rtaudio signature check>"
+_TEXT_ORIGIN = "<c_effect source>"  # compiler messages' name for source given as text
+#: part of the cache key: bumped when the checks a build must pass change,
+#: so that builds made without them are checked again
+_BUILD_CHECKS = 2
 
 
 def include_dir() -> str:
@@ -54,7 +62,26 @@ def _read_source(source: Union[str, os.PathLike]) -> tuple[str, str]:
             raise EffectDefinitionError(f"cannot read C source {str(path)!r}: {exc.strerror}") from None
     if not isinstance(source, str):
         raise EffectDefinitionError(f"source must be C source text or a path, got {type(source).__name__}")
-    return source, "<c_effect source>"
+    return source, _TEXT_ORIGIN
+
+
+_QUOTED_INCLUDE = re.compile(r'^[ \t]*#[ \t]*include[ \t]*"([^"]+)"', re.M)
+
+
+def _local_headers(text: str, folder: Path, seen: Optional[set] = None) -> list[tuple[str, str]]:
+    """(path, text) of the headers the source includes with quotes from its
+    own folder, transitively: part of the cache key, so editing one rebuilds."""
+    seen = set() if seen is None else seen
+    found = []
+    for name in _QUOTED_INCLUDE.findall(text):
+        path = (folder / name).resolve()
+        if path in seen or not path.is_file():
+            continue
+        seen.add(path)
+        header = path.read_text(encoding="utf-8", errors="replace")
+        found.append((str(path), header))
+        found += _local_headers(header, path.parent, seen)
+    return found
 
 
 def _prelude(params: Sequence[Param], state: Sequence[StateField], origin: str) -> str:
@@ -71,13 +98,44 @@ def _compiler() -> list[str]:
     return cc.split()
 
 
-def _check_syntax(effect: str, text: str, origin: str, flags: Sequence[str]) -> None:
+def _signature_check(function: str, reset_function: Optional[str]) -> str:
+    """C appended to the source for the syntax check only: each named
+    function must exist with the signature the shim calls it with (CFFI's
+    build would otherwise fail with its own generated code's messages, or,
+    for a wrong pointer type, succeed and misread the buffer)."""
+    lines = [f'#line 1 "{_SIGNATURE_ORIGIN}"']
+    for name, args in ((function, "rtd_effect_block *, float *, int, int"),
+                       (reset_function, "rtd_effect_block *")):
+        if name:
+            lines.append(f"_Static_assert(__builtin_types_compatible_p(__typeof__(&{name}), void (*)(const {args}))"
+                         f" || __builtin_types_compatible_p(__typeof__(&{name}), void (*)({args})),"
+                         f' "rtaudio-signature:{name}");')
+    return "\n".join(lines) + "\n"
+
+
+def _signature_problems(errors: Sequence[str], function: str, reset_function: Optional[str]) -> list[str]:
+    """What the signature check's compiler errors mean, in words."""
+    problems = []
+    for name, signature in ((function, PROCESS_SIGNATURE), (reset_function, RESET_SIGNATURE)):
+        if not name:
+            continue
+        if any("undeclared" in line and f"'{name}'" in line for line in errors):
+            problems.append(f"the source defines no function {name!r}")
+        elif any(re.search(rf"rtaudio-signature:{name}(?!\w)", line) for line in errors):  # gcc quotes it, clang not
+            problems.append(f"{name}() must be {signature.format(name=name)}")
+    return problems
+
+
+def _check_syntax(effect: str, text: str, origin: str, flags: Sequence[str], function: str,
+                  reset_function: Optional[str], include_dirs: Sequence[str]) -> None:
     """Run the compiler once on the source to get its own messages (CFFI's
-    build would bury them in a traceback)."""
+    build would bury them in a traceback), and check the functions'
+    signatures."""
     with tempfile.TemporaryDirectory(prefix="rtfx-") as tmp:
         src = Path(tmp) / "effect.c"
-        src.write_text(text, encoding="utf-8")
-        cmd = [*_compiler(), *flags, "-I", include_dir(), "-fsyntax-only", str(src)]
+        src.write_text(text + _signature_check(function, reset_function), encoding="utf-8")
+        includes = [arg for folder in include_dirs for arg in ("-I", folder)]
+        cmd = [*_compiler(), *flags, *includes, "-fsyntax-only", str(src)]
         try:
             result = subprocess.run(cmd, capture_output=True, text=True, timeout=120,
                                     env=dict(os.environ, LC_ALL="C"))  # plain ASCII quotes
@@ -88,7 +146,11 @@ def _check_syntax(effect: str, text: str, origin: str, flags: Sequence[str]) -> 
             messages = [line for line in result.stderr.splitlines()
                         if re.search(r"(error|warning):", line) or line.startswith(" ")]
             errors = [line for line in messages if "error:" in line] or messages or [result.stderr.strip()]
-            text = " | ".join(line.strip() for line in errors[:_MAX_MESSAGE_LINES])
+            own = [line for line in errors if not line.startswith(_SIGNATURE_ORIGIN)]
+            problems = [] if own else _signature_problems(errors, function, reset_function)
+            if problems:
+                raise EffectDefinitionError(f"effect {effect!r}: {'; '.join(problems)}")
+            text = " | ".join(line.strip() for line in (own or errors)[:_MAX_MESSAGE_LINES])
             raise EffectDefinitionError(f"effect {effect!r}: the C compiler rejected the source: {text}")
 
 
@@ -127,8 +189,11 @@ def compile_c_kernel(effect: str, source: Union[str, os.PathLike], function: str
     text, origin = _read_source(source)
     flags = (*C_FLAGS, *extra_flags)
     full = _prelude(params, state, origin) + text + "\n"
-    key = digest(full, header_text(), flags, function, reset_function, cffi.__version__,
-                 sysconfig.get_config_var("EXT_SUFFIX"), _compiler())[:20]
+    # a source file's own folder is searched for its "headers" (after rtaudio's)
+    include_dirs = [include_dir()] + ([str(Path(origin).resolve().parent)] if origin != _TEXT_ORIGIN else [])
+    headers = _local_headers(text, Path(include_dirs[-1])) if len(include_dirs) > 1 else []
+    key = digest(full, header_text(), headers, flags, function, reset_function, cffi.__version__,
+                 sysconfig.get_config_var("EXT_SUFFIX"), _compiler(), _BUILD_CHECKS)[:20]
     slug = re.sub(r"\W", "_", effect)
     module_name = f"_rtfx_c_{slug}_{key}"
     folder, _ = writable_dir(cache_dir() / "c")
@@ -136,14 +201,14 @@ def compile_c_kernel(effect: str, source: Union[str, os.PathLike], function: str
     target = folder / f"{module_name}{suffix}"
     cached = target.exists()
     if not cached:
-        _check_syntax(effect, full, origin, flags)
+        _check_syntax(effect, full, origin, flags, function, reset_function, include_dirs)
         ffi = cffi.FFI()
         decls = ["typedef struct rtd_effect_block rtd_effect_block;",
                  f"void {function}(const rtd_effect_block *b, float *buf, int frames, int channels);"]
         if reset_function:
             decls.append(f"void {reset_function}(const rtd_effect_block *b);")
         ffi.cdef("\n".join(decls))
-        ffi.set_source(module_name, full, include_dirs=[include_dir()], extra_compile_args=list(flags),
+        ffi.set_source(module_name, full, include_dirs=include_dirs, extra_compile_args=list(flags),
                        libraries=["m"])
         with tempfile.TemporaryDirectory(prefix="rtfx-build-", dir=folder) as tmp:
             try:

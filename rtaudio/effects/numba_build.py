@@ -116,6 +116,74 @@ def _source_of(func: Callable) -> str:
         return repr(func.__code__.co_code) + repr(func.__code__.co_consts)
 
 
+def _check_arguments(effect: str, func: Callable, expected: str) -> None:
+    """Raise if ``func`` cannot be called with the shim's positional arguments."""
+    try:
+        signature = inspect.signature(func)
+    except (TypeError, ValueError):
+        return
+    try:
+        signature.bind(*expected.split(", "))
+    except TypeError:
+        takes = ", ".join(str(p) for p in signature.parameters.values())
+        raise EffectDefinitionError(f"effect {effect!r}: {func.__name__}() must take ({expected}); "
+                                    f"it takes ({takes})") from None
+
+
+def _code_names(code) -> set:
+    """Global and attribute names a code object (and the code nested in it) uses."""
+    names = set(code.co_names)
+    for const in code.co_consts:
+        if inspect.iscode(const):
+            names |= _code_names(const)
+    return names
+
+
+def _dependencies(func: Optional[Callable]) -> list:
+    """What else the machine code of ``func`` depends on, for the cache key:
+    the source files of the Numba functions it calls (through its globals,
+    closure or a module attribute, transitively: e.g. an ``@njit`` helper in
+    another file), and the values of the constants they read (Numba freezes
+    them: e.g. filter taps imported from another module)."""
+    import numpy as np
+    parts: list = []
+    files: set = set()
+    seen: set = set()
+    stack = [func] if func is not None else []
+
+    def note(value) -> None:
+        if hasattr(value, "py_func"):             # a Numba dispatcher: follow it
+            stack.append(value.py_func)
+        elif isinstance(value, np.ndarray):
+            parts.append((value.dtype.str, value.shape, value.tobytes()))
+        elif isinstance(value, (bool, int, float, complex, str, bytes, tuple)):
+            parts.append(repr(value))
+
+    while stack:
+        f = stack.pop()
+        if not inspect.isfunction(f) or f in seen:
+            continue
+        seen.add(f)
+        path = f.__code__.co_filename
+        if path not in files:
+            files.add(path)
+            try:
+                with open(path, encoding="utf-8") as source:
+                    parts.append(source.read())
+            except OSError:
+                parts.append(repr(f.__code__.co_code) + repr(f.__code__.co_consts))
+        names = sorted(_code_names(f.__code__))
+        cells = [cell.cell_contents for cell in (f.__closure__ or ()) if cell.cell_contents is not None]
+        for value in [f.__globals__[n] for n in names if n in f.__globals__] + cells:
+            if isinstance(value, ModuleType):
+                for name in names:
+                    if name in vars(value):
+                        note(vars(value)[name])
+            else:
+                note(value)
+    return parts
+
+
 def _explain(exc: Exception, effect: str, func: Callable) -> str:
     """One readable paragraph from a Numba error: what and where."""
     text = _ANSI.sub("", str(exc))
@@ -175,10 +243,13 @@ def compile_numba_kernel(effect: str, func: Callable, params: Sequence[Param], s
                 raise EffectDefinitionError(f"effect {effect!r}: the {what} must be a Python function")
     py_func = getattr(func, "py_func", func)
     py_reset = getattr(reset, "py_func", reset) if reset is not None else None
+    _check_arguments(effect, py_func, "block, params, state, sample_rate")
+    if py_reset is not None:
+        _check_arguments(effect, py_reset, "state, params, sample_rate")
     source = _generated_source(effect, params, state, py_reset is not None)
     key = digest(source, _source_of(py_func), py_func.__module__, py_func.__qualname__,
                  None if py_reset is None else (_source_of(py_reset), py_reset.__qualname__),
-                 numba.__version__, sys.version_info[:2])[:20]
+                 _dependencies(py_func), _dependencies(py_reset), numba.__version__, sys.version_info[:2])[:20]
     slug = re.sub(r"\W", "_", effect)
     folder, persistent = writable_dir(cache_dir() / "numba")
     path = folder / f"rtfx_{slug}_{key}.py"

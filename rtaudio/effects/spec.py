@@ -39,13 +39,28 @@ class StateField:
 
     def resolve(self, sample_rate: float, max_block: int, params: dict, effect: str) -> int:
         """Values per channel for these settings (validated)."""
-        size = self.size(sample_rate, max_block, dict(params)) if callable(self.size) else self.size
+        size = (call_user(self.size, effect, f"the size of state field {self.name!r}", sample_rate, max_block,
+                          dict(params)) if callable(self.size) else self.size)
         if isinstance(size, float) and size.is_integer():
             size = int(size)
         if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             raise EffectDefinitionError(f"effect {effect!r}: state field {self.name!r} has size {size!r}; "
                                         f"a size must be an integer >= 1")
         return size
+
+
+def call_user(func: Callable, effect: str, what: str, *args: Any) -> Any:
+    """``func(*args)`` for a callable of the user's declaration; an exception
+    in it becomes one EffectDefinitionError line naming the effect, what was
+    computed, the exception and the user's innermost line."""
+    try:
+        return func(*args)
+    except Exception as exc:
+        import traceback
+        frames = traceback.extract_tb(exc.__traceback__)[1:]  # [0] is this call
+        where = f" at {frames[-1].filename}:{frames[-1].lineno}" if frames else ""
+        raise EffectDefinitionError(f"effect {effect!r}: {what} ({getattr(func, '__name__', func)!s}) "
+                                    f"failed{where}: {type(exc).__name__}: {exc}") from None
 
 
 def check_name(name: Any, what: str) -> str:
@@ -66,17 +81,30 @@ def check_params(effect: str, params: Optional[Sequence[Param]]) -> tuple[Param,
         if p.name in seen:
             raise EffectDefinitionError(f"effect {effect!r}: parameter {p.name!r} declared twice")
         seen.add(p.name)
-        if p.name in ("backend", "bypass", "process", "prepare", "reset"):
-            raise EffectDefinitionError(f"effect {effect!r}: parameter name {p.name!r} is reserved")
+        if p.name.startswith("_") or _taken_by_processor(p.name):
+            # a parameter is an attribute of the generated Processor: it cannot share
+            # a name with the Processor's own attributes (channels, state, reset, ...)
+            raise EffectDefinitionError(f"effect {effect!r}: parameter name {p.name!r} is reserved (the "
+                                        f"processor has an attribute of that name, or it starts with '_'); "
+                                        f"choose another name")
         if p.choices is None:
             if p.default is None or isinstance(p.default, str):
                 raise EffectDefinitionError(f"effect {effect!r}: parameter {p.name!r} needs a numeric default "
                                             f"(or choices=... for a string parameter)")
-            p.validate(p.default, effect, None)
+            try:
+                p.validate(p.default, effect, None)
+            except ValueError as exc:
+                raise EffectDefinitionError(f"effect {effect!r}: the default of {p.name!r} is not valid: {exc}") \
+                    from None
         elif p.default not in p.choices:
             raise EffectDefinitionError(f"effect {effect!r}: default {p.default!r} of {p.name!r} is not one of "
                                         f"its choices {p.choices!r}")
     return params
+
+
+def _taken_by_processor(name: str) -> bool:
+    from rtaudio.effects.user_processor import UserEffect  # it imports this module
+    return hasattr(UserEffect, name)
 
 
 def check_state(effect: str, state: Optional[Mapping[str, StateSize]]) -> tuple[StateField, ...]:
@@ -88,6 +116,8 @@ def check_state(effect: str, state: Optional[Mapping[str, StateSize]]) -> tuple[
     fields = []
     for name, size in state.items():
         check_name(name, f"effect {effect!r}: state field")
+        if name.startswith("_"):  # the kernel's `state` is a namedtuple
+            raise EffectDefinitionError(f"effect {effect!r}: state field name {name!r} must not start with '_'")
         if not callable(size) and (isinstance(size, bool) or not isinstance(size, int) or size < 1):
             raise EffectDefinitionError(f"effect {effect!r}: state field {name!r} has size {size!r}; use an "
                                         f"integer >= 1 or a callable (sample_rate, max_block, params) -> int")

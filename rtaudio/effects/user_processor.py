@@ -14,7 +14,7 @@ from typing import Any, ClassVar, Optional
 import numpy as np
 
 from rtaudio._native import ffi, lib
-from rtaudio.effects.spec import Latency, StateField, numeric_value
+from rtaudio.effects.spec import Latency, StateField, call_user, numeric_value
 from rtaudio.processor import Processor, smoothing_pole
 
 KIND_NUMBA = 0
@@ -86,6 +86,8 @@ class UserEffect(Processor):
     compile_cached: ClassVar[bool] = False
     #: "numba" or "c"
     language: ClassVar[str] = ""
+    #: the user's kernel function (``rtaudio.effect``; None for C effects)
+    kernel: ClassVar[Any] = None
 
     _alloc: Optional[_Allocation] = None
 
@@ -151,7 +153,7 @@ class UserEffect(Processor):
         if callable(latency):
             if self._sample_rate is None:
                 return 0
-            return int(latency(dict(self._values), self._sample_rate))
+            return int(call_user(latency, self.chain_name, "latency_samples", dict(self._values), self._sample_rate))
         return int(latency)
 
     @property

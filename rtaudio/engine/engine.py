@@ -29,6 +29,7 @@ from rtaudio.engine.monitor import RECORD_DTYPE, Monitor, warm_up as warm_up_mon
 from rtaudio.engine.native import NativeEngine, check_native_chain
 from rtaudio.engine.pycallback import PythonCallback
 from rtaudio.engine.recorder import Recorder
+from rtaudio.processor import check_not_streaming
 
 MODES = ("native", "python")
 SWITCH_INTERVAL_S = 0.0005
@@ -156,6 +157,10 @@ class Engine:
         self._last_progress = (0, 0.0)
         self._stopped = threading.Event()
         self._final_stats: Optional[dict[str, Any]] = None
+        #: id -> [processor, callback count when it left the chain or None]:
+        #: every processor this engine marked as streaming (docs/realtime.md §2)
+        self._streamed: dict[int, list] = {}
+        self._streamed_lock = threading.Lock()
 
     # ------------------------------------------------------------ lifecycle
     def __enter__(self) -> "Engine":
@@ -189,6 +194,7 @@ class Engine:
             self._stopping = False
             self._stopped.clear()
             self._final_stats = None
+            check_not_streaming(self.chain, "starting another engine with it")
             choice = self._backend.resolve(self.device, self.samplerate, self.blocksize, self.channels)
             self.choice = choice
             self.chain.prepare(self.samplerate, self.channels, self.blocksize)
@@ -224,6 +230,7 @@ class Engine:
                 sys.setswitchinterval(SWITCH_INTERVAL_S)
             self._last_progress = (0, time.monotonic())
             self._started_at = time.monotonic()
+            self._streamed = {id(proc): [proc, None] for proc in self.chain}
             self.chain.set_streaming(True)  # resets/structure changes go through the nodes now
             try:
                 stream.start()
@@ -248,7 +255,11 @@ class Engine:
         message = self.stream.close() if self.stream is not None else None
         if message and not self.error:
             self.error = message
-        self.chain.set_streaming(False)
+        with self._streamed_lock:
+            self.chain.set_streaming(False)
+            for proc, _ in self._streamed.values():  # also those removed from the chain meanwhile
+                proc.set_streaming(False)
+            self._streamed = {}
         if self.monitor_obj is not None:
             self.monitor_obj.stop()
         if self.recorder is not None:
@@ -416,12 +427,31 @@ class Engine:
 
     def _sync_streaming(self) -> None:
         """Processors added while streaming hand their resets to the audio
-        thread too; old state generations are freed once unused."""
-        for proc in self.chain:
-            if not proc._streaming:
-                proc.set_streaming(True)
-            elif proc._retiring:
-                proc.collect_retired()
+        thread too, those removed are released once no callback can run
+        them; old state generations are freed once unused."""
+        with self._streamed_lock:
+            if not self._running:
+                return  # stopped: _teardown has released every processor
+            for proc in self.chain:
+                self._streamed.setdefault(id(proc), [proc, None])
+                if not proc._streaming:
+                    proc.set_streaming(True)
+                elif proc._retiring:
+                    proc.collect_retired()
+            # a processor that left the chain is released once it is out of the
+            # chain the callback was given and the callbacks that started
+            # before that are over (a callback runs the chain it started with)
+            running = self.native.processors if self.native is not None else self.chain.processors
+            present = {id(proc) for proc in (*self.chain, *running)}
+            callbacks = self.callbacks
+            for key, entry in list(self._streamed.items()):
+                if key in present:
+                    entry[1] = None
+                elif entry[1] is None:
+                    entry[1] = callbacks
+                elif callbacks >= entry[1] + 2:
+                    entry[0].set_streaming(False)
+                    del self._streamed[key]
 
     # ----------------------------------------------------------------- status
     @property

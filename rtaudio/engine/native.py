@@ -108,6 +108,12 @@ class NativeEngine(EngineCounters):
         self._current = holder
         self._signature = self._chain_signature(self.chain)
 
+    @property
+    def processors(self) -> tuple:
+        """The processors of the chain last given to the callback."""
+        current = self._current
+        return current[2] if current is not None else ()
+
     def sync(self) -> bool:
         """Publish the chain again if processors or bypass flags changed.
 
