@@ -424,6 +424,70 @@ def test_the_fork_server_is_spawned_on_an_unknown_forkserver(monkeypatch):
     assert not known() and not fork_server.can_fork_this_process()
 
 
+def test_the_rtaudio_script_with_local_n_writes_what_the_local_pool_writes(tmp_path):
+    """``--scheduler local:2`` end to end, as a user runs it: the option
+    imports Dask and forks the fork server while the command line is read,
+    then the cluster's workers write exactly what the local pool writes."""
+    src = tmp_path / "in"
+    write_corpus(src, 4)
+    outs = {}
+    for way, extra in {"local": ["--jobs", "2"], "dask": ["--scheduler", "local:2"]}.items():
+        out = tmp_path / way
+        proc = subprocess.run([sys.executable, "-m", "rtaudio", "spectrogram", str(src), str(out),
+                               "--width", "48", "--height", "24", *extra],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert "wrote 4 image(s)" in proc.stdout
+        outs[way] = outputs_of(out)
+        if way == "dask":
+            workers = {r.worker for r in read_manifest(out / "manifest.jsonl")}
+            assert all(w.startswith("tcp://") for w in workers), workers
+    assert len(outs["local"]) == 4 and outs["dask"] == outs["local"]
+
+
+FREEZE_PROBE = """
+import gc, sys
+from rtaudio.batch.dask_executor import import_distributed
+before = gc.get_freeze_count()
+import_distributed(freeze_imports=sys.argv[1] == "freeze")
+print(before, gc.get_freeze_count(), gc.isenabled(), "distributed" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+def test_dask_is_imported_with_the_collector_paused_and_frozen_only_when_asked(freeze):
+    """docs/batch.md §8: the import never leaves the collector disabled; its
+    objects are frozen for the rtaudio script only (a library caller's
+    objects stay collectable)."""
+    proc = subprocess.run([sys.executable, "-c", FREEZE_PROBE, "freeze" if freeze else "keep"],
+                          capture_output=True, text=True, timeout=60, check=True)
+    before, after, enabled, imported = proc.stdout.split()
+    assert int(before) == 0 and enabled == "True" and imported == "True"
+    if freeze:
+        assert int(after) > 50_000  # Dask's modules, classes and functions
+    else:
+        assert int(after) == 0
+
+
+def test_the_cli_freezes_dask_only_when_its_process_ends_with_the_command(tmp_path):
+    """``rtaudio.cli.main(argv)`` called from a program (which goes on
+    afterwards) must not freeze that program's objects; the rtaudio script
+    (``main()``, its process ends with the command) may."""
+    src = tmp_path / "in"
+    write_corpus(src, 1)
+    probe = ("import gc, sys\n"
+             "from rtaudio.cli import main\n"
+             "try:\n"
+             "    main(['pitch', sys.argv[1], sys.argv[2], '--scheduler', 'local:1'])\n"
+             "except SystemExit as stop:\n"
+             "    assert stop.code == 0, stop.code\n"
+             "print(gc.get_freeze_count())\n")
+    proc = subprocess.run([sys.executable, "-c", probe, str(src), str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout.split()[-1]) == 0
+
+
 def test_scheduler_without_dask_is_one_line(tmp_path, capsys, monkeypatch):
     src = tmp_path / "in"
     write_corpus(src, 1)
