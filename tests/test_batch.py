@@ -171,9 +171,9 @@ def test_corrupt_and_crashing_files_fail_alone(where, dask_cluster, tmp_path):
 
 def test_a_crashing_file_in_a_task_of_several_files_fails_alone(dask_cluster, tmp_path, monkeypatch):
     # short files share tasks: with any per-file time under this target, every task
-    # after the first 8 (one file each, submitted before any file is timed) takes
-    # ceil(remaining / 4) files (2 workers), so the crashing 21st of 40 files
-    # shares its task (files 16 to 21, counting from 0)
+    # after the first 2 (one file per worker, submitted before any file is timed)
+    # takes ceil(remaining / 4) files (2 workers), so the crashing 21st of 40
+    # files shares its task (files 19 to 24, counting from 0)
     monkeypatch.setattr(dask_executor, "TARGET_TASK_S", 1e9)
     src = tmp_path / "in"
     src.mkdir()
@@ -191,6 +191,38 @@ def test_a_crashing_file_in_a_task_of_several_files_fails_alone(dask_cluster, tm
         pattern="[0-9][0-9].wav")
     assert outputs_of(tmp_path / "out") == outputs_of(ref)
     assert partials(tmp_path / "out") == []
+
+
+def test_tasks_start_with_one_file_per_worker_then_group_short_files(dask_cluster, tmp_path,
+                                                                   monkeypatch):
+    """docs/batch.md §6: until a file has been timed, one single-file task per
+    worker thread; then tasks of up to TARGET_TASK_S of files, fewer files
+    towards the end (at most a quarter of those left, with 2 workers)."""
+    address = ready(dask_cluster)
+    import distributed
+    client = distributed.Client(address)
+    sizes: list[int] = []
+    real_submit = client.submit
+
+    def recording_submit(func, task, chunk, *args, **kwargs):
+        sizes.append(len(chunk))
+        return real_submit(func, task, chunk, *args, **kwargs)
+
+    monkeypatch.setattr(client, "submit", recording_submit)
+    src = tmp_path / "in"
+    src.mkdir()
+    t = np.arange(4000) / 8000
+    for index in range(40):
+        sf.write(src / f"{index:02d}.wav", 0.3 * np.sin(2 * np.pi * (200 + 20 * index) * t), 8000)
+    try:
+        manifest = run(save_spectrogram, src, tmp_path / "out", scheduler=client, suffix=".png",
+                       task_kwargs=IMAGE, progress=False)
+    finally:
+        client.close()
+    assert len(manifest.with_status("ok")) == 40
+    assert sum(sizes) == 40 and sizes[:2] == [1, 1], sizes
+    assert sizes[2] == 10, sizes  # ceil(38 / 4): these files take far less than TARGET_TASK_S
+    assert all(later <= earlier for earlier, later in zip(sizes[2:], sizes[3:])), sizes
 
 
 def test_cli_reports_failures_and_exits_1(dask_cluster, tmp_path, capsys):

@@ -43,9 +43,12 @@ from rtaudio.errors import RtaudioError
 
 #: tasks in flight per worker thread (bounds the client's and scheduler's memory)
 IN_FLIGHT_PER_THREAD = 4
-#: seconds of work a task of several short files aims at (a round trip
-#: through the scheduler costs a few ms: about 2 % of that)
-TARGET_TASK_S = 0.25
+#: seconds of work a task of several short files aims at: each task costs
+#: Dask about 9 ms of CPU (client, scheduler, worker) and its worker about
+#: 4 ms idle waiting for the next one, about 1 % of a second of work (with
+#: 0.25 s, an 800-file batch ran 6.9 % slower than the local pool instead
+#: of 2.0 %; docs/batch.md §8)
+TARGET_TASK_S = 1.0
 #: most files in one task (bounds what one crashing file makes rerun)
 MAX_FILES_PER_TASK = 64
 #: towards the end of a batch a task takes at most 1 / (this x worker threads)
@@ -325,9 +328,15 @@ class DaskExecutor:
                            MAX_FILES_PER_TASK)
             return [pending.pop() for _ in range(max(1, min(size, len(pending))))]
 
-        try:
-            while pending and len(futures) < window:
+        def fill() -> None:
+            # until a file has been timed, one single-file task per worker thread
+            # (a window of them cost a task each for nothing); then the window
+            limit = window if timed[1] else threads
+            while pending and len(futures) < limit:
                 submit(next_chunk())
+
+        try:
+            fill()
             while futures:
                 try:
                     distributed.wait(list(futures), timeout=HEARTBEAT_S, return_when="FIRST_COMPLETED")
@@ -354,7 +363,7 @@ class DaskExecutor:
                         timed[0] += record.seconds
                         timed[1] += 1
                     if pending:
-                        submit(next_chunk())
+                        fill()
                     # released only now, after the next submission: Dask queues
                     # tasks on its scheduler (one per worker at a time, §6's
                     # worker-saturation) only while their task group is large, and
