@@ -28,11 +28,17 @@ command ended (median over the rounds), from the command's start to its
 exit, and how long its tasks took (first to last record): where Dask's
 extra seconds go.
 
-    .venv/bin/python benchmarks/bench_batch.py [--files 200] [--seconds 15] [--workers 2] [--repeat 5] [--phases 5]
+``--scale 400,800`` then runs the three ways on larger batches too
+(``--scale-repeat`` alternating rounds each) and prints Dask's overhead
+against the batch's length: its start-up is paid once per command, its
+work per task in proportion to the files.
+
+    .venv/bin/python benchmarks/bench_batch.py [--files 200] [--seconds 15] [--workers 2] [--repeat 5] [--phases 5] [--scale 400,800]
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import logging
 import resource
@@ -95,7 +101,13 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--phases", type=int, default=0, metavar="ROUNDS",
                         help="then time the phases of the local pool and local:N (ROUNDS rounds)")
+    parser.add_argument("--scale", default="", metavar="FILES,...",
+                        help="then the three ways on larger batches of these many files "
+                             "(e.g. 400,800): Dask's overhead against the batch's length")
+    parser.add_argument("--scale-repeat", type=int, default=3, metavar="ROUNDS",
+                        help="alternating rounds per --scale batch")
     args = parser.parse_args()
+    scale_sizes = [int(size) for size in args.scale.split(",") if size.strip()]
     from rtaudio.batch.dask_executor import start_local_cluster
 
     rtaudio = [sys.executable, "-m", "rtaudio"]
@@ -138,6 +150,8 @@ def main() -> None:
                         sys.exit(f"{way}: outputs differ from the local pool's")
             phases = (time_phases(src, tmp, n, args.phases, cluster.scheduler_address)
                       if args.phases else None)
+            scaled = {size: time_batch_size(size, args.seconds, tmp, ways, args.scale_repeat)
+                      for size in scale_sizes}
         finally:
             cluster.close()
 
@@ -172,6 +186,57 @@ def main() -> None:
           "wall time also includes waiting for other load on the machine.")
     if phases:
         print_phases(phases, n)
+    if scaled:
+        print_scaling(scaled, args.files, times, args.seconds, n, args.scale_repeat)
+
+
+def time_batch_size(files: int, seconds: float, tmp: Path, ways: dict[str, list[str]],
+                    rounds: int) -> dict[str, list[float]]:
+    """Wall times of each way on a batch of ``files`` files (alternating
+    rounds); outputs checked byte-identical across the ways (by digest)."""
+    src = tmp / f"wav{files}"
+    for i in range(files):
+        path = src / f"part{i % 4}" / f"clip{i:04d}.wav"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(path, make_signal(seconds, i), SR, subtype="PCM_16")
+    rtaudio = [sys.executable, "-m", "rtaudio"]
+    times: dict[str, list[float]] = {way: [] for way in ways}
+    reference = None
+    for _ in range(rounds):
+        for way, extra in ways.items():
+            out = tmp / "out"
+            shutil.rmtree(out, ignore_errors=True)
+            wall, _cpu = timed([*rtaudio, "spectrogram", str(src), str(out), *IMAGE, *extra])
+            times[way].append(wall)
+            digests = {name: hashlib.sha256(data).hexdigest() for name, data in pngs(out).items()}
+            if len(digests) != files:
+                sys.exit(f"{way} ({files} files): expected {files} PNGs, got {len(digests)}")
+            if reference is None:
+                reference = digests
+            elif digests != reference:
+                sys.exit(f"{way} ({files} files): outputs differ from the local pool's")
+    shutil.rmtree(src)
+    return times
+
+
+def print_scaling(scaled: dict[int, dict[str, list[float]]], files: int,
+                  times: dict[str, list[float]], seconds: float, workers: int, rounds: int) -> None:
+    """Dask's overhead against the batch's length (the first row is the main run)."""
+    print()
+    print(f"Overhead against the batch's length (the first row is the run above; the others "
+          f"{rounds} alternating rounds each; overhead = median of each round's ratio to the "
+          f"local pool; outputs byte-identical across the ways):")
+    print()
+    print(f"| files | audio | local pool, `--jobs {workers}` (median) | Dask `local:{workers}` | "
+          f"overhead | Dask `tcp://...` (running) | overhead |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for count, run in [(files, times), *sorted(scaled.items())]:
+        local = run["local"]
+        cells = [f"{count}", f"{count * seconds / 3600:.2f} h", f"{statistics.median(local):.2f} s"]
+        for way in ("dask local:N", "dask running"):
+            ratios = [d / l for d, l in zip(run[way], local)]
+            cells += [f"{statistics.median(run[way]):.2f} s", f"{100 * (statistics.median(ratios) - 1):+.1f} %"]
+        print("| " + " | ".join(cells) + " |")
 
 
 PHASES = ["imports done", "executor made", "inputs planned", "executor ready", "first record",

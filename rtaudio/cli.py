@@ -70,8 +70,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
 
 def _run(argv: Optional[Sequence[str]]) -> None:
     try:
+        # owns_process: this process ends with the command (the rtaudio script)
         code = cli.main(args=list(argv) if argv is not None else None, prog_name="rtaudio",
-                        standalone_mode=False)
+                        standalone_mode=False, obj={"owns_process": argv is None})
     except click.ClickException as exc:
         exc.show()
         sys.exit(exc.exit_code)

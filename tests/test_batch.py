@@ -171,9 +171,9 @@ def test_corrupt_and_crashing_files_fail_alone(where, dask_cluster, tmp_path):
 
 def test_a_crashing_file_in_a_task_of_several_files_fails_alone(dask_cluster, tmp_path, monkeypatch):
     # short files share tasks: with any per-file time under this target, every task
-    # after the first 8 (one file each, submitted before any file is timed) takes
-    # ceil(remaining / 4) files (2 workers), so the crashing 21st of 40 files
-    # shares its task (files 16 to 21, counting from 0)
+    # after the first 2 (one file per worker, submitted before any file is timed)
+    # takes ceil(remaining / 4) files (2 workers), so the crashing 21st of 40
+    # files shares its task (files 19 to 24, counting from 0)
     monkeypatch.setattr(dask_executor, "TARGET_TASK_S", 1e9)
     src = tmp_path / "in"
     src.mkdir()
@@ -191,6 +191,38 @@ def test_a_crashing_file_in_a_task_of_several_files_fails_alone(dask_cluster, tm
         pattern="[0-9][0-9].wav")
     assert outputs_of(tmp_path / "out") == outputs_of(ref)
     assert partials(tmp_path / "out") == []
+
+
+def test_tasks_start_with_one_file_per_worker_then_group_short_files(dask_cluster, tmp_path,
+                                                                   monkeypatch):
+    """docs/batch.md §6: until a file has been timed, one single-file task per
+    worker thread; then tasks of up to TARGET_TASK_S of files, fewer files
+    towards the end (at most a quarter of those left, with 2 workers)."""
+    address = ready(dask_cluster)
+    import distributed
+    client = distributed.Client(address)
+    sizes: list[int] = []
+    real_submit = client.submit
+
+    def recording_submit(func, task, chunk, *args, **kwargs):
+        sizes.append(len(chunk))
+        return real_submit(func, task, chunk, *args, **kwargs)
+
+    monkeypatch.setattr(client, "submit", recording_submit)
+    src = tmp_path / "in"
+    src.mkdir()
+    t = np.arange(4000) / 8000
+    for index in range(40):
+        sf.write(src / f"{index:02d}.wav", 0.3 * np.sin(2 * np.pi * (200 + 20 * index) * t), 8000)
+    try:
+        manifest = run(save_spectrogram, src, tmp_path / "out", scheduler=client, suffix=".png",
+                       task_kwargs=IMAGE, progress=False)
+    finally:
+        client.close()
+    assert len(manifest.with_status("ok")) == 40
+    assert sum(sizes) == 40 and sizes[:2] == [1, 1], sizes
+    assert sizes[2] == 10, sizes  # ceil(38 / 4): these files take far less than TARGET_TASK_S
+    assert all(later <= earlier for earlier, later in zip(sizes[2:], sizes[3:])), sizes
 
 
 def test_cli_reports_failures_and_exits_1(dask_cluster, tmp_path, capsys):
@@ -422,6 +454,70 @@ def test_the_fork_server_is_spawned_on_an_unknown_forkserver(monkeypatch):
     monkeypatch.setattr(forkserver, "main", lambda listener_fd, alive_r, preload, main_path=None,
                         sys_path=None, *, authkey_r=None: None)
     assert not known() and not fork_server.can_fork_this_process()
+
+
+def test_the_rtaudio_script_with_local_n_writes_what_the_local_pool_writes(tmp_path):
+    """``--scheduler local:2`` end to end, as a user runs it: the option
+    imports Dask and forks the fork server while the command line is read,
+    then the cluster's workers write exactly what the local pool writes."""
+    src = tmp_path / "in"
+    write_corpus(src, 4)
+    outs = {}
+    for way, extra in {"local": ["--jobs", "2"], "dask": ["--scheduler", "local:2"]}.items():
+        out = tmp_path / way
+        proc = subprocess.run([sys.executable, "-m", "rtaudio", "spectrogram", str(src), str(out),
+                               "--width", "48", "--height", "24", *extra],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert "wrote 4 image(s)" in proc.stdout
+        outs[way] = outputs_of(out)
+        if way == "dask":
+            workers = {r.worker for r in read_manifest(out / "manifest.jsonl")}
+            assert all(w.startswith("tcp://") for w in workers), workers
+    assert len(outs["local"]) == 4 and outs["dask"] == outs["local"]
+
+
+FREEZE_PROBE = """
+import gc, sys
+from rtaudio.batch.dask_executor import import_distributed
+before = gc.get_freeze_count()
+import_distributed(freeze_imports=sys.argv[1] == "freeze")
+print(before, gc.get_freeze_count(), gc.isenabled(), "distributed" in sys.modules)
+"""
+
+
+@pytest.mark.parametrize("freeze", [True, False])
+def test_dask_is_imported_with_the_collector_paused_and_frozen_only_when_asked(freeze):
+    """docs/batch.md §8: the import never leaves the collector disabled; its
+    objects are frozen for the rtaudio script only (a library caller's
+    objects stay collectable)."""
+    proc = subprocess.run([sys.executable, "-c", FREEZE_PROBE, "freeze" if freeze else "keep"],
+                          capture_output=True, text=True, timeout=60, check=True)
+    before, after, enabled, imported = proc.stdout.split()
+    assert int(before) == 0 and enabled == "True" and imported == "True"
+    if freeze:
+        assert int(after) > 50_000  # Dask's modules, classes and functions
+    else:
+        assert int(after) == 0
+
+
+def test_the_cli_freezes_dask_only_when_its_process_ends_with_the_command(tmp_path):
+    """``rtaudio.cli.main(argv)`` called from a program (which goes on
+    afterwards) must not freeze that program's objects; the rtaudio script
+    (``main()``, its process ends with the command) may."""
+    src = tmp_path / "in"
+    write_corpus(src, 1)
+    probe = ("import gc, sys\n"
+             "from rtaudio.cli import main\n"
+             "try:\n"
+             "    main(['pitch', sys.argv[1], sys.argv[2], '--scheduler', 'local:1'])\n"
+             "except SystemExit as stop:\n"
+             "    assert stop.code == 0, stop.code\n"
+             "print(gc.get_freeze_count())\n")
+    proc = subprocess.run([sys.executable, "-c", probe, str(src), str(tmp_path / "out")],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert int(proc.stdout.split()[-1]) == 0
 
 
 def test_scheduler_without_dask_is_one_line(tmp_path, capsys, monkeypatch):

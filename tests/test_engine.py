@@ -183,6 +183,38 @@ def test_device_loss_stops_cleanly_with_message(mode):
 
 
 @pytest.mark.parametrize("mode", ["native", "python"])
+def test_a_stream_that_stops_between_two_looks_is_still_reported_lost(mode):
+    """The watchdog looks at ``stream.active`` once per poll. It looked twice,
+    and a stream that stopped between the two looks was stopped without an
+    error: ``rtaudio live`` then left its loop without saying "device lost"
+    and reported only the close's timeout (seen once with jackd SIGKILLed,
+    tests/test_faults.py). Here the device is lost right after the first look."""
+    eng = Engine(make_chain(), blocksize=64, mode=mode, backend="virtual")
+    eng.start()
+    time.sleep(0.1)
+    real = eng.stream
+
+    class StopsAfterFirstLook:
+        looks = 0
+
+        def __getattr__(self, name):
+            return getattr(real, name)
+
+        @property
+        def active(self) -> bool:
+            StopsAfterFirstLook.looks += 1
+            if StopsAfterFirstLook.looks > 1:
+                return False
+            real.simulate_loss()  # the device goes away just after this look
+            return True
+
+    eng.stream = StopsAfterFirstLook()
+    assert eng.wait(5), "engine did not stop after the stream stopped"
+    assert eng.error is not None and "stopped unexpectedly" in eng.error, eng.error
+    eng.stop()
+
+
+@pytest.mark.parametrize("mode", ["native", "python"])
 def test_recording_is_complete_and_counts_drops(tmp_path, mode):
     path = tmp_path / "rec.wav"
     eng = run_virtual(mode, 64, 300, record=path)

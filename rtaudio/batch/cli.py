@@ -17,20 +17,25 @@ from rtaudio.errors import RtaudioError
 def batch_options(*worker_modules: str) -> Callable[[Callable], Callable]:
     """``--pattern``, ``--jobs`` and ``--scheduler`` (``--overwrite`` is the command's own).
 
-    ``worker_modules`` name the modules the command's task needs: with
-    ``--scheduler local:N`` the fork server starts as soon as the option is
-    read and imports those the command has not imported yet
-    (:func:`rtaudio.batch.fork_server.start`).
+    ``worker_modules`` name the modules the command's task needs. With
+    ``--scheduler``, Dask is imported as soon as the option is read; with
+    ``local:N`` the fork server then starts and imports those modules the
+    command has not imported yet (:func:`rtaudio.batch.fork_server.start`).
     """
-    def warm_local_workers(ctx: click.Context, param: click.Parameter,
-                           value: Optional[str]) -> Optional[str]:
+    def start_dask_early(ctx: click.Context, param: click.Parameter,
+                         value: Optional[str]) -> Optional[str]:
+        if value and (value.startswith("local:") or "://" in value):
+            from rtaudio.batch.dask_executor import import_distributed
+            # the rtaudio script's process ends with the command: Dask's objects
+            # can be frozen out of the garbage collector's scans (docs/batch.md §8)
+            import_distributed(freeze_imports=bool((ctx.find_root().obj or {}).get("owns_process")))
         if value and value.startswith("local:"):
             from rtaudio.batch import fork_server
             fork_server.start(worker_modules)
         return value
 
     def decorate(func: Callable) -> Callable:
-        func = click.option("--scheduler", default=None, metavar="ADDRESS", callback=warm_local_workers,
+        func = click.option("--scheduler", default=None, metavar="ADDRESS", callback=start_dask_early,
                             help="Run a folder on Dask: tcp://HOST:8786 (a running scheduler; paths "
                                  "must be visible to every worker) or local:N (N local worker "
                                  "processes). Needs rtaudio[cluster]. [default: local process pool]")(func)

@@ -69,7 +69,8 @@ def start(modules: Iterable[str] = ()) -> bool:
     wanted = list(dict.fromkeys([*WORKER_MODULES, *modules, "rtaudio.batch._fork_server_ready"]))
     forkserver.set_forkserver_preload(wanted)
     if can_fork_this_process():
-        import distributed  # noqa: F401  (this process needs it next; the server inherits it)
+        from rtaudio.batch.dask_executor import import_distributed
+        import_distributed()  # this process needs it next; the server inherits it
         _fork_server(wanted)
         return True
     # the server inherits the environment: its BLAS starts with one thread

@@ -296,9 +296,12 @@ class Engine:
         if count != self._last_progress[0]:
             self._last_progress = (count, now)
         stream = self.stream
+        # looked at once: a stream stopping between two looks would be stopped
+        # below without a word of why
+        stopped = stream is not None and not stream.active
         lost = None
         failure = None  # an exception the audio callback raised
-        if stream is not None and not stream.active:
+        if stopped:
             lost = "the audio stream stopped unexpectedly (device lost or host shut down)"
             failure = getattr(stream, "error", None)
             if failure is not None:
@@ -320,7 +323,7 @@ class Engine:
         if self.reconnect and lost is not None and failure is None:  # a failing chain stays failed
             self._begin_reconnect(lost)
             return
-        if lost is not None or (stream is not None and not stream.active):
+        if lost is not None or stopped:
             if lost is not None:
                 self.error = f"device {self.choice.name if self.choice else '?'!r}: {lost}; engine stopped"
             self._stopping = True
