@@ -44,8 +44,8 @@ from rtaudio.errors import RtaudioError
 #: tasks in flight per worker thread (bounds the client's and scheduler's memory)
 IN_FLIGHT_PER_THREAD = 4
 #: seconds of work a task of several short files aims at: each task costs
-#: Dask about 9 ms of CPU (client, scheduler, worker) and its worker about
-#: 4 ms idle waiting for the next one, about 1 % of a second of work (with
+#: Dask about 10 ms of CPU (client, scheduler, worker) and its worker about
+#: 4 ms idle waiting for the next one, 1-1.5 % of a second of work (with
 #: 0.25 s, an 800-file batch ran 6.9 % slower than the local pool instead
 #: of 2.0 %; docs/batch.md §8)
 TARGET_TASK_S = 1.0
