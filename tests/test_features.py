@@ -106,6 +106,15 @@ def test_hpss_equals_librosa(name, params):
         assert_rel(a, b)
 
 
+def test_hpss_with_a_rectangular_window_uses_it_in_both_transforms():
+    """librosa 0.11's effects.hpss drops ``window`` (always Hann); ours
+    equals librosa's own stft -> decompose.hpss -> istft with the window."""
+    y = signal("music64")[:SR]
+    D = librosa.stft(y, window="ones")
+    for ours, part in zip(features.hpss(y, window="ones"), librosa.decompose.hpss(D)):
+        assert_rel(ours, librosa.istft(part, window="ones", length=len(y)))
+
+
 @pytest.mark.parametrize("backend", ["c", "numba"])
 @pytest.mark.parametrize("params", HPSS_PARAMS, ids=lambda p: ",".join(f"{k}={v}" for k, v in p.items()) or "default")
 @pytest.mark.parametrize("name", ["speech", "music", "stereo"])

@@ -151,6 +151,10 @@ def hpss(y: np.ndarray, *, kernel_size: Pair = 31, power: float = 2.0, mask: boo
         See :func:`hpss_spectrogram`.
     n_fft, hop_length, win_length, window, center, pad_mode
         STFT parameters (librosa's; ``hop_length`` defaults to ``win_length // 4``).
+        ``window`` ("hann" or "ones") is used by both transforms; librosa
+        0.11's ``effects.hpss`` ignores it and always uses Hann (librosa
+        issue #2096), so with "ones" the result equals librosa's
+        ``istft(decompose.hpss(stft(y, window="ones")), window="ones")``.
 
     Returns
     -------
