@@ -331,6 +331,8 @@ def test_streaming_istft_equals_the_whole_buffer_overlap_add(monkeypatch, block_
     (lambda: features.chroma_cqt(y=np.ones(8000, dtype=np.float32), sr=22050, bins_per_octave=30), "multiple"),
     (lambda: features.chroma_stft(y=np.zeros(3000, dtype=np.complex64)), "dtype"),
     (lambda: features.yin(np.zeros(100, dtype=np.float32), fmin=65, fmax=2000, center=False), "fewer"),
+    (lambda: features.chroma_stft(y=np.ones(4096), norm="l2"), "norm"),
+    (lambda: features.chroma_cqt(y=np.ones(8192), tuning=0.0, norm="l2"), "norm"),
 ])
 def test_bad_input_raises_value_error_naming_the_problem(call, message):
     with pytest.raises(ValueError, match=message):

@@ -216,6 +216,8 @@ def normalize(S: np.ndarray, norm: Optional[float] = np.inf, axis: int = -2) -> 
     smallest normal float of S's dtype are left as they are."""
     if norm is None:
         return S
+    if isinstance(norm, bool) or not isinstance(norm, numbers.Real):
+        raise ValueError(f"unsupported norm {norm!r} (a number such as np.inf, 1 or 2, or None)")
     mag = np.abs(S).astype(float)
     if norm == np.inf:
         length = np.max(mag, axis=axis, keepdims=True)
