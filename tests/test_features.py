@@ -331,6 +331,9 @@ def test_streaming_istft_equals_the_whole_buffer_overlap_add(monkeypatch, block_
     (lambda: features.chroma_cqt(y=np.ones(8000, dtype=np.float32), sr=22050, bins_per_octave=30), "multiple"),
     (lambda: features.chroma_stft(y=np.zeros(3000, dtype=np.complex64)), "dtype"),
     (lambda: features.yin(np.zeros(100, dtype=np.float32), fmin=65, fmax=2000, center=False), "fewer"),
+    # NaN / inf margins: librosa returns NaN signals; refused here
+    (lambda: features.hpss(np.ones(44100, dtype=np.float32), margin=float("nan")), "margin"),
+    (lambda: features.hpss_spectrogram(np.ones((1025, 40)), margin=(1.0, np.inf)), "margin"),
     (lambda: features.chroma_stft(y=np.ones(4096), norm="l2"), "norm"),
     (lambda: features.chroma_cqt(y=np.ones(8192), tuning=0.0, norm="l2"), "norm"),
 ])
