@@ -106,6 +106,15 @@ def test_hpss_equals_librosa(name, params):
         assert_rel(a, b)
 
 
+def test_hpss_with_a_rectangular_window_uses_it_in_both_transforms():
+    """librosa 0.11's effects.hpss drops ``window`` (always Hann); ours
+    equals librosa's own stft -> decompose.hpss -> istft with the window."""
+    y = signal("music64")[:SR]
+    D = librosa.stft(y, window="ones")
+    for ours, part in zip(features.hpss(y, window="ones"), librosa.decompose.hpss(D)):
+        assert_rel(ours, librosa.istft(part, window="ones", length=len(y)))
+
+
 @pytest.mark.parametrize("backend", ["c", "numba"])
 @pytest.mark.parametrize("params", HPSS_PARAMS, ids=lambda p: ",".join(f"{k}={v}" for k, v in p.items()) or "default")
 @pytest.mark.parametrize("name", ["speech", "music", "stereo"])
@@ -322,6 +331,11 @@ def test_streaming_istft_equals_the_whole_buffer_overlap_add(monkeypatch, block_
     (lambda: features.chroma_cqt(y=np.ones(8000, dtype=np.float32), sr=22050, bins_per_octave=30), "multiple"),
     (lambda: features.chroma_stft(y=np.zeros(3000, dtype=np.complex64)), "dtype"),
     (lambda: features.yin(np.zeros(100, dtype=np.float32), fmin=65, fmax=2000, center=False), "fewer"),
+    # NaN / inf margins: librosa returns NaN signals; refused here
+    (lambda: features.hpss(np.ones(44100, dtype=np.float32), margin=float("nan")), "margin"),
+    (lambda: features.hpss_spectrogram(np.ones((1025, 40)), margin=(1.0, np.inf)), "margin"),
+    (lambda: features.chroma_stft(y=np.ones(4096), norm="l2"), "norm"),
+    (lambda: features.chroma_cqt(y=np.ones(8192), tuning=0.0, norm="l2"), "norm"),
 ])
 def test_bad_input_raises_value_error_naming_the_problem(call, message):
     with pytest.raises(ValueError, match=message):
@@ -355,6 +369,36 @@ def test_sliding_band_dft_equals_the_fft_of_every_frame():
         assert silent.sum() > 100 and np.all(got[silent] == 0)
         err = np.max(np.abs(got - ref), axis=1)[~silent] / scale[~silent]
         assert err.max() <= (1e-9 if dtype == np.complex128 else 1e-6), err.max()
+
+
+@pytest.mark.parametrize("n_fft, hop", [(256, 7), (256, 24), (1024, 75), (1024, 100)])
+def test_sliding_band_dft_with_a_hop_not_dividing_n_fft(n_fft, hop):
+    """Odd or non-power-of-two hops (librosa.cqt accepts any hop; the lower
+    octaves then keep it): the frames rebuilt from zero start exactly at
+    the frame, within 1e-9 of each frame's largest bin (scipy float64 FFT)."""
+    import scipy.fft
+    from rtaudio.analysis.cqt import sliding_band_dft
+    x = np.random.default_rng(11).standard_normal(4000)
+    padded = np.pad(x, n_fft // 2)
+    n_frames = 1 + (len(padded) - n_fft) // hop
+    frames = np.lib.stride_tricks.sliding_window_view(padded, n_fft)[::hop][:n_frames]
+    ref = scipy.fft.rfft(frames, axis=-1)[:, 5:40]
+    got = sliding_band_dft(padded, n_frames, n_fft, hop, 5, 40)
+    err = np.max(np.abs(got - ref), axis=1) / np.max(np.abs(ref), axis=1)
+    assert err.max() <= 1e-9, err.max()
+
+
+@pytest.mark.parametrize("hop_length", [511, 300])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_cqt_and_chroma_cqt_with_odd_hops_equal_librosa(hop_length, dtype):
+    """A hop with few factors of two leaves the lower octaves at a hop that
+    does not divide their FFT size (the sliding DFT's rebuilt frames)."""
+    y = signal("music64")[:SR].astype(dtype)
+    assert_rel(features.cqt(y, sr=SR, hop_length=hop_length), librosa.cqt(y, sr=SR, hop_length=hop_length))
+    ours = features.chroma_cqt(y=y, sr=SR, hop_length=hop_length)
+    theirs = librosa.feature.chroma_cqt(y=y, sr=SR, hop_length=hop_length)
+    assert ours.dtype == theirs.dtype
+    assert_abs(ours, theirs)
 
 
 def test_sliding_banded_magnitude_equals_the_unfused_kernels():

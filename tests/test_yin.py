@@ -249,6 +249,16 @@ def test_multichannel_channels_are_independent(backend):
         np.testing.assert_array_equal(track.voiced[ch], mono.voiced)
 
 
+def test_channels_first_audio_is_refused_not_read_as_thousands_of_channels():
+    """librosa's (channels, samples) layout given to rtaudio.pitch, which
+    takes (frames, channels): a ValueError naming the layout, not an empty
+    track of 22050 "channels"."""
+    y = np.stack([harmonic(220.0, 22050), harmonic(330.0, 22050)])
+    with pytest.raises(ValueError, match=r"\(frames, channels\).*transpose"):
+        rtaudio.pitch(y, 22050)
+    assert rtaudio.pitch(y.T, 22050).f0_hz.shape[0] == 2
+
+
 @pytest.mark.parametrize("backend", BACKENDS)
 def test_nonfinite_input_is_analysed_as_zero(backend):
     fs = 22050

@@ -81,12 +81,15 @@ RTD_CQT_CLONES static void slide_block(const double *restrict x, const double *r
         } else if (kind[t] == FRAME_ANCHOR) {
             ar = zero;
             ai = zero;
-            for (int64_t start = 0; start < n_fft; start += hop) {
-                const double *src = x + t * hop + start;
+            /* ceil(n_fft / hop) steps from a window of zeros ending just before
+             * the frame; when hop does not divide n_fft the first step's
+             * leading samples lie before the frame and count as zeros */
+            const double *frame = x + t * hop;
+            for (int64_t start = n_fft - (n_fft + hop - 1) / hop * hop; start < n_fft; start += hop) {
                 slide_vec sr0 = ar, si0 = ai;
-                for (int64_t j = 0; j < hop; j++) {
-                    sr0 += src[j] * load_vec(tw_r + j * k_pad + k);
-                    si0 += src[j] * load_vec(tw_i + j * k_pad + k);
+                for (int64_t j = start < 0 ? -start : 0; j < hop; j++) {
+                    sr0 += frame[start + j] * load_vec(tw_r + j * k_pad + k);
+                    si0 += frame[start + j] * load_vec(tw_i + j * k_pad + k);
                 }
                 ar = sr0 * cr - si0 * ci;
                 ai = sr0 * ci + si0 * cr;

@@ -63,8 +63,8 @@ def _hpss_parameters(kernel_size: Pair, margin: Pair, power: float) -> tuple[int
     """Checked ``(win_harm, win_perc, margin_harm, margin_perc, power)``."""
     win_harm, win_perc = (check_positive_int("kernel_size", k) for k in _pair("kernel_size", kernel_size))
     margin_harm, margin_perc = (float(m) for m in _pair("margin", margin))
-    if margin_harm < 1 or margin_perc < 1:
-        raise ValueError(f"margins must be >= 1, got {margin!r}")
+    if not (1 <= margin_harm < np.inf and 1 <= margin_perc < np.inf):  # NaN fails too
+        raise ValueError(f"margins must be finite and >= 1, got {margin!r}")
     power = float(power)
     if not power > 0:
         raise ValueError(f"power must be > 0, got {power}")
@@ -89,7 +89,7 @@ def hpss_spectrogram(S: np.ndarray, *, kernel_size: Pair = 31, power: float = 2.
     mask : bool
         Return the masks instead of the components.
     margin : float or (float, float)
-        Margins (>= 1) of the harmonic and percussive masks; above 1 a
+        Margins (finite, >= 1) of the harmonic and percussive masks; above 1 a
         residual is left in neither component.
     backend : {"c", "numba"}
         Median filter kernel.
@@ -151,6 +151,10 @@ def hpss(y: np.ndarray, *, kernel_size: Pair = 31, power: float = 2.0, mask: boo
         See :func:`hpss_spectrogram`.
     n_fft, hop_length, win_length, window, center, pad_mode
         STFT parameters (librosa's; ``hop_length`` defaults to ``win_length // 4``).
+        ``window`` ("hann" or "ones") is used by both transforms; librosa
+        0.11's ``effects.hpss`` ignores it and always uses Hann (librosa
+        issue #2096), so with "ones" the result equals librosa's
+        ``istft(decompose.hpss(stft(y, window="ones")), window="ones")``.
 
     Returns
     -------
@@ -212,6 +216,8 @@ def normalize(S: np.ndarray, norm: Optional[float] = np.inf, axis: int = -2) -> 
     smallest normal float of S's dtype are left as they are."""
     if norm is None:
         return S
+    if isinstance(norm, bool) or not isinstance(norm, numbers.Real):
+        raise ValueError(f"unsupported norm {norm!r} (a number such as np.inf, 1 or 2, or None)")
     mag = np.abs(S).astype(float)
     if norm == np.inf:
         length = np.max(mag, axis=axis, keepdims=True)

@@ -106,7 +106,8 @@ def pitch(audio: np.ndarray, sample_rate: float, *, backend: str = "c", **params
     Raises
     ------
     ValueError, TypeError
-        Invalid parameters (librosa's checks) or audio.
+        Invalid parameters (librosa's checks) or audio (also more channels
+        than frames: a channels-first array needs ``.T``).
 
     Examples
     --------
@@ -115,6 +116,10 @@ def pitch(audio: np.ndarray, sample_rate: float, *, backend: str = "c", **params
     """
     block, mono = as_offline_audio(audio)
     channels = block.shape[1]
+    if channels > len(block):  # librosa's (channels, samples) layout
+        raise ValueError(f"audio has shape {np.shape(audio)}: {channels} channels of {len(block)} "
+                         "samples; rtaudio.pitch takes (frames, channels), transpose "
+                         "channels-first (librosa) arrays")
     probe = YinTracker(backend=backend, **params)
     hop = probe.hop_length
     tracker = YinTracker(backend=backend, result_capacity=ring_capacity_for(OFFLINE_BLOCK, hop, channels),
