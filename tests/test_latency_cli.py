@@ -66,6 +66,9 @@ def test_jack_dummy_started_and_stopped_by_the_command(tmp_path, capsys):
     (["--load", "disk"], "not one of"),
     (["--virtual", "--jack-dummy"], "either --virtual or --jack-dummy"),
     (["--virtual", "--mode", "native", "--backend", "pyaudio"], ""),  # virtual ignores --backend
+    (["--virtual", "--blocksize", "0"], "not in the range 1..8192"),
+    (["--virtual", "--blocksize", "256,9000"], "not in the range 1..8192"),
+    (["--virtual", "--samplerate", "0"], "not in the range 8000..384000"),
 ])
 def test_bad_options(tmp_path, capsys, args, words):
     code, stdout, err = run_cli(["latency", *args, "--duration", "0.5", "--chain", CHAIN,
@@ -76,6 +79,19 @@ def test_bad_options(tmp_path, capsys, args, words):
         assert code != 0 and words in err and "Traceback" not in err
     else:
         assert code == 0
+
+
+def test_out_that_is_a_file_fails_before_measuring(tmp_path, capsys):
+    """``--out`` naming a file: one error line at once (it used to measure
+    every run, then die with a FileExistsError traceback, losing them)."""
+    taken = tmp_path / "report.md"
+    taken.write_text("an earlier report")
+    code, stdout, err = run_cli(["latency", "--virtual", "--blocksize", "256", "--mode", "native",
+                                 "--load", "none", "--duration", "5", "--chain", CHAIN,
+                                 "--out", str(taken)], capsys)
+    assert code == 1 and "not a folder" in err and "Traceback" not in err
+    assert "callbacks" not in err  # no run was measured
+    assert taken.read_text() == "an earlier report"
 
 
 @pytest.mark.gui
