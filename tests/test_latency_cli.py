@@ -92,6 +92,11 @@ def test_out_that_is_a_file_fails_before_measuring(tmp_path, capsys):
     assert code == 1 and "not a folder" in err and "Traceback" not in err
     assert "callbacks" not in err  # no run was measured
     assert taken.read_text() == "an earlier report"
+    code, stdout, err = run_cli(["latency", "--virtual", "--blocksize", "256", "--mode", "native",
+                                 "--load", "none", "--duration", "5", "--chain", CHAIN,
+                                 "--out", str(taken / "sub")], capsys)
+    assert code == 1 and "cannot create" in err and "Traceback" not in err
+    assert "callbacks" not in err
 
 
 @pytest.mark.gui

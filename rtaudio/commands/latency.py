@@ -86,6 +86,10 @@ def command(device: Optional[str], virtual: bool, jack_dummy: bool, samplerate: 
     out = Path(out_dir or f"latency_reports/{time.strftime('%Y%m%d-%H%M%S')}")
     if out.exists() and not out.is_dir():  # say so now, not after every run was measured
         raise RtaudioError(f"--out {out} is a file, not a folder for the report")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RtaudioError(f"cannot create the report folder {out}: {exc.strerror or exc}") from None
     backends = ["virtual"] if virtual else audio_backends
     combos = [c for c in itertools.product(samplerate, blocksize, modes, kernels, backends, loads)
               if not (c[2] == "native" and c[4] == "pyaudio")]
