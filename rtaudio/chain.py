@@ -234,11 +234,16 @@ class Chain(StreamSettings, MutableSequence):
 
     # -------------------------------------------------------- description
     def describe(self) -> list[dict[str, Any]]:
-        """A list of ``{"type": name, **params}`` dicts (the preset format)."""
+        """A list of ``{"type": name, **params}`` dicts (the preset format; a
+        parameter itself named ``type``, e.g. Biquad's, goes in a ``params``
+        table so that it cannot replace the processor's name)."""
         out = []
         for proc in self._procs:
             entry: dict[str, Any] = {"type": proc.chain_name}
-            entry.update({k: v for k, v in proc.get_params().items() if v is not None})
+            params = {k: v for k, v in proc.get_params().items() if v is not None}
+            if "type" in params:
+                entry["params"] = {"type": params.pop("type")}
+            entry.update(params)
             if proc.bypass:
                 entry["bypass"] = True
             out.append(entry)

@@ -19,6 +19,11 @@ Preset (TOML)::
     type = "lowpass"
     cutoff_hz = 3000.0
     bypass = false
+
+    [[processor]]
+    type = "biquad"
+    freq_hz = 80.0
+    params.type = "highpass"    # a parameter named type goes in params
 """
 from __future__ import annotations
 
@@ -162,6 +167,15 @@ def load_preset(path: Union[str, Path], backend: str = "c") -> Chain:
         name = entry.pop("type", None)
         if not isinstance(name, str):
             raise ChainSyntaxError(f"preset {path}: processor #{number} has no type = \"...\"")
+        nested = entry.pop("params", {})  # parameters named like a preset key (Biquad's type)
+        if not isinstance(nested, dict):
+            raise ChainSyntaxError(f"preset {path}: processor #{number}: params must be a table, "
+                                   f"got {nested!r}")
+        twice = sorted(set(nested) & set(entry))
+        if twice:
+            raise ChainSyntaxError(f"preset {path}: processor #{number} gives {', '.join(twice)} twice "
+                                   f"(in params and beside type)")
+        entry.update(nested)
         specs.append((name, entry))
     return build_chain(specs, backend=backend, source=f"preset {path}")
 

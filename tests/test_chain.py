@@ -173,6 +173,22 @@ def test_preset_round_trip(tmp_path):
     assert loaded[1].bypass and loaded[1].alpha == 0.3
 
 
+def test_preset_of_a_processor_with_a_type_parameter(tmp_path):
+    """Biquad's filter ``type`` used to overwrite the preset's processor
+    ``type``: a saved preset read ``type = "highpass"`` and could not be
+    loaded, and no preset could set a biquad's filter type."""
+    chain = parse_chain_string("biquad(type=highpass, freq_hz=80) > gain(gain_db=3)")
+    path = tmp_path / "p.toml"
+    path.write_text(preset_text(chain))
+    loaded = load_preset(path)
+    assert [p.chain_name for p in loaded] == ["biquad", "gain"]
+    assert loaded[0].type == "highpass" and loaded[0].freq_hz == 80.0 and loaded[1].gain_db == 3.0
+    assert loaded.describe() == chain.describe()
+    path.write_text('[[processor]]\ntype = "biquad"\nfreq_hz = 500.0\nparams.type = "notch"\n')
+    written = load_preset(path)[0]
+    assert (written.type, written.freq_hz) == ("notch", 500.0)
+
+
 @pytest.mark.parametrize("content,words", [
     ("[[processor]\n", "not valid TOML"),
     ("title = 'x'\n", "no \\[\\[processor\\]\\]"),

@@ -428,3 +428,28 @@ def test_modes_bit_identical_on_signal_decaying_into_denormals(tmp_path):
     assert out["native"].shape == (n, 1)
     assert np.array_equal(out["native"], out["python"])
     assert np.array_equal(chain()(x[:, None], RATE), out["native"])
+
+
+@pytest.mark.parametrize("mode", ["native", "python"])
+def test_a_recording_that_cannot_be_opened_leaves_no_stream_open(tmp_path, mode):
+    """``record=`` into a missing folder: start raises the clear error and
+    closes the stream it had opened (on JACK an open stream is a client with
+    ports that stayed registered until the process ended)."""
+    eng = Engine(make_chain(), samplerate=RATE, blocksize=64, channels=2, mode=mode,
+                 backend="virtual", record=tmp_path / "missing" / "take.wav")
+    closed = []
+    real_open = eng._backend.open
+
+    def open_and_watch(*args, **kwargs):
+        stream = real_open(*args, **kwargs)
+        real_close = stream.close
+        stream.close = lambda: closed.append(stream) or real_close()
+        return stream
+
+    eng._backend.open = open_and_watch
+    with pytest.raises(RtaudioError, match="output directory does not exist"):
+        eng.start()
+    assert len(closed) == 1 and eng.stream is None and not eng.running
+    eng.stop()  # idempotent after the failed start
+    again = run_virtual(mode, 64, 10, chain=eng.chain)  # the chain is free for another engine
+    assert again.stats()["callbacks"] == 10

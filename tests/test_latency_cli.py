@@ -66,6 +66,9 @@ def test_jack_dummy_started_and_stopped_by_the_command(tmp_path, capsys):
     (["--load", "disk"], "not one of"),
     (["--virtual", "--jack-dummy"], "either --virtual or --jack-dummy"),
     (["--virtual", "--mode", "native", "--backend", "pyaudio"], ""),  # virtual ignores --backend
+    (["--virtual", "--blocksize", "0"], "not in the range 1..8192"),
+    (["--virtual", "--blocksize", "256,9000"], "not in the range 1..8192"),
+    (["--virtual", "--samplerate", "0"], "not in the range 8000..384000"),
 ])
 def test_bad_options(tmp_path, capsys, args, words):
     code, stdout, err = run_cli(["latency", *args, "--duration", "0.5", "--chain", CHAIN,
@@ -76,6 +79,24 @@ def test_bad_options(tmp_path, capsys, args, words):
         assert code != 0 and words in err and "Traceback" not in err
     else:
         assert code == 0
+
+
+def test_out_that_is_a_file_fails_before_measuring(tmp_path, capsys):
+    """``--out`` naming a file: one error line at once (it used to measure
+    every run, then die with a FileExistsError traceback, losing them)."""
+    taken = tmp_path / "report.md"
+    taken.write_text("an earlier report")
+    code, stdout, err = run_cli(["latency", "--virtual", "--blocksize", "256", "--mode", "native",
+                                 "--load", "none", "--duration", "5", "--chain", CHAIN,
+                                 "--out", str(taken)], capsys)
+    assert code == 1 and "not a folder" in err and "Traceback" not in err
+    assert "callbacks" not in err  # no run was measured
+    assert taken.read_text() == "an earlier report"
+    code, stdout, err = run_cli(["latency", "--virtual", "--blocksize", "256", "--mode", "native",
+                                 "--load", "none", "--duration", "5", "--chain", CHAIN,
+                                 "--out", str(taken / "sub")], capsys)
+    assert code == 1 and "cannot create" in err and "Traceback" not in err
+    assert "callbacks" not in err
 
 
 @pytest.mark.gui
@@ -90,3 +111,28 @@ def test_gui_load_runs_the_viewer_and_churns_widgets(tmp_path, capsys, monkeypat
     for run in data["runs"]:
         info = run["load_info"]
         assert info["load"] == "gui" and info["sliders"] > 0 and info["widget_churn_events"] >= 5  # 50 at 40 ms if the loop keeps up
+
+
+def test_report_interrupted_while_written_keeps_the_earlier_one(tmp_path, capsys, monkeypatch):
+    """Ctrl-C while the report is being written (after the runs): the
+    folder keeps the earlier complete report.md and no partial file; it
+    used to hold a truncated report.md."""
+    import pathlib
+    out = tmp_path / "rep"
+    args = ["latency", "--virtual", "--blocksize", "256", "--mode", "native", "--load", "none",
+            "--duration", "0.5", "--chain", CHAIN, "--out", str(out)]
+    assert run_cli(args, capsys)[0] == 0
+    earlier = (out / "report.md").read_text()
+    real_write_text = pathlib.Path.write_text
+
+    def interrupted_write(self, data, *a, **kw):
+        if self.suffix == ".md":  # half of the text reaches the disk, then Ctrl-C
+            real_write_text(self, data[:len(data) // 2], *a, **kw)
+            raise KeyboardInterrupt
+        return real_write_text(self, data, *a, **kw)
+
+    monkeypatch.setattr(pathlib.Path, "write_text", interrupted_write)
+    assert run_cli(args, capsys)[0] == 130  # interrupted
+    monkeypatch.undo()
+    assert (out / "report.md").read_text() == earlier
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == []

@@ -18,6 +18,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from rtaudio.atomicfile import atomic_path
 from rtaudio.engine.monitor import XRUN_FLAGS
 
 #: The seed paper's Table C (docs/paper.md §7.3), numbers as printed.
@@ -237,7 +238,8 @@ def _plots(runs: list[dict[str, Any]], out_dir: Path) -> list[str]:
         fig.suptitle(f"{mode} mode, {kernels} kernels, {backend}, {block} frames @ {rate:g} Hz")
         fig.tight_layout()
         name = f"hist_{stem}.png"
-        fig.savefig(out_dir / name, dpi=90)
+        with atomic_path(out_dir / name) as tmp:
+            fig.savefig(tmp, dpi=90)
         plt.close(fig)
         written.append(name)
 
@@ -258,7 +260,8 @@ def _plots(runs: list[dict[str, Any]], out_dir: Path) -> list[str]:
         fig.suptitle(f"process time per callback: {mode}, {block} frames @ {rate:g} Hz (dashed: period)")
         fig.tight_layout()
         name = f"series_{stem}.png"
-        fig.savefig(out_dir / name, dpi=90)
+        with atomic_path(out_dir / name) as tmp:
+            fig.savefig(tmp, dpi=90)
         plt.close(fig)
         written.append(name)
     return written
@@ -285,7 +288,7 @@ def write_report(runs: list[dict[str, Any]], out_dir: os.PathLike, command: str,
     out.mkdir(parents=True, exist_ok=True)
     plots = _plots(runs, out)
     json_runs = [{k: v for k, v in r.items() if k != "records"} for r in runs]
-    (out / "report.json").write_text(json.dumps({"command": command, "machine": machine, "runs": json_runs},
+    _write_text(out / "report.json", json.dumps({"command": command, "machine": machine, "runs": json_runs},
                                                 indent=2, default=_json_default))
     md = [f"# rtaudio latency report", "", f"Command: `{command}`", "",
           "Machine: " + ", ".join(f"{k} {v}" for k, v in machine.items()), "", DEFINITIONS,
@@ -294,8 +297,15 @@ def write_report(runs: list[dict[str, Any]], out_dir: os.PathLike, command: str,
           "## 3. The paper's published numbers beside ours", "", paper_numbers_table(runs), "",
           "## 4. Targets", "", *target_checks(runs), "",
           "## Plots", "", *[f"![{p}]({p})" for p in plots], ""]
-    (out / "report.md").write_text("\n".join(md))
+    _write_text(out / "report.md", "\n".join(md))
     return {"md": out / "report.md", "json": out / "report.json", **{p: out / p for p in plots}}
+
+
+def _write_text(path: Path, text: str) -> None:
+    """Write ``text`` under a temporary name, renamed when complete (an
+    interrupted report never leaves a truncated file)."""
+    with atomic_path(path) as tmp:
+        tmp.write_text(text)
 
 
 def _json_default(value: Any) -> Any:

@@ -26,8 +26,10 @@ DEFAULT_CHAIN = "gate > lowpass > ringmod > vcf > yin"
 LOAD_WARMUP_S = 1.0
 
 
-def _list(kind: Callable[[str], Any], choices: Optional[tuple] = None) -> Callable:
-    """A click callback turning ``a,b,c`` into a validated list."""
+def _list(kind: Callable[[str], Any], choices: Optional[tuple] = None,
+          limits: Optional[tuple[int, int]] = None) -> Callable:
+    """A click callback turning ``a,b,c`` into a validated list (each item
+    one of ``choices``, or within ``limits`` inclusive)."""
     def convert(ctx: click.Context, param: click.Parameter, value: str) -> list:
         items = []
         for raw in value.split(","):
@@ -38,6 +40,8 @@ def _list(kind: Callable[[str], Any], choices: Optional[tuple] = None) -> Callab
                 raise click.BadParameter(f"{raw!r} is not a valid {kind.__name__}") from None
             if choices is not None and item not in choices:
                 raise click.BadParameter(f"{raw!r} is not one of {', '.join(choices)}")
+            if limits is not None and not limits[0] <= item <= limits[1]:
+                raise click.BadParameter(f"{raw} is not in the range {limits[0]}..{limits[1]}")
             items.append(item)
         if not items:
             raise click.BadParameter("empty list")
@@ -49,8 +53,10 @@ def _list(kind: Callable[[str], Any], choices: Optional[tuple] = None) -> Callab
 @click.option("--device", default=None, help="Device index or name substring (default device if omitted).")
 @click.option("--virtual", is_flag=True, help="Use the virtual (clocked, hardware-free) device.")
 @click.option("--jack-dummy", is_flag=True, help="Start a JACK dummy server per rate/block size and use it.")
-@click.option("--samplerate", default="48000", callback=_list(int), show_default=True, help="Hz, comma list.")
-@click.option("--blocksize", default="64,256,1024", callback=_list(int), show_default=True, help="Frames, comma list.")
+@click.option("--samplerate", default="48000", callback=_list(int, limits=(8000, 384000)), show_default=True,
+              help="Hz, comma list.")
+@click.option("--blocksize", default="64,256,1024", callback=_list(int, limits=(1, 8192)), show_default=True,
+              help="Frames, comma list.")
 @click.option("--mode", "modes", default="native,python", callback=_list(str, ("native", "python")), show_default=True)
 @click.option("--kernels", default="c", callback=_list(str, BACKENDS), show_default=True)
 @click.option("--backend", "audio_backends", default="sounddevice",
@@ -78,6 +84,12 @@ def command(device: Optional[str], virtual: bool, jack_dummy: bool, samplerate: 
     if virtual and jack_dummy:
         raise RtaudioError("give either --virtual or --jack-dummy, not both")
     out = Path(out_dir or f"latency_reports/{time.strftime('%Y%m%d-%H%M%S')}")
+    if out.exists() and not out.is_dir():  # say so now, not after every run was measured
+        raise RtaudioError(f"--out {out} is a file, not a folder for the report")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise RtaudioError(f"cannot create the report folder {out}: {exc.strerror or exc}") from None
     backends = ["virtual"] if virtual else audio_backends
     combos = [c for c in itertools.product(samplerate, blocksize, modes, kernels, backends, loads)
               if not (c[2] == "native" and c[4] == "pyaudio")]

@@ -224,7 +224,12 @@ class Engine:
             self._latency = stream.latency  # read now: some backends forget it once closed
             if self.recorder is not None:
                 self.recorder.dropped_frames_source = dropped
-                self.recorder.start()
+                try:
+                    self.recorder.start()
+                except BaseException:  # e.g. a missing folder: close what was opened
+                    self.stream = None
+                    stream.close()
+                    raise
             if self.mode == "python":
                 self._saved_switch = sys.getswitchinterval()
                 sys.setswitchinterval(SWITCH_INTERVAL_S)
