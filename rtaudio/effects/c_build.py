@@ -204,9 +204,9 @@ def compile_c_kernel(effect: str, source: Union[str, os.PathLike], function: str
         _check_syntax(effect, full, origin, flags, function, reset_function, include_dirs)
         ffi = cffi.FFI()
         decls = ["typedef struct rtd_effect_block rtd_effect_block;",
-                 f"void {function}(const rtd_effect_block *b, float *buf, int frames, int channels);"]
+                 PROCESS_SIGNATURE.format(name=function) + ";"]
         if reset_function:
-            decls.append(f"void {reset_function}(const rtd_effect_block *b);")
+            decls.append(RESET_SIGNATURE.format(name=reset_function) + ";")
         ffi.cdef("\n".join(decls))
         ffi.set_source(module_name, full, include_dirs=include_dirs, extra_compile_args=list(flags),
                        libraries=["m"])
