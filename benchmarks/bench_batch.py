@@ -49,12 +49,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 import soundfile as sf
 
 SR = 22050
 IMAGE = ["--width", "512", "--height", "512"]
+RTAUDIO = [sys.executable, "-m", "rtaudio"]
 
 
 def make_signal(seconds: float, seed: int) -> np.ndarray:
@@ -64,6 +66,26 @@ def make_signal(seconds: float, seed: int) -> np.ndarray:
     f0 = 100 + 50 * (seed % 7)
     chirp = np.sin(2 * np.pi * (f0 * t + 40 * t**2))
     return (0.4 * chirp + 0.05 * rng.standard_normal(len(t))).astype(np.float32)
+
+
+def write_corpus(folder: Path, files: int, seconds: float) -> None:
+    """``files`` WAV files of ``seconds`` s under ``folder`` (4 subfolders)."""
+    for i in range(files):
+        path = folder / f"part{i % 4}" / f"clip{i:04d}.wav"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        sf.write(path, make_signal(seconds, i), SR, subtype="PCM_16")
+
+
+def checked_outputs(out: Path, files: int, reference: Optional[dict[str, str]],
+                    label: str) -> dict[str, str]:
+    """SHA-256 of every PNG under ``out``; exits unless there are ``files``
+    of them, byte-identical to ``reference`` (when given)."""
+    digests = {name: hashlib.sha256(data).hexdigest() for name, data in pngs(out).items()}
+    if len(digests) != files:
+        sys.exit(f"{label}: expected {files} PNGs, got {len(digests)}")
+    if reference is not None and digests != reference:
+        sys.exit(f"{label}: outputs differ from the local pool's")
+    return digests
 
 
 def process_cpu_s() -> float:
@@ -110,7 +132,6 @@ def main() -> None:
     scale_sizes = [int(size) for size in args.scale.split(",") if size.strip()]
     from rtaudio.batch.dask_executor import start_local_cluster
 
-    rtaudio = [sys.executable, "-m", "rtaudio"]
     n = args.workers
     times: dict[str, list[float]] = {"local": [], "dask local:N": [], "dask running": []}
     cpu: dict[str, list[float]] = {way: [] for way in times}
@@ -118,17 +139,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
         tmp = Path(tmp)
         src = tmp / "wav"
-        for i in range(args.files):
-            path = src / f"part{i % 4}" / f"clip{i:03d}.wav"
-            path.parent.mkdir(parents=True, exist_ok=True)
-            sf.write(path, make_signal(args.seconds, i), SR, subtype="PCM_16")
+        write_corpus(src, args.files, args.seconds)
         cluster = start_local_cluster(n, allowed_failures=1, log_level=logging.ERROR)
         try:
             warm = tmp / "warm"
             warm.mkdir()
             for p in sorted(src.rglob("*.wav"))[:2]:
                 shutil.copy(p, warm / p.name)
-            timed([*rtaudio, "spectrogram", str(warm), str(tmp / "warm_out"), *IMAGE,
+            timed([*RTAUDIO, "spectrogram", str(warm), str(tmp / "warm_out"), *IMAGE,
                    "--scheduler", cluster.scheduler_address])
             ways = {"local": ["--jobs", str(n)], "dask local:N": ["--scheduler", f"local:{n}"],
                     "dask running": ["--scheduler", cluster.scheduler_address]}
@@ -137,17 +155,11 @@ def main() -> None:
                 for way, extra in ways.items():
                     out = tmp / "out"
                     shutil.rmtree(out, ignore_errors=True)
-                    wall, all_cpu = timed([*rtaudio, "spectrogram", str(src), str(out), *IMAGE, *extra])
+                    wall, all_cpu = timed([*RTAUDIO, "spectrogram", str(src), str(out), *IMAGE, *extra])
                     times[way].append(wall)
                     command_cpu[way].append(all_cpu)
                     cpu[way].append(task_cpu_s(out / "manifest.jsonl"))
-                    images = pngs(out)
-                    if len(images) != args.files:
-                        sys.exit(f"{way}: expected {args.files} PNGs, got {len(images)}")
-                    if reference is None:
-                        reference = images
-                    elif images != reference:
-                        sys.exit(f"{way}: outputs differ from the local pool's")
+                    reference = checked_outputs(out, args.files, reference, way)
             phases = (time_phases(src, tmp, n, args.phases, cluster.scheduler_address)
                       if args.phases else None)
             scaled = {size: time_batch_size(size, args.seconds, tmp, ways, args.scale_repeat)
@@ -195,26 +207,16 @@ def time_batch_size(files: int, seconds: float, tmp: Path, ways: dict[str, list[
     """Wall times of each way on a batch of ``files`` files (alternating
     rounds); outputs checked byte-identical across the ways (by digest)."""
     src = tmp / f"wav{files}"
-    for i in range(files):
-        path = src / f"part{i % 4}" / f"clip{i:04d}.wav"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        sf.write(path, make_signal(seconds, i), SR, subtype="PCM_16")
-    rtaudio = [sys.executable, "-m", "rtaudio"]
+    write_corpus(src, files, seconds)
     times: dict[str, list[float]] = {way: [] for way in ways}
     reference = None
     for _ in range(rounds):
         for way, extra in ways.items():
             out = tmp / "out"
             shutil.rmtree(out, ignore_errors=True)
-            wall, _cpu = timed([*rtaudio, "spectrogram", str(src), str(out), *IMAGE, *extra])
+            wall, _cpu = timed([*RTAUDIO, "spectrogram", str(src), str(out), *IMAGE, *extra])
             times[way].append(wall)
-            digests = {name: hashlib.sha256(data).hexdigest() for name, data in pngs(out).items()}
-            if len(digests) != files:
-                sys.exit(f"{way} ({files} files): expected {files} PNGs, got {len(digests)}")
-            if reference is None:
-                reference = digests
-            elif digests != reference:
-                sys.exit(f"{way} ({files} files): outputs differ from the local pool's")
+            reference = checked_outputs(out, files, reference, f"{way} ({files} files)")
     shutil.rmtree(src)
     return times
 
